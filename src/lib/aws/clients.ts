@@ -1,0 +1,93 @@
+import type {CloudWatchClient} from '@aws-sdk/client-cloudwatch'
+import type {EC2Client} from '@aws-sdk/client-ec2'
+import type {RDSClient} from '@aws-sdk/client-rds'
+import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
+import type {STSClient} from '@aws-sdk/client-sts'
+
+/** What every AWS client shares; resolved once per command from the target. */
+export interface AwsSettings {
+  endpointUrl?: string
+  profile?: string
+  region?: string
+  /** e.g. "0.1.0": sent as `auroractl/0.1.0` in the user agent so CloudTrail shows who called. */
+  version: string
+}
+
+/** Bounded retries: adaptive mode backs off on throttling, and 4 attempts keep a paged engineer from waiting minutes. */
+export const maxAttempts = 4
+
+/**
+ * One factory for every SDK client. Each client module is imported the first time it is asked
+ * for, so a command loads only the SDK packages it uses (and `--help`/`--version` load none).
+ */
+export class AwsClients {
+  private readonly cache = new Map<string, Promise<unknown>>()
+
+  constructor(readonly settings: AwsSettings) {}
+
+  cloudWatch(): Promise<CloudWatchClient> {
+    return this.memo('cloudwatch', async () => {
+      const {CloudWatchClient} = await import('@aws-sdk/client-cloudwatch')
+      return new CloudWatchClient(await this.clientConfig())
+    })
+  }
+
+  ec2(): Promise<EC2Client> {
+    return this.memo('ec2', async () => {
+      const {EC2Client} = await import('@aws-sdk/client-ec2')
+      return new EC2Client(await this.clientConfig())
+    })
+  }
+
+  rds(): Promise<RDSClient> {
+    return this.memo('rds', async () => {
+      const {RDSClient} = await import('@aws-sdk/client-rds')
+      return new RDSClient(await this.clientConfig())
+    })
+  }
+
+  secretsManager(): Promise<SecretsManagerClient> {
+    return this.memo('secretsmanager', async () => {
+      const {SecretsManagerClient} = await import('@aws-sdk/client-secrets-manager')
+      return new SecretsManagerClient(await this.clientConfig())
+    })
+  }
+
+  sts(): Promise<STSClient> {
+    return this.memo('sts', async () => {
+      const {STSClient} = await import('@aws-sdk/client-sts')
+      return new STSClient(await this.clientConfig())
+    })
+  }
+
+  /** Shared client configuration; exported through a method so tests can assert on it. */
+  async clientConfig() {
+    // The SDK warns on every run that releases after January 2027 need Node 22. Our lockfile pins
+    // the SDK, so the warning tells an on-call engineer nothing they can act on.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+    const {endpointUrl, profile, region, version} = this.settings
+    const {fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
+    return {
+      // The standard chain: environment, SSO, shared config/credentials files, process, web identity,
+      // container and instance metadata. A named profile skips environment credentials, as the AWS CLI does.
+      credentials: fromNodeProviderChain(profile ? {profile} : {}),
+      customUserAgent: `auroractl/${version}`,
+      endpoint: endpointUrl,
+      maxAttempts,
+      profile,
+      region,
+      requestHandler: {connectionTimeout: 5000, requestTimeout: 30_000},
+      retryMode: 'adaptive',
+    }
+  }
+
+  private memo<T>(key: string, create: () => Promise<T>): Promise<T> {
+    let client = this.cache.get(key) as Promise<T> | undefined
+    if (!client) {
+      client = create()
+      this.cache.set(key, client)
+    }
+
+    return client
+  }
+}

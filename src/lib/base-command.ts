@@ -1,0 +1,94 @@
+import {Command, Interfaces} from '@oclif/core'
+
+import type {AwsClients} from './aws/clients.js'
+import type {Target, TargetFlags} from './target.js'
+
+import {ExitCode, toRenderedError} from './errors.js'
+import {targetFlags} from './flags.js'
+import {createPalette, type Palette} from './render/colour.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * What every auroractl command shares: `--json`, the target flags, lazy AWS clients,
+ * colour rules, and one way of rendering errors with a documented exit code.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = targetFlags
+  static override enableJsonFlag = true
+
+  protected args!: BaseArgs<T>
+  protected colour!: Palette
+  protected flags!: BaseFlags<T>
+  private awsClients?: AwsClients
+  private resolvedTarget?: Promise<Target>
+
+  /** The AWS client factory for this command's target; SDK modules load on first use of each client. */
+  protected async aws(): Promise<AwsClients> {
+    if (!this.awsClients) {
+      const target = await this.target()
+      const {AwsClients} = await import('./aws/clients.js')
+      this.awsClients = new AwsClients({
+        endpointUrl: target.endpointUrl,
+        profile: target.profile,
+        region: target.region,
+        version: this.config.version,
+      })
+    }
+
+    return this.awsClients
+  }
+
+  override async catch(error: Error & {exitCode?: number}): Promise<never> {
+    const rendered = toRenderedError(error)
+    if (this.jsonEnabled()) {
+      this.logJson({error: rendered})
+    } else {
+      const colour = this.colour ?? createPalette({json: false, noColorFlag: process.argv.includes('--no-color')})
+      process.stderr.write(`${colour.red('Error:')} ${rendered.message}\n`)
+      if (rendered.hint) process.stderr.write(`${colour.dim('Hint:')} ${rendered.hint}\n`)
+      if (rendered.code === 'UNEXPECTED' && process.env.DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
+    }
+
+    process.exitCode = rendered.exitCode
+    this.exit(rendered.exitCode)
+  }
+
+  override async init(): Promise<void> {
+    await super.init()
+    // Ctrl-C: exit 130 like a shell, after the command's own cleanup (if any) has had its say.
+    process.once('SIGINT', () => {
+      process.stderr.write('\nInterrupted.\n')
+      process.exit(ExitCode.interrupted)
+    })
+    const {args, flags} = await this.parse({
+      args: this.ctor.args,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      flags: this.ctor.flags,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+    this.colour = createPalette({json: this.jsonEnabled(), noColorFlag: !this.flags.color})
+  }
+
+  /** Which cluster and account to act on, resolved once (flags > environment > config file > Terraform). */
+  protected target(): Promise<Target> {
+    this.resolvedTarget ??= (async () => {
+      const [{resolveTarget}, {loadConfigFile}, {readTerraformOutputs}] = await Promise.all([
+        import('./target.js'),
+        import('./config.js'),
+        import('./terraform.js'),
+      ])
+      return resolveTarget({
+        env: process.env,
+        flags: this.flags as TargetFlags,
+        loadConfig: () => loadConfigFile(process.cwd(), process.env),
+        readTerraform: readTerraformOutputs,
+      })
+    })()
+    return this.resolvedTarget
+  }
+}

@@ -1,0 +1,107 @@
+import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+import {z} from 'zod'
+
+import {AuroraError} from './errors.js'
+
+export const configFileName = 'auroractl.config.json'
+
+/** One named environment (dev, staging, prod ...): where its cluster lives and how to reach it. */
+const environmentSchema = z
+  .object({
+    cluster: z.string().optional(),
+    endpointMap: z.string().optional().describe('path to an endpoint map file, relative to the config file'),
+    endpointUrl: z.string().optional(),
+    profile: z.string().optional(),
+    region: z.string().optional(),
+    secret: z.string().optional(),
+    tfDir: z.string().optional().describe('relative to the config file'),
+    via: z.string().optional(),
+  })
+  .strict()
+
+const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    defaultEnv: z.string().optional(),
+    environments: z.record(z.string(), environmentSchema),
+  })
+  .strict()
+
+export type EnvironmentConfig = z.infer<typeof environmentSchema>
+
+export interface ConfigFile {
+  defaultEnv?: string
+  environments: Record<string, EnvironmentConfig>
+  /** Absolute path of the file, for messages and for resolving relative paths in it. */
+  path: string
+}
+
+/**
+ * Finds the config file: AURORACTL_CONFIG when set (it must exist), else the nearest
+ * auroractl.config.json in the working directory or one of its parents.
+ */
+export function findConfigFile(cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+  const explicit = env.AURORACTL_CONFIG
+  if (explicit) {
+    const resolved = path.resolve(cwd, explicit)
+    if (!existsSync(resolved)) {
+      throw new AuroraError('CONFIG_INVALID', `AURORACTL_CONFIG points at ${resolved}, which does not exist.`, {
+        hint: `Create it, or unset AURORACTL_CONFIG to use ./${configFileName}.`,
+      })
+    }
+
+    return resolved
+  }
+
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, configFileName)
+    if (existsSync(candidate)) return candidate
+    if (path.dirname(dir) === dir) return undefined
+  }
+}
+
+export function parseConfigFile(text: string, filePath: string): ConfigFile {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw new AuroraError('CONFIG_INVALID', `${filePath} is not valid JSON: ${(error as Error).message}`, {
+      hint: 'Fix the file, or see the README section "Configuration" for its shape.',
+    })
+  }
+
+  const parsed = configSchema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const where = issue.path.join('.') || '(top level)'
+    throw new AuroraError('CONFIG_INVALID', `${filePath}: ${where}: ${issue.message}`, {
+      hint: 'See the README section "Configuration" for the shape of auroractl.config.json.',
+    })
+  }
+
+  const dir = path.dirname(filePath)
+  const environments: Record<string, EnvironmentConfig> = {}
+  for (const [name, entry] of Object.entries(parsed.data.environments)) {
+    environments[name] = {
+      ...entry,
+      endpointMap: entry.endpointMap ? path.resolve(dir, entry.endpointMap) : undefined,
+      tfDir: entry.tfDir ? path.resolve(dir, entry.tfDir) : undefined,
+    }
+  }
+
+  if (parsed.data.defaultEnv && !environments[parsed.data.defaultEnv]) {
+    throw new AuroraError('CONFIG_INVALID', `${filePath}: defaultEnv "${parsed.data.defaultEnv}" is not one of its environments.`, {
+      hint: `Environments defined: ${Object.keys(environments).join(', ') || 'none'}.`,
+    })
+  }
+
+  return {defaultEnv: parsed.data.defaultEnv, environments, path: filePath}
+}
+
+export async function loadConfigFile(cwd: string, env: NodeJS.ProcessEnv): Promise<ConfigFile | undefined> {
+  const filePath = findConfigFile(cwd, env)
+  if (!filePath) return undefined
+  return parseConfigFile(await readFile(filePath, 'utf8'), filePath)
+}

@@ -1,0 +1,176 @@
+/**
+ * Exit codes are part of auroractl's contract with scripts and CI jobs; the README documents them.
+ * Keep this table and the README's table in step.
+ */
+export const ExitCode = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  notFound: 3,
+  checkFailed: 4,
+  timedOut: 5,
+  interrupted: 130,
+} as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+/** A stable, machine-readable name for each kind of failure, printed with `--json`. */
+export type ErrorCode =
+  | 'BAD_INPUT'
+  | 'CHECK_FAILED'
+  | 'CLUSTER_NOT_FOUND'
+  | 'CONFIG_INVALID'
+  | 'INTERRUPTED'
+  | 'NO_CLUSTER'
+  | 'NOT_FOUND'
+  | 'SANDBOX'
+  | 'TERRAFORM'
+  | 'TIMED_OUT'
+  | 'UNEXPECTED'
+  | 'AWS'
+
+const exitCodeFor: Record<ErrorCode, ExitCodeValue> = {
+  AWS: ExitCode.unexpected,
+  BAD_INPUT: ExitCode.usage,
+  CHECK_FAILED: ExitCode.checkFailed,
+  CLUSTER_NOT_FOUND: ExitCode.notFound,
+  CONFIG_INVALID: ExitCode.usage,
+  INTERRUPTED: ExitCode.interrupted,
+  NO_CLUSTER: ExitCode.usage,
+  NOT_FOUND: ExitCode.notFound,
+  SANDBOX: ExitCode.unexpected,
+  TERRAFORM: ExitCode.unexpected,
+  TIMED_OUT: ExitCode.timedOut,
+  UNEXPECTED: ExitCode.unexpected,
+}
+
+/**
+ * An error auroractl expects and knows how to explain: one line of what went wrong,
+ * and a hint naming the next thing to try.
+ */
+export class AuroraError extends Error {
+  readonly code: ErrorCode
+  readonly exitCode: ExitCodeValue
+  readonly hint?: string
+
+  constructor(code: ErrorCode, message: string, options: {cause?: unknown; exitCode?: ExitCodeValue; hint?: string} = {}) {
+    super(message, {cause: options.cause})
+    this.name = 'AuroraError'
+    this.code = code
+    this.exitCode = options.exitCode ?? exitCodeFor[code]
+    this.hint = options.hint
+  }
+}
+
+/** Bad input from the user: exit 2, and the message must name the flag and the valid form. */
+export function badInput(message: string, hint?: string): AuroraError {
+  return new AuroraError('BAD_INPUT', message, {hint})
+}
+
+export interface RenderedError {
+  code: ErrorCode | string
+  exitCode: number
+  hint?: string
+  message: string
+}
+
+/** AWS SDK v3 service errors carry `name` (the fault) and `$metadata.httpStatusCode`. */
+function isAwsServiceError(error: unknown): error is Error & {$fault?: string; $metadata?: {httpStatusCode?: number}} {
+  return error instanceof Error && '$metadata' in error
+}
+
+/** Node's network errors: the endpoint is wrong or unreachable. */
+const networkErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN'])
+
+/**
+ * Turns anything thrown into the one shape every command renders, so errors look the same everywhere.
+ * The message is reduced to its first line: stack traces and multi-line SDK dumps do not help at 3 a.m.
+ */
+export function toRenderedError(error: unknown): RenderedError {
+  if (error instanceof AuroraError) {
+    return {code: error.code, exitCode: error.exitCode, hint: error.hint, message: firstLine(withoutOclifWrapper(error.message))}
+  }
+
+  if (isParseError(error)) {
+    return {
+      code: 'BAD_INPUT',
+      exitCode: ExitCode.usage,
+      hint: 'Run the command with --help to see its flags and their valid values.',
+      message: firstLine(withoutOclifWrapper(error.message)),
+    }
+  }
+
+  if (error instanceof Error && /Region is missing/i.test(error.message)) {
+    return {
+      code: 'BAD_INPUT',
+      exitCode: ExitCode.usage,
+      hint: 'Pass --region, set AWS_REGION, or set region in your AWS profile or auroractl.config.json.',
+      message: 'No AWS region: the SDK could not find one.',
+    }
+  }
+
+  if (isAwsServiceError(error)) {
+    const status = error.$metadata?.httpStatusCode
+    const credentialsProblem = /credential|ExpiredToken|UnrecognizedClient|InvalidClientTokenId|SignatureDoesNotMatch/i.test(
+      `${error.name} ${error.message}`,
+    )
+    return {
+      code: 'AWS',
+      exitCode: ExitCode.unexpected,
+      hint: credentialsProblem
+        ? 'Check your AWS credentials: `aws sts get-caller-identity --profile <profile>`, or `aws sso login`.'
+        : status && status >= 500
+          ? 'AWS answered with a server error; retry in a minute.'
+          : undefined,
+      message: `AWS ${error.name}: ${firstLine(error.message)}`,
+    }
+  }
+
+  if (error instanceof Error && error.name === 'CredentialsProviderError') {
+    return {
+      code: 'AWS',
+      exitCode: ExitCode.unexpected,
+      hint: 'Set AWS credentials: --profile NAME (or AWS_PROFILE), `aws sso login`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.',
+      message: `No AWS credentials: ${firstLine(error.message)}`,
+    }
+  }
+
+  const networkCode = errnoCode(error)
+  if (networkCode && networkErrorCodes.has(networkCode)) {
+    return {
+      code: 'AWS',
+      exitCode: ExitCode.unexpected,
+      hint: 'Check --endpoint-url / AWS_ENDPOINT_URL and --region; for the sandbox run `auroractl sandbox status`.',
+      message: `Cannot reach the AWS endpoint (${networkCode}): ${firstLine((error as Error).message)}`,
+    }
+  }
+
+  const message = error instanceof Error ? error.message : String(error)
+  return {code: 'UNEXPECTED', exitCode: ExitCode.unexpected, message: firstLine(message) || 'Unexpected failure'}
+}
+
+function errnoCode(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined
+  const own = (error as NodeJS.ErrnoException).code
+  if (own) return own
+  const cause = (error as {cause?: unknown}).cause
+  return cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined
+}
+
+/** oclif's flag and argument parse errors all carry a `parse` property. */
+function isParseError(error: unknown): error is Error {
+  return error instanceof Error && ('parse' in error || /^(Nonexistent|Unexpected|Required|Failed|Invalid).*(Flag|Arg|Error)/.test(error.constructor.name))
+}
+
+/**
+ * oclif rewrites errors thrown by a flag's parse function to "Parsing --flag \n\t<message>\nSee more help with --help";
+ * the message we wrote is the useful part.
+ */
+function withoutOclifWrapper(message: string): string {
+  const match = /^Parsing --\S+\s*\n\t([\s\S]*?)(\nSee more help with --help)?$/.exec(message)
+  return match ? match[1]! : message
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').map((line) => line.trim()).find(Boolean) ?? ''
+}

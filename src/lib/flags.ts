@@ -1,0 +1,50 @@
+import {Flags} from '@oclif/core'
+
+import {parseHostPort, validateIdentifier} from './validation.js'
+
+/**
+ * Flags every command shares. Their environment fallbacks (AURORACTL_CLUSTER, AWS_REGION ...)
+ * are applied in src/lib/target.ts, in one place, so the precedence is the same everywhere.
+ */
+export const targetFlags = {
+  cluster: Flags.string({
+    description: 'Aurora cluster identifier [env: AURORACTL_CLUSTER]',
+    helpGroup: 'TARGET',
+    parse: async (input) => validateIdentifier(input, 'cluster', '--cluster'),
+  }),
+  color: Flags.boolean({
+    allowNo: true,
+    default: true,
+    description: 'Colour in human output (--no-color, or NO_COLOR=1, turns it off)',
+    helpGroup: 'GLOBAL',
+  }),
+  'endpoint-url': Flags.string({
+    description: 'Send AWS API calls to this URL (moto, LocalStack, a VPC endpoint) [env: AWS_ENDPOINT_URL]',
+    helpGroup: 'TARGET',
+  }),
+  env: Flags.string({
+    description: 'Named environment from auroractl.config.json (e.g. dev, prod) [env: AURORACTL_ENV]',
+    helpGroup: 'TARGET',
+  }),
+  profile: Flags.string({description: 'AWS profile (SSO profiles work) [env: AWS_PROFILE]', helpGroup: 'TARGET'}),
+  region: Flags.string({description: 'AWS region [env: AWS_REGION]', helpGroup: 'TARGET'}),
+  secret: Flags.string({
+    description: "ARN or name of the Secrets Manager secret with the cluster's credentials [env: AURORACTL_SECRET]",
+    helpGroup: 'TARGET',
+  }),
+  'tf-dir': Flags.string({
+    description: 'Terraform root module whose outputs name the cluster and secret [env: AURORACTL_TF_DIR]',
+    helpGroup: 'TARGET',
+  }),
+}
+
+/** For commands that open a database connection: connect through a local port forward. */
+export const viaFlag = Flags.string({
+  description:
+    'Connect to the database through HOST:PORT (an SSM or bastion port forward); TLS still verifies the cluster endpoint name [env: AURORACTL_VIA]',
+  helpGroup: 'TARGET',
+  parse: async (input) => {
+    parseHostPort(input, '--via')
+    return input
+  },
+})

@@ -1,0 +1,76 @@
+import {badInput} from './errors.js'
+
+/**
+ * RDS identifier rules, the same for clusters, instances and cluster snapshots apart from length:
+ * letters, digits and hyphens; starts with a letter; no trailing hyphen and no two hyphens in a row.
+ */
+export const identifierKinds = {
+  cluster: {label: 'DB cluster identifier', maxLength: 63},
+  instance: {label: 'DB instance identifier', maxLength: 63},
+  snapshot: {label: 'DB cluster snapshot identifier', maxLength: 255},
+} as const
+
+export type IdentifierKind = keyof typeof identifierKinds
+
+/** Returns why `value` breaks the rules, or undefined when it is a valid identifier. */
+export function identifierProblem(value: string, kind: IdentifierKind): string | undefined {
+  const {maxLength} = identifierKinds[kind]
+  if (value.length === 0) return 'is empty'
+  if (value.length > maxLength) return `is ${value.length} characters long (at most ${maxLength})`
+  if (!/^[A-Za-z]/.test(value)) return 'must start with a letter'
+  if (!/^[A-Za-z0-9-]+$/.test(value)) return 'may contain only letters, digits and hyphens'
+  if (value.includes('--')) return 'must not contain two consecutive hyphens'
+  if (value.endsWith('-')) return 'must not end with a hyphen'
+  return undefined
+}
+
+/** Validates an identifier given through `flag` and returns it unchanged; throws a BAD_INPUT error naming the flag. */
+export function validateIdentifier(value: string, kind: IdentifierKind, flag: string): string {
+  const problem = identifierProblem(value, kind)
+  if (problem) {
+    const {label, maxLength} = identifierKinds[kind]
+    throw badInput(
+      `${flag} "${value}" ${problem}: a ${label} is 1-${maxLength} letters, digits or hyphens, starts with a letter, and has no trailing or double hyphen.`,
+    )
+  }
+
+  return value
+}
+
+/** `HOST:PORT` as given to --via and in endpoint maps; IPv6 hosts go in brackets: `[::1]:5432`. */
+export function parseHostPort(value: string, flag: string): {host: string; port: number} {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value.trim())
+  const port = match ? Number(match[3]) : Number.NaN
+  if (!match || port < 1 || port > 65_535) {
+    throw badInput(`${flag} "${value}" is not HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:15432).`)
+  }
+
+  return {host: (match[1] ?? match[2])!, port}
+}
+
+const regionPattern = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/
+
+/** AWS region names such as us-east-1 or eu-central-2. */
+export function validateRegion(value: string, flag: string): string {
+  if (!regionPattern.test(value)) {
+    throw badInput(`${flag} "${value}" is not an AWS region name (e.g. us-east-1, eu-central-1).`)
+  }
+
+  return value
+}
+
+/** An http(s) URL for --endpoint-url. */
+export function validateEndpointUrl(value: string, flag: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw badInput(`${flag} "${value}" is not a URL (e.g. http://127.0.0.1:5000).`)
+  }
+
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw badInput(`${flag} "${value}" must be an http:// or https:// URL.`)
+  }
+
+  return value
+}
