@@ -4,7 +4,7 @@ import type {AwsClients} from './aws/clients.js'
 import type {Target, TargetFlags} from './target.js'
 
 import {ExitCode, toRenderedError} from './errors.js'
-import {targetFlags} from './flags.js'
+import {globalFlags, targetFlags} from './flags.js'
 import {createPalette, type Palette} from './render/colour.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -15,7 +15,7 @@ export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args
  * colour rules, and one way of rendering errors with a documented exit code.
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
-  static override baseFlags = targetFlags
+  static override baseFlags: typeof globalFlags & Partial<typeof targetFlags> = {...globalFlags, ...targetFlags}
   static override enableJsonFlag = true
 
   protected args!: BaseArgs<T>
@@ -64,7 +64,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     const {args, flags} = await this.parse({
       args: this.ctor.args,
-      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
       flags: this.ctor.flags,
       strict: this.ctor.strict,

@@ -1,22 +1,24 @@
 import {Flags} from '@oclif/core'
 
-import {parseHostPort, validateIdentifier} from './validation.js'
+import {parseHostPort} from './validation.js'
 
 /**
  * Flags every command shares. Their environment fallbacks (AURORACTL_CLUSTER, AWS_REGION ...)
  * are applied in src/lib/target.ts, in one place, so the precedence is the same everywhere.
  */
-export const targetFlags = {
-  cluster: Flags.string({
-    description: 'Aurora cluster identifier [env: AURORACTL_CLUSTER]',
-    helpGroup: 'TARGET',
-    parse: async (input) => validateIdentifier(input, 'cluster', '--cluster'),
-  }),
+export const globalFlags = {
   color: Flags.boolean({
     allowNo: true,
     default: true,
     description: 'Colour in human output (--no-color, or NO_COLOR=1, turns it off)',
     helpGroup: 'GLOBAL',
+  }),
+}
+
+export const targetFlags = {
+  cluster: Flags.string({
+    description: 'Aurora cluster identifier [env: AURORACTL_CLUSTER]',
+    helpGroup: 'TARGET',
   }),
   'endpoint-url': Flags.string({
     description: 'Send AWS API calls to this URL (moto, LocalStack, a VPC endpoint) [env: AWS_ENDPOINT_URL]',

@@ -6,6 +6,8 @@ import type {STSClient} from '@aws-sdk/client-sts'
 
 /** What every AWS client shares; resolved once per command from the target. */
 export interface AwsSettings {
+  /** Fixed credentials (the sandbox's); otherwise the standard provider chain. */
+  credentials?: {accessKeyId: string; secretAccessKey: string}
   endpointUrl?: string
   profile?: string
   region?: string
@@ -66,11 +68,11 @@ export class AwsClients {
     // the SDK, so the warning tells an on-call engineer nothing they can act on.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
     const {endpointUrl, profile, region, version} = this.settings
-    const {fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
+    // The standard chain: environment, SSO, shared config/credentials files, process, web identity,
+    // container and instance metadata. A named profile skips environment credentials, as the AWS CLI does.
+    const credentials = this.settings.credentials ?? (await import('@aws-sdk/credential-providers')).fromNodeProviderChain(profile ? {profile} : {})
     return {
-      // The standard chain: environment, SSO, shared config/credentials files, process, web identity,
-      // container and instance metadata. A named profile skips environment credentials, as the AWS CLI does.
-      credentials: fromNodeProviderChain(profile ? {profile} : {}),
+      credentials,
       customUserAgent: `auroractl/${version}`,
       endpoint: endpointUrl,
       maxAttempts,

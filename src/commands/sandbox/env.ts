@@ -1,0 +1,32 @@
+import {AuroraError} from '../../lib/errors.js'
+import {BaseCommand} from '../../lib/base-command.js'
+import {globalFlags} from '../../lib/flags.js'
+
+export default class SandboxEnv extends BaseCommand<typeof SandboxEnv> {
+  static override baseFlags = globalFlags
+  static override description = `Print shell lines that point auroractl (and the AWS CLI, psql) at the running sandbox.
+Use as: eval "$(auroractl sandbox env)". The variables hold no secret: the database password stays in moto's Secrets Manager.`
+
+  static override examples = ['eval "$(<%= config.bin %> sandbox env)"', '<%= config.bin %> sandbox env --json']
+
+  async run(): Promise<Record<string, string>> {
+    const [{sandboxPaths}, {readSandboxState, sandboxEnvironment, sandboxHealth, sandboxUnsetVariables}] = await Promise.all([
+      import('../../lib/sandbox/paths.js'),
+      import('../../lib/sandbox/state.js'),
+    ])
+    const state = await readSandboxState(sandboxPaths())
+    const health = state && (await sandboxHealth(state))
+    if (!state || !health?.moto || !health.postgres) {
+      throw new AuroraError('NOT_FOUND', 'The sandbox is not running.', {hint: `Start it with \`${this.config.bin} sandbox up\`.`})
+    }
+
+    const variables = sandboxEnvironment(state)
+    this.log(`unset ${sandboxUnsetVariables.join(' ')}`)
+    for (const [name, value] of Object.entries(variables)) this.log(`export ${name}=${shellQuote(value)}`)
+    return variables
+  }
+}
+
+function shellQuote(value: string): string {
+  return /^[\w./:@=-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`
+}

@@ -1,0 +1,227 @@
+import type {CloudWatchClient, Dimension, MetricDatum} from '@aws-sdk/client-cloudwatch'
+import type {EC2Client} from '@aws-sdk/client-ec2'
+import type {RDSClient} from '@aws-sdk/client-rds'
+import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
+
+/**
+ * The cluster the bundled Terraform module creates for the seed's basic example
+ * (project "nba-tracker", environment "dev"), with the module's defaults.
+ */
+export const sandboxShape = {
+  appSecurityGroupName: 'nba-tracker-dev-app',
+  backupRetentionPeriod: 7,
+  backupWindow: '03:00-04:00',
+  clusterId: 'nba-tracker-dev',
+  databaseName: 'nbatracker',
+  dbSecurityGroupName: 'nba-tracker-dev-aurora',
+  // Aurora PostgreSQL 15.4 (the seed's version) can no longer be created; stay on major 15.
+  engineVersion: '15.12',
+  instances: [
+    {availabilityZone: 'us-east-1a', id: 'nba-tracker-dev-writer'},
+    {availabilityZone: 'us-east-1b', id: 'nba-tracker-dev-reader-1'},
+  ],
+  maintenanceWindow: 'sun:04:00-sun:05:00',
+  maxCapacity: 1,
+  minCapacity: 0.5,
+  performanceInsightsRetentionPeriod: 7,
+  port: 5432,
+  region: 'us-east-1',
+  secretName: 'nba-tracker-dev-db-credentials',
+  subnetGroupName: 'nba-tracker-dev-db-subnets',
+  subnets: [
+    {availabilityZone: 'us-east-1a', cidr: '10.0.21.0/24'},
+    {availabilityZone: 'us-east-1b', cidr: '10.0.22.0/24'},
+  ],
+  tags: {Component: 'Database', Environment: 'dev', ManagedBy: 'terraform', Owner: 'Backend Team', Project: 'nba-tracker'},
+  username: 'nbatracker',
+  vpcCidr: '10.0.0.0/16',
+} as const
+
+export interface SeededCluster {
+  appSecurityGroupId: string
+  clusterArn: string
+  clusterId: string
+  databaseName: string
+  dbSecurityGroupId: string
+  instanceEndpoints: string[]
+  port: number
+  readerEndpoint: string
+  region: string
+  secretArn: string
+  subnetIds: string[]
+  username: string
+  vpcId: string
+  writerEndpoint: string
+}
+
+export interface SeedClients {
+  cloudWatch: CloudWatchClient
+  ec2: EC2Client
+  rds: RDSClient
+  secretsManager: SecretsManagerClient
+}
+
+const awsTags = Object.entries(sandboxShape.tags).map(([Key, Value]) => ({Key, Value}))
+
+/** Creates, through the AWS APIs, what `terraform apply` of the module would: network, cluster, instances, secret. */
+export async function seedCluster(clients: SeedClients, masterPassword: string, now: Date = new Date()): Promise<SeededCluster> {
+  const ec2 = await import('@aws-sdk/client-ec2')
+  const rdsApi = await import('@aws-sdk/client-rds')
+  const {CreateSecretCommand} = await import('@aws-sdk/client-secrets-manager')
+  const shape = sandboxShape
+
+  const {Vpc: vpc} = await clients.ec2.send(new ec2.CreateVpcCommand({CidrBlock: shape.vpcCidr}))
+  const vpcId = vpc!.VpcId!
+  const subnetIds: string[] = []
+  for (const subnet of shape.subnets) {
+    const {Subnet: created} = await clients.ec2.send(
+      new ec2.CreateSubnetCommand({AvailabilityZone: subnet.availabilityZone, CidrBlock: subnet.cidr, VpcId: vpcId}),
+    )
+    subnetIds.push(created!.SubnetId!)
+  }
+
+  const {GroupId: appSecurityGroupId} = await clients.ec2.send(
+    new ec2.CreateSecurityGroupCommand({Description: 'Application servers', GroupName: shape.appSecurityGroupName, VpcId: vpcId}),
+  )
+  const {GroupId: dbSecurityGroupId} = await clients.ec2.send(
+    new ec2.CreateSecurityGroupCommand({Description: 'Aurora PostgreSQL: 5432 from the application', GroupName: shape.dbSecurityGroupName, VpcId: vpcId}),
+  )
+  await clients.ec2.send(
+    new ec2.AuthorizeSecurityGroupIngressCommand({
+      GroupId: dbSecurityGroupId,
+      IpPermissions: [{FromPort: shape.port, IpProtocol: 'tcp', ToPort: shape.port, UserIdGroupPairs: [{GroupId: appSecurityGroupId}]}],
+    }),
+  )
+
+  await clients.rds.send(
+    new rdsApi.CreateDBSubnetGroupCommand({
+      DBSubnetGroupDescription: 'Aurora subnets in two availability zones',
+      DBSubnetGroupName: shape.subnetGroupName,
+      SubnetIds: subnetIds,
+      Tags: awsTags,
+    }),
+  )
+  const {DBCluster: cluster} = await clients.rds.send(
+    new rdsApi.CreateDBClusterCommand({
+      BackupRetentionPeriod: shape.backupRetentionPeriod,
+      CopyTagsToSnapshot: true,
+      DBClusterIdentifier: shape.clusterId,
+      DBSubnetGroupName: shape.subnetGroupName,
+      DatabaseName: shape.databaseName,
+      DeletionProtection: false,
+      EnableCloudwatchLogsExports: ['postgresql'],
+      Engine: 'aurora-postgresql',
+      EngineMode: 'provisioned',
+      EngineVersion: shape.engineVersion,
+      MasterUserPassword: masterPassword,
+      MasterUsername: shape.username,
+      Port: shape.port,
+      PreferredBackupWindow: shape.backupWindow,
+      PreferredMaintenanceWindow: shape.maintenanceWindow,
+      ServerlessV2ScalingConfiguration: {MaxCapacity: shape.maxCapacity, MinCapacity: shape.minCapacity},
+      StorageEncrypted: true,
+      Tags: awsTags,
+      VpcSecurityGroupIds: [dbSecurityGroupId!],
+    }),
+  )
+
+  const instanceEndpoints: string[] = []
+  for (const instance of shape.instances) {
+    const {DBInstance: created} = await clients.rds.send(
+      new rdsApi.CreateDBInstanceCommand({
+        AutoMinorVersionUpgrade: true,
+        AvailabilityZone: instance.availabilityZone,
+        DBClusterIdentifier: shape.clusterId,
+        DBInstanceClass: 'db.serverless',
+        DBInstanceIdentifier: instance.id,
+        EnablePerformanceInsights: true,
+        Engine: 'aurora-postgresql',
+        PerformanceInsightsRetentionPeriod: shape.performanceInsightsRetentionPeriod,
+        PubliclyAccessible: false,
+        Tags: awsTags,
+      }),
+    )
+    if (created?.Endpoint?.Address) instanceEndpoints.push(created.Endpoint.Address)
+  }
+
+  const {ARN: secretArn} = await clients.secretsManager.send(
+    new CreateSecretCommand({
+      Description: `Master credentials for ${shape.clusterId}`,
+      Name: shape.secretName,
+      SecretString: JSON.stringify({
+        dbClusterIdentifier: shape.clusterId,
+        dbname: shape.databaseName,
+        engine: 'postgres',
+        host: cluster!.Endpoint,
+        password: masterPassword,
+        port: shape.port,
+        username: shape.username,
+      }),
+      Tags: awsTags,
+    }),
+  )
+
+  await seedCapacityMetrics(clients.cloudWatch, now)
+
+  return {
+    appSecurityGroupId: appSecurityGroupId!,
+    clusterArn: cluster!.DBClusterArn!,
+    clusterId: shape.clusterId,
+    databaseName: shape.databaseName,
+    dbSecurityGroupId: dbSecurityGroupId!,
+    instanceEndpoints,
+    port: shape.port,
+    readerEndpoint: cluster!.ReaderEndpoint!,
+    region: shape.region,
+    secretArn: secretArn!,
+    subnetIds,
+    username: shape.username,
+    vpcId,
+    writerEndpoint: cluster!.Endpoint!,
+  }
+}
+
+/** Hours of history the sandbox's CloudWatch holds at one-minute resolution. */
+export const seededMetricHours = 3
+
+/**
+ * The capacity the writer reports at `minutesAgo`: a quiet cluster at its 0.5 ACU floor, a morning
+ * rise, and a 15-minute burst that sits at the 1.0 ACU ceiling (the throttling signal worth seeing).
+ * Serverless v2 scales in 0.5 ACU steps.
+ */
+export function sandboxCapacityAt(minutesAgo: number): number {
+  const {maxCapacity, minCapacity} = sandboxShape
+  if (minutesAgo >= 40 && minutesAgo < 55) return maxCapacity
+  const wave = Math.sin((minutesAgo / 60) * Math.PI) // two gentle swells over three hours
+  return wave > 0.55 ? Math.min(maxCapacity, minCapacity + 0.5) : minCapacity
+}
+
+async function seedCapacityMetrics(cloudWatch: CloudWatchClient, now: Date): Promise<void> {
+  const {PutMetricDataCommand} = await import('@aws-sdk/client-cloudwatch')
+  const {clusterId, instances, maxCapacity} = sandboxShape
+  const lastMinute = Math.floor(now.getTime() / 60_000) * 60_000
+  const data: MetricDatum[] = []
+  const cluster: Dimension[] = [{Name: 'DBClusterIdentifier', Value: clusterId}]
+  for (let minutesAgo = seededMetricHours * 60; minutesAgo >= 1; minutesAgo--) {
+    const timestamp = new Date(lastMinute - minutesAgo * 60_000)
+    const writer = sandboxCapacityAt(minutesAgo)
+    const reader = sandboxShape.minCapacity
+    const point = (name: string, dimensions: typeof cluster, value: number, unit: 'Bytes' | 'Count' | 'None' | 'Percent') =>
+      data.push({Dimensions: dimensions, MetricName: name, Timestamp: timestamp, Unit: unit, Value: value})
+    point('ServerlessDatabaseCapacity', cluster, writer, 'None')
+    point('ACUUtilization', cluster, (writer / maxCapacity) * 100, 'Percent')
+    point('CPUUtilization', cluster, writer === maxCapacity ? 88 : writer > 0.5 ? 41 : 12, 'Percent')
+    point('DatabaseConnections', cluster, writer === maxCapacity ? 42 : 9, 'Count')
+    point('FreeableMemory', cluster, (writer * 2 - 0.6) * 1024 ** 3, 'Bytes')
+    for (const [index, instance] of instances.entries()) {
+      const byInstance: Dimension[] = [{Name: 'DBInstanceIdentifier', Value: instance.id}]
+      const capacity = index === 0 ? writer : reader
+      point('ServerlessDatabaseCapacity', byInstance, capacity, 'None')
+      point('ACUUtilization', byInstance, (capacity / maxCapacity) * 100, 'Percent')
+    }
+  }
+
+  for (let start = 0; start < data.length; start += 500) {
+    await cloudWatch.send(new PutMetricDataCommand({MetricData: data.slice(start, start + 500), Namespace: 'AWS/RDS'}))
+  }
+}
