@@ -1,35 +1,23 @@
 import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
-import {z} from 'zod'
-
 import {AuroraError} from './errors.js'
 
 export const configFileName = 'auroractl.config.json'
 
 /** One named environment (dev, staging, prod ...): where its cluster lives and how to reach it. */
-const environmentSchema = z
-  .object({
-    cluster: z.string().optional(),
-    endpointMap: z.string().optional().describe('path to an endpoint map file, relative to the config file'),
-    endpointUrl: z.string().optional(),
-    profile: z.string().optional(),
-    region: z.string().optional(),
-    secret: z.string().optional(),
-    tfDir: z.string().optional().describe('relative to the config file'),
-    via: z.string().optional(),
-  })
-  .strict()
-
-const configSchema = z
-  .object({
-    $schema: z.string().optional(),
-    defaultEnv: z.string().optional(),
-    environments: z.record(z.string(), environmentSchema),
-  })
-  .strict()
-
-export type EnvironmentConfig = z.infer<typeof environmentSchema>
+export interface EnvironmentConfig {
+  cluster?: string
+  /** Path to an endpoint map file; relative paths are resolved against the config file's folder. */
+  endpointMap?: string
+  endpointUrl?: string
+  profile?: string
+  region?: string
+  secret?: string
+  /** Terraform root module; relative to the config file's folder. */
+  tfDir?: string
+  via?: string
+}
 
 export interface ConfigFile {
   defaultEnv?: string
@@ -62,7 +50,8 @@ export function findConfigFile(cwd: string, env: NodeJS.ProcessEnv): string | un
   }
 }
 
-export function parseConfigFile(text: string, filePath: string): ConfigFile {
+/** Parses and validates the file's text. The schema (and zod) load only when a config file exists. */
+export async function parseConfigFile(text: string, filePath: string): Promise<ConfigFile> {
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -72,6 +61,7 @@ export function parseConfigFile(text: string, filePath: string): ConfigFile {
     })
   }
 
+  const {configSchema} = await import('./config-schema.js')
   const parsed = configSchema.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!

@@ -4,6 +4,8 @@ import type {RDSClient} from '@aws-sdk/client-rds'
 import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 import type {STSClient} from '@aws-sdk/client-sts'
 
+import {cloudWatchSdk, credentialProvidersSdk, ec2Sdk, rdsSdk, secretsManagerSdk, stsSdk} from './sdk.js'
+
 /** What every AWS client shares; resolved once per command from the target. */
 export interface AwsSettings {
   /** Fixed credentials (the sandbox's); otherwise the standard provider chain. */
@@ -29,35 +31,35 @@ export class AwsClients {
 
   cloudWatch(): Promise<CloudWatchClient> {
     return this.memo('cloudwatch', async () => {
-      const {CloudWatchClient} = await import('@aws-sdk/client-cloudwatch')
+      const {CloudWatchClient} = cloudWatchSdk()
       return new CloudWatchClient(await this.clientConfig())
     })
   }
 
   ec2(): Promise<EC2Client> {
     return this.memo('ec2', async () => {
-      const {EC2Client} = await import('@aws-sdk/client-ec2')
+      const {EC2Client} = ec2Sdk()
       return new EC2Client(await this.clientConfig())
     })
   }
 
   rds(): Promise<RDSClient> {
     return this.memo('rds', async () => {
-      const {RDSClient} = await import('@aws-sdk/client-rds')
+      const {RDSClient} = rdsSdk()
       return new RDSClient(await this.clientConfig())
     })
   }
 
   secretsManager(): Promise<SecretsManagerClient> {
     return this.memo('secretsmanager', async () => {
-      const {SecretsManagerClient} = await import('@aws-sdk/client-secrets-manager')
+      const {SecretsManagerClient} = secretsManagerSdk()
       return new SecretsManagerClient(await this.clientConfig())
     })
   }
 
   sts(): Promise<STSClient> {
     return this.memo('sts', async () => {
-      const {STSClient} = await import('@aws-sdk/client-sts')
+      const {STSClient} = stsSdk()
       return new STSClient(await this.clientConfig())
     })
   }
@@ -70,7 +72,7 @@ export class AwsClients {
     const {endpointUrl, profile, region, version} = this.settings
     // The standard chain: environment, SSO, shared config/credentials files, process, web identity,
     // container and instance metadata. A named profile skips environment credentials, as the AWS CLI does.
-    const credentials = this.settings.credentials ?? (await import('@aws-sdk/credential-providers')).fromNodeProviderChain(profile ? {profile} : {})
+    const credentials = this.settings.credentials ?? credentialProvidersSdk().fromNodeProviderChain(profile ? {profile} : {})
     return {
       credentials,
       customUserAgent: `auroractl/${version}`,

@@ -1,25 +1,17 @@
-import {
-  DBCluster,
-  DBClusterNotFoundFault,
-  DBClusterSnapshot,
-  DBInstance,
-  DescribeDBClustersCommand,
-  paginateDescribeDBClusterSnapshots,
-  paginateDescribeDBClusters,
-  paginateDescribeDBInstances,
-  type RDSClient,
-} from '@aws-sdk/client-rds'
+import type {DBCluster, DBClusterSnapshot, DBInstance, RDSClient} from '@aws-sdk/client-rds'
 
 import {AuroraError} from '../errors.js'
+import {rdsSdk} from './sdk.js'
 
 /** Describes one cluster, or fails with exit 3 and a hint listing the clusters that do exist. */
 export async function describeCluster(rds: RDSClient, clusterId: string): Promise<DBCluster> {
+  const {DescribeDBClustersCommand} = rdsSdk()
   try {
     const {DBClusters: clusters = []} = await rds.send(new DescribeDBClustersCommand({DBClusterIdentifier: clusterId}))
     const cluster = clusters[0]
     if (cluster) return cluster
   } catch (error) {
-    if (!(error instanceof DBClusterNotFoundFault)) throw error
+    if ((error as Error).name !== 'DBClusterNotFoundFault') throw error
   }
 
   throw await clusterNotFound(rds, clusterId)
@@ -44,7 +36,7 @@ async function clusterNotFound(rds: RDSClient, clusterId: string): Promise<Auror
 /** Aurora PostgreSQL clusters in the region, up to `limit`. */
 export async function listClusters(rds: RDSClient, limit = 100): Promise<DBCluster[]> {
   const clusters: DBCluster[] = []
-  const pages = paginateDescribeDBClusters(
+  const pages = rdsSdk().paginateDescribeDBClusters(
     {client: rds, pageSize: 100},
     {Filters: [{Name: 'engine', Values: ['aurora-postgresql']}]},
   )
@@ -59,7 +51,7 @@ export async function listClusters(rds: RDSClient, limit = 100): Promise<DBClust
 /** The cluster's instances (writer and readers). */
 export async function listClusterInstances(rds: RDSClient, clusterId: string): Promise<DBInstance[]> {
   const instances: DBInstance[] = []
-  const pages = paginateDescribeDBInstances({client: rds}, {Filters: [{Name: 'db-cluster-id', Values: [clusterId]}]})
+  const pages = rdsSdk().paginateDescribeDBInstances({client: rds}, {Filters: [{Name: 'db-cluster-id', Values: [clusterId]}]})
   for await (const page of pages) instances.push(...(page.DBInstances ?? []))
   return instances
 }
@@ -67,7 +59,7 @@ export async function listClusterInstances(rds: RDSClient, clusterId: string): P
 /** Manual and automated snapshots of the cluster, newest first. */
 export async function listClusterSnapshots(rds: RDSClient, clusterId: string): Promise<DBClusterSnapshot[]> {
   const snapshots: DBClusterSnapshot[] = []
-  const pages = paginateDescribeDBClusterSnapshots({client: rds}, {DBClusterIdentifier: clusterId})
+  const pages = rdsSdk().paginateDescribeDBClusterSnapshots({client: rds}, {DBClusterIdentifier: clusterId})
   for await (const page of pages) snapshots.push(...(page.DBClusterSnapshots ?? []))
   return snapshots.sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))
 }

@@ -1,6 +1,7 @@
-import {GetSecretValueCommand, ResourceNotFoundException, type SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
+import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
 import {AuroraError, badInput} from '../errors.js'
+import {secretsManagerSdk} from './sdk.js'
 
 /**
  * The RDS credentials secret format (what the module and RDS-managed secrets store).
@@ -18,11 +19,12 @@ export interface DatabaseCredentials {
 
 /** Fetches and parses the secret. Errors name the secret and the field, never its value. */
 export async function getDatabaseCredentials(secretsManager: SecretsManagerClient, secretId: string): Promise<DatabaseCredentials> {
+  const {GetSecretValueCommand} = secretsManagerSdk()
   let secretString: string | undefined
   try {
     ;({SecretString: secretString} = await secretsManager.send(new GetSecretValueCommand({SecretId: secretId})))
   } catch (error) {
-    if (error instanceof ResourceNotFoundException) {
+    if ((error as Error).name === 'ResourceNotFoundException') {
       throw new AuroraError('NOT_FOUND', `Secret "${secretId}" was not found.`, {
         hint: 'Check --secret (or AURORACTL_SECRET, or the Terraform output database_secret_arn) and --region.',
       })

@@ -3,6 +3,8 @@ import type {EC2Client} from '@aws-sdk/client-ec2'
 import type {RDSClient} from '@aws-sdk/client-rds'
 import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
+import {cloudWatchSdk, ec2Sdk, rdsSdk, secretsManagerSdk} from '../aws/sdk.js'
+
 /**
  * The cluster the bundled Terraform module creates for the seed's basic example
  * (project "nba-tracker", environment "dev"), with the module's defaults.
@@ -65,9 +67,9 @@ const awsTags = Object.entries(sandboxShape.tags).map(([Key, Value]) => ({Key, V
 
 /** Creates, through the AWS APIs, what `terraform apply` of the module would: network, cluster, instances, secret. */
 export async function seedCluster(clients: SeedClients, masterPassword: string, now: Date = new Date()): Promise<SeededCluster> {
-  const ec2 = await import('@aws-sdk/client-ec2')
-  const rdsApi = await import('@aws-sdk/client-rds')
-  const {CreateSecretCommand} = await import('@aws-sdk/client-secrets-manager')
+  const ec2 = ec2Sdk()
+  const rdsApi = rdsSdk()
+  const {CreateSecretCommand} = secretsManagerSdk()
   const shape = sandboxShape
 
   const {Vpc: vpc} = await clients.ec2.send(new ec2.CreateVpcCommand({CidrBlock: shape.vpcCidr}))
@@ -197,7 +199,7 @@ export function sandboxCapacityAt(minutesAgo: number): number {
 }
 
 async function seedCapacityMetrics(cloudWatch: CloudWatchClient, now: Date): Promise<void> {
-  const {PutMetricDataCommand} = await import('@aws-sdk/client-cloudwatch')
+  const {PutMetricDataCommand} = cloudWatchSdk()
   const {clusterId, instances, maxCapacity} = sandboxShape
   const lastMinute = Math.floor(now.getTime() / 60_000) * 60_000
   const data: MetricDatum[] = []
