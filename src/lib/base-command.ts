@@ -42,6 +42,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   override async catch(error: Error & {exitCode?: number}): Promise<never> {
     const rendered = toRenderedError(error)
+    // Every usage error points somewhere: to this command's help when nothing more specific applies.
+    if (rendered.exitCode === ExitCode.usage && !rendered.hint) {
+      const command = [this.config.bin, this.id?.replaceAll(':', ' ')].filter(Boolean).join(' ')
+      rendered.hint = `See \`${command} --help\` for the flags and their valid values.`
+    }
     if (this.jsonEnabled()) {
       this.logJson({error: rendered})
     } else {

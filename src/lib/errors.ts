@@ -109,6 +109,16 @@ export function toRenderedError(error: unknown): RenderedError {
     }
   }
 
+  const networkCode = errnoCode(error)
+  if (networkCode && networkErrorCodes.has(networkCode)) {
+    return {
+      code: 'AWS',
+      exitCode: ExitCode.unexpected,
+      hint: 'Check --endpoint-url / AWS_ENDPOINT_URL and --region; for the sandbox run `auroractl sandbox status`.',
+      message: `Cannot reach the AWS endpoint (${networkCode}): ${firstLine((error as Error).message)}`,
+    }
+  }
+
   if (isAwsServiceError(error)) {
     const status = error.$metadata?.httpStatusCode
     const credentialsProblem = /credential|ExpiredToken|UnrecognizedClient|InvalidClientTokenId|SignatureDoesNotMatch/i.test(
@@ -132,16 +142,6 @@ export function toRenderedError(error: unknown): RenderedError {
       exitCode: ExitCode.unexpected,
       hint: 'Set AWS credentials: --profile NAME (or AWS_PROFILE), `aws sso login`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.',
       message: `No AWS credentials: ${firstLine(error.message)}`,
-    }
-  }
-
-  const networkCode = errnoCode(error)
-  if (networkCode && networkErrorCodes.has(networkCode)) {
-    return {
-      code: 'AWS',
-      exitCode: ExitCode.unexpected,
-      hint: 'Check --endpoint-url / AWS_ENDPOINT_URL and --region; for the sandbox run `auroractl sandbox status`.',
-      message: `Cannot reach the AWS endpoint (${networkCode}): ${firstLine((error as Error).message)}`,
     }
   }
 
