@@ -15,10 +15,9 @@ export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args
  * colour rules, and one way of rendering errors with a documented exit code.
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
-  static override baseFlags: typeof globalFlags & Partial<typeof targetFlags> = {...globalFlags, ...targetFlags}
+  static override baseFlags: Partial<typeof targetFlags> & typeof globalFlags = {...globalFlags, ...targetFlags}
   static override enableJsonFlag = true
-
-  protected args!: BaseArgs<T>
+protected args!: BaseArgs<T>
   protected colour!: Palette
   protected flags!: BaseFlags<T>
   private awsClients?: AwsClients
@@ -47,6 +46,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const command = [this.config.bin, this.id?.replaceAll(':', ' ')].filter(Boolean).join(' ')
       rendered.hint = `See \`${command} --help\` for the flags and their valid values.`
     }
+
     if (this.jsonEnabled()) {
       this.logJson({error: rendered})
     } else {
@@ -65,6 +65,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // Ctrl-C: exit 130 like a shell, after the command's own cleanup (if any) has had its say.
     process.once('SIGINT', () => {
       process.stderr.write('\nInterrupted.\n')
+      // A signal handler cannot throw into oclif's error handling; exiting with 130 is the shell convention.
+      // eslint-disable-next-line n/no-process-exit
       process.exit(ExitCode.interrupted)
     })
     const {args, flags} = await this.parse({

@@ -13,10 +13,10 @@ export type EndpointMap = Record<string, string>
 export interface ConnectAddress {
   host: string
   port: number
-  /** The name TLS verifies: always the endpoint AWS reports, even when connecting elsewhere. */
-  servername: string
   /** How the address was chosen, for messages: "direct", "--via" or "endpoint map". */
   route: 'direct' | 'endpoint map' | 'via'
+  /** The name TLS verifies: always the endpoint AWS reports, even when connecting elsewhere. */
+  servername: string
 }
 
 export function parseEndpointMap(text: string, source: string): EndpointMap {

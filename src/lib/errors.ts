@@ -3,19 +3,20 @@
  * Keep this table and the README's table in step.
  */
 export const ExitCode = {
+  checkFailed: 4,
+  interrupted: 130,
+  notFound: 3,
   ok: 0,
+  timedOut: 5,
   unexpected: 1,
   usage: 2,
-  notFound: 3,
-  checkFailed: 4,
-  timedOut: 5,
-  interrupted: 130,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
 /** A stable, machine-readable name for each kind of failure, printed with `--json`. */
 export type ErrorCode =
+  | 'AWS'
   | 'BAD_INPUT'
   | 'CHECK_FAILED'
   | 'CLUSTER_NOT_FOUND'
@@ -27,7 +28,6 @@ export type ErrorCode =
   | 'TERRAFORM'
   | 'TIMED_OUT'
   | 'UNEXPECTED'
-  | 'AWS'
 
 const exitCodeFor: Record<ErrorCode, ExitCodeValue> = {
   AWS: ExitCode.unexpected,
@@ -80,7 +80,7 @@ function isAwsServiceError(error: unknown): error is Error & {$fault?: string; $
 }
 
 /** Node's network errors: the endpoint is wrong or unreachable. */
-const networkErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN'])
+const networkErrorCodes = new Set(['EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT'])
 
 /**
  * Turns anything thrown into the one shape every command renders, so errors look the same everywhere.
@@ -153,7 +153,7 @@ function errnoCode(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined
   const own = (error as NodeJS.ErrnoException).code
   if (own) return own
-  const cause = (error as {cause?: unknown}).cause
+  const {cause} = (error as {cause?: unknown})
   return cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined
 }
 

@@ -45,7 +45,7 @@ export const viaFlag = Flags.string({
   description:
     'Connect to the database through HOST:PORT (an SSM or bastion port forward); TLS still verifies the cluster endpoint name [env: AURORACTL_VIA]',
   helpGroup: 'TARGET',
-  parse: async (input) => {
+  async parse(input) {
     parseHostPort(input, '--via')
     return input
   },

@@ -148,15 +148,15 @@ function selectEnvironment(config: ConfigFile | undefined, requested: string | u
 }
 
 /** Names a value by where it came from, so a bad value in a config file is not blamed on a flag. */
-function describeSource(field: TargetField, source: ValueSource | undefined): string {
+function describeSource(field: TargetField, source: undefined | ValueSource): string {
   const flag = flagNames[field]
   switch (source) {
-    case 'env': {
-      return envNames[field].join(' / ')
-    }
-
     case 'config': {
       return `config "${field}"`
+    }
+
+    case 'env': {
+      return envNames[field].join(' / ')
     }
 
     case 'terraform': {

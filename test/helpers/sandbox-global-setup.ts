@@ -1,5 +1,6 @@
-import path from 'node:path'
 import type {TestProject} from 'vitest/node'
+
+import path from 'node:path'
 
 import {packageRoot} from '../../src/lib/sandbox/paths.js'
 import {sandboxDown, sandboxUp} from '../../src/lib/sandbox/sandbox.js'

@@ -157,7 +157,7 @@ describe('auroractl as a user runs it', () => {
     execFileSync('terraform', [`-chdir=${dir}`, 'init', '-input=false', '-no-color'], {env: tfEnv, stdio: 'ignore'})
     execFileSync('terraform', [`-chdir=${dir}`, 'apply', '-auto-approve', '-input=false', '-no-color'], {env: tfEnv, stdio: 'ignore'})
 
-    const {AWS_REGION: _region, ...withoutRegion} = awsOnly()
+    const withoutRegion: Record<string, string | undefined> = {...awsOnly(), AWS_REGION: undefined}
     const result = await runCli(['status', '--tf-dir', dir, '--json'], {env: withoutRegion})
     expect(result.exitCode, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout).id).toBe('nba-tracker-dev')

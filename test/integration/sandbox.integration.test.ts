@@ -98,7 +98,7 @@ describe('sandbox: the database side', () => {
   it('refuses a wrong password without echoing it', async () => {
     const env = sandboxEnv()
     const wrong = {...(await credentials()), password: 'definitely-wrong-Pw'}
-    const error = await connectWithCredentials(wrong, {caFile: env.PGSSLROOTCERT, endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!)}).catch((caught: Error) => caught)
+    const error = await connectWithCredentials(wrong, {caFile: env.PGSSLROOTCERT, endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!)}).catch((error_: Error) => error_)
     expect((error as Error).message).toContain('password authentication failed')
     expect((error as Error).message).not.toContain('definitely-wrong-Pw')
   })

@@ -124,7 +124,7 @@ describe('resolveTarget errors', () => {
     const fromEnv = await rejection(resolveTarget(input({env: {AURORACTL_CLUSTER: '9lives'}})))
     expect(fromEnv.message).toContain('AURORACTL_CLUSTER "9lives" must start with a letter')
     const fromConfig = await rejection(
-      resolveTarget(input({loadConfig: async () => ({environments: {x: {region: 'moon-1'}}, path: '/c.json', defaultEnv: 'x'})})),
+      resolveTarget(input({loadConfig: async () => ({defaultEnv: 'x', environments: {x: {region: 'moon-1'}}, path: '/c.json'})})),
     )
     expect(fromConfig.message).toContain('config "region" "moon-1"')
     const fromFlag = await rejection(resolveTarget(input({flags: {region: 'nowhere'}})))
@@ -136,8 +136,8 @@ describe('resolveTarget errors', () => {
     let error: AuroraError | undefined
     try {
       requireCluster(target)
-    } catch (caught) {
-      error = caught as AuroraError
+    } catch (error_) {
+      error = error_ as AuroraError
     }
 
     expect(error?.code).toBe('NO_CLUSTER')

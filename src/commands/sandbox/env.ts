@@ -1,13 +1,12 @@
-import {AuroraError} from '../../lib/errors.js'
 import {BaseCommand} from '../../lib/base-command.js'
+import {AuroraError} from '../../lib/errors.js'
 import {globalFlags} from '../../lib/flags.js'
 
 export default class SandboxEnv extends BaseCommand<typeof SandboxEnv> {
   static override baseFlags = globalFlags
   static override description = `Print shell lines that point auroractl (and the AWS CLI, psql) at the running sandbox.
 Use as: eval "$(auroractl sandbox env)". The variables hold no secret: the database password stays in moto's Secrets Manager.`
-
-  static override examples = ['eval "$(<%= config.bin %> sandbox env)"', '<%= config.bin %> sandbox env --json']
+static override examples = ['eval "$(<%= config.bin %> sandbox env)"', '<%= config.bin %> sandbox env --json']
 
   async run(): Promise<Record<string, string>> {
     const [{sandboxPaths}, {readSandboxState, sandboxEnvironment, sandboxHealth, sandboxUnsetVariables}] = await Promise.all([

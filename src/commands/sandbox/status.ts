@@ -1,3 +1,5 @@
+import type {Palette} from '../../lib/render/colour.js'
+
 import {BaseCommand} from '../../lib/base-command.js'
 import {globalFlags} from '../../lib/flags.js'
 
@@ -36,12 +38,15 @@ export default class SandboxStatus extends BaseCommand<typeof SandboxStatus> {
       running: health.moto && health.postgres,
       startedAt: state.startedAt,
     }
-    const word = (up: boolean) => (up ? this.colour.green('running') : this.colour.red('stopped'))
     this.log(`Sandbox ${paths.dir} (started ${state.startedAt})`)
-    this.log(`  moto        ${word(health.moto)}  ${state.moto.url}`)
-    this.log(`  PostgreSQL  ${word(health.postgres)}  127.0.0.1:${state.postgres.port}`)
+    this.log(`  moto        ${runningWord(health.moto, this.colour)}  ${state.moto.url}`)
+    this.log(`  PostgreSQL  ${runningWord(health.postgres, this.colour)}  127.0.0.1:${state.postgres.port}`)
     this.log(`  cluster     ${state.cluster.clusterId}`)
     if (!output.running) this.log(`Part of it is down: \`${this.config.bin} sandbox up\` starts it afresh.`)
     return output
   }
+}
+
+function runningWord(running: boolean, colour: Palette): string {
+  return running ? colour.green('running') : colour.red('stopped')
 }

@@ -29,6 +29,27 @@ export class AwsClients {
 
   constructor(readonly settings: AwsSettings) {}
 
+  /** Shared client configuration; exported through a method so tests can assert on it. */
+  async clientConfig() {
+    // The SDK warns on every run that releases after January 2027 need Node 22. Our lockfile pins
+    // the SDK, so the warning tells an on-call engineer nothing they can act on.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+    const {endpointUrl, profile, region, version} = this.settings
+    // The standard chain: environment, SSO, shared config/credentials files, process, web identity,
+    // container and instance metadata. A named profile skips environment credentials, as the AWS CLI does.
+    const credentials = this.settings.credentials ?? credentialProvidersSdk().fromNodeProviderChain(profile ? {profile} : {})
+    return {
+      credentials,
+      customUserAgent: `auroractl/${version}`,
+      endpoint: endpointUrl,
+      maxAttempts,
+      profile,
+      region,
+      requestHandler: {connectionTimeout: 5000, requestTimeout: 30_000},
+      retryMode: 'adaptive',
+    }
+  }
+
   cloudWatch(): Promise<CloudWatchClient> {
     return this.memo('cloudwatch', async () => {
       const {CloudWatchClient} = cloudWatchSdk()
@@ -62,27 +83,6 @@ export class AwsClients {
       const {STSClient} = stsSdk()
       return new STSClient(await this.clientConfig())
     })
-  }
-
-  /** Shared client configuration; exported through a method so tests can assert on it. */
-  async clientConfig() {
-    // The SDK warns on every run that releases after January 2027 need Node 22. Our lockfile pins
-    // the SDK, so the warning tells an on-call engineer nothing they can act on.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
-    const {endpointUrl, profile, region, version} = this.settings
-    // The standard chain: environment, SSO, shared config/credentials files, process, web identity,
-    // container and instance metadata. A named profile skips environment credentials, as the AWS CLI does.
-    const credentials = this.settings.credentials ?? credentialProvidersSdk().fromNodeProviderChain(profile ? {profile} : {})
-    return {
-      credentials,
-      customUserAgent: `auroractl/${version}`,
-      endpoint: endpointUrl,
-      maxAttempts,
-      profile,
-      region,
-      requestHandler: {connectionTimeout: 5000, requestTimeout: 30_000},
-      retryMode: 'adaptive',
-    }
   }
 
   private memo<T>(key: string, create: () => Promise<T>): Promise<T> {

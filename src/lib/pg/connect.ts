@@ -1,5 +1,6 @@
-import {readFile} from 'node:fs/promises'
 import type {Client, ClientConfig} from 'pg'
+
+import {readFile} from 'node:fs/promises'
 
 import type {DatabaseCredentials} from '../aws/secrets.js'
 

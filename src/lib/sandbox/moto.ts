@@ -60,7 +60,7 @@ export async function startMoto(python: string, paths: SandboxPaths, port: numbe
 }
 
 export async function motoAnswers(url: string): Promise<boolean> {
-  const response = await fetch(`${url}/moto-api/`, {signal: AbortSignal.timeout(1000)}).catch(() => undefined)
+  const response = await fetch(`${url}/moto-api/`, {signal: AbortSignal.timeout(1000)}).catch(() => {})
   return response?.ok ?? false
 }
 

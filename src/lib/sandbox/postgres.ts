@@ -49,7 +49,8 @@ export async function postgresRunAs(env: NodeJS.ProcessEnv = process.env): Promi
   if (process.getuid?.() !== 0) return undefined
   const user = env.AURORACTL_PG_USER ?? 'postgres'
   const line = (await readFile('/etc/passwd', 'utf8')).split('\n').find((entry) => entry.startsWith(`${user}:`))
-  const [, , uid, gid] = line?.split(':') ?? []
+  const fields = line?.split(':') ?? []
+  const [uid, gid] = [fields[2], fields[3]]
   if (!uid || !gid || uid === '0') {
     throw new AuroraError('SANDBOX', `Running as root, and there is no unprivileged "${user}" user to run PostgreSQL as (it refuses root).`, {
       hint: 'Install postgresql-15 (it creates the postgres user), create one with `useradd --system postgres`, or set AURORACTL_PG_USER.',
@@ -108,18 +109,20 @@ export async function initDataDir(settings: PostgresSettings, superuserPassword:
   await writeFile(pwfile, `${superuserPassword}\n`, {mode: 0o600})
   if (runAs) await chown(pwfile, runAs.uid, runAs.gid)
   try {
-    await run(binDir, 'initdb', ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C', '--no-sync'], runAs)
+    await run(binDir, 'initdb', ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'utf8', '--locale=C', '--no-sync'], runAs)
   } finally {
     await rm(pwfile, {force: true})
   }
 
   // The server reads its key and certificate as its own user, from its data directory.
-  for (const [from, to] of [[tls.cert, 'server.crt'], [tls.key, 'server.key']] as const) {
-    const target = path.join(dataDir, to)
-    await copyFile(from, target)
-    await chmod(target, 0o600)
-    if (runAs) await chown(target, runAs.uid, runAs.gid)
-  }
+  await Promise.all(
+    ([[tls.cert, 'server.crt'], [tls.key, 'server.key']] as const).map(async ([from, to]) => {
+      const target = path.join(dataDir, to)
+      await copyFile(from, target)
+      await chmod(target, 0o600)
+      if (runAs) await chown(target, runAs.uid, runAs.gid)
+    }),
+  )
 
   await appendFile(
     path.join(dataDir, 'postgresql.conf'),

@@ -50,6 +50,8 @@ export async function stopProcess(pid: number | undefined, graceMs = 5000): Prom
   const deadline = Date.now() + graceMs
   while (Date.now() < deadline) {
     if (!isAlive(pid)) return true
+    // Polling is the point: there is no event for another process's exit.
+    // eslint-disable-next-line no-await-in-loop
     await sleep(100)
   }
 
@@ -66,7 +68,10 @@ export async function stopProcess(pid: number | undefined, graceMs = 5000): Prom
 export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, hint?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
+    // Polling is the point: each probe must finish before the next.
+    // eslint-disable-next-line no-await-in-loop
     if (await probe().catch(() => false)) return
+    // eslint-disable-next-line no-await-in-loop
     await sleep(150)
   }
 

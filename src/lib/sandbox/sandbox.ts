@@ -19,7 +19,7 @@ import {
   stopPostgres,
 } from './postgres.js'
 import {freePort, stopProcess} from './processes.js'
-import {type SeededCluster, seedCluster} from './seed.js'
+import {seedCluster, type SeededCluster} from './seed.js'
 import {readSandboxState, sandboxCredentials, sandboxEnvironment, sandboxHealth, type SandboxState} from './state.js'
 import {createSandboxTls} from './tls.js'
 
@@ -190,9 +190,9 @@ export async function sandboxDown(options: {env?: NodeJS.ProcessEnv} = {}): Prom
   }
 
   // Only files `up` writes, never the folder itself or anything else a user put there.
-  for (const name of [paths.pgRoot, paths.tls, paths.endpointMap, paths.superuser, paths.motoLog, paths.state]) {
-    await rm(name, {force: true, recursive: true})
-  }
+  await Promise.all(
+    [paths.pgRoot, paths.tls, paths.endpointMap, paths.superuser, paths.motoLog, paths.state].map((name) => rm(name, {force: true, recursive: true})),
+  )
 
   return {dir: paths.dir, stopped, wasRunning: state !== undefined}
 }

@@ -74,13 +74,14 @@ export async function seedCluster(clients: SeedClients, masterPassword: string, 
 
   const {Vpc: vpc} = await clients.ec2.send(new ec2.CreateVpcCommand({CidrBlock: shape.vpcCidr}))
   const vpcId = vpc!.VpcId!
-  const subnetIds: string[] = []
-  for (const subnet of shape.subnets) {
-    const {Subnet: created} = await clients.ec2.send(
-      new ec2.CreateSubnetCommand({AvailabilityZone: subnet.availabilityZone, CidrBlock: subnet.cidr, VpcId: vpcId}),
-    )
-    subnetIds.push(created!.SubnetId!)
-  }
+  const subnetIds = await Promise.all(
+    shape.subnets.map(async (subnet) => {
+      const {Subnet: created} = await clients.ec2.send(
+        new ec2.CreateSubnetCommand({AvailabilityZone: subnet.availabilityZone, CidrBlock: subnet.cidr, VpcId: vpcId}),
+      )
+      return created!.SubnetId!
+    }),
+  )
 
   const {GroupId: appSecurityGroupId} = await clients.ec2.send(
     new ec2.CreateSecurityGroupCommand({Description: 'Application servers', GroupName: shape.appSecurityGroupName, VpcId: vpcId}),
@@ -107,16 +108,16 @@ export async function seedCluster(clients: SeedClients, masterPassword: string, 
     new rdsApi.CreateDBClusterCommand({
       BackupRetentionPeriod: shape.backupRetentionPeriod,
       CopyTagsToSnapshot: true,
+      DatabaseName: shape.databaseName,
       DBClusterIdentifier: shape.clusterId,
       DBSubnetGroupName: shape.subnetGroupName,
-      DatabaseName: shape.databaseName,
       DeletionProtection: false,
       EnableCloudwatchLogsExports: ['postgresql'],
       Engine: 'aurora-postgresql',
       EngineMode: 'provisioned',
       EngineVersion: shape.engineVersion,
-      MasterUserPassword: masterPassword,
       MasterUsername: shape.username,
+      MasterUserPassword: masterPassword,
       Port: shape.port,
       PreferredBackupWindow: shape.backupWindow,
       PreferredMaintenanceWindow: shape.maintenanceWindow,
@@ -129,6 +130,8 @@ export async function seedCluster(clients: SeedClients, masterPassword: string, 
 
   const instanceEndpoints: string[] = []
   for (const instance of shape.instances) {
+    // One at a time, writer first: the first instance created in an Aurora cluster becomes its writer.
+    // eslint-disable-next-line no-await-in-loop
     const {DBInstance: created} = await clients.rds.send(
       new rdsApi.CreateDBInstanceCommand({
         AutoMinorVersionUpgrade: true,
@@ -208,22 +211,28 @@ async function seedCapacityMetrics(cloudWatch: CloudWatchClient, now: Date): Pro
     const timestamp = new Date(lastMinute - minutesAgo * 60_000)
     const writer = sandboxCapacityAt(minutesAgo)
     const reader = sandboxShape.minCapacity
-    const point = (name: string, dimensions: typeof cluster, value: number, unit: 'Bytes' | 'Count' | 'None' | 'Percent') =>
-      data.push({Dimensions: dimensions, MetricName: name, Timestamp: timestamp, Unit: unit, Value: value})
-    point('ServerlessDatabaseCapacity', cluster, writer, 'None')
-    point('ACUUtilization', cluster, (writer / maxCapacity) * 100, 'Percent')
-    point('CPUUtilization', cluster, writer === maxCapacity ? 88 : writer > 0.5 ? 41 : 12, 'Percent')
-    point('DatabaseConnections', cluster, writer === maxCapacity ? 42 : 9, 'Count')
-    point('FreeableMemory', cluster, (writer * 2 - 0.6) * 1024 ** 3, 'Bytes')
+    const rows: Array<[string, Dimension[], number, MetricUnit]> = [
+      ['ServerlessDatabaseCapacity', cluster, writer, 'None'],
+      ['ACUUtilization', cluster, (writer / maxCapacity) * 100, 'Percent'],
+      ['CPUUtilization', cluster, writer === maxCapacity ? 88 : writer > 0.5 ? 41 : 12, 'Percent'],
+      ['DatabaseConnections', cluster, writer === maxCapacity ? 42 : 9, 'Count'],
+      ['FreeableMemory', cluster, (writer * 2 - 0.6) * 1024 ** 3, 'Bytes'],
+    ]
     for (const [index, instance] of instances.entries()) {
       const byInstance: Dimension[] = [{Name: 'DBInstanceIdentifier', Value: instance.id}]
       const capacity = index === 0 ? writer : reader
-      point('ServerlessDatabaseCapacity', byInstance, capacity, 'None')
-      point('ACUUtilization', byInstance, (capacity / maxCapacity) * 100, 'Percent')
+      rows.push(['ServerlessDatabaseCapacity', byInstance, capacity, 'None'], ['ACUUtilization', byInstance, (capacity / maxCapacity) * 100, 'Percent'])
+    }
+
+    for (const [name, dimensions, value, unit] of rows) {
+      data.push({Dimensions: dimensions, MetricName: name, Timestamp: timestamp, Unit: unit, Value: value})
     }
   }
 
-  for (let start = 0; start < data.length; start += 500) {
-    await cloudWatch.send(new PutMetricDataCommand({MetricData: data.slice(start, start + 500), Namespace: 'AWS/RDS'}))
-  }
+  const batches: MetricDatum[][] = []
+  for (let start = 0; start < data.length; start += 500) batches.push(data.slice(start, start + 500))
+  await Promise.all(batches.map((batch) => cloudWatch.send(new PutMetricDataCommand({MetricData: batch, Namespace: 'AWS/RDS'}))))
 }
+
+type MetricUnit = 'Bytes' | 'Count' | 'None' | 'Percent'
+

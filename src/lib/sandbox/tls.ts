@@ -17,7 +17,7 @@ export interface SandboxTls {
 export async function createSandboxTls(dir: string, hostNames: string[]): Promise<SandboxTls> {
   await mkdir(dir, {mode: 0o755, recursive: true})
   const file = (name: string) => path.join(dir, name)
-  const names = [...new Set([...hostNames, 'localhost'])]
+  const names = [...new Set(['localhost', ...hostNames])]
   await writeFile(
     file('server.ext'),
     [

@@ -1,0 +1,28 @@
+import oclif from 'eslint-config-oclif'
+import prettier from 'eslint-config-prettier'
+
+export default [
+  {ignores: ['dist/', 'node_modules/', '.sandbox/', 'coverage/', 'oclif.manifest.json']},
+  ...oclif,
+  prettier,
+  {
+    rules: {
+      // Terraform output names and AWS API fields are snake_case or PascalCase by contract.
+      camelcase: ['error', {properties: 'never'}],
+      // Commands and lib modules are ESM; dynamic imports keep start-up lean on purpose.
+      'n/no-unsupported-features/node-builtins': 'off',
+      // Names say what things are; abbreviations such as `pg`, `env`, `args` are the ecosystem's own.
+      'unicorn/prevent-abbreviations': 'off',
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      // Tests assert on fixed strings and shapes; that is their point.
+      'max-nested-callbacks': 'off',
+      'mocha/max-top-level-suites': 'off',
+      'no-await-in-loop': 'off',
+      'unicorn/no-useless-undefined': 'off',
+    },
+  },
+]
