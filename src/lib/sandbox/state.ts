@@ -49,6 +49,8 @@ export function sandboxEnvironment(state: SandboxState): Record<string, string> 
     AURORACTL_ENDPOINT_MAP: state.endpointMap,
     AURORACTL_SECRET: state.cluster.secretArn,
     AWS_ACCESS_KEY_ID: sandboxCredentials.accessKeyId,
+    // The AWS CLI v1 reads AWS_DEFAULT_REGION only; v2 and the SDKs read AWS_REGION.
+    AWS_DEFAULT_REGION: state.cluster.region,
     AWS_ENDPOINT_URL: state.moto.url,
     AWS_REGION: state.cluster.region,
     AWS_SECRET_ACCESS_KEY: sandboxCredentials.secretAccessKey,
