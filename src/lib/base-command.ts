@@ -1,4 +1,6 @@
-import {Command, Interfaces} from '@oclif/core'
+// Subpath imports: the package index would load all of @oclif/core (spinners, ux, ...) that a command never uses.
+import type {Interfaces} from '@oclif/core'
+import {Command} from '@oclif/core/command'
 
 import type {AwsClients} from './aws/clients.js'
 import type {Target, TargetFlags} from './target.js'
