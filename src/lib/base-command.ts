@@ -1,5 +1,6 @@
 // Subpath imports: the package index would load all of @oclif/core (spinners, ux, ...) that a command never uses.
 import type {Interfaces} from '@oclif/core'
+
 import {Command} from '@oclif/core/command'
 
 import type {AwsClients} from './aws/clients.js'
