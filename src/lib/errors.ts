@@ -80,7 +80,7 @@ function isAwsServiceError(error: unknown): error is Error & {$fault?: string; $
 }
 
 /** Node's network errors: the endpoint is wrong or unreachable. */
-const networkErrorCodes = new Set(['EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT'])
+const networkErrorCodes = new Set(['EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND'])
 
 /**
  * Turns anything thrown into the one shape every command renders, so errors look the same everywhere.
@@ -110,6 +110,16 @@ export function toRenderedError(error: unknown): RenderedError {
   }
 
   const networkCode = errnoCode(error)
+  // The SDK names its request and connection timeouts TimeoutError; they come after its retries.
+  if (error instanceof Error && (error.name === 'TimeoutError' || networkCode === 'ETIMEDOUT')) {
+    return {
+      code: 'TIMED_OUT',
+      exitCode: ExitCode.timedOut,
+      hint: 'Check the network path to AWS (VPN, proxy, --endpoint-url) and retry.',
+      message: `AWS did not answer in time: ${firstLine(error.message)}`,
+    }
+  }
+
   if (networkCode && networkErrorCodes.has(networkCode)) {
     return {
       code: 'AWS',
@@ -146,7 +156,12 @@ export function toRenderedError(error: unknown): RenderedError {
   }
 
   const message = error instanceof Error ? error.message : String(error)
-  return {code: 'UNEXPECTED', exitCode: ExitCode.unexpected, message: firstLine(message) || 'Unexpected failure'}
+  return {
+    code: 'UNEXPECTED',
+    exitCode: ExitCode.unexpected,
+    hint: 'Run it again with DEBUG=1 for the stack trace, and report it if it keeps happening.',
+    message: firstLine(message) || 'Unexpected failure',
+  }
 }
 
 function errnoCode(error: unknown): string | undefined {

@@ -1,11 +1,12 @@
-import {execFileSync, spawnSync} from 'node:child_process'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {packageRoot} from '../../src/lib/sandbox/paths.js'
-import {runCli} from '../helpers/run-cli.js'
+import {cliPath, runCli} from '../helpers/run-cli.js'
 import {sandboxEnv} from '../helpers/sandbox-clients.js'
 
 const {version} = JSON.parse(await readFile(path.join(packageRoot, 'package.json'), 'utf8'))
@@ -114,6 +115,35 @@ describe('auroractl as a user runs it', () => {
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toContain('Error: Cannot reach the AWS endpoint (ECONNREFUSED)')
     expect(result.stderr).toContain('Hint: Check --endpoint-url')
+  })
+
+  it('Ctrl-C while waiting on AWS exits 130 and says so', async () => {
+    // An endpoint that accepts connections and never answers: the command is left waiting.
+    const server = net.createServer(() => {})
+    await new Promise<void>((resolve) => {
+      server.listen(0, '127.0.0.1', resolve)
+    })
+    const {port} = server.address() as net.AddressInfo
+    try {
+      const child = spawn(process.execPath, [cliPath, 'status', '--cluster', 'nba-tracker-dev', '--endpoint-url', `http://127.0.0.1:${port}`], {
+        env: {...process.env, ...awsOnly(), AWS_ENDPOINT_URL: undefined, NO_COLOR: '1'},
+      })
+      let stderr = ''
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk
+      })
+      await new Promise<void>((resolve) => {
+        server.once('connection', () => resolve())
+      })
+      child.kill('SIGINT')
+      const code = await new Promise((resolve) => {
+        child.on('exit', (exitCode) => resolve(exitCode))
+      })
+      expect(code).toBe(130)
+      expect(stderr).toContain('Interrupted.')
+    } finally {
+      server.close()
+    }
   })
 
   it('reads the target from a named environment in auroractl.config.json', async () => {

@@ -58,8 +58,19 @@ describe('toRenderedError', () => {
     expect(toRenderedError(new Error('Region is missing'))).toMatchObject({exitCode: 2, hint: expect.stringContaining('--region')})
   })
 
+  it('reports SDK timeouts with exit 5', () => {
+    const timeout = Object.assign(new Error('Request did not complete within 15000 ms'), {name: 'TimeoutError'})
+    expect(toRenderedError(timeout)).toMatchObject({code: 'TIMED_OUT', exitCode: 5, message: 'AWS did not answer in time: Request did not complete within 15000 ms'})
+    expect(toRenderedError(Object.assign(new Error('connect ETIMEDOUT 10.0.0.1:443'), {code: 'ETIMEDOUT'})).exitCode).toBe(5)
+  })
+
   it('reports anything else as an unexpected failure (exit 1)', () => {
-    expect(toRenderedError(new TypeError('x is not a function\n    at stack'))).toEqual({code: 'UNEXPECTED', exitCode: 1, message: 'x is not a function'})
+    expect(toRenderedError(new TypeError('x is not a function\n    at stack'))).toEqual({
+      code: 'UNEXPECTED',
+      exitCode: 1,
+      hint: expect.stringContaining('DEBUG=1'),
+      message: 'x is not a function',
+    })
     expect(toRenderedError('a string')).toMatchObject({exitCode: 1, message: 'a string'})
   })
 })

@@ -45,7 +45,8 @@ export class AwsClients {
       maxAttempts,
       profile,
       region,
-      requestHandler: {connectionTimeout: 5000, requestTimeout: 30_000},
+      // Fail fast enough for someone paged at night: a dead endpoint costs seconds, not minutes.
+      requestHandler: {connectionTimeout: 3000, requestTimeout: 15_000},
       retryMode: 'adaptive',
     }
   }
