@@ -24,6 +24,15 @@ export default defineConfig({
           testTimeout: 60_000,
         },
       },
+      {
+        test: {
+          env,
+          hookTimeout: 600_000,
+          include: ['test/infra/**/*.infra.test.ts'],
+          name: 'infra',
+          testTimeout: 300_000,
+        },
+      },
     ],
   },
 })

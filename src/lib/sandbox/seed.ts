@@ -17,7 +17,7 @@ export const sandboxShape = {
   databaseName: 'nbatracker',
   dbSecurityGroupName: 'nba-tracker-dev-aurora',
   // Aurora PostgreSQL 15.4 (the seed's version) can no longer be created; stay on major 15.
-  engineVersion: '15.12',
+  engineVersion: '15.14',
   instances: [
     {availabilityZone: 'us-east-1a', id: 'nba-tracker-dev-writer'},
     {availabilityZone: 'us-east-1b', id: 'nba-tracker-dev-reader-1'},
