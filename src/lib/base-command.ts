@@ -8,6 +8,7 @@ import type {Target, TargetFlags} from './target.js'
 
 import {ExitCode, toRenderedError} from './errors.js'
 import {globalFlags, targetFlags} from './flags.js'
+import {createProgress, type Progress} from './progress.js'
 import {createPalette, type Palette} from './render/colour.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -24,7 +25,9 @@ protected args!: BaseArgs<T>
   protected colour!: Palette
   protected flags!: BaseFlags<T>
   private awsClients?: AwsClients
+  private readonly interruption = new AbortController()
   private resolvedTarget?: Promise<Target>
+  private waits = 0
 
   /** The AWS client factory for this command's target; SDK modules load on first use of each client. */
   protected async aws(): Promise<AwsClients> {
@@ -65,8 +68,14 @@ protected args!: BaseArgs<T>
 
   override async init(): Promise<void> {
     await super.init()
-    // Ctrl-C: exit 130 like a shell, after the command's own cleanup (if any) has had its say.
-    process.once('SIGINT', () => {
+    // Ctrl-C: while a command waits on AWS, abort the wait so the command can say what is still running
+    // there (it then exits 130); otherwise, or on a second Ctrl-C, exit 130 at once like a shell.
+    process.on('SIGINT', () => {
+      if (this.waits > 0 && !this.interruption.signal.aborted) {
+        this.interruption.abort()
+        return
+      }
+
       process.stderr.write('\nInterrupted.\n')
       // A signal handler cannot throw into oclif's error handling; exiting with 130 is the shell convention.
       // eslint-disable-next-line n/no-process-exit
@@ -82,6 +91,26 @@ protected args!: BaseArgs<T>
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
     this.colour = createPalette({json: this.jsonEnabled(), noColorFlag: !this.flags.color})
+  }
+
+  /** Prompts are allowed only for a person at a terminal: never under --json, in CI or in a pipe. */
+  protected interactive(): boolean {
+    return !this.jsonEnabled() && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY)
+  }
+
+  /** Runs a wait that Ctrl-C should abort (not kill): the signal tells the waiter to stop. */
+  protected async interruptibly<R>(work: (signal: AbortSignal) => Promise<R>): Promise<R> {
+    this.waits++
+    try {
+      return await work(this.interruption.signal)
+    } finally {
+      this.waits--
+    }
+  }
+
+  /** Progress on stderr (a spinner on a terminal), silent under --json. */
+  protected progress(): Promise<Progress> {
+    return createProgress({enabled: !this.jsonEnabled()})
   }
 
   /** Which cluster and account to act on, resolved once (flags > environment > config file > Terraform). */
@@ -102,3 +131,4 @@ protected args!: BaseArgs<T>
     return this.resolvedTarget
   }
 }
+

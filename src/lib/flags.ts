@@ -50,3 +50,17 @@ export const viaFlag = Flags.string({
     return input
   },
 })
+
+/** How long to wait for AWS before giving up (exit 5); what was started keeps going in AWS. */
+export const timeoutFlag = (defaultValue: string) =>
+  Flags.string({
+    default: defaultValue,
+    description: 'Give up waiting after this long (e.g. 30m, 1h); exit 5, and what was started keeps going in AWS',
+  })
+
+/** `--no-wait`: return as soon as AWS has accepted the request. */
+export const waitFlag = Flags.boolean({
+  allowNo: true,
+  default: true,
+  description: 'Wait until the change is complete (--no-wait returns once AWS has accepted it)',
+})

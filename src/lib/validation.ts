@@ -37,6 +37,15 @@ export function validateIdentifier(value: string, kind: IdentifierKind, flag: st
   return value
 }
 
+/**
+ * A snapshot named by the user to read or restore: a manual id, or an automated one, which AWS
+ * names `rds:<cluster>-<date>` (the prefix is not allowed in ids we create).
+ */
+export function validateSnapshotReference(value: string, flag: string): string {
+  validateIdentifier(value.startsWith('rds:') ? value.slice(4) : value, 'snapshot', flag)
+  return value
+}
+
 /** `HOST:PORT` as given to --via and in endpoint maps; IPv6 hosts go in brackets: `[::1]:5432`. */
 export function parseHostPort(value: string, flag: string): {host: string; port: number} {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value.trim())

@@ -14,3 +14,5 @@ export const ec2Sdk = (): typeof import('@aws-sdk/client-ec2') => require('@aws-
 export const rdsSdk = (): typeof import('@aws-sdk/client-rds') => require('@aws-sdk/client-rds')
 export const secretsManagerSdk = (): typeof import('@aws-sdk/client-secrets-manager') => require('@aws-sdk/client-secrets-manager')
 export const stsSdk = (): typeof import('@aws-sdk/client-sts') => require('@aws-sdk/client-sts')
+/** The SDK's waiter machinery (createWaiter, WaiterState), for waiters that also report progress. */
+export const smithyClient = (): typeof import('@smithy/core/client') => require('@smithy/core/client')
