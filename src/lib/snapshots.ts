@@ -116,7 +116,7 @@ export async function createSnapshot(rds: RDSClient, input: CreateSnapshotInput,
 }
 
 /** Snapshot states from which it never becomes available (the SDK's own waiter treats them so too). */
-const failedSnapshotStates = new Set(['deleted', 'deleting', 'failed', 'incompatible-restore', 'incompatible-parameters'])
+const failedSnapshotStates = new Set(['deleted', 'deleting', 'failed', 'incompatible-parameters', 'incompatible-restore'])
 
 /**
  * The SDK's waitUntilDBClusterSnapshotAvailable, rebuilt on the SDK's createWaiter with the same

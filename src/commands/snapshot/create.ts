@@ -12,13 +12,11 @@ export default class SnapshotCreate extends BaseCommand<typeof SnapshotCreate> {
   static override description = `Take a manual snapshot of the cluster and wait until it is available.
 The id defaults to <cluster>-<yyyymmdd-hhmmss> (UTC). Tags record created-by=auroractl and --reason.
 Replaces \`aws rds create-db-cluster-snapshot\`.`
-
-  static override examples = [
+static override examples = [
     '<%= config.bin %> snapshot create --reason "deploy 3f2a9c1"',
     '<%= config.bin %> snapshot create --id before-migration --tag ticket=OPS-42 --no-wait --json',
   ]
-
-  static override flags = {
+static override flags = {
     id: Flags.string({description: 'Snapshot identifier (default: <cluster>-<yyyymmdd-hhmmss>)'}),
     reason: Flags.string({description: 'Why the snapshot was taken, stored as the tag "reason" (e.g. the commit about to be deployed)'}),
     tag: Flags.string({description: 'Extra tag KEY=VALUE (repeatable)', multiple: true}),

@@ -11,13 +11,10 @@ export default class SnapshotDelete extends BaseCommand<typeof SnapshotDelete> {
   static override args = {
     id: Args.string({description: 'The manual snapshot to delete', required: true}),
   }
-
-  static override description = `Delete a manual snapshot. Asks you to type its id, or takes --confirm ID; refuses without either when not at a terminal.
+static override description = `Delete a manual snapshot. Asks you to type its id, or takes --confirm ID; refuses without either when not at a terminal.
 Replaces \`aws rds delete-db-cluster-snapshot\`.`
-
-  static override examples = ['<%= config.bin %> snapshot delete nba-tracker-dev-20261128-031500', '<%= config.bin %> snapshot delete old-one --confirm old-one --json']
-
-  static override flags = {
+static override examples = ['<%= config.bin %> snapshot delete nba-tracker-dev-20261128-031500', '<%= config.bin %> snapshot delete old-one --confirm old-one --json']
+static override flags = {
     confirm: Flags.string({description: 'The snapshot id again, to delete without a prompt'}),
   }
 

@@ -17,13 +17,11 @@ export interface SnapshotPruneOutput {
 export default class SnapshotPrune extends BaseCommand<typeof SnapshotPrune> {
   static override description = `Delete old manual snapshots of the cluster (pre-deploy snapshots pile up and cost money). Never touches automated ones.
 Lists what it will delete, then asks you to type the cluster id (or --confirm CLUSTER).`
-
-  static override examples = [
+static override examples = [
     '<%= config.bin %> snapshot prune --keep 10 --dry-run',
     '<%= config.bin %> snapshot prune --older-than 30d --tag created-by=auroractl --confirm nba-tracker-prod',
   ]
-
-  static override flags = {
+static override flags = {
     confirm: Flags.string({description: 'The cluster id, to delete without a prompt'}),
     'dry-run': Flags.boolean({description: 'Only list what would be deleted'}),
     keep: Flags.integer({description: 'Keep this many of the newest matching manual snapshots (0-1000)', max: 1000, min: 0}),
@@ -36,7 +34,7 @@ Lists what it will delete, then asks you to type the cluster id (or --confirm CL
     const olderThanMs = flags['older-than'] === undefined ? undefined : parseDuration(flags['older-than'], '--older-than')
     const tags = parseTags(flags.tag)
     const clusterId = requireCluster(await this.target())
-    const [{deleteSnapshot, selectForPrune, summarizeSnapshot}, {listClusterSnapshots, describeCluster}, {confirmByTypedName}, rds] = await Promise.all([
+    const [{deleteSnapshot, selectForPrune, summarizeSnapshot}, {describeCluster, listClusterSnapshots}, {confirmByTypedName}, rds] = await Promise.all([
       import('../../lib/snapshots.js'),
       import('../../lib/aws/rds.js'),
       import('../../lib/confirm.js'),

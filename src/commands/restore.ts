@@ -1,0 +1,81 @@
+import * as Flags from '@oclif/core/flags'
+
+import type {RestorePlan, RestoreResult, RestoreSource} from '../lib/restore.js'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {parseDuration} from '../lib/duration.js'
+import {badInput} from '../lib/errors.js'
+import {timeoutFlag} from '../lib/flags.js'
+
+export type RestoreOutput = (RestorePlan & {dryRun: true}) | (RestoreResult & {dryRun: false})
+
+function parseAcu(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  const number = Number(value)
+  if (value.trim() === '' || !Number.isFinite(number)) throw badInput(`${flag} "${value}" is not a number of ACU.`)
+  return number
+}
+
+export default class Restore extends BaseCommand<typeof Restore> {
+  static override description = `Restore a snapshot (or a point in time of the cluster) into a new cluster that can serve connections.
+AWS restores a cluster without instances; this also sets the Serverless v2 scaling configuration, adds a db.serverless
+writer (and --readers) with Performance Insights, and waits until all of it is available, timing each phase.
+Network, port, KMS key, tags and deletion protection come from the source cluster (else from the snapshot).
+Replaces \`aws rds restore-db-cluster-from-snapshot\` + \`aws rds create-db-instance\`.`
+static override examples = [
+    '<%= config.bin %> restore --snapshot latest --target nba-tracker-restored',
+    '<%= config.bin %> restore --snapshot nba-tracker-prod-20261128-031500 --target prod-copy --min 0.5 --max 2 --readers 1',
+    '<%= config.bin %> restore --to-time 2026-11-28T02:00:00Z --target prod-before-incident --dry-run',
+  ]
+static override flags = {
+    'dry-run': Flags.boolean({description: 'Print the API calls it would make, and change nothing'}),
+    'latest-restorable': Flags.boolean({description: "Restore the cluster's latest restorable time", exclusive: ['snapshot', 'to-time']}),
+    max: Flags.string({description: 'Maximum ACU of the new cluster (default: the source cluster\'s)'}),
+    min: Flags.string({description: 'Minimum ACU of the new cluster (default: the source cluster\'s)'}),
+    readers: Flags.integer({default: 0, description: 'Reader instances besides the writer (0-15)', max: 15, min: 0}),
+    snapshot: Flags.string({description: 'Snapshot id, or "latest" for the newest available snapshot of the cluster', exclusive: ['to-time', 'latest-restorable']}),
+    target: Flags.string({description: 'Identifier of the new cluster', required: true}),
+    timeout: timeoutFlag('90m'),
+    'to-time': Flags.string({description: 'Restore the cluster as it was at this ISO time (e.g. 2026-11-28T02:00:00Z)', exclusive: ['snapshot', 'latest-restorable']}),
+  }
+
+  async run(): Promise<RestoreOutput> {
+    const {flags} = this
+    const timeoutMs = parseDuration(flags.timeout, '--timeout', {maxMs: 24 * 3_600_000, minMs: 60_000})
+    const minAcu = parseAcu(flags.min, '--min')
+    const maxAcu = parseAcu(flags.max, '--max')
+    const target = await this.target()
+    const source = this.source(target.cluster)
+    const [{executeRestore, planRestore}, rds] = await Promise.all([import('../lib/restore.js'), this.aws().then((aws) => aws.rds())])
+    const plan = await planRestore(rds, {maxAcu, minAcu, readers: flags.readers, source, targetId: flags.target})
+    if (flags['dry-run']) {
+      this.log(`Dry run: restoring ${plan.targetId} would make these calls (nothing was changed):`)
+      for (const call of plan.calls) this.log(`  ${call.api} ${JSON.stringify(call.input)}`)
+      return {dryRun: true, ...plan}
+    }
+
+    const progress = await this.progress()
+    const result = await this.interruptibly((signal) => executeRestore(rds, plan, {progress, signal, timeoutMs}))
+    const {phases} = result
+    this.log(`Restored ${result.clusterId} in ${phases.totalSeconds} s (accepted ${phases.apiAcceptedSeconds} s, cluster ${phases.clusterAvailableSeconds} s, instances ${phases.instancesAvailableSeconds} s).`)
+    this.log(`Writer endpoint: ${result.endpoint}`)
+    return {dryRun: false, ...result}
+  }
+
+  private source(clusterId: string | undefined): RestoreSource {
+    const {flags} = this
+    if (flags.snapshot) return {kind: 'snapshot', snapshot: flags.snapshot, sourceClusterId: clusterId}
+    if (!flags['to-time'] && !flags['latest-restorable']) {
+      throw badInput('Say what to restore: --snapshot ID|latest, --to-time ISO, or --latest-restorable.')
+    }
+
+    if (!clusterId) throw badInput('--to-time and --latest-restorable restore a point in time of a cluster: name it with --cluster.')
+    if (flags['latest-restorable']) return {kind: 'point-in-time', latest: true, sourceClusterId: clusterId}
+    const time = new Date(flags['to-time']!)
+    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(flags['to-time']!) || Number.isNaN(time.getTime())) {
+      throw badInput(`--to-time "${flags['to-time']}" is not an ISO 8601 time with a zone, e.g. 2026-11-28T02:00:00Z.`)
+    }
+
+    return {kind: 'point-in-time', latest: false, sourceClusterId: clusterId, time}
+  }
+}

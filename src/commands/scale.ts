@@ -1,0 +1,75 @@
+import * as Flags from '@oclif/core/flags'
+
+import type {ScaleResult} from '../lib/scaling.js'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {parseDuration} from '../lib/duration.js'
+import {badInput} from '../lib/errors.js'
+import {timeoutFlag, waitFlag} from '../lib/flags.js'
+import {requireCluster} from '../lib/target.js'
+
+function parseNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  const number = Number(value)
+  if (value.trim() === '' || !Number.isFinite(number)) throw badInput(`${flag} "${value}" is not a number.`)
+  return number
+}
+
+export default class Scale extends BaseCommand<typeof Scale> {
+  static override description = `Change the cluster's Serverless v2 capacity range (ACU), applied immediately.
+Checks the values before calling AWS, shows current and new, asks before lowering --max (it can throttle production),
+then waits until the cluster reports the new range. Replaces \`aws rds modify-db-cluster --serverless-v2-scaling-configuration\`.`
+static override examples = [
+    '<%= config.bin %> scale --min 1 --max 4',
+    '<%= config.bin %> scale --max 2 --yes --json',
+    '<%= config.bin %> scale --min 0 --max 1 --seconds-until-auto-pause 900',
+  ]
+static override flags = {
+    max: Flags.string({description: 'Maximum ACU: 1 to 256 in steps of 0.5 (default: unchanged)'}),
+    min: Flags.string({description: 'Minimum ACU: 0 to 256 in steps of 0.5, at most --max (default: unchanged)'}),
+    'seconds-until-auto-pause': Flags.integer({description: 'With --min 0: pause after this many idle seconds (300-86400)'}),
+    timeout: timeoutFlag('15m'),
+    wait: waitFlag,
+    yes: Flags.boolean({description: 'Do not ask before lowering the maximum'}),
+  }
+
+  async run(): Promise<ScaleResult> {
+    const {flags} = this
+    const min = parseNumber(flags.min, '--min')
+    const max = parseNumber(flags.max, '--max')
+    if (min === undefined && max === undefined) throw badInput('Give --min, --max, or both (ACU, in steps of 0.5).')
+    const timeoutMs = parseDuration(flags.timeout, '--timeout', {maxMs: 6 * 3_600_000, minMs: 10_000})
+    const clusterId = requireCluster(await this.target())
+    const [{applyScaling, currentScaling, validateScaling}, {describeCluster}, {confirmYes}, rds] = await Promise.all([
+      import('../lib/scaling.js'),
+      import('../lib/aws/rds.js'),
+      import('../lib/confirm.js'),
+      this.aws().then((aws) => aws.rds()),
+    ])
+    const cluster = await describeCluster(rds, clusterId)
+    const current = currentScaling(cluster)
+    const desired = validateScaling(
+      {
+        maxAcu: max ?? current?.maxAcu ?? Number.NaN,
+        minAcu: min ?? current?.minAcu ?? Number.NaN,
+        secondsUntilAutoPause: flags['seconds-until-auto-pause'],
+      },
+      cluster.EngineVersion,
+    )
+    const describe = (scaling: typeof current) => (scaling ? `${scaling.minAcu}-${scaling.maxAcu} ACU` : 'not configured')
+    this.log(`${clusterId}: ${describe(current)} -> ${describe(desired)}${desired.secondsUntilAutoPause ? `, auto-pause after ${desired.secondsUntilAutoPause}s` : ''}`)
+    if (current && desired.maxAcu < current.maxAcu) {
+      await confirmYes({
+        action: `lower the maximum of ${clusterId} from ${current.maxAcu} to ${desired.maxAcu} ACU`,
+        interactive: this.interactive(),
+        question: `Lower the maximum from ${current.maxAcu} to ${desired.maxAcu} ACU? Under load the cluster will be throttled.`,
+        yes: flags.yes,
+      })
+    }
+
+    const progress = await this.progress()
+    const result = await this.interruptibly((signal) => applyScaling(rds, clusterId, desired, {progress, signal, timeoutMs, wait: flags.wait}))
+    this.log(result.waited ? `${clusterId} now scales between ${desired.minAcu} and ${desired.maxAcu} ACU.` : `Requested; AWS applies it now. Check with \`${this.config.bin} status\`.`)
+    return {...result, current: current ?? null}
+  }
+}
