@@ -29,7 +29,8 @@ export function supportsAutoPause(engineVersion: string | undefined): boolean {
 const onGrid = (value: number) => Number.isFinite(value) && Math.round(value * 2) === value * 2
 
 /** Checks a scaling configuration before any call to AWS; each message states the rule. */
-export function validateScaling(config: ScalingConfiguration, engineVersion: string | undefined, flags = {max: '--max', min: '--min', pause: '--seconds-until-auto-pause'}): ScalingConfiguration {
+export function validateScaling(config: ScalingConfiguration, engineVersion: string | undefined): ScalingConfiguration {
+  const flags = {max: '--max', min: '--min', pause: '--seconds-until-auto-pause'}
   const {maxAcu, minAcu, secondsUntilAutoPause} = config
   if (!onGrid(minAcu) || minAcu < 0 || minAcu > 256) throw badInput(`${flags.min} ${minAcu} is not allowed: capacity goes from 0 to 256 ACU in steps of 0.5.`)
   if (!onGrid(maxAcu) || maxAcu < 1 || maxAcu > 256) throw badInput(`${flags.max} ${maxAcu} is not allowed: the maximum goes from 1 to 256 ACU in steps of 0.5.`)
@@ -97,7 +98,10 @@ export async function applyScaling(
   if (settings.wait) {
     progress.start(`Scaling ${clusterId} to ${desired.minAcu}-${desired.maxAcu} ACU`)
     try {
-      status = await waitForScaling(rds, clusterId, desired, settings, (cluster) => progress.update(`Cluster ${clusterId}: ${cluster.Status}`))
+      status = await waitForScaling(rds, clusterId, desired, {
+        ...settings,
+        onPoll: (cluster) => progress.update(`Cluster ${clusterId}: ${cluster.Status}`),
+      })
     } catch (error) {
       progress.fail(`Scaling ${clusterId}`)
       throw error
@@ -114,8 +118,7 @@ export async function waitForScaling(
   rds: RDSClient,
   clusterId: string,
   desired: ScalingConfiguration,
-  settings: {signal?: AbortSignal; timeoutMs: number},
-  onPoll: (cluster: DBCluster) => void = () => {},
+  settings: {onPoll?: (cluster: DBCluster) => void; signal?: AbortSignal; timeoutMs: number},
 ): Promise<string> {
   const {createWaiter, WaiterState} = smithyClient()
   let status = ''
@@ -124,7 +127,7 @@ export async function waitForScaling(
       createWaiter({...config, client: rds}, clusterId, async () => {
         const cluster = await describeCluster(rds, clusterId)
         status = cluster.Status ?? ''
-        onPoll(cluster)
+        settings.onPoll?.(cluster)
         return {reason: cluster, state: cluster.Status === 'available' && matches(cluster, desired) ? WaiterState.SUCCESS : WaiterState.RETRY}
       }),
     {
