@@ -1,0 +1,68 @@
+import * as Flags from '@oclif/core/flags'
+
+import type {SecretField, SecretFormat, SecretSource} from '../../lib/secret.js'
+
+import {BaseCommand} from '../../lib/base-command.js'
+import {badInput} from '../../lib/errors.js'
+
+export interface SecretGetOutput {
+  fields: Record<string, null | number | string>
+  revealed: boolean
+  rotationInProgress: boolean
+  secretId: string
+  source: SecretSource
+}
+
+export default class SecretGet extends BaseCommand<typeof SecretGet> {
+  static override description = `Show the cluster's credentials from Secrets Manager, with the password masked.
+The password is printed only with --reveal, or with --field password when stdout is not a terminal (for scripts).
+The secret comes from --secret, the config file, Terraform's database_secret_arn, or the cluster's RDS-managed secret.
+Replaces \`aws secretsmanager get-secret-value --secret-id ... --query SecretString --output text | jq -r .password\`.`
+static override examples = [
+    '<%= config.bin %> secret get',
+    'PGPASSWORD="$(<%= config.bin %> secret get --field password)" psql ...',
+    '<%= config.bin %> secret get --format uri --reveal',
+    'eval "$(<%= config.bin %> secret get --format env --reveal)"',
+  ]
+static override flags = {
+    field: Flags.string({description: 'Print only this field', options: ['username', 'password', 'host', 'port', 'dbname', 'engine', 'dbClusterIdentifier']}),
+    format: Flags.string({default: 'text', description: 'Output format', options: ['text', 'json', 'uri', 'env', 'pgpass']}),
+    reveal: Flags.boolean({description: 'Print the password instead of ********'}),
+  }
+
+  async run(): Promise<SecretGetOutput> {
+    const {flags} = this
+    const field = flags.field as SecretField | undefined
+    const stdoutIsTerminal = Boolean(process.stdout.isTTY)
+    if (field === 'password' && !flags.reveal && stdoutIsTerminal && !this.jsonEnabled()) {
+      throw badInput('Refusing to print the password to a terminal.', 'Add --reveal, or pipe the output into the program that needs it.')
+    }
+
+    const target = await this.target()
+    const aws = await this.aws()
+    const {formatCredentials, loadCredentials, resolveSecretId, rotationInProgress, visibleCredentials} = await import('../../lib/secret.js')
+    const {secretId, source} = await resolveSecretId(target, () => aws.rds())
+    const secretsManager = await aws.secretsManager()
+    const [credentials, rotating] = await Promise.all([
+      loadCredentials(secretsManager, secretId, {
+        async describe() {
+          if (!target.cluster) return
+          const {describeCluster} = await import('../../lib/aws/rds.js')
+          return describeCluster(await aws.rds(), target.cluster)
+        },
+      }),
+      rotationInProgress(secretsManager, secretId),
+    ])
+    if (rotating) this.warn(`A rotation of ${secretId} is in progress: the password may change in a moment (AWSPENDING differs from AWSCURRENT).`)
+    // --field password in a pipe is the scripting case the masking exists to allow.
+    const reveal = flags.reveal || (field === 'password' && !stdoutIsTerminal)
+    const fields = visibleCredentials(credentials, reveal)
+    if (field) {
+      this.log(fields[field] === null ? '' : String(fields[field]))
+    } else {
+      this.log(formatCredentials(fields, flags.format as SecretFormat))
+    }
+
+    return {fields, revealed: reveal, rotationInProgress: rotating, secretId, source}
+  }
+}

@@ -1,0 +1,115 @@
+import type {RDSClient} from '@aws-sdk/client-rds'
+import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
+
+import type {Target} from './target.js'
+
+import {describeCluster} from './aws/rds.js'
+import {secretsManagerSdk} from './aws/sdk.js'
+import {type DatabaseCredentials, getDatabaseCredentials} from './aws/secrets.js'
+import {AuroraError} from './errors.js'
+
+export type SecretSource = 'cluster' | 'config' | 'env' | 'flag' | 'terraform'
+
+/**
+ * Which secret holds the credentials: --secret / AURORACTL_SECRET / config / Terraform's
+ * database_secret_arn (all resolved in the target), else the cluster's own MasterUserSecret when
+ * RDS manages the password.
+ */
+export async function resolveSecretId(target: Target, rds: () => Promise<RDSClient>): Promise<{secretId: string; source: SecretSource}> {
+  if (target.secret) return {secretId: target.secret, source: target.sources.secret ?? 'flag'}
+  if (target.cluster) {
+    const cluster = await describeCluster(await rds(), target.cluster)
+    const managed = cluster.MasterUserSecret?.SecretArn
+    if (managed) return {secretId: managed, source: 'cluster'}
+  }
+
+  throw new AuroraError('NO_CLUSTER', 'No credentials secret named, and the cluster has no RDS-managed master secret.', {
+    exitCode: 2,
+    hint: 'Pass --secret ARN (or AURORACTL_SECRET), set "secret" in auroractl.config.json, or point --tf-dir at the module (output database_secret_arn).',
+  })
+}
+
+/** The credentials, with what the secret lacks (RDS-managed secrets hold only username and password) filled in from the cluster. */
+export async function loadCredentials(
+  secretsManager: SecretsManagerClient,
+  secretId: string,
+  cluster: {describe: () => Promise<undefined | {DatabaseName?: string; DBClusterIdentifier?: string; Endpoint?: string; Port?: number}>},
+): Promise<DatabaseCredentials> {
+  const credentials = await getDatabaseCredentials(secretsManager, secretId)
+  if (credentials.host && credentials.port && credentials.dbname) return credentials
+  const described = await cluster.describe()
+  return {
+    ...credentials,
+    dbClusterIdentifier: credentials.dbClusterIdentifier ?? described?.DBClusterIdentifier,
+    dbname: credentials.dbname ?? described?.DatabaseName,
+    host: credentials.host ?? described?.Endpoint,
+    port: credentials.port ?? described?.Port,
+  }
+}
+
+/** True while a rotation is half-way: an AWSPENDING version exists that is not yet AWSCURRENT. */
+export async function rotationInProgress(secretsManager: SecretsManagerClient, secretId: string): Promise<boolean> {
+  const {DescribeSecretCommand} = secretsManagerSdk()
+  const {VersionIdsToStages: stages = {}} = await secretsManager.send(new DescribeSecretCommand({SecretId: secretId}))
+  const pending = Object.entries(stages).find(([, labels]) => labels.includes('AWSPENDING'))?.[0]
+  const current = Object.entries(stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0]
+  return pending !== undefined && pending !== current
+}
+
+export const secretFields = ['username', 'password', 'host', 'port', 'dbname', 'engine', 'dbClusterIdentifier'] as const
+export type SecretField = (typeof secretFields)[number]
+export type SecretFormat = 'env' | 'json' | 'pgpass' | 'text' | 'uri'
+
+export const maskedPassword = '********'
+
+/** The credentials as printed: the password masked unless `reveal`. */
+export function visibleCredentials(credentials: DatabaseCredentials, reveal: boolean): Record<SecretField, null | number | string> {
+  return {
+    dbClusterIdentifier: credentials.dbClusterIdentifier ?? null,
+    dbname: credentials.dbname ?? null,
+    engine: credentials.engine ?? null,
+    host: credentials.host ?? null,
+    password: reveal ? credentials.password : maskedPassword,
+    port: credentials.port ?? null,
+    username: credentials.username,
+  }
+}
+
+const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`
+const pgpassEscape = (value: string) => value.replaceAll('\\', '\\\\').replaceAll(':', String.raw`\:`)
+
+/** Renders credentials in one of the formats tools take. `visible` already has the password masked or not. */
+export function formatCredentials(visible: Record<SecretField, null | number | string>, format: SecretFormat): string {
+  const value = (field: SecretField) => (visible[field] === null ? '' : String(visible[field]))
+  switch (format) {
+    case 'env': {
+      return [...[
+        ['PGHOST', 'host'],
+        ['PGPORT', 'port'],
+        ['PGDATABASE', 'dbname'],
+        ['PGUSER', 'username'],
+        ['PGPASSWORD', 'password'],
+      ]
+        .map(([name, field]) => `export ${name}=${shellQuote(value(field as SecretField))}`), "export PGSSLMODE='require'"]
+        .join('\n')
+    }
+
+    case 'json': {
+      return JSON.stringify(visible, null, 2)
+    }
+
+    case 'pgpass': {
+      return ['host', 'port', 'dbname', 'username', 'password'].map((field) => pgpassEscape(value(field as SecretField))).join(':')
+    }
+
+    case 'text': {
+      const width = Math.max(...secretFields.map((field) => field.length))
+      return secretFields.map((field) => `${field.padEnd(width)}  ${value(field) || '-'}`).join('\n')
+    }
+
+    case 'uri': {
+      const password = value('password') === maskedPassword ? maskedPassword : encodeURIComponent(value('password'))
+      return `postgresql://${encodeURIComponent(value('username'))}:${password}@${value('host')}:${value('port') || 5432}/${encodeURIComponent(value('dbname'))}?sslmode=require`
+    }
+  }
+}
