@@ -127,6 +127,7 @@ export async function waitForSnapshot(
   snapshotId: string,
   settings: Pick<WaitSettings, 'signal' | 'timeoutMs'>,
   onPoll: (snapshot: DBClusterSnapshot) => void = () => {},
+  delays?: {max: number; min: number},
 ): Promise<DBClusterSnapshot> {
   const {createWaiter, WaiterState} = smithyClient()
   const {DescribeDBClusterSnapshotsCommand} = rdsSdk()
@@ -142,6 +143,7 @@ export async function waitForSnapshot(
         return {reason: latest, state: WaiterState.RETRY}
       }),
     {
+      delays,
       signal: settings.signal,
       stillRunning: `The snapshot keeps being created in AWS; check it with \`auroractl snapshot list\`.`,
       timeoutMs: settings.timeoutMs,

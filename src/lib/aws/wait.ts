@@ -32,14 +32,13 @@ export interface WaitOptions {
  */
 export async function runWaiter(start: (settings: WaiterSettings) => Promise<WaiterOutcome>, options: WaitOptions): Promise<void> {
   const delays = options.delays ?? {max: 30, min: 5}
+  const maxWaitTime = Math.max(1, Math.ceil(options.timeoutMs / 1000))
+  // The SDK requires minDelay < maxWaitTime and minDelay <= maxDelay.
+  const minDelay = Math.min(delays.min, maxWaitTime / 2)
+  const maxDelay = Math.max(minDelay, Math.min(delays.max, maxWaitTime))
   let outcome: WaiterOutcome
   try {
-    outcome = await start({
-      abortSignal: options.signal,
-      maxDelay: delays.max,
-      maxWaitTime: Math.max(1, Math.ceil(options.timeoutMs / 1000)),
-      minDelay: delays.min,
-    })
+    outcome = await start({abortSignal: options.signal, maxDelay, maxWaitTime, minDelay})
   } catch (error) {
     // The SDK's waitUntil* variants throw instead of returning a state; normalise them.
     const state = (error as {state?: string}).state ?? (error as Error).name

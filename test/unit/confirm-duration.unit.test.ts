@@ -1,0 +1,45 @@
+import {describe, expect, it} from 'vitest'
+
+import {confirmByTypedName, confirmYes} from '../../src/lib/confirm.js'
+import {formatDuration, parseDuration} from '../../src/lib/duration.js'
+
+describe('confirmation', () => {
+  it('accepts a matching --confirm and refuses a different one (exit 2)', async () => {
+    await expect(confirmByTypedName({action: 'delete snapshot s1', confirmFlag: 's1', expected: 's1', interactive: false})).resolves.toBeUndefined()
+    await expect(confirmByTypedName({action: 'delete snapshot s1', confirmFlag: 's2', expected: 's1', interactive: true})).rejects.toMatchObject({
+      exitCode: 2,
+      message: '--confirm "s2" does not match "s1"; nothing was changed.',
+    })
+  })
+
+  it('refuses without a terminal when nothing confirms', async () => {
+    await expect(confirmByTypedName({action: 'delete snapshot s1', expected: 's1', interactive: false})).rejects.toMatchObject({
+      exitCode: 2,
+      hint: 'Pass --confirm s1 to go ahead.',
+    })
+    await expect(confirmYes({action: 'lower the maximum', interactive: false, question: '?', yes: false})).rejects.toMatchObject({exitCode: 2, hint: 'Pass --yes to go ahead.'})
+    await expect(confirmYes({action: 'lower the maximum', interactive: false, question: '?', yes: true})).resolves.toBeUndefined()
+  })
+})
+
+describe('durations', () => {
+  it.each([
+    ['90s', 90_000],
+    ['30m', 1_800_000],
+    ['1h30m', 5_400_000],
+    ['7d', 604_800_000],
+    ['2w', 1_209_600_000],
+    ['1.5h', 5_400_000],
+  ])('parses %s', (text, ms) => {
+    expect(parseDuration(text, '--timeout')).toBe(ms)
+  })
+
+  it.each(['30', 'm', '5x', '1h 30m', '-5m', '0s', ''])('rejects %j naming the flag (exit 2)', (text) => {
+    expect(() => parseDuration(text, '--timeout')).toThrow(`--timeout "${text}" is not a duration`)
+  })
+
+  it('enforces limits', () => {
+    expect(() => parseDuration('5s', '--timeout', {minMs: 10_000})).toThrow('--timeout "5s" must be from 10s to unlimited.')
+    expect(formatDuration(95_000)).toBe('1m35s')
+  })
+})
