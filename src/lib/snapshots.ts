@@ -101,8 +101,9 @@ export async function createSnapshot(rds: RDSClient, input: CreateSnapshotInput,
   if (settings.wait) {
     progress.start(`Snapshot ${input.snapshotId}: ${snapshot.Status ?? 'creating'}`)
     try {
-      snapshot = await waitForSnapshot(rds, input.snapshotId, settings, (latest) => {
-        progress.update(`Snapshot ${input.snapshotId}: ${latest.Status ?? '?'} ${latest.PercentProgress ?? 0}%`)
+      snapshot = await waitForSnapshot(rds, input.snapshotId, {
+        ...settings,
+        onPoll: (latest) => progress.update(`Snapshot ${input.snapshotId}: ${latest.Status ?? '?'} ${latest.PercentProgress ?? 0}%`),
       })
     } catch (error) {
       progress.fail(`Snapshot ${input.snapshotId}`)
@@ -125,9 +126,7 @@ const failedSnapshotStates = new Set(['deleted', 'deleting', 'failed', 'incompat
 export async function waitForSnapshot(
   rds: RDSClient,
   snapshotId: string,
-  settings: Pick<WaitSettings, 'signal' | 'timeoutMs'>,
-  onPoll: (snapshot: DBClusterSnapshot) => void = () => {},
-  delays?: {max: number; min: number},
+  settings: Pick<WaitSettings, 'signal' | 'timeoutMs'> & {delays?: {max: number; min: number}; onPoll?: (snapshot: DBClusterSnapshot) => void},
 ): Promise<DBClusterSnapshot> {
   const {createWaiter, WaiterState} = smithyClient()
   const {DescribeDBClusterSnapshotsCommand} = rdsSdk()
@@ -137,13 +136,13 @@ export async function waitForSnapshot(
       createWaiter({...config, client: rds}, {DBClusterSnapshotIdentifier: snapshotId}, async (client: RDSClient, input) => {
         const {DBClusterSnapshots: found = []} = await client.send(new DescribeDBClusterSnapshotsCommand(input))
         latest = found[0]
-        if (latest) onPoll(latest)
+        if (latest) settings.onPoll?.(latest)
         if (latest?.Status === 'available') return {reason: latest, state: WaiterState.SUCCESS}
         if (!latest || failedSnapshotStates.has(latest.Status ?? '')) return {reason: `snapshot status ${latest?.Status ?? 'gone'}`, state: WaiterState.FAILURE}
         return {reason: latest, state: WaiterState.RETRY}
       }),
     {
-      delays,
+      delays: settings.delays,
       signal: settings.signal,
       stillRunning: `The snapshot keeps being created in AWS; check it with \`auroractl snapshot list\`.`,
       timeoutMs: settings.timeoutMs,

@@ -24,6 +24,8 @@ function snapshot(id: string, hoursAgo: number, extra: Partial<DBClusterSnapshot
   }
 }
 
+const ids = (list: DBClusterSnapshot[]) => list.map((item) => item.DBClusterSnapshotIdentifier)
+
 describe('snapshot ids and prune selection', () => {
   it('defaults the id to <cluster>-<yyyymmdd-hhmmss> in UTC', () => {
     expect(defaultSnapshotId('nba-tracker-prod', new Date('2026-11-28T03:15:09.123Z'))).toBe('nba-tracker-prod-20261128-031509')
@@ -37,7 +39,6 @@ describe('snapshot ids and prune selection', () => {
     snapshot('a1', 24 * 50, {SnapshotType: 'automated'}),
     snapshot('m4', 24 * 60, {Status: 'creating'}),
   ]
-  const ids = (list: DBClusterSnapshot[]) => list.map((item) => item.DBClusterSnapshotIdentifier)
 
   it('keeps the N newest manual snapshots and never selects automated or unfinished ones', () => {
     expect(ids(selectForPrune(snapshots, {keep: 1, tags: []}, now))).toEqual(['m2', 'm3'])
@@ -101,7 +102,7 @@ describe('waiting for a snapshot', () => {
       .resolvesOnce({DBClusterSnapshots: [snapshot('s', 0, {PercentProgress: 40, Status: 'creating'})]})
       .resolves({DBClusterSnapshots: [snapshot('s', 0, {PercentProgress: 100})]})
     const seen: number[] = []
-    const result = await waitForSnapshot(rds, 's', {timeoutMs: 60_000}, (latest) => seen.push(latest.PercentProgress ?? -1), {max: 1, min: 1})
+    const result = await waitForSnapshot(rds, 's', {delays: {max: 1, min: 1}, onPoll: (latest) => seen.push(latest.PercentProgress ?? -1), timeoutMs: 60_000})
     expect(result.Status).toBe('available')
     expect(seen).toEqual([40, 100])
   })
