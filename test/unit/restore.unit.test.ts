@@ -115,6 +115,7 @@ describe('executeRestore', () => {
     expect(result).toMatchObject({clusterId: 'copy', endpoint: 'copy.cluster-x', instances: [{id: 'copy-writer', role: 'writer', status: 'available'}]})
     expect(Object.keys(result.phases).sort()).toEqual(['apiAcceptedSeconds', 'clusterAvailableSeconds', 'instancesAvailableSeconds', 'totalSeconds'])
     expect(rdsMock.commandCalls(ModifyDBClusterCommand)).toHaveLength(0) // the restore already set the scaling
+    expect(mutatingCalls().map((call) => call.args[0].constructor.name)).toEqual(['RestoreDBClusterFromSnapshotCommand', 'CreateDBInstanceCommand'])
   })
 
   it('sets the scaling configuration when the restored cluster lacks it', async () => {
