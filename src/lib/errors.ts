@@ -174,7 +174,10 @@ function errnoCode(error: unknown): string | undefined {
 
 /** oclif's flag and argument parse errors all carry a `parse` property. */
 function isParseError(error: unknown): error is Error {
-  return error instanceof Error && ('parse' in error || /^(Nonexistent|Unexpected|Required|Failed|Invalid).*(Flag|Arg|Error)/.test(error.constructor.name))
+  return (
+    error instanceof Error &&
+    ('parse' in error || /^(Nonexistent|Unexpected|Required|Failed|Invalid).*(Flag|Arg|Error)/.test(error.constructor.name) || /^Parsing --\S+\s*\n/.test(error.message))
+  )
 }
 
 /**
@@ -182,8 +185,20 @@ function isParseError(error: unknown): error is Error {
  * the message we wrote is the useful part.
  */
 function withoutOclifWrapper(message: string): string {
-  const match = /^Parsing --\S+\s*\n\t([\s\S]*?)(\nSee more help with --help)?$/.exec(message)
-  return match ? match[1]! : message
+  const match = /^Parsing (--\S+)\s*\n\t([\s\S]*?)(\nSee more help with --help)?$/.exec(message)
+  // Our own parsers name the flag; oclif's built-in ones (integer bounds) do not, so name it for them.
+  if (match) return match[2]!.includes(match[1]!) ? match[2]! : `${match[1]}: ${match[2]}`
+  // "The following error(s) occurred:\n  --b=2 cannot also be provided when using --a\nSee more help with --help"
+  const listed = /^The following errors? occurred:\n([\s\S]*?)(\nSee more help with --help)?$/.exec(message)
+  if (listed) {
+    return listed[1]!
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .join('; ')
+  }
+
+  return message
 }
 
 function firstLine(text: string): string {

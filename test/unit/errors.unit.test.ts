@@ -74,3 +74,25 @@ describe('toRenderedError', () => {
     expect(toRenderedError('a string')).toMatchObject({exitCode: 1, message: 'a string'})
   })
 })
+
+describe('oclif parse messages', () => {
+  it('keeps every listed problem on one line', () => {
+    class FailedFlagValidationError extends Error {
+      parse = {}
+    }
+
+    const error = new FailedFlagValidationError('The following errors occurred:\n  --b=2 cannot also be provided when using --a\n  --c=1 cannot also be provided when using --a\nSee more help with --help')
+    expect(toRenderedError(error)).toMatchObject({
+      exitCode: 2,
+      message: '--b=2 cannot also be provided when using --a; --c=1 cannot also be provided when using --a',
+    })
+  })
+
+  it('treats a failed built-in flag parser (integer bounds) as bad input', () => {
+    expect(toRenderedError(new Error('Parsing --limit \n\tExpected an integer greater than or equal to 1\nSee more help with --help'))).toMatchObject({
+      code: 'BAD_INPUT',
+      exitCode: 2,
+      message: '--limit: Expected an integer greater than or equal to 1',
+    })
+  })
+})

@@ -43,7 +43,7 @@ static override flags = {
     const {formatCredentials, loadCredentials, resolveSecretId, rotationInProgress, visibleCredentials} = await import('../../lib/secret.js')
     const {secretId, source} = await resolveSecretId(target, () => aws.rds())
     const secretsManager = await aws.secretsManager()
-    const [credentials, rotating] = await Promise.all([
+    const [loaded, rotation] = await Promise.allSettled([
       loadCredentials(secretsManager, secretId, {
         async describe() {
           if (!target.cluster) return
@@ -53,6 +53,10 @@ static override flags = {
       }),
       rotationInProgress(secretsManager, secretId),
     ])
+    // The credentials' own error (not found, malformed: never quoting the value) explains more than the rotation check's.
+    if (loaded.status === 'rejected') throw loaded.reason
+    if (rotation.status === 'rejected') throw rotation.reason
+    const [credentials, rotating] = [loaded.value, rotation.value]
     if (rotating) this.warn(`A rotation of ${secretId} is in progress: the password may change in a moment (AWSPENDING differs from AWSCURRENT).`)
     // --field password in a pipe is the scripting case the masking exists to allow.
     const reveal = flags.reveal || (field === 'password' && !stdoutIsTerminal)
