@@ -226,12 +226,13 @@ describe('scale', () => {
   })
 })
 
-describe('secret get and psql', () => {
-  async function password(): Promise<string> {
-    const {SecretString} = await (await sandboxClients().secretsManager()).send(new GetSecretValueCommand({SecretId: sandboxEnv().AURORACTL_SECRET}))
-    return JSON.parse(SecretString!).password
-  }
+/** The seeded password, read with a separate client, to prove it does not leak. */
+async function password(): Promise<string> {
+  const {SecretString} = await (await sandboxClients().secretsManager()).send(new GetSecretValueCommand({SecretId: sandboxEnv().AURORACTL_SECRET}))
+  return JSON.parse(SecretString!).password
+}
 
+describe('secret get and psql', () => {
   it('shows every field with the password masked by default, in text and --json', async () => {
     const secret = await password()
     const text = await runCli(['secret', 'get'], {env: env('nba-tracker-dev')})
@@ -255,8 +256,7 @@ describe('secret get and psql', () => {
   })
 
   it('finds the secret from the cluster alone when RDS manages it, and says when there is none', async () => {
-    const {AURORACTL_SECRET: _secret, ...withoutSecret} = env('nba-tracker-dev')
-    const result = await runCli(['secret', 'get'], {env: {...withoutSecret, AURORACTL_SECRET: undefined}})
+    const result = await runCli(['secret', 'get'], {env: {...env('nba-tracker-dev'), AURORACTL_SECRET: undefined}})
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toContain('No credentials secret named, and the cluster has no RDS-managed master secret.')
     const unknown = await runCli(['secret', 'get', '--secret', 'no-such-secret'], {env: env('nba-tracker-dev')})
