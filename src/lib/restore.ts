@@ -44,10 +44,8 @@ const performanceInsightsRetentionDays = 7
 
 /** Reads the source (cluster and/or snapshot) and the target's absence, then lays out the calls. Read-only. */
 export async function planRestore(rds: RDSClient, request: RestoreRequest): Promise<RestorePlan> {
-  validateIdentifier(request.targetId, 'cluster', '--target')
-  if (!Number.isInteger(request.readers) || request.readers < 0 || request.readers > 15) throw badInput(`--readers ${request.readers} is not allowed: 0 to 15 readers.`)
+  validateRequest(request)
   const {source} = request
-  if (source.kind === 'snapshot' && source.snapshot !== 'latest') validateSnapshotReference(source.snapshot, '--snapshot')
   if (await clusterExists(rds, request.targetId)) {
     throw badInput(`Cluster "${request.targetId}" already exists; nothing was restored.`, 'Pick another --target.')
   }
@@ -70,6 +68,13 @@ export async function planRestore(rds: RDSClient, request: RestoreRequest): Prom
     sourceClusterId: sourceCluster?.DBClusterIdentifier ?? source.sourceClusterId ?? null,
     targetId: request.targetId,
   }
+}
+
+/** What can be checked without AWS. */
+function validateRequest(request: RestoreRequest): void {
+  validateIdentifier(request.targetId, 'cluster', '--target')
+  if (!Number.isInteger(request.readers) || request.readers < 0 || request.readers > 15) throw badInput(`--readers ${request.readers} is not allowed: 0 to 15 readers.`)
+  if (request.source.kind === 'snapshot' && request.source.snapshot !== 'latest') validateSnapshotReference(request.source.snapshot, '--snapshot')
 }
 
 /** The call that creates the cluster: from a snapshot, or from a point in time of the source. */
