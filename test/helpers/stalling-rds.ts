@@ -1,5 +1,11 @@
-import http from 'node:http'
 import type {AddressInfo} from 'node:net'
+
+import http from 'node:http'
+
+const xml = (action: string, result: string) =>
+  `<${action}Response xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></${action}Response>`
+const snapshot = (id: string) =>
+  `<DBClusterSnapshot><DBClusterSnapshotIdentifier>${id}</DBClusterSnapshotIdentifier><DBClusterIdentifier>stalled</DBClusterIdentifier><Status>creating</Status><PercentProgress>10</PercentProgress><SnapshotType>manual</SnapshotType></DBClusterSnapshot>`
 
 /**
  * A stand-in RDS endpoint whose snapshots never finish: CreateDBClusterSnapshot succeeds, and
@@ -8,10 +14,6 @@ import type {AddressInfo} from 'node:net'
  */
 export async function startStallingRds(): Promise<{close: () => Promise<void>; creates: () => number; url: string}> {
   let creates = 0
-  const xml = (action: string, result: string) =>
-    `<${action}Response xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></${action}Response>`
-  const snapshot = (id: string) =>
-    `<DBClusterSnapshot><DBClusterSnapshotIdentifier>${id}</DBClusterSnapshotIdentifier><DBClusterIdentifier>stalled</DBClusterIdentifier><Status>creating</Status><PercentProgress>10</PercentProgress><SnapshotType>manual</SnapshotType></DBClusterSnapshot>`
   const server = http.createServer((request, response) => {
     let body = ''
     request.on('data', (chunk) => {
