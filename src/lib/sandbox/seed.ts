@@ -190,15 +190,16 @@ export async function seedCluster(clients: SeedClients, masterPassword: string, 
 export const seededMetricHours = 3
 
 /**
- * The capacity the writer reports at `minutesAgo`: a quiet cluster at its 0.5 ACU floor, a morning
- * rise, and a 15-minute burst that sits at the 1.0 ACU ceiling (the throttling signal worth seeing).
- * Serverless v2 scales in 0.5 ACU steps.
+ * The capacity the writer reports at `minutesAgo`: busy mornings two and three hours ago, a 15-minute
+ * burst at the 1.0 ACU ceiling (the throttling signal worth seeing in `metrics capacity`), and a quiet
+ * last hour at the 0.5 ACU floor (so `doctor`'s last-hour ceiling check is green on a fresh sandbox).
+ * With a 0.5-1.0 ACU range and 0.5 ACU steps, the writer is at either end.
  */
 export function sandboxCapacityAt(minutesAgo: number): number {
   const {maxCapacity, minCapacity} = sandboxShape
-  if (minutesAgo >= 40 && minutesAgo < 55) return maxCapacity
-  const wave = Math.sin((minutesAgo / 60) * Math.PI) // two gentle swells over three hours
-  return wave > 0.55 ? Math.min(maxCapacity, minCapacity + 0.5) : minCapacity
+  if (minutesAgo < 60) return minCapacity
+  if (minutesAgo >= 70 && minutesAgo < 85) return maxCapacity
+  return Math.sin((minutesAgo / 60) * Math.PI) > 0.55 ? maxCapacity : minCapacity
 }
 
 async function seedCapacityMetrics(cloudWatch: CloudWatchClient, now: Date): Promise<void> {

@@ -1,0 +1,98 @@
+import * as Flags from '@oclif/core/flags'
+
+import type {DoctorReport} from '../lib/doctor/run.js'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {parseDuration} from '../lib/duration.js'
+import {badInput, ExitCode} from '../lib/errors.js'
+import {viaFlag} from '../lib/flags.js'
+import {requireCluster} from '../lib/target.js'
+
+function idList(value: string | undefined, flag: string, known: string[]): string[] | undefined {
+  if (value === undefined) return undefined
+  const ids = value.split(',').map((id) => id.trim()).filter(Boolean)
+  const unknown = ids.filter((id) => !known.includes(id))
+  if (ids.length === 0 || unknown.length > 0) throw badInput(`${flag} names unknown check(s) ${unknown.join(', ') || '(none given)'}; checks: ${known.join(', ')}.`)
+  return ids
+}
+
+export default class Doctor extends BaseCommand<typeof Doctor> {
+  static override description = `Diagnose why the database cannot be reached or is struggling: graded checks (ok, warn, fail, skip) across
+AWS credentials, the cluster, the network path (subnets, security group, DNS, TCP, TLS), the credentials, the database
+itself and its capacity, each with the measured value and the next step. Checks run concurrently, each with a timeout.
+Exit 0 when nothing failed, 4 when a check failed. Replaces the troubleshooting runbook:
+\`aws ec2 describe-security-groups\`, \`aws rds describe-db-clusters\`, \`telnet endpoint 5432\` and more.`
+static override examples = [
+    '<%= config.bin %> doctor --from-sg sg-0123456789abcdef0',
+    '<%= config.bin %> doctor --via 127.0.0.1:15432 --ca-bundle global-bundle.pem',
+    '<%= config.bin %> doctor --only network.tcp,network.tls,db.auth --json',
+  ]
+static override flags = {
+    'ca-bundle': Flags.string({description: 'PEM file of CAs to verify the server certificate (the RDS CA bundle) [env: PGSSLROOTCERT]'}),
+    'from-cidr': Flags.string({description: 'Check that the security group admits this IPv4 address or CIDR on 5432', exclusive: ['from-sg']}),
+    'from-sg': Flags.string({description: 'Check that the security group admits this security group on 5432 (your app\'s)'}),
+    only: Flags.string({description: 'Run only these checks (comma-separated ids)'}),
+    'query-age': Flags.string({default: '1m', description: 'Sessions older than this count as long-running or long idle in a transaction'}),
+    skip: Flags.string({description: 'Skip these checks (comma-separated ids)'}),
+    'tcp-timeout': Flags.string({default: '3s', description: 'TCP and TLS connect timeout (e.g. 3s)'}),
+    via: viaFlag,
+  }
+
+  async run(): Promise<DoctorReport> {
+    const {flags} = this
+    const {allChecks, checkIds, DoctorFacts, runChecks} = await import('../lib/doctor/index.js')
+    const only = idList(flags.only, '--only', checkIds)
+    const skipped = idList(flags.skip, '--skip', checkIds) ?? []
+    const tcpTimeoutMs = parseDuration(flags['tcp-timeout'], '--tcp-timeout', {maxMs: 60_000, minMs: 100})
+    const queryAgeSeconds = parseDuration(flags['query-age'], '--query-age', {minMs: 1000}) / 1000
+    if (flags['from-sg'] && !/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/.test(flags['from-sg'])) throw badInput(`--from-sg "${flags['from-sg']}" is not a security group id (sg-0123456789abcdef0).`)
+    if (flags['from-cidr'] && !/^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/.test(flags['from-cidr'])) throw badInput(`--from-cidr "${flags['from-cidr']}" is not an IPv4 address or CIDR (e.g. 10.0.1.0/24).`)
+
+    const target = await this.target()
+    const clusterId = requireCluster(target)
+    const aws = await this.aws()
+    const {loadEndpointMap} = await import('../lib/endpoint-map.js')
+    const {resolveSecretId} = await import('../lib/secret.js')
+    let secretId: string | undefined
+    try {
+      secretId = (await resolveSecretId(target, () => aws.rds())).secretId
+    } catch {
+      // Not fatal here: the checks that need the secret say it is missing.
+    }
+
+    const facts = new DoctorFacts(
+      {cloudWatch: () => aws.cloudWatch(), ec2: () => aws.ec2(), rds: () => aws.rds(), secretsManager: () => aws.secretsManager(), sts: () => aws.sts()},
+      {
+        caFile: flags['ca-bundle'] ?? process.env.PGSSLROOTCERT,
+        clusterId,
+        endpointMap: target.endpointMap ? await loadEndpointMap(target.endpointMap) : undefined,
+        environment: target.environment,
+        fromCidr: flags['from-cidr'] && !flags['from-cidr'].includes('/') ? `${flags['from-cidr']}/32` : flags['from-cidr'],
+        fromSecurityGroup: flags['from-sg'],
+        queryAgeSeconds,
+        region: target.region,
+        secretId,
+        tcpTimeoutMs,
+        via: target.via,
+      },
+    )
+    const checks = allChecks.filter((check) => (only ? only.includes(check.id) : true) && !skipped.includes(check.id))
+    const progress = await this.progress()
+    progress.start(`Running ${checks.length} checks on ${clusterId}`)
+    let report: DoctorReport
+    try {
+      report = await runChecks(checks, facts)
+    } finally {
+      await facts.close()
+    }
+
+    progress.succeed(`${checks.length} checks done`)
+    if (!this.jsonEnabled()) {
+      const {renderDoctorReport} = await import('../lib/render/doctor.js')
+      this.log(renderDoctorReport(report, this.colour))
+    }
+
+    if (report.summary.fail > 0) process.exitCode = ExitCode.checkFailed
+    return report
+  }
+}

@@ -1,0 +1,127 @@
+import type {CloudWatchClient} from '@aws-sdk/client-cloudwatch'
+import type {EC2Client} from '@aws-sdk/client-ec2'
+import type {DBCluster, DBInstance, RDSClient} from '@aws-sdk/client-rds'
+import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
+import type {STSClient} from '@aws-sdk/client-sts'
+import type {Client, QueryResultRow} from 'pg'
+
+import type {DatabaseCredentials} from '../aws/secrets.js'
+import type {ConnectAddress, EndpointMap} from '../endpoint-map.js'
+
+import {describeCluster, listClusterInstances} from '../aws/rds.js'
+import {resolveConnectAddress} from '../endpoint-map.js'
+import {connectWithCredentials} from '../pg/connect.js'
+import {loadCredentials} from '../secret.js'
+
+export interface DoctorClients {
+  cloudWatch: () => Promise<CloudWatchClient>
+  ec2: () => Promise<EC2Client>
+  rds: () => Promise<RDSClient>
+  secretsManager: () => Promise<SecretsManagerClient>
+  sts: () => Promise<STSClient>
+}
+
+export interface DoctorOptions {
+  caFile?: string
+  clusterId: string
+  endpointMap?: EndpointMap
+  /** The config environment's name, when one was selected (--env prod grades as production). */
+  environment?: string
+  fromCidr?: string
+  fromSecurityGroup?: string
+  /** Sessions older than this count as long-running or long idle in a transaction (default 60 s). */
+  queryAgeSeconds?: number
+  region?: string
+  secretId?: string
+  tcpTimeoutMs: number
+  via?: {host: string; port: number}
+}
+
+/**
+ * What the checks look up, each fetched once and shared: several checks read the cluster, and the
+ * database checks share one connection.
+ */
+export class DoctorFacts {
+  private readonly memo = new Map<string, Promise<unknown>>()
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    readonly clients: DoctorClients,
+    readonly options: DoctorOptions,
+    readonly now: Date = new Date(),
+  ) {}
+
+  /** Where TCP and TLS go: the writer endpoint, or the --via / endpoint-map address for it. */
+  async address(): Promise<ConnectAddress> {
+    const cluster = await this.cluster()
+    return resolveConnectAddress(cluster.Endpoint!, cluster.Port ?? 5432, {endpointMap: this.options.endpointMap, via: this.options.via})
+  }
+
+  /** Closes the shared connection, if one was opened. */
+  async close(): Promise<void> {
+    const client = this.memo.get('db') as Promise<Client> | undefined
+    if (client) await client.then((opened) => opened.end()).catch(() => {})
+  }
+
+  cluster(): Promise<DBCluster> {
+    return this.once('cluster', async () => describeCluster(await this.clients.rds(), this.options.clusterId))
+  }
+
+  credentials(): Promise<DatabaseCredentials> {
+    return this.once('credentials', async () => {
+      if (!this.options.secretId) throw new Error('no credentials secret is known (pass --secret)')
+      return loadCredentials(await this.clients.secretsManager(), this.options.secretId, {describe: () => this.cluster()})
+    })
+  }
+
+  /** One connection with the secret's credentials, shared by the db.* checks. */
+  db(): Promise<Client> {
+    return this.once('db', async () => {
+      const cluster = await this.cluster()
+      return connectWithCredentials(await this.credentials(), {
+        caFile: this.options.caFile,
+        connectTimeoutMs: 5000,
+        database: cluster.DatabaseName,
+        endpointMap: this.options.endpointMap,
+        host: cluster.Endpoint,
+        port: cluster.Port,
+        sslmode: this.options.caFile ? 'verify-full' : 'require',
+        via: this.options.via,
+      })
+    })
+  }
+
+  instances(): Promise<DBInstance[]> {
+    return this.once('instances', async () => listClusterInstances(await this.clients.rds(), this.options.clusterId))
+  }
+
+  /**
+   * Production gets stricter grading (instances in one AZ fail, deletion protection off warns): an
+   * environment named prod, or a cluster tagged Environment = prod / production.
+   */
+  async isProduction(): Promise<boolean> {
+    if (/^prod(uction)?$/i.test(this.options.environment ?? '')) return true
+    const tag = (await this.cluster()).TagList?.find((item) => item.Key === 'Environment')?.Value ?? ''
+    return /^prod(uction)?$/i.test(tag)
+  }
+
+  /**
+   * A query on the shared connection. pg runs one query at a time per connection; the checks run
+   * concurrently, so their queries are queued here rather than piled onto the client.
+   */
+  query<Row extends object>(sql: string, parameters: unknown[] = []): Promise<{rows: Row[]}> {
+    const run = this.queue.then(async () => (await this.db()).query<QueryResultRow & Row>(sql, parameters))
+    this.queue = run.catch(() => {})
+    return run
+  }
+
+  private once<T>(key: string, load: () => Promise<T>): Promise<T> {
+    let value = this.memo.get(key) as Promise<T> | undefined
+    if (!value) {
+      value = load()
+      this.memo.set(key, value)
+    }
+
+    return value
+  }
+}

@@ -1,0 +1,73 @@
+import type {Check, CheckOutcome, CheckResult} from './types.js'
+
+import {formatDuration} from '../duration.js'
+
+export interface DoctorSummary {
+  fail: number
+  ok: number
+  skip: number
+  slowest: null | {id: string; ms: number}
+  totalMs: number
+  warn: number
+}
+
+export interface DoctorReport {
+  checks: CheckResult[]
+  summary: DoctorSummary
+}
+
+/**
+ * Runs every check as soon as the checks it depends on have finished, all others concurrently, each
+ * under its own timeout: the whole run takes about as long as its slowest chain, never minutes.
+ * A check whose dependency did not pass is skipped with the reason.
+ */
+export async function runChecks<Facts>(checks: Array<Check<Facts>>, facts: Facts): Promise<DoctorReport> {
+  const started = performance.now()
+  const byId = new Map(checks.map((check) => [check.id, check]))
+  const running = new Map<string, Promise<CheckResult>>()
+
+  const start = (check: Check<Facts>): Promise<CheckResult> => {
+    let result = running.get(check.id)
+    if (!result) {
+      result = (async () => {
+        const dependencies = await Promise.all(check.dependsOn.filter((id) => byId.has(id)).map((id) => start(byId.get(id)!)))
+        const blocked = dependencies.find((dependency) => dependency.status === 'fail' || dependency.status === 'skip')
+        if (blocked) return {detail: `skipped: ${blocked.id} did not pass`, id: check.id, layer: check.layer, ms: 0, status: 'skip' as const}
+        const checkStarted = performance.now()
+        const outcome = await withTimeout(check, facts)
+        return {...outcome, id: check.id, layer: check.layer, ms: Math.round(performance.now() - checkStarted)}
+      })()
+      running.set(check.id, result)
+    }
+
+    return result
+  }
+
+  const results = await Promise.all(checks.map((check) => start(check)))
+  const count = (status: string) => results.filter((result) => result.status === status).length
+  let slowest: CheckResult | undefined
+  for (const result of results) if (!slowest || result.ms > slowest.ms) slowest = result
+  return {
+    checks: results,
+    summary: {
+      fail: count('fail'),
+      ok: count('ok'),
+      skip: count('skip'),
+      slowest: slowest ? {id: slowest.id, ms: slowest.ms} : null,
+      totalMs: Math.round(performance.now() - started),
+      warn: count('warn'),
+    },
+  }
+}
+
+async function withTimeout<Facts>(check: Check<Facts>, facts: Facts): Promise<CheckOutcome> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<CheckOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({detail: `no answer within ${formatDuration(check.timeoutMs)}`, hint: 'Run it again; if it persists, check the network path.', status: 'fail'}), check.timeoutMs)
+  })
+  try {
+    return await Promise.race([check.run(facts).catch((error: Error) => ({detail: `error: ${error.message.split('\n')[0]}`, status: 'fail' as const})), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
