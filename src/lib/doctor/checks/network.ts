@@ -206,11 +206,13 @@ export const networkTls: Check<DoctorFacts> = {
     const trust = facts.options.caFile ? `CA ${facts.options.caFile}` : 'the system CA store'
     const probe = await probeTls({ca, host: address.host, port: address.port, servername: address.servername, timeoutMs: facts.options.tcpTimeoutMs})
     if (probe.refused) return fail('the server refused TLS (SSLRequest answered N)', 'Aurora always offers TLS: is this really the cluster endpoint?')
+    // Node counts a name mismatch as an authorisation error too; tell it apart from an untrusted chain.
+    const nameMismatch = probe.hostnameError ?? (probe.authorizationError === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'not in the certificate' : undefined)
+    if (nameMismatch) return fail(`certificate does not match ${address.servername}: ${nameMismatch}`, 'Connect to the cluster endpoint name (with --via, TLS still checks that name).')
     if (!probe.authorized) {
       return fail(`certificate chain not verified with ${trust}: ${probe.authorizationError}`, `Pass --ca-bundle with the RDS CA bundle (${rdsCaBundleUrl}) or set PGSSLROOTCERT.`)
     }
 
-    if (probe.hostnameError) return fail(`certificate does not match ${address.servername}: ${probe.hostnameError}`, 'Connect to the cluster endpoint name (with --via, TLS still checks that name).')
     const detail = `${probe.protocol}, chain verified with ${trust}, name ${address.servername} matches, expires in ${probe.daysLeft} days`
     const status = gradeCertificate(probe.daysLeft ?? 0)
     if (status === 'ok') return ok(detail)
