@@ -1,10 +1,11 @@
 import type {CloudWatchClient} from '@aws-sdk/client-cloudwatch'
 import type {EC2Client} from '@aws-sdk/client-ec2'
+import type {PIClient} from '@aws-sdk/client-pi'
 import type {RDSClient} from '@aws-sdk/client-rds'
 import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 import type {STSClient} from '@aws-sdk/client-sts'
 
-import {cloudWatchSdk, credentialProvidersSdk, ec2Sdk, rdsSdk, secretsManagerSdk, stsSdk} from './sdk.js'
+import {cloudWatchSdk, credentialProvidersSdk, ec2Sdk, piSdk, rdsSdk, secretsManagerSdk, stsSdk} from './sdk.js'
 
 /** What every AWS client shares; resolved once per command from the target. */
 export interface AwsSettings {
@@ -62,6 +63,13 @@ export class AwsClients {
     return this.memo('ec2', async () => {
       const {EC2Client} = ec2Sdk()
       return new EC2Client(await this.clientConfig())
+    })
+  }
+
+  performanceInsights(): Promise<PIClient> {
+    return this.memo('pi', async () => {
+      const {PIClient} = piSdk()
+      return new PIClient(await this.clientConfig())
     })
   }
 

@@ -16,3 +16,4 @@ export const secretsManagerSdk = (): typeof import('@aws-sdk/client-secrets-mana
 export const stsSdk = (): typeof import('@aws-sdk/client-sts') => require('@aws-sdk/client-sts')
 /** The SDK's waiter machinery (createWaiter, WaiterState), for waiters that also report progress. */
 export const smithyClient = (): typeof import('@smithy/core/client') => require('@smithy/core/client')
+export const piSdk = (): typeof import('@aws-sdk/client-pi') => require('@aws-sdk/client-pi')
