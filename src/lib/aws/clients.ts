@@ -30,8 +30,12 @@ export class AwsClients {
 
   constructor(readonly settings: AwsSettings) {}
 
-  /** Shared client configuration; exported through a method so tests can assert on it. */
-  async clientConfig() {
+  /**
+   * Shared client configuration; exported through a method so tests can assert on it. A service's own
+   * endpoint variable (AWS_ENDPOINT_URL_PI, AWS_ENDPOINT_URL_RDS ..., the AWS SDKs' convention) wins
+   * over the shared override, so one service can be pointed elsewhere.
+   */
+  async clientConfig(service?: string) {
     // The SDK warns on every run that releases after January 2027 need Node 22. Our lockfile pins
     // the SDK, so the warning tells an on-call engineer nothing they can act on.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -42,7 +46,7 @@ export class AwsClients {
     return {
       credentials,
       customUserAgent: `auroractl/${version}`,
-      endpoint: endpointUrl,
+      endpoint: (service && process.env[`AWS_ENDPOINT_URL_${service}`]) || endpointUrl,
       maxAttempts,
       profile,
       region,
@@ -55,42 +59,42 @@ export class AwsClients {
   cloudWatch(): Promise<CloudWatchClient> {
     return this.memo('cloudwatch', async () => {
       const {CloudWatchClient} = cloudWatchSdk()
-      return new CloudWatchClient(await this.clientConfig())
+      return new CloudWatchClient(await this.clientConfig('CLOUDWATCH'))
     })
   }
 
   ec2(): Promise<EC2Client> {
     return this.memo('ec2', async () => {
       const {EC2Client} = ec2Sdk()
-      return new EC2Client(await this.clientConfig())
+      return new EC2Client(await this.clientConfig('EC2'))
     })
   }
 
   performanceInsights(): Promise<PIClient> {
     return this.memo('pi', async () => {
       const {PIClient} = piSdk()
-      return new PIClient(await this.clientConfig())
+      return new PIClient(await this.clientConfig('PI'))
     })
   }
 
   rds(): Promise<RDSClient> {
     return this.memo('rds', async () => {
       const {RDSClient} = rdsSdk()
-      return new RDSClient(await this.clientConfig())
+      return new RDSClient(await this.clientConfig('RDS'))
     })
   }
 
   secretsManager(): Promise<SecretsManagerClient> {
     return this.memo('secretsmanager', async () => {
       const {SecretsManagerClient} = secretsManagerSdk()
-      return new SecretsManagerClient(await this.clientConfig())
+      return new SecretsManagerClient(await this.clientConfig('SECRETS_MANAGER'))
     })
   }
 
   sts(): Promise<STSClient> {
     return this.memo('sts', async () => {
       const {STSClient} = stsSdk()
-      return new STSClient(await this.clientConfig())
+      return new STSClient(await this.clientConfig('STS'))
     })
   }
 
