@@ -92,7 +92,7 @@ static override flags = {
     const columns = process.stdout.columns || Number(process.env.COLUMNS) || 100
     for (const item of series.filter((entry) => entry.points.length > 0)) {
       const isCapacity = item.metric === 'ServerlessDatabaseCapacity'
-      this.log(this.colour.bold(`${item.metric} — ${item.dimension.value}`))
+      this.log(this.colour.bold(`${item.metric} — ${item.dimension.value}`.slice(0, columns)))
       this.log(
         isCapacity
           ? render.renderCapacityChart(item, {colour: this.colour, columns, maxAcu: context.scaling?.maxAcu, minAcu: context.scaling?.minAcu, utc: this.flags.utc})

@@ -42,7 +42,7 @@ static override flags = {
     const columns = process.stdout.columns || Number(process.env.COLUMNS) || 100
     const render = await import('../../lib/render/load.js')
     if (flags.source === 'pg') {
-      const output = await this.fromStatements(by, columns)
+      const output = await this.fromStatements(by)
       if (!this.jsonEnabled()) this.log(render.renderStatementsTop(output, {by: output.by, columns}))
       return output
     }
@@ -56,7 +56,7 @@ static override flags = {
     return {...top, by, end: end.toISOString(), instanceId: instance.instanceId, source: 'pi', start: start.toISOString()}
   }
 
-  private async fromStatements(by: LoadDimension, _columns: number): Promise<Extract<PiTopOutput, {source: 'pg'}>> {
+  private async fromStatements(by: LoadDimension): Promise<Extract<PiTopOutput, {source: 'pg'}>> {
     const target = await this.target()
     const clusterId = requireCluster(target)
     const aws = await this.aws()

@@ -69,7 +69,9 @@ export function renderCapacityChart(
   const left = timeLabel(first, options.utc, spansDays)
   const right = timeLabel(last, options.utc, spansDays)
   const axis = `${' '.repeat(labelWidth + 2)}${left}${right.padStart(Math.max(right.length + 1, values.length - left.length))}`
-  const legend = `${' '.repeat(labelWidth + 2)}${series.metric}${options.maxAcu === undefined ? '' : `, max ${options.maxAcu} ACU (top line)`}${options.minAcu === undefined ? '' : `, min ${options.minAcu} ACU`}; times ${options.utc ? 'UTC' : new Intl.DateTimeFormat().resolvedOptions().timeZone}`
+  const reference = [options.maxAcu === undefined ? '' : `max ${options.maxAcu}`, options.minAcu === undefined ? '' : `min ${options.minAcu} ACU`].filter(Boolean).join(', ')
+  const zone = options.utc ? 'UTC' : new Intl.DateTimeFormat().resolvedOptions().timeZone
+  const legend = `${' '.repeat(labelWidth + 2)}${reference ? `${reference} (lines); ` : ''}times ${zone}`.slice(0, options.columns)
   return [chart, axis, legend].join('\n')
 }
 
