@@ -56,6 +56,8 @@ export interface PiTop {
   load: Array<{t: string; v: number}>
   peakLoad: number
   rows: LoadRow[]
+  /** The instance's vCPUs, PI's capacity line: load above it means sessions wait for CPU. Null without Enhanced Monitoring. */
+  vcpus: null | number
 }
 
 /** DescribeDimensionKeys for the ranking, GetResourceMetrics for the load over time; both on db.load.avg. */
@@ -81,14 +83,17 @@ export async function piTop(pi: PIClient, options: {by: LoadDimension; end: Date
         new GetResourceMetricsCommand({
           EndTime: options.end,
           Identifier: options.resourceId,
-          MetricQueries: [{Metric: 'db.load.avg'}],
+          // The vCPU count is PI's capacity line (it needs Enhanced Monitoring; absent without it).
+          MetricQueries: [{Metric: 'db.load.avg'}, {Metric: 'os.general.numVCPUs.avg'}],
           PeriodInSeconds: period,
           ServiceType: 'RDS',
           StartTime: options.start,
         }),
       ),
     ])
-    const load = (metrics.MetricList?.[0]?.DataPoints ?? [])
+    const series = (metric: string) => metrics.MetricList?.find((item) => item.Key?.Metric === metric)?.DataPoints ?? []
+    const vcpuValues = series('os.general.numVCPUs.avg').map((point) => point.Value).filter((value): value is number => value !== undefined)
+    const load = series('db.load.avg')
       .filter((point) => point.Value !== undefined && point.Timestamp)
       .map((point) => ({t: point.Timestamp!.toISOString(), v: point.Value!}))
     const averageLoad = load.length > 0 ? load.reduce((sum, point) => sum + point.v, 0) / load.length : 0
@@ -98,6 +103,7 @@ export async function piTop(pi: PIClient, options: {by: LoadDimension; end: Date
       averageLoad: round(averageLoad),
       load,
       peakLoad: round(Math.max(0, ...load.map((point) => point.v))),
+      vcpus: vcpuValues.length > 0 ? Math.max(...vcpuValues) : null,
       rows: (keys.Keys ?? []).map((key, index) => ({
         aas: round(key.Total ?? 0),
         label: key.Dimensions?.[name] ?? key.Dimensions?.[`${group}.name`] ?? '(unknown)',

@@ -124,14 +124,17 @@ describe('pi top against a Performance Insights endpoint', () => {
         AlignedEndTime: Date.now() / 1000,
         AlignedStartTime: Date.now() / 1000 - 3600,
         Identifier: resourceId,
-        MetricList: [{DataPoints: Array.from({length: 60}, (_, index) => ({Timestamp: Date.now() / 1000 - (60 - index) * 60, Value: index % 10 === 0 ? 4 : 2})), Key: {Metric: 'db.load.avg'}}],
+        MetricList: [
+          {DataPoints: Array.from({length: 60}, (_, index) => ({Timestamp: Date.now() / 1000 - (60 - index) * 60, Value: index % 10 === 0 ? 4 : 2})), Key: {Metric: 'db.load.avg'}},
+          {DataPoints: Array.from({length: 60}, (_, index) => ({Timestamp: Date.now() / 1000 - (60 - index) * 60, Value: 2})), Key: {Metric: 'os.general.numVCPUs.avg'}},
+        ],
       }),
     })
     try {
       const result = await runCli(['pi', 'top', '--json'], {env: {...sandboxEnv(), AWS_ENDPOINT_URL_PI: pi.url}})
       expect(result.exitCode, result.stderr).toBe(0)
       const top = JSON.parse(result.stdout)
-      expect(top).toMatchObject({averageLoad: 2.2, by: 'sql', instanceId: 'nba-tracker-dev-writer', peakLoad: 4, source: 'pi'})
+      expect(top).toMatchObject({averageLoad: 2.2, by: 'sql', instanceId: 'nba-tracker-dev-writer', peakLoad: 4, source: 'pi', vcpus: 2})
       expect(top.rows).toEqual([
         {aas: 1.5, label: 'SELECT * FROM games WHERE season = ?', rank: 1, share: 0.682},
         {aas: 0.5, label: 'UPDATE players SET rating = ? WHERE id = ?', rank: 2, share: 0.227},
@@ -141,7 +144,8 @@ describe('pi top against a Performance Insights endpoint', () => {
       expect(keys.body).toMatchObject({GroupBy: {Group: 'db.sql_tokenized', Limit: 10}, Identifier: resourceId, Metric: 'db.load.avg', ServiceType: 'RDS'})
 
       const human = await runCli(['pi', 'top', '--by', 'wait'], {env: {...sandboxEnv(), AWS_ENDPOINT_URL_PI: pi.url, COLUMNS: '80'}})
-      expect(human.stdout).toMatch(/nba-tracker-dev-writer: average 2\.2 active sessions, peak 4/)
+      expect(human.stdout).toMatch(/nba-tracker-dev-writer: average 2\.2 active sessions, peak 4; against 2 vCPUs/)
+      expect(human.stdout).toContain('The load exceeded the 2 vCPUs')
       expect(human.stdout).toMatch(/load [▁▂▃▄▅▆▇█]+/)
       expect(pi.requests.at(-2)!.body).toMatchObject({GroupBy: {Group: 'db.wait_event'}})
     } finally {
