@@ -103,13 +103,13 @@ export async function piTop(pi: PIClient, options: {by: LoadDimension; end: Date
       averageLoad: round(averageLoad),
       load,
       peakLoad: round(Math.max(0, ...load.map((point) => point.v))),
-      vcpus: vcpuValues.length > 0 ? Math.max(...vcpuValues) : null,
       rows: (keys.Keys ?? []).map((key, index) => ({
         aas: round(key.Total ?? 0),
         label: key.Dimensions?.[name] ?? key.Dimensions?.[`${group}.name`] ?? '(unknown)',
         rank: index + 1,
         share: whole > 0 ? round((key.Total ?? 0) / whole) : 0,
       })),
+      vcpus: vcpuValues.length > 0 ? Math.max(...vcpuValues) : null,
     }
   } catch (error) {
     throw explainPiError(error)
