@@ -1,0 +1,314 @@
+import type {Client} from 'pg'
+
+import os from 'node:os'
+
+import {AuroraError, badInput} from '../errors.js'
+import {type Progress, silentProgress} from '../progress.js'
+import {clientConfig, type ConnectionInfo, describeConnection} from './connection.js'
+import {type ChildProcesses, copyParallel, copyStreaming, type DumpFilter, toolMajor} from './copy.js'
+import {inventorySql, listSequences, listTables, quoteIdentifier, serverMajor, type TableRef} from './inventory.js'
+import {verifyMigration, type VerifyMode, type VerifyReport} from './verify.js'
+
+export interface PreflightItem {
+  detail: string
+  id: string
+  status: 'fail' | 'ok' | 'warn'
+}
+
+export interface MigrateOptions {
+  /** Asks the user to type the target database's name before --drop-existing drops it. */
+  confirmDrop: (database: string) => Promise<void>
+  dropExisting: boolean
+  dryRun: boolean
+  filter: DumpFilter
+  jobs?: number
+  progress?: Progress
+  signal?: AbortSignal
+  source: ConnectionInfo
+  target: ConnectionInfo
+  verify: VerifyMode
+}
+
+export interface MigrateReport {
+  dryRun: boolean
+  jobs: number
+  path: 'parallel' | 'stream' | null
+  phases: Record<string, number>
+  preflight: PreflightItem[]
+  source: string
+  sourceBytes: number
+  tables: number
+  target: string
+  throughputBytesPerSecond: null | number
+  verification: null | VerifyReport
+}
+
+const seconds = (ms: number) => Math.round(ms / 100) / 10
+
+async function connect(info: ConnectionInfo, database?: string): Promise<Client> {
+  const {default: pg} = await import('pg')
+  const client = new pg.Client(await clientConfig(info, database))
+  client.on('error', () => {})
+  try {
+    await client.connect()
+  } catch (error) {
+    throw new AuroraError('UNEXPECTED', `Cannot connect to ${describeConnection({...info, database: database ?? info.database})}: ${(error as Error).message.split('\n')[0]}`, {
+      hint: 'Check the URL (host, port, user, database) and that the server is reachable.',
+    })
+  }
+
+  return client
+}
+
+/**
+ * Moves a database into the target and proves it: preflight (read-only on both sides), one
+ * consistent snapshot of the source for the dump and the verification, the copy, then exact
+ * per-table counts (or checksums), sequences and object counts on both sides.
+ */
+export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
+  const progress = options.progress ?? silentProgress
+  const started = performance.now()
+  const phases: Record<string, number> = {}
+  const report: MigrateReport = {
+    dryRun: options.dryRun,
+    jobs: 1,
+    path: null,
+    phases,
+    preflight: [],
+    source: describeConnection(options.source),
+    sourceBytes: 0,
+    tables: 0,
+    target: describeConnection(options.target),
+    throughputBytesPerSecond: null,
+    verification: null,
+  }
+  const holder = await connect(options.source)
+  const opened: Client[] = [holder]
+  let maintenance: Client | undefined
+  let children: ChildProcesses | undefined
+  const onAbort = () => children?.stop()
+  options.signal?.addEventListener('abort', onAbort)
+  try {
+    // 1. Preflight.
+    progress.start('Preflight (read-only on both sides)')
+    let phaseStart = performance.now()
+    maintenance = await connect(options.target, 'postgres').catch(async () => connect(options.target))
+    opened.push(maintenance)
+    const preflight = await runPreflight(holder, maintenance, options)
+    report.preflight = preflight.items
+    report.sourceBytes = preflight.sourceBytes
+    report.tables = preflight.tables.length
+    report.jobs = options.jobs ?? preflight.defaultJobs
+    phases.preflightSeconds = seconds(performance.now() - phaseStart)
+    progress.succeed(`Preflight: ${preflight.items.filter((item) => item.status !== 'ok').length} note(s)`)
+    for (const item of preflight.items) progress.note(`  ${item.status.padEnd(4)} ${item.id}: ${item.detail}`)
+    const failed = preflight.items.filter((item) => item.status === 'fail')
+    if (failed.length > 0) throw badInput(`Preflight failed: ${failed.map((item) => `${item.id}: ${item.detail}`).join('; ')}. Nothing was written.`)
+    if (options.dryRun) return report
+
+    if (preflight.targetHasObjects) {
+      await options.confirmDrop(options.target.database)
+      await maintenance.query(`DROP DATABASE ${quoteIdentifier(options.target.database)} WITH (FORCE)`)
+      await maintenance.query(`CREATE DATABASE ${quoteIdentifier(options.target.database)}`)
+      preflight.targetExists = true
+    }
+
+    // 2. One consistent view of the source, held until its verification ends.
+    phaseStart = performance.now()
+    await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+    const {rows} = await holder.query<{snapshot: string}>('SELECT pg_export_snapshot() AS snapshot')
+    const {snapshot} = (rows[0]!)
+
+    // 3. Copy.
+    report.path = report.jobs > 1 ? 'parallel' : 'stream'
+    progress.start(`Copying ${preflight.tables.length} tables (${formatBytes(report.sourceBytes)}) with ${report.path === 'stream' ? 'pg_dump | psql in one transaction' : `pg_dump/pg_restore -j ${report.jobs}`}`)
+    await copy(maintenance, options, report, preflight.targetExists, snapshot, (running) => {
+      children = running
+    })
+    phases.copySeconds = seconds(performance.now() - phaseStart)
+    report.throughputBytesPerSecond = phases.copySeconds > 0 ? Math.round(report.sourceBytes / phases.copySeconds) : null
+    progress.succeed(`Copied with ${report.path === 'stream' ? 'pg_dump | psql' : `-j ${report.jobs}`}`)
+
+    // 4. Verify: source connections join the dump's snapshot, so the comparison is exact while the source keeps writing.
+    if (options.verify !== 'none') {
+      phaseStart = performance.now()
+      progress.start(`Verifying ${preflight.tables.length} tables (${options.verify})`)
+      const width = Math.max(1, Math.min(4, report.jobs))
+      const sourceClients = await Promise.all(Array.from({length: width}, () => connect(options.source)))
+      const targetClients = await Promise.all(Array.from({length: width}, () => connect(options.target)))
+      opened.push(...sourceClients, ...targetClients)
+      for (const client of sourceClients) {
+        // eslint-disable-next-line no-await-in-loop
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+        // eslint-disable-next-line no-await-in-loop
+        await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`)
+      }
+
+      const {tables} = preflight
+      report.verification = await verifyMigration(
+        {clients: sourceClients},
+        {clients: targetClients},
+        {
+          mode: options.verify,
+          onTable: (done, total) => progress.update(`Verifying: ${done}/${total} tables`),
+          sameMajor: preflight.sourceMajor === preflight.targetMajor,
+          schemas: options.filter.schemas,
+          sequences: await listSequences(sourceClients[0]!, options.filter.schemas),
+          tables,
+        },
+      )
+      phases.verifySeconds = seconds(performance.now() - phaseStart)
+      const mismatched = report.verification.tables.filter((table) => !table.match).length
+      if (report.verification.match) progress.succeed(`Verified: ${tables.length} tables, ${report.verification.sequences.length} sequences, object counts`)
+      else progress.fail(`Verification found ${mismatched} table(s) that differ`)
+    }
+
+    phases.totalSeconds = seconds(performance.now() - started)
+    return report
+  } catch (error) {
+    if (options.signal?.aborted) {
+      throw new AuroraError('INTERRUPTED', `Interrupted: the copy was stopped. ${report.path === 'stream' ? 'The target is as it was (the restore ran in one transaction).' : 'The target database was not swapped in; the partial copy was dropped.'}`)
+    }
+
+    throw error
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort)
+    await Promise.all(opened.map((client) => client.end().catch(() => {})))
+  }
+}
+
+async function copy(maintenance: Client, options: MigrateOptions, report: MigrateReport, targetExists: boolean, snapshot: string, onChild: (children: ChildProcesses) => void): Promise<void> {
+  const {database} = options.target
+  let createdTarget = false
+  if (!targetExists) {
+    await maintenance.query(`CREATE DATABASE ${quoteIdentifier(database)}`)
+    createdTarget = true
+  }
+
+  if (report.path === 'stream') {
+    try {
+      await copyStreaming(options.source, options.target, {filter: options.filter, onChild, snapshot})
+    } catch (error) {
+      if (createdTarget) await maintenance.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)}`).catch(() => {})
+      throw error
+    }
+
+    return
+  }
+
+  // Restore into a copy of the target (its extensions included), swapped in only when complete.
+  const scratch = `${database.slice(0, 40)}__auroractl_${Math.random().toString(36).slice(2, 8)}`
+  try {
+    await maintenance.query(`CREATE DATABASE ${quoteIdentifier(scratch)} TEMPLATE ${quoteIdentifier(database)}`)
+  } catch (error) {
+    throw new AuroraError('UNEXPECTED', `Cannot prepare the parallel restore: ${(error as Error).message.split('\n')[0]}`, {
+      hint: 'Other sessions connected to the target database block it; close them, or use --jobs 1 (one transaction).',
+    })
+  }
+
+  try {
+    await copyParallel(options.source, options.target, {filter: options.filter, jobs: report.jobs, onChild, restoreInto: scratch, snapshot})
+    await maintenance.query(`DROP DATABASE ${quoteIdentifier(database)} WITH (FORCE)`)
+    await maintenance.query(`ALTER DATABASE ${quoteIdentifier(scratch)} RENAME TO ${quoteIdentifier(database)}`)
+  } catch (error) {
+    await maintenance.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(scratch)} WITH (FORCE)`).catch(() => {})
+    if (createdTarget) await maintenance.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)}`).catch(() => {})
+    throw error
+  }
+}
+
+interface Preflight {
+  defaultJobs: number
+  items: PreflightItem[]
+  sourceBytes: number
+  sourceMajor: number
+  tables: TableRef[]
+  targetExists: boolean
+  targetHasObjects: boolean
+  targetMajor: number
+}
+
+async function runPreflight(source: Client, maintenance: Client, options: MigrateOptions): Promise<Preflight> {
+  const items: PreflightItem[] = []
+  const add = (id: string, status: PreflightItem['status'], detail: string) => items.push({detail, id, status})
+  const [sourceMajor, targetMajor] = await Promise.all([serverMajor(source), serverMajor(maintenance)])
+
+  // Client tools: pg_dump must be at least the source server's major version.
+  const tools = await Promise.all(['pg_dump', 'pg_restore', 'psql'].map(async (tool) => [tool, await toolMajor(tool)] as const))
+  const tooOld = tools.filter(([, major]) => major === null || major < sourceMajor)
+  if (tooOld.length > 0) {
+    add('tools', 'fail', `${tooOld.map(([tool, major]) => `${tool} ${major ?? 'missing'}`).join(', ')}; the source runs PostgreSQL ${sourceMajor}: install postgresql-client-${sourceMajor} or newer`)
+  } else {
+    add('tools', 'ok', `${tools.map(([tool, major]) => `${tool} ${major}`).join(', ')} for source ${sourceMajor}, target ${targetMajor}`)
+  }
+
+  // The target database: absent (created), empty, or refused.
+  const {database} = options.target
+  const {rows: exists} = await maintenance.query<{found: boolean}>('SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS found', [database])
+  const targetExists = exists[0]!.found
+  let targetHasObjects = false
+  if (targetExists) {
+    const target = await connect(options.target)
+    try {
+      const {rows} = await target.query<{objects: number}>(inventorySql.userObjects)
+      targetHasObjects = rows[0]!.objects > 0
+    } finally {
+      await target.end()
+    }
+  }
+
+  if (!targetExists) add('target.empty', 'ok', `database ${database} does not exist: it will be created`)
+  else if (!targetHasObjects) add('target.empty', 'ok', `database ${database} holds no tables, views or sequences`)
+  else if (options.dropExisting) add('target.empty', 'warn', `database ${database} holds objects: --drop-existing drops and recreates it (after you confirm)`)
+  else add('target.empty', 'fail', `database ${database} is not empty; pass --drop-existing to replace it (it asks you to type its name)`)
+
+  // Extensions: the source's must be installable on the target.
+  const {rows: sourceExtensions} = await source.query<{name: string; version: string}>(inventorySql.extensions)
+  const allowed = await maintenance.query<{setting: string}>(`SELECT current_setting('rds.extensions', true) AS setting`)
+  const offered = allowed.rows[0]?.setting
+    ? allowed.rows[0].setting.split(',').map((name) => name.trim())
+    : (await maintenance.query<{name: string}>('SELECT name FROM pg_available_extensions')).rows.map((row) => row.name)
+  const missing = sourceExtensions.filter((extension) => !offered.includes(extension.name)).map((extension) => extension.name)
+  if (missing.length > 0) add('extensions', 'fail', `not available on the target: ${missing.join(', ')}`)
+  else add('extensions', 'ok', sourceExtensions.length > 0 ? `all available on the target: ${sourceExtensions.map((extension) => extension.name).join(', ')}` : 'none beyond plpgsql')
+
+  // Owners and grants: copied without them (--no-owner --no-acl); say which roles that concerns.
+  const {rows: owners} = await source.query<{role: string}>(inventorySql.owners, [options.filter.schemas])
+  const {rows: roles} = await maintenance.query<{name: string}>('SELECT rolname AS name FROM pg_roles')
+  const absent = owners.map((owner) => owner.role).filter((role) => !roles.some((existing) => existing.name === role))
+  add('owners', absent.length > 0 ? 'warn' : 'ok', `objects will be owned by ${options.target.user} (--no-owner --no-acl)${absent.length > 0 ? `; source owners missing on the target: ${absent.join(', ')}` : ''}`)
+
+  const tables = await listTables(source, options.filter.schemas, options.filter.excludeTables)
+  const withoutKey = tables.filter((table) => !table.hasPrimaryKey && !table.isPartition)
+  add('tables', withoutKey.length > 0 ? 'warn' : 'ok', `${tables.length} tables${withoutKey.length > 0 ? `; without a primary key: ${withoutKey.map((table) => `${table.schema}.${table.name}`).join(', ')}` : ''}`)
+  const {rows: special} = await source.query<{event_triggers: number; large_objects: number; size: string}>(
+    'SELECT (SELECT count(*) FROM pg_largeobject_metadata)::int AS large_objects, (SELECT count(*) FROM pg_event_trigger)::int AS event_triggers, pg_database_size(current_database())::bigint AS size',
+  )
+  const {event_triggers: eventTriggers, large_objects: largeObjects} = special[0]!
+  if (largeObjects > 0) add('large-objects', 'ok', `${largeObjects} large object(s): copied, and counted in the verification`)
+  if (eventTriggers > 0) add('event-triggers', 'warn', `${eventTriggers} event trigger(s): creating them needs a superuser, which a managed target does not grant`)
+
+  // Jobs: each pg_restore job, and each verification worker, is a connection on the target.
+  const sourceBytes = Number(special[0]!.size)
+  const defaultJobs = sourceBytes < 1024 ** 3 ? 1 : Math.min(4, Math.max(2, os.availableParallelism()))
+  const jobs = options.jobs ?? defaultJobs
+  const {rows: connections} = await maintenance.query<{free: number}>(
+    `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int - (SELECT count(*) FROM pg_stat_activity)::int AS free`,
+  )
+  const needed = jobs + Math.min(4, jobs) + 2
+  add('connections', connections[0]!.free >= needed ? 'ok' : 'fail', `${jobs} job(s) need about ${needed} connections; the target has ${connections[0]!.free} free`)
+  add('size', 'ok', `source database ${formatBytes(sourceBytes)}: ${jobs === 1 ? 'one transaction (pg_dump | psql)' : `parallel, ${jobs} jobs (pg_dump -Fd / pg_restore)`}${options.jobs ? '' : ' by default'}`)
+  return {defaultJobs, items, sourceBytes, sourceMajor, tables, targetExists, targetHasObjects, targetMajor}
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
+}
