@@ -6,7 +6,9 @@ import {AuroraError, badInput} from '../errors.js'
 import {type Progress, silentProgress} from '../progress.js'
 import {clientConfig, type ConnectionInfo, describeConnection} from './connection.js'
 import {type ChildProcesses, copyParallel, copyStreaming, type DumpFilter, toolMajor} from './copy.js'
+import {formatBytes} from './format.js'
 import {inventorySql, listSequences, listTables, quoteIdentifier, serverMajor, type TableRef} from './inventory.js'
+import {watchCopyProgress} from './progress.js'
 import {verifyMigration, type VerifyMode, type VerifyReport} from './verify.js'
 
 export interface PreflightItem {
@@ -122,9 +124,55 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     // 3. Copy.
     report.path = report.jobs > 1 ? 'parallel' : 'stream'
     progress.start(`Copying ${preflight.tables.length} tables (${formatBytes(report.sourceBytes)}) with ${report.path === 'stream' ? 'pg_dump | psql in one transaction' : `pg_dump/pg_restore -j ${report.jobs}`}`)
-    await copy(maintenance, options, report, preflight.targetExists, snapshot, (running) => {
-      children = running
-    })
+    const monitor = await connect(options.target, 'postgres').catch(() => {})
+    if (monitor) opened.push(monitor)
+    const namers = new Map<string, Promise<Client>>()
+    let progressStopped = false
+    const nameOf = async (database: string, relid: number) => {
+      // A sample still in flight when the copy ends must not open a connection the swap would trip over.
+      if (progressStopped) throw new Error('progress stopped')
+      let namer = namers.get(database)
+      if (!namer) {
+        namer = connect(options.target, database)
+        namers.set(database, namer)
+      }
+
+      const {rows} = await (await namer).query<{name: string}>('SELECT $1::oid::regclass::text AS name', [relid])
+      return rows[0]!.name
+    }
+
+    const stopWatching = monitor
+      ? watchCopyProgress(monitor, {
+          database: options.target.database,
+          nameOf,
+          onUpdate: (line) => progress.update(line),
+          totalBytes: preflight.tables.reduce((sum, table) => sum + table.bytes, 0),
+        })
+      : () => {}
+
+    const stopProgress = async () => {
+      progressStopped = true
+      stopWatching()
+      // The namers hold connections to the databases being copied into: a swap (rename) needs them gone.
+      await Promise.all([...namers.values()].map((namer) => namer.then((client) => client.end(), () => {}).catch(() => {})))
+      namers.clear()
+    }
+
+    try {
+      await copy(maintenance, {
+        beforeSwap: stopProgress,
+        onChild(running) {
+          children = running
+        },
+        options,
+        report,
+        snapshot,
+        targetExists: preflight.targetExists,
+      })
+    } finally {
+      await stopProgress()
+    }
+
     phases.copySeconds = seconds(performance.now() - phaseStart)
     report.throughputBytesPerSecond = phases.copySeconds > 0 ? Math.round(report.sourceBytes / phases.copySeconds) : null
     progress.succeed(`Copied with ${report.path === 'stream' ? 'pg_dump | psql' : `-j ${report.jobs}`}`)
@@ -177,7 +225,17 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   }
 }
 
-async function copy(maintenance: Client, options: MigrateOptions, report: MigrateReport, targetExists: boolean, snapshot: string, onChild: (children: ChildProcesses) => void): Promise<void> {
+async function copy(
+  maintenance: Client,
+  {
+    beforeSwap,
+    onChild,
+    options,
+    report,
+    snapshot,
+    targetExists,
+  }: {beforeSwap: () => Promise<void>; onChild: (children: ChildProcesses) => void; options: MigrateOptions; report: MigrateReport; snapshot: string; targetExists: boolean},
+): Promise<void> {
   const {database} = options.target
   let createdTarget = false
   if (!targetExists) {
@@ -208,6 +266,7 @@ async function copy(maintenance: Client, options: MigrateOptions, report: Migrat
 
   try {
     await copyParallel(options.source, options.target, {filter: options.filter, jobs: report.jobs, onChild, restoreInto: scratch, snapshot})
+    await beforeSwap()
     await maintenance.query(`DROP DATABASE ${quoteIdentifier(database)} WITH (FORCE)`)
     await maintenance.query(`ALTER DATABASE ${quoteIdentifier(scratch)} RENAME TO ${quoteIdentifier(database)}`)
   } catch (error) {
@@ -299,16 +358,4 @@ async function runPreflight(source: Client, maintenance: Client, options: Migrat
   add('connections', connections[0]!.free >= needed ? 'ok' : 'fail', `${jobs} job(s) need about ${needed} connections; the target has ${connections[0]!.free} free`)
   add('size', 'ok', `source database ${formatBytes(sourceBytes)}: ${jobs === 1 ? 'one transaction (pg_dump | psql)' : `parallel, ${jobs} jobs (pg_dump -Fd / pg_restore)`}${options.jobs ? '' : ' by default'}`)
   return {defaultJobs, items, sourceBytes, sourceMajor, tables, targetExists, targetHasObjects, targetMajor}
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
 }

@@ -1,7 +1,7 @@
 import type {MigrateReport} from '../migrate/migrate.js'
 import type {Palette} from './colour.js'
 
-import {formatBytes} from '../migrate/migrate.js'
+import {formatBytes} from '../migrate/format.js'
 
 export function renderMigrateReport(report: MigrateReport, colour: Palette): string {
   if (report.dryRun) return `Dry run: preflight done, nothing copied (${report.tables} tables, ${formatBytes(report.sourceBytes)}, ${report.jobs} job(s)).`
