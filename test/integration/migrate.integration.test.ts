@@ -227,6 +227,36 @@ describe('verification finds a difference planted on the target', () => {
 })
 
 describe('migrate faults', () => {
+  it('on Ctrl-C stops the children, drops the partial copy, exits 130 and says what state the target is in', async () => {
+    const database = `bulk_interrupted_${process.pid}`
+    const child = spawn(process.execPath, [cliPath, 'migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--jobs', '2'], {
+      env: {...process.env, ...sourceEnv(), NO_COLOR: '1'},
+    })
+    let stderr = ''
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
+    const exited = new Promise<null | number>((resolve) => {
+      child.on('exit', (code) => resolve(code))
+    })
+    for (let index = 0; index < 400 && !stderr.includes('Copying'); index++) await sleep(10)
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    expect(stderr).toContain('Interrupted: the copy was stopped.')
+    await sleep(500)
+    const client = await targetClient('nbatracker')
+    try {
+      const {rows} = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${database}%`])
+      // No scratch copy left behind; the target database itself was created for the copy and is gone too.
+      expect(rows).toEqual([])
+      const children = (await readdir('/proc')).filter((pid) => /^\d+$/.test(pid))
+      const commandLines = await Promise.all(children.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')))
+      expect(commandLines.filter((line) => line.includes(database))).toEqual([])
+    } finally {
+      await client.end()
+    }
+  })
+
   it('fails cleanly when the target server stops mid-restore: non-zero exit, a clear message, no success report', async () => {
     const target = await startTestPostgres()
     try {

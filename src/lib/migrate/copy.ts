@@ -104,8 +104,20 @@ export async function copyParallel(
   const dir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-migrate-'))
   const dumpDir = path.join(dir, 'dump')
   const running = new Set<{kill: (signal?: NodeJS.Signals) => boolean}>()
-  options.onChild?.({stop() { for (const child of running) child.kill('SIGTERM') }})
+  let stopped = false
+  options.onChild?.({
+    stop() {
+      stopped = true
+      for (const child of running) child.kill('SIGTERM')
+    },
+  })
+  // Ctrl-C can come before a child exists to be killed: then no child is started at all.
+  const stopIfAsked = () => {
+    if (stopped) throw new AuroraError('INTERRUPTED', 'The copy was stopped.')
+  }
+
   try {
+    stopIfAsked()
     options.onPhase?.('dump')
     const dump = execa('pg_dump', ['--format=directory', `--jobs=${options.jobs}`, `--file=${dumpDir}`, '--no-owner', '--no-acl', `--snapshot=${options.snapshot}`, ...dumpFilterArgs(options.filter)], {
       env: libpqEnvironment(source),
@@ -126,6 +138,7 @@ export async function copyParallel(
     const listFile = path.join(dir, 'restore.list')
     await writeFile(listFile, kept, {mode: 0o600})
 
+    stopIfAsked()
     options.onPhase?.('restore')
     const restore = execa('pg_restore', [`--jobs=${options.jobs}`, '--exit-on-error', '--no-owner', '--no-acl', `--use-list=${listFile}`, `--dbname=${options.restoreInto}`, dumpDir], {
       env: libpqEnvironment(target, options.restoreInto),

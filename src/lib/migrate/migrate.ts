@@ -115,7 +115,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
       preflight.targetExists = true
     }
 
+    const interrupted = () => {
+      if (options.signal?.aborted) throw new Error('interrupted')
+    }
+
     // 2. One consistent view of the source, held until its verification ends.
+    interrupted()
     phaseStart = performance.now()
     await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
     const {rows} = await holder.query<{snapshot: string}>('SELECT pg_export_snapshot() AS snapshot')
@@ -163,6 +168,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
         beforeSwap: stopProgress,
         onChild(running) {
           children = running
+          // Ctrl-C may come between phases, before there was a child to stop.
+          if (options.signal?.aborted) running.stop()
         },
         options,
         report,
@@ -171,6 +178,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
       })
     } finally {
       await stopProgress()
+    }
+
+    if (options.signal?.aborted) {
+      throw new AuroraError('INTERRUPTED', `Interrupted after the copy had finished: ${options.target.database} on the target holds the complete copy, not verified. Verify by running again with --drop-existing, or drop it.`)
     }
 
     phases.copySeconds = seconds(performance.now() - phaseStart)
@@ -214,6 +225,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     phases.totalSeconds = seconds(performance.now() - started)
     return report
   } catch (error) {
+    if (error instanceof AuroraError && error.code === 'INTERRUPTED' && error.message.startsWith('Interrupted after')) throw error
     if (options.signal?.aborted) {
       throw new AuroraError('INTERRUPTED', `Interrupted: the copy was stopped. ${report.path === 'stream' ? 'The target is as it was (the restore ran in one transaction).' : 'The target database was not swapped in; the partial copy was dropped.'}`)
     }
