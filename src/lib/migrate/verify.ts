@@ -18,15 +18,16 @@ export const pinnedSettings = [
 ]
 
 /**
- * Per-table row count, and with checksum an order-independent hash: the sum of a 64-bit slice of
- * each row's md5. It streams through the table in constant memory (never string_agg, which runs out
+ * Per-table row count, and with checksum an order-independent hash: the sum of each row's 64-bit
+ * hash (as numeric, so it cannot overflow). It streams through the table in constant memory (never string_agg, which runs out
  * past 1 GB), and ONLY keeps partitions from being counted twice through their parents.
  */
 export function tableSql(table: TableRef, mode: VerifyMode, sameMajor: boolean): string {
   if (mode !== 'checksum') return `SELECT count(*)::bigint AS rows, NULL::text AS hash FROM ONLY ${qualified(table)}`
   // Across major versions a row's text can differ (float and interval output); jsonb text is stable.
   const rowText = sameMajor ? 't::text' : 'to_jsonb(t)::text'
-  return `SELECT count(*)::bigint AS rows, coalesce(sum(('x' || left(md5(${rowText}), 16))::bit(64)::bigint), 0)::text AS hash FROM ONLY ${qualified(table)} AS t`
+  // hashtextextended (PostgreSQL 11+) is a 64-bit hash several times cheaper than md5 per row.
+  return `SELECT count(*)::bigint AS rows, coalesce(sum(hashtextextended(${rowText}, 0)), 0)::text AS hash FROM ONLY ${qualified(table)} AS t`
 }
 
 export interface TableComparison {
