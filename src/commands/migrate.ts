@@ -75,24 +75,9 @@ static override flags = {
   }
 
   private async clusterTarget(): Promise<ConnectionInfo> {
-    const target = await this.target()
-    const {requireCluster} = await import('../lib/target.js')
-    const clusterId = requireCluster(target)
-    const aws = await this.aws()
-    const [{describeCluster}, {loadCredentials, resolveSecretId}, {loadEndpointMap, resolveConnectAddress}, {connectionFromCredentials}] = await Promise.all([
-      import('../lib/aws/rds.js'),
-      import('../lib/secret.js'),
-      import('../lib/endpoint-map.js'),
-      import('../lib/migrate/connection.js'),
-    ])
-    const cluster = await describeCluster(await aws.rds(), clusterId)
-    const {secretId} = await resolveSecretId(target, () => aws.rds())
-    const credentials = await loadCredentials(await aws.secretsManager(), secretId, {describe: async () => cluster})
-    const address = resolveConnectAddress(cluster.Endpoint!, cluster.Port ?? 5432, {
-      endpointMap: target.endpointMap ? await loadEndpointMap(target.endpointMap) : undefined,
-      via: target.via,
-    })
-    return connectionFromCredentials(credentials, address, credentials.dbname ?? cluster.DatabaseName ?? 'postgres', this.flags['ca-bundle'] ?? process.env.PGSSLROOTCERT)
+    const [{resolveClusterConnection}, {connectionFromCredentials}] = await Promise.all([import('../lib/cluster-connection.js'), import('../lib/migrate/connection.js')])
+    const connection = await resolveClusterConnection(await this.target(), await this.aws(), {caFile: this.flags['ca-bundle']})
+    return connectionFromCredentials(connection.credentials, connection.address, connection.database, connection.caFile)
   }
 
   private async sourceFromSecret(secretId: string): Promise<ConnectionInfo> {

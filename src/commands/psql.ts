@@ -2,7 +2,6 @@ import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {viaFlag} from '../lib/flags.js'
-import {requireCluster} from '../lib/target.js'
 
 export interface PsqlOutput {
   exitCode: number
@@ -30,32 +29,17 @@ static override strict = false
 
   async run(): Promise<PsqlOutput> {
     const userArgs = this.argv.includes('--') ? this.argv.slice(this.argv.indexOf('--') + 1) : []
-    const target = await this.target()
-    const clusterId = requireCluster(target)
-    const aws = await this.aws()
-    const [{describeCluster}, {loadCredentials, resolveSecretId}, {loadEndpointMap, resolveConnectAddress}, {buildPsqlInvocation, runPsql}] = await Promise.all([
-      import('../lib/aws/rds.js'),
-      import('../lib/secret.js'),
-      import('../lib/endpoint-map.js'),
-      import('../lib/psql.js'),
-    ])
-    const cluster = await describeCluster(await aws.rds(), clusterId)
-    const {secretId} = await resolveSecretId(target, () => aws.rds())
-    const credentials = await loadCredentials(await aws.secretsManager(), secretId, {describe: async () => cluster})
-    const host = (this.flags.reader ? cluster.ReaderEndpoint : cluster.Endpoint) ?? credentials.host!
-    const port = cluster.Port ?? credentials.port ?? 5432
-    const endpointMap = target.endpointMap ? await loadEndpointMap(target.endpointMap) : undefined
-    const address = resolveConnectAddress(host, port, {endpointMap, via: target.via})
-    const invocation = await buildPsqlInvocation({
-      address,
-      caFile: this.flags['ca-bundle'] ?? process.env.PGSSLROOTCERT,
-      credentials,
-      database: this.flags.database ?? credentials.dbname ?? cluster.DatabaseName ?? 'postgres',
-      userArgs,
+    const [{resolveClusterConnection}, {buildPsqlInvocation, runPsql}] = await Promise.all([import('../lib/cluster-connection.js'), import('../lib/psql.js')])
+    const connection = await resolveClusterConnection(await this.target(), await this.aws(), {
+      caFile: this.flags['ca-bundle'],
+      database: this.flags.database,
+      reader: this.flags.reader,
     })
+    const {address} = connection
+    const invocation = await buildPsqlInvocation({address, caFile: connection.caFile, credentials: connection.credentials, database: connection.database, userArgs})
     if (invocation.tlsWarning) this.warn(invocation.tlsWarning)
     const exitCode = await runPsql(invocation)
     process.exitCode = exitCode
-    return {exitCode, host, route: address.route, sslmode: invocation.env.PGSSLMODE!}
+    return {exitCode, host: address.servername, route: address.route, sslmode: invocation.env.PGSSLMODE!}
   }
 }

@@ -57,28 +57,19 @@ static override flags = {
   }
 
   private async fromStatements(by: LoadDimension): Promise<Extract<PiTopOutput, {source: 'pg'}>> {
-    const target = await this.target()
-    const clusterId = requireCluster(target)
-    const aws = await this.aws()
-    const [{describeCluster}, {loadCredentials, resolveSecretId}, {loadEndpointMap}, {connectWithCredentials}, {topStatements}] = await Promise.all([
-      import('../../lib/aws/rds.js'),
-      import('../../lib/secret.js'),
-      import('../../lib/endpoint-map.js'),
+    const [{resolveClusterConnection}, {connectWithCredentials}, {topStatements}] = await Promise.all([
+      import('../../lib/cluster-connection.js'),
       import('../../lib/pg/connect.js'),
       import('../../lib/pg/statements.js'),
     ])
-    const cluster = await describeCluster(await aws.rds(), clusterId)
-    const {secretId} = await resolveSecretId(target, () => aws.rds())
-    const credentials = await loadCredentials(await aws.secretsManager(), secretId, {describe: async () => cluster})
-    const caFile = this.flags['ca-bundle'] ?? process.env.PGSSLROOTCERT
-    const client = await connectWithCredentials(credentials, {
-      caFile,
-      database: cluster.DatabaseName,
-      endpointMap: target.endpointMap ? await loadEndpointMap(target.endpointMap) : undefined,
-      host: cluster.Endpoint,
-      port: cluster.Port,
-      sslmode: caFile ? 'verify-full' : 'require',
-      via: target.via,
+    const connection = await resolveClusterConnection(await this.target(), await this.aws(), {caFile: this.flags['ca-bundle']})
+    const client = await connectWithCredentials(connection.credentials, {
+      caFile: connection.caFile,
+      database: connection.database,
+      host: connection.address.servername,
+      port: connection.cluster.Port,
+      sslmode: connection.caFile ? 'verify-full' : 'require',
+      via: connection.address.route === 'direct' ? undefined : {host: connection.address.host, port: connection.address.port},
     })
     try {
       const top = await topStatements(client, {by, limit: this.flags.limit})
