@@ -103,6 +103,22 @@ describe('auroractl as a user runs it', () => {
     expect(result.stderr).toMatch(/^Hint: /m)
   })
 
+  it.each([
+    [['secret', 'get', '--format', 'yaml'], 'Expected --format=yaml to be one of: text, json, uri, env, pgpass'],
+    [['secret', 'get', '--field', 'token'], 'Expected --field=token to be one of'],
+    [['psql', '--via', 'bastion'], '--via "bastion" is not HOST:PORT'],
+    [['psql', '--via', '127.0.0.1:70000'], 'with a port from 1 to 65535'],
+    [['migrate', '--from', 'postgresql://u@h/db', '--verify', 'sha'], 'Expected --verify=sha to be one of: count, checksum, none'],
+    [['migrate', '--from', 'postgresql://u@h/db', '--to', 'h:5432/db'], '--to must be a postgresql:// URL'],
+    [['migrate'], 'Exactly one of the following must be provided: --from, --from-secret'],
+    [['doctor', '--query-age', 'old'], '--query-age "old" is not a duration'],
+    [['metrics', 'capacity', '--metric', 'IOPS'], 'Expected --metric=IOPS to be one of'],
+  ])('bad value %j exits 2 naming the flag', async (args, message) => {
+    const result = await runCli(args, {cwd: os.tmpdir(), env: {...awsOnly(), AURORACTL_CLUSTER: 'nba-tracker-dev'}})
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr.split('\n')[0]).toContain(message)
+  })
+
   it('an unknown command exits 127 with a pointer to help', async () => {
     const result = await runCli(['snapshots'])
     expect(result.exitCode).toBe(127)
