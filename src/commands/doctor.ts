@@ -70,7 +70,6 @@ static override flags = {
         fromCidr: flags['from-cidr'] && !flags['from-cidr'].includes('/') ? `${flags['from-cidr']}/32` : flags['from-cidr'],
         fromSecurityGroup: flags['from-sg'],
         queryAgeSeconds,
-        region: target.region,
         secretId,
         tcpTimeoutMs,
         via: target.via,

@@ -6,15 +6,9 @@ import {BaseCommand} from '../lib/base-command.js'
 import {parseDuration} from '../lib/duration.js'
 import {badInput} from '../lib/errors.js'
 import {timeoutFlag} from '../lib/flags.js'
+import {parseAcuFlag} from '../lib/scaling.js'
 
 export type RestoreOutput = (RestorePlan & {dryRun: true}) | (RestoreResult & {dryRun: false})
-
-function parseAcu(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined
-  const number = Number(value)
-  if (value.trim() === '' || !Number.isFinite(number)) throw badInput(`${flag} "${value}" is not a number of ACU.`)
-  return number
-}
 
 export default class Restore extends BaseCommand<typeof Restore> {
   static override description = `Restore a snapshot (or a point in time of the cluster) into a new cluster that can serve connections.
@@ -42,8 +36,8 @@ static override flags = {
   async run(): Promise<RestoreOutput> {
     const {flags} = this
     const timeoutMs = parseDuration(flags.timeout, '--timeout', {maxMs: 24 * 3_600_000, minMs: 60_000})
-    const minAcu = parseAcu(flags.min, '--min')
-    const maxAcu = parseAcu(flags.max, '--max')
+    const minAcu = parseAcuFlag(flags.min, '--min')
+    const maxAcu = parseAcuFlag(flags.max, '--max')
     const target = await this.target()
     const source = this.source(target.cluster)
     const [{executeRestore, planRestore}, rds] = await Promise.all([import('../lib/restore.js'), this.aws().then((aws) => aws.rds())])

@@ -6,14 +6,8 @@ import {BaseCommand} from '../lib/base-command.js'
 import {parseDuration} from '../lib/duration.js'
 import {badInput} from '../lib/errors.js'
 import {timeoutFlag, waitFlag} from '../lib/flags.js'
+import {parseAcuFlag} from '../lib/scaling.js'
 import {requireCluster} from '../lib/target.js'
-
-function parseNumber(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined
-  const number = Number(value)
-  if (value.trim() === '' || !Number.isFinite(number)) throw badInput(`${flag} "${value}" is not a number.`)
-  return number
-}
 
 export default class Scale extends BaseCommand<typeof Scale> {
   static override description = `Change the cluster's Serverless v2 capacity range (ACU), applied immediately.
@@ -35,8 +29,8 @@ static override flags = {
 
   async run(): Promise<ScaleResult> {
     const {flags} = this
-    const min = parseNumber(flags.min, '--min')
-    const max = parseNumber(flags.max, '--max')
+    const min = parseAcuFlag(flags.min, '--min')
+    const max = parseAcuFlag(flags.max, '--max')
     if (min === undefined && max === undefined) throw badInput('Give --min, --max, or both (ACU, in steps of 0.5).')
     const timeoutMs = parseDuration(flags.timeout, '--timeout', {maxMs: 6 * 3_600_000, minMs: 10_000})
     const clusterId = requireCluster(await this.target())

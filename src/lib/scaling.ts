@@ -26,6 +26,14 @@ export function supportsAutoPause(engineVersion: string | undefined): boolean {
   return needed !== undefined && (minor ?? 0) >= needed
 }
 
+/** An ACU flag's text as a number; the grid and range are checked by validateScaling. */
+export function parseAcuFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  const number = Number(value)
+  if (value.trim() === '' || !Number.isFinite(number)) throw badInput(`${flag} "${value}" is not a number.`)
+  return number
+}
+
 const onGrid = (value: number) => Number.isFinite(value) && Math.round(value * 2) === value * 2
 
 /** Checks a scaling configuration before any call to AWS; each message states the rule. */

@@ -31,7 +31,6 @@ export interface DoctorOptions {
   fromSecurityGroup?: string
   /** Sessions older than this count as long-running or long idle in a transaction (default 60 s). */
   queryAgeSeconds?: number
-  region?: string
   secretId?: string
   tcpTimeoutMs: number
   via?: {host: string; port: number}

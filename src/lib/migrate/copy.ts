@@ -95,7 +95,6 @@ export async function copyParallel(
     filter: DumpFilter
     jobs: number
     onChild?: (children: ChildProcesses) => void
-    onPhase?: (phase: 'dump' | 'restore') => void
     restoreInto: string
     snapshot: string
   },
@@ -118,7 +117,6 @@ export async function copyParallel(
 
   try {
     stopIfAsked()
-    options.onPhase?.('dump')
     const dump = execa('pg_dump', ['--format=directory', `--jobs=${options.jobs}`, `--file=${dumpDir}`, '--no-owner', '--no-acl', `--snapshot=${options.snapshot}`, ...dumpFilterArgs(options.filter)], {
       env: libpqEnvironment(source),
       extendEnv: true,
@@ -139,7 +137,6 @@ export async function copyParallel(
     await writeFile(listFile, kept, {mode: 0o600})
 
     stopIfAsked()
-    options.onPhase?.('restore')
     const restore = execa('pg_restore', [`--jobs=${options.jobs}`, '--exit-on-error', '--no-owner', '--no-acl', `--use-list=${listFile}`, `--dbname=${options.restoreInto}`, dumpDir], {
       env: libpqEnvironment(target, options.restoreInto),
       extendEnv: true,
