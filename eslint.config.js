@@ -2,7 +2,7 @@ import oclif from 'eslint-config-oclif'
 import prettier from 'eslint-config-prettier'
 
 export default [
-  {ignores: ['dist/', 'node_modules/', '.sandbox/', 'coverage/', 'oclif.manifest.json']},
+  {ignores: ['dist/', 'node_modules/', '.sandbox/', '.scratch/', 'coverage/', 'oclif.manifest.json']},
   ...oclif,
   prettier,
   {

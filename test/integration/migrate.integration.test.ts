@@ -226,6 +226,87 @@ describe('verification finds a difference planted on the target', () => {
   })
 })
 
+describe('verification at the command line, a secret as the source, and the cross-version hash', () => {
+  it('exits 4 and names the table when the copy differs from the source (a generated column computed by a function that is not really immutable)', async () => {
+    psql(source.url(), '-c', 'CREATE DATABASE salted', '-c', "ALTER DATABASE salted SET app.salt = 'source'")
+    psql(
+      source.url('salted'),
+      '-c',
+      // Declared IMMUTABLE, but it reads a setting that lives on the source database only: pg_dump copies the
+      // rows, the target recomputes the generated column, and the data differ while every count matches.
+      "CREATE FUNCTION salted(value int) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT value || coalesce(current_setting('app.salt', true), '') $$",
+      '-c',
+      'CREATE TABLE tickets (id int PRIMARY KEY, code text GENERATED ALWAYS AS (salted(id)) STORED)',
+      '-c',
+      'CREATE TABLE fans (id int PRIMARY KEY, name text)',
+      '-c',
+      "INSERT INTO tickets (id) SELECT generate_series(1, 500); INSERT INTO fans SELECT g, 'fan ' || g FROM generate_series(1, 100) g",
+    )
+    const counted = await runCli(['migrate', '--from', sourceUrl('salted'), '--to-database', `salted_count_${process.pid}`, '--json'], {env: sourceEnv()})
+    expect(counted.exitCode, counted.stderr).toBe(0)
+    expect(JSON.parse(counted.stdout).verification.match).toBe(true)
+
+    const checked = await runCli(['migrate', '--from', sourceUrl('salted'), '--to-database', `salted_sum_${process.pid}`, '--verify', 'checksum'], {env: sourceEnv()})
+    expect(checked.exitCode).toBe(4)
+    expect(checked.stdout).toMatch(/Verification \(checksum\) found differences:\n {2}"public"\."tickets": source 500 rows \(hash -?\d+\), target 500 rows \(hash -?\d+\)/)
+    expect(checked.stdout).not.toContain('"public"."fans":')
+
+    const json = await runCli(['migrate', '--from', sourceUrl('salted'), '--to-database', `salted_json_${process.pid}`, '--verify', 'checksum', '--json'], {env: sourceEnv()})
+    expect(json.exitCode).toBe(4)
+    const report = JSON.parse(json.stdout)
+    expect(report.verification.match).toBe(false)
+    expect(report.verification.tables.filter((table: {match: boolean}) => !table.match).map((table: {table: string}) => table.table)).toEqual(['"public"."tickets"'])
+  })
+
+  it('reads the source from a Secrets Manager secret (--from-secret) and keeps its password out of the output', async () => {
+    const secrets = await sandboxClients().secretsManager()
+    const {CreateSecretCommand} = await import('@aws-sdk/client-secrets-manager')
+    const secretName = `legacy-league-${process.pid}`
+    const created = await secrets.send(
+      new CreateSecretCommand({
+        Name: secretName,
+        SecretString: JSON.stringify({dbname: 'league', engine: 'postgres', host: '127.0.0.1', password: source.password, port: source.port, username: 'postgres'}),
+      }),
+    )
+    const database = `league_secret_${process.pid}`
+    const result = await runCli(['migrate', '--from-secret', created.ARN!, '--to-database', database, '--json'], {env: sandboxEnv()})
+    expect(result.exitCode, result.stderr).toBe(0)
+    const report = JSON.parse(result.stdout)
+    expect(report).toMatchObject({source: `postgres@127.0.0.1:${source.port}/league`, verification: {match: true}})
+    expect(report.verification.tables).toHaveLength(5)
+    expect(result.stdout + result.stderr).not.toContain(source.password)
+
+    const incomplete = await secrets.send(new CreateSecretCommand({Name: `${secretName}-bare`, SecretString: JSON.stringify({password: 'x', username: 'postgres'})}))
+    const refused = await runCli(['migrate', '--from-secret', incomplete.ARN!, '--to-database', `never_secret_${process.pid}`], {env: sandboxEnv()})
+    expect(refused.exitCode).toBe(2)
+    expect(refused.stderr).toContain('has no "host" or "dbname" field; use --from URL.')
+  })
+
+  it('matches the fixture with the jsonb row text used across major versions (two PostgreSQL 15 servers: no other major is installable here)', async () => {
+    const database = `league_xver_${process.pid}`
+    expect((await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--verify', 'none'], {env: sourceEnv()})).exitCode).toBe(0)
+    const target = await targetClient(database)
+    const {default: pg} = await import('pg')
+    const sourceClient = new pg.Client({connectionString: source.url('league')})
+    await sourceClient.connect()
+    try {
+      const tables = await listTables(sourceClient, [], [])
+      const options = {mode: 'checksum' as const, schemas: [], sequences: [], tables}
+      const crossVersion = await verifyMigration({clients: [sourceClient]}, {clients: [target]}, {...options, sameMajor: false})
+      expect(crossVersion.tables.map((table) => table.match)).toEqual(tables.map(() => true))
+      const typed = await verifyMigration({clients: [sourceClient]}, {clients: [target]}, {...options, sameMajor: true})
+      // The two ways hash different things: the fallback is a separate code path, not the same query twice.
+      expect(typed.tables.map((table) => table.source.hash)).not.toEqual(crossVersion.tables.map((table) => table.source.hash))
+      await target.query(`UPDATE league.players SET "Full Name" = 'Planted' WHERE id = 7`)
+      const planted = await verifyMigration({clients: [sourceClient]}, {clients: [target]}, {...options, sameMajor: false})
+      expect(planted.tables.filter((table) => !table.match).map((table) => table.table)).toEqual(['"league"."players"'])
+    } finally {
+      await sourceClient.end()
+      await target.end()
+    }
+  })
+})
+
 describe('migrate faults', () => {
   it('on Ctrl-C stops the children, drops the partial copy, exits 130 and says what state the target is in', async () => {
     const database = `bulk_interrupted_${process.pid}`
@@ -254,6 +335,44 @@ describe('migrate faults', () => {
       expect(commandLines.filter((line) => line.includes(database))).toEqual([])
     } finally {
       await client.end()
+    }
+  })
+
+  it('rolls the target back when pg_dump dies mid-stream, instead of committing the part that arrived', async () => {
+    const database = `bulk_cut_${process.pid}`
+    const target = await targetClient('nbatracker')
+    await target.query(`CREATE DATABASE ${database}`)
+    await target.end()
+    const {default: pg} = await import('pg')
+    const watcher = new pg.Client({connectionString: source.url('bulk')})
+    await watcher.connect()
+    try {
+      const running = runCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--jobs', '1', '--json'], {env: sourceEnv()})
+      // The dump's own session on the source, once its COPY of events is under way.
+      let terminated = false
+      for (let index = 0; index < 400 && !terminated; index++) {
+         
+        const {rows} = await watcher.query(
+          `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'auroractl-migrate' AND query LIKE 'COPY public.events %' AND datname = 'bulk'`,
+        )
+        terminated = rows.some((row) => row.done)
+         
+        if (!terminated) await sleep(10)
+      }
+
+      expect(terminated).toBe(true)
+      const result = await running
+      expect(result.exitCode).toBe(1)
+      expect(JSON.parse(result.stdout).error.message).toMatch(/^The copy failed \(pg_dump: .*\)\. The target was left as it was/)
+      const copy = await targetClient(database)
+      try {
+        const {rows} = await copy.query(`SELECT count(*)::int AS tables FROM pg_tables WHERE schemaname = 'public'`)
+        expect(rows[0]!.tables).toBe(0)
+      } finally {
+        await copy.end()
+      }
+    } finally {
+      await watcher.end()
     }
   })
 

@@ -1,5 +1,7 @@
 import type {ClientConfig} from 'pg'
 
+import {isIP} from 'node:net'
+
 import type {DatabaseCredentials} from '../aws/secrets.js'
 import type {ConnectAddress} from '../endpoint-map.js'
 
@@ -102,7 +104,8 @@ export async function clientConfig(info: ConnectionInfo, database = info.databas
         : {
             ca: verify && info.sslrootcert ? await readFile(info.sslrootcert, 'utf8') : undefined,
             rejectUnauthorized: verify,
-            servername: info.host,
+            // SNI takes names only: an IP address here is ignored by TLS and warned about by Node.
+            servername: isIP(info.host) === 0 ? info.host : undefined,
           },
     user: info.user,
   }

@@ -1,7 +1,6 @@
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import {Transform} from 'node:stream'
 
 import {AuroraError} from '../errors.js'
 import {type ConnectionInfo, libpqEnvironment} from './connection.js'
@@ -22,19 +21,12 @@ function dumpFilterArgs(filter: DumpFilter): string[] {
   return [...filter.schemas.flatMap((schema) => ['--schema', schema]), ...filter.excludeTables.flatMap((table) => ['--exclude-table', table])]
 }
 
-/** Drops statements a managed target refuses, line by line, from a plain-format dump stream. */
-export function managedTargetFilter(): Transform {
-  let pending = ''
-  return new Transform({
-    flush(callback) {
-      callback(null, managedTargetSkips.some((pattern) => pattern.test(pending)) ? '' : pending)
-    },
-    transform(chunk: Buffer, _encoding, callback) {
-      const lines = (pending + chunk.toString('utf8')).split('\n')
-      pending = lines.pop() ?? ''
-      callback(null, lines.filter((line) => !managedTargetSkips.some((pattern) => pattern.test(line))).map((line) => `${line}\n`).join(''))
-    },
-  })
+/** Drops the statements a managed target refuses from a plain-format pre-data script. */
+export function withoutManagedTargetRefusals(script: string): string {
+  return script
+    .split('\n')
+    .filter((line) => !managedTargetSkips.some((pattern) => pattern.test(line)))
+    .join('\n')
 }
 
 export interface ChildProcesses {
@@ -47,8 +39,15 @@ function lastLines(text: string, count = 3): string {
 }
 
 /**
- * `pg_dump | psql --single-transaction`: one transaction on the target, so a failure leaves it as it
- * was. The dump reads the exported snapshot.
+ * pg_dump into psql in one transaction, so a failure leaves the target as it was. Both dumps read
+ * the exported snapshot.
+ *
+ * - The schema (pre-data) is small: it is dumped first and filtered here.
+ * - The rows and indexes go from pg_dump to psql through a named pipe, not through this process, so
+ *   the copy costs no CPU here.
+ * - psql reads its standard input last and commits only when that closes. It is closed only after
+ *   pg_dump exited cleanly. A pg_dump that dies mid-stream would otherwise end psql's input at a
+ *   statement boundary, and psql would commit a partial copy.
  */
 export async function copyStreaming(
   source: ConnectionInfo,
@@ -56,29 +55,56 @@ export async function copyStreaming(
   options: {filter: DumpFilter; onChild?: (children: ChildProcesses) => void; snapshot: string},
 ): Promise<void> {
   const {execa} = await import('execa')
-  const dump = execa('pg_dump', ['--format=plain', '--no-owner', '--no-acl', `--snapshot=${options.snapshot}`, ...dumpFilterArgs(options.filter)], {
-    buffer: {stderr: true, stdout: false},
-    env: libpqEnvironment(source),
-    extendEnv: true,
-    reject: false,
-  })
-  const restore = execa('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-o', '/dev/null'], {
-    env: libpqEnvironment(target),
-    extendEnv: true,
-    reject: false,
-    stdin: 'pipe',
-  })
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-migrate-'))
+  const running = new Set<{kill: (signal?: NodeJS.Signals) => boolean}>()
+  let stopped = false
   options.onChild?.({
     stop() {
-      dump.kill('SIGTERM')
-      restore.kill('SIGTERM')
+      stopped = true
+      for (const child of running) child.kill('SIGKILL')
     },
   })
-  dump.stdout!.pipe(managedTargetFilter()).pipe(restore.stdin!)
-  const [dumped, restored] = await Promise.all([dump, restore])
-  if (dumped.failed || restored.failed) {
-    const which = dumped.failed ? `pg_dump: ${lastLines(String(dumped.stderr))}` : `psql: ${lastLines(String(restored.stderr))}`
-    throw new AuroraError('UNEXPECTED', `The copy failed (${which}). The target was left as it was: the restore ran in one transaction.`)
+  const dumpArgs = ['--format=plain', '--no-owner', '--no-acl', `--snapshot=${options.snapshot}`, ...dumpFilterArgs(options.filter)]
+  const dumpOptions = {env: libpqEnvironment(source), extendEnv: true, reject: false} as const
+  try {
+    const schema = execa('pg_dump', [...dumpArgs, '--section=pre-data'], {...dumpOptions, maxBuffer: 1024 ** 3})
+    running.add(schema)
+    const schemaDumped = await schema
+    running.delete(schema)
+    if (stopped) throw new AuroraError('INTERRUPTED', 'The copy was stopped.')
+    if (schemaDumped.failed) throw new AuroraError('UNEXPECTED', `The copy failed (pg_dump: ${lastLines(String(schemaDumped.stderr))}). Nothing was written to the target.`)
+    const schemaFile = path.join(dir, 'schema.sql')
+    await writeFile(schemaFile, withoutManagedTargetRefusals(String(schemaDumped.stdout)), {mode: 0o600})
+    const pipe = path.join(dir, 'data.pipe')
+    await execa('mkfifo', ['-m', '600', pipe])
+
+    const restore = execa('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-o', '/dev/null', '-f', schemaFile, '-f', pipe, '-f', '-'], {
+      env: libpqEnvironment(target),
+      extendEnv: true,
+      reject: false,
+      stdin: 'pipe',
+    })
+    const dump = execa('pg_dump', [...dumpArgs, '--section=data', '--section=post-data', `--file=${pipe}`], dumpOptions)
+    running.add(restore)
+    running.add(dump)
+    // Whichever fails first takes the other down: each would otherwise wait for the pipe forever.
+    const restoreEnded = restore.then((restored) => {
+      if (restored.failed) dump.kill('SIGKILL')
+      return restored
+    })
+    const dumped = await dump
+    if (dumped.failed) restore.kill('SIGKILL')
+    else restore.stdin!.end()
+    const restored = await restoreEnded
+    running.clear()
+    if (stopped) throw new AuroraError('INTERRUPTED', 'The copy was stopped.')
+    if (dumped.failed || restored.failed) {
+      const which = restored.failed && !restored.isTerminated ? `psql: ${lastLines(String(restored.stderr))}` : `pg_dump: ${lastLines(String(dumped.stderr))}`
+      throw new AuroraError('UNEXPECTED', `The copy failed (${which}). The target was left as it was: the restore ran in one transaction, rolled back.`)
+    }
+  } finally {
+    for (const child of running) child.kill('SIGKILL')
+    await rm(dir, {force: true, recursive: true})
   }
 }
 
@@ -117,7 +143,8 @@ export async function copyParallel(
 
   try {
     stopIfAsked()
-    const dump = execa('pg_dump', ['--format=directory', `--jobs=${options.jobs}`, `--file=${dumpDir}`, '--no-owner', '--no-acl', `--snapshot=${options.snapshot}`, ...dumpFilterArgs(options.filter)], {
+    // Uncompressed: gzip would cost more CPU than the disk it saves, on the same cores the copy needs.
+    const dump = execa('pg_dump', ['--format=directory', '--compress=0', `--jobs=${options.jobs}`, `--file=${dumpDir}`, '--no-owner', '--no-acl', `--snapshot=${options.snapshot}`, ...dumpFilterArgs(options.filter)], {
       env: libpqEnvironment(source),
       extendEnv: true,
       reject: false,
@@ -151,11 +178,18 @@ export async function copyParallel(
   }
 }
 
-/** The major version of a client tool, e.g. 15 for "pg_dump (PostgreSQL) 15.18". */
+/** The major version of a client tool, e.g. 15 for "pg_dump (PostgreSQL) 15.18"; null when it is missing. */
 export async function toolMajor(tool: string): Promise<null | number> {
-  const {execa} = await import('execa')
-  const result = await execa(tool, ['--version'], {reject: false})
-  const match = /(\d+)(?:\.\d+)?/.exec(String(result.stdout))
-  return result.failed || !match ? null : Number(match[1])
+  // node:child_process, not execa: this runs before anything else and execa takes longer to load than the tools take to answer.
+  const {execFile} = await import('node:child_process')
+  const stdout = await new Promise<null | string>((resolve) => {
+    execFile(tool, ['--version'], (error, output) => resolve(error ? null : output))
+  })
+  const match = stdout === null ? null : /(\d+)(?:\.\d+)?/.exec(stdout)
+  return match ? Number(match[1]) : null
 }
 
+/** The client tools a migration runs, and their major versions. */
+export async function toolMajors(): Promise<Array<readonly [string, null | number]>> {
+  return Promise.all(['pg_dump', 'pg_restore', 'psql'].map(async (tool) => [tool, await toolMajor(tool)] as const))
+}

@@ -28,7 +28,10 @@ export const inventorySql = {
   tables: `
     SELECT n.nspname AS schema, c.relname AS name, pg_total_relation_size(c.oid)::bigint AS bytes,
            EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p') AS has_primary_key,
-           c.relispartition AS is_partition
+           c.relispartition AS is_partition,
+           (SELECT coalesce(json_agg(json_build_object('name', a.attname, 'type', t.typnamespace::regnamespace::text || '.' || t.typname) ORDER BY a.attnum), '[]')
+            FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+            WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind = 'r' AND ${userNamespace} AND ${notFromExtension('c.oid')} AND ${schemaFilter}
     ORDER BY pg_total_relation_size(c.oid) DESC, 1, 2`,
@@ -37,8 +40,15 @@ export const inventorySql = {
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${userNamespace} AND ${notFromExtension('c.oid')}`,
 } as const
 
+export interface ColumnRef {
+  name: string
+  /** Schema-qualified pg_type name, e.g. pg_catalog.int4: a domain keeps its own name, an array type's starts with an underscore. */
+  type: string
+}
+
 export interface TableRef {
   bytes: number
+  columns: ColumnRef[]
   hasPrimaryKey: boolean
   isPartition: boolean
   name: string
@@ -60,9 +70,11 @@ export const qualified = (table: {name: string; schema: string}) => `${quoteIden
 
 /** Leaf tables (partitions included, partitioned parents not: they hold no rows of their own), largest first. */
 export async function listTables(client: Client, schemas: string[], excluded: string[]): Promise<TableRef[]> {
-  const {rows} = await client.query<{bytes: string; has_primary_key: boolean; is_partition: boolean; name: string; schema: string}>(inventorySql.tables, [schemas])
+  const {rows} = await client.query<{bytes: string; columns: ColumnRef[]; has_primary_key: boolean; is_partition: boolean; name: string; schema: string}>(inventorySql.tables, [
+    schemas,
+  ])
   return rows
-    .map((row) => ({bytes: Number(row.bytes), hasPrimaryKey: row.has_primary_key, isPartition: row.is_partition, name: row.name, schema: row.schema}))
+    .map((row) => ({bytes: Number(row.bytes), columns: row.columns, hasPrimaryKey: row.has_primary_key, isPartition: row.is_partition, name: row.name, schema: row.schema}))
     .filter((table) => !excluded.some((pattern) => pattern === table.name || pattern === `${table.schema}.${table.name}`))
 }
 

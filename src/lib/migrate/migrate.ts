@@ -5,11 +5,11 @@ import os from 'node:os'
 import {AuroraError, badInput} from '../errors.js'
 import {type Progress, silentProgress} from '../progress.js'
 import {clientConfig, type ConnectionInfo, describeConnection} from './connection.js'
-import {type ChildProcesses, copyParallel, copyStreaming, type DumpFilter, toolMajor} from './copy.js'
+import {type ChildProcesses, copyParallel, copyStreaming, type DumpFilter, toolMajors} from './copy.js'
 import {formatBytes} from './format.js'
 import {inventorySql, listSequences, listTables, quoteIdentifier, serverMajor, type TableRef} from './inventory.js'
 import {watchCopyProgress} from './progress.js'
-import {verifyMigration, type VerifyMode, type VerifyReport} from './verify.js'
+import {measureTables, type TableMeasure, verifyMigration, type VerifyMode, type VerifyReport} from './verify.js'
 
 export interface PreflightItem {
   detail: string
@@ -84,6 +84,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     throughputBytesPerSecond: null,
     verification: null,
   }
+  // Started first, they overlap the connections: asking three tools their version is the slowest part of the preflight.
+  const toolsChecked = toolMajors()
+  import('execa').catch(() => {})
   const holder = await connect(options.source)
   const opened: Client[] = [holder]
   let maintenance: Client | undefined
@@ -96,7 +99,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     let phaseStart = performance.now()
     maintenance = await connect(options.target, 'postgres').catch(async () => connect(options.target))
     opened.push(maintenance)
-    const preflight = await runPreflight(holder, maintenance, options)
+    const preflight = await runPreflight(holder, maintenance, options, toolsChecked)
     report.preflight = preflight.items
     report.sourceBytes = preflight.sourceBytes
     report.tables = preflight.tables.length
@@ -125,6 +128,24 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
     const {rows} = await holder.query<{snapshot: string}>('SELECT pg_export_snapshot() AS snapshot')
     const {snapshot} = (rows[0]!)
+
+    // The source's half of the verification reads the snapshot, not the target: it runs during the copy.
+    const verifyWidth = Math.max(1, Math.min(4, report.jobs))
+    let sourceVerify: undefined | {clients: Client[]; measured: Promise<TableMeasure[]>}
+    if (options.verify !== 'none') {
+      const clients = await Promise.all(Array.from({length: verifyWidth}, () => connect(options.source)))
+      opened.push(...clients)
+      await Promise.all(clients.map((client) => client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`)))
+      const sourceStart = performance.now()
+      const measured = measureTables({clients}, preflight.tables, {mode: options.verify, sameMajor: preflight.sourceMajor === preflight.targetMajor}).then((tables) => {
+        // Reported apart from verifySeconds: this much ran alongside the copy.
+        phases.sourceVerifySeconds = seconds(performance.now() - sourceStart)
+        return tables
+      })
+      // Awaited after the copy; a failure meanwhile must not surface as an unhandled rejection.
+      measured.catch(() => {})
+      sourceVerify = {clients, measured}
+    }
 
     // 3. Copy.
     report.path = report.jobs > 1 ? 'parallel' : 'stream'
@@ -189,30 +210,21 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     progress.succeed(`Copied with ${report.path === 'stream' ? 'pg_dump | psql' : `-j ${report.jobs}`}`)
 
     // 4. Verify: source connections join the dump's snapshot, so the comparison is exact while the source keeps writing.
-    if (options.verify !== 'none') {
+    if (sourceVerify) {
       phaseStart = performance.now()
       progress.start(`Verifying ${preflight.tables.length} tables (${options.verify})`)
-      const width = Math.max(1, Math.min(4, report.jobs))
-      const sourceClients = await Promise.all(Array.from({length: width}, () => connect(options.source)))
-      const targetClients = await Promise.all(Array.from({length: width}, () => connect(options.target)))
-      opened.push(...sourceClients, ...targetClients)
-      for (const client of sourceClients) {
-        // eslint-disable-next-line no-await-in-loop
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-        // eslint-disable-next-line no-await-in-loop
-        await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`)
-      }
-
+      const targetClients = await Promise.all(Array.from({length: verifyWidth}, () => connect(options.target)))
+      opened.push(...targetClients)
       const {tables} = preflight
       report.verification = await verifyMigration(
-        {clients: sourceClients},
+        sourceVerify,
         {clients: targetClients},
         {
           mode: options.verify,
           onTable: (done, total) => progress.update(`Verifying: ${done}/${total} tables`),
           sameMajor: preflight.sourceMajor === preflight.targetMajor,
           schemas: options.filter.schemas,
-          sequences: await listSequences(sourceClients[0]!, options.filter.schemas),
+          sequences: await listSequences(sourceVerify.clients[0]!, options.filter.schemas),
           tables,
         },
       )
@@ -288,6 +300,19 @@ async function copy(
   }
 }
 
+/**
+ * The default copy path. Directory format writes the whole dump to disk before the restore starts, so it
+ * only wins when several tables can load at once: a small database, one dominant table (pg_restore
+ * loads a table with one job) or a single core are faster through the one-transaction stream.
+ */
+export function chooseJobs(sourceBytes: number, tables: Array<{bytes: number}>, cores: number): {jobs: number; why: string} {
+  if (sourceBytes < 1024 ** 3) return {jobs: 1, why: 'under 1 GiB, streaming beats writing a dump to disk first'}
+  if (cores < 2) return {jobs: 1, why: 'one CPU core'}
+  const largest = Math.max(0, ...tables.map((table) => table.bytes))
+  if (largest > sourceBytes / 2) return {jobs: 1, why: 'one table holds most of the data, and a table loads with one job'}
+  return {jobs: Math.min(4, cores), why: `${formatBytes(sourceBytes)} over several large tables, ${cores} cores`}
+}
+
 interface Preflight {
   defaultJobs: number
   items: PreflightItem[]
@@ -299,13 +324,13 @@ interface Preflight {
   targetMajor: number
 }
 
-async function runPreflight(source: Client, maintenance: Client, options: MigrateOptions): Promise<Preflight> {
+async function runPreflight(source: Client, maintenance: Client, options: MigrateOptions, toolsChecked: ReturnType<typeof toolMajors>): Promise<Preflight> {
   const items: PreflightItem[] = []
   const add = (id: string, status: PreflightItem['status'], detail: string) => items.push({detail, id, status})
   const [sourceMajor, targetMajor] = await Promise.all([serverMajor(source), serverMajor(maintenance)])
 
   // Client tools: pg_dump must be at least the source server's major version.
-  const tools = await Promise.all(['pg_dump', 'pg_restore', 'psql'].map(async (tool) => [tool, await toolMajor(tool)] as const))
+  const tools = await toolsChecked
   const tooOld = tools.filter(([, major]) => major === null || major < sourceMajor)
   if (tooOld.length > 0) {
     add('tools', 'fail', `${tooOld.map(([tool, major]) => `${tool} ${major ?? 'missing'}`).join(', ')}; the source runs PostgreSQL ${sourceMajor}: install postgresql-client-${sourceMajor} or newer`)
@@ -361,13 +386,13 @@ async function runPreflight(source: Client, maintenance: Client, options: Migrat
 
   // Jobs: each pg_restore job, and each verification worker, is a connection on the target.
   const sourceBytes = Number(special[0]!.size)
-  const defaultJobs = sourceBytes < 1024 ** 3 ? 1 : Math.min(4, Math.max(2, os.availableParallelism()))
+  const {jobs: defaultJobs, why} = chooseJobs(sourceBytes, tables, os.availableParallelism())
   const jobs = options.jobs ?? defaultJobs
   const {rows: connections} = await maintenance.query<{free: number}>(
     `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int - (SELECT count(*) FROM pg_stat_activity)::int AS free`,
   )
   const needed = jobs + Math.min(4, jobs) + 2
   add('connections', connections[0]!.free >= needed ? 'ok' : 'fail', `${jobs} job(s) need about ${needed} connections; the target has ${connections[0]!.free} free`)
-  add('size', 'ok', `source database ${formatBytes(sourceBytes)}: ${jobs === 1 ? 'one transaction (pg_dump | psql)' : `parallel, ${jobs} jobs (pg_dump -Fd / pg_restore)`}${options.jobs ? '' : ' by default'}`)
+  add('size', 'ok', `source database ${formatBytes(sourceBytes)}: ${jobs === 1 ? 'one transaction (pg_dump | psql)' : `parallel, ${jobs} jobs (pg_dump -Fd / pg_restore)`}${options.jobs ? ' (--jobs)' : ` by default: ${why}`}`)
   return {defaultJobs, items, sourceBytes, sourceMajor, tables, targetExists, targetHasObjects, targetMajor}
 }
