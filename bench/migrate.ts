@@ -1,7 +1,7 @@
 // Migrate benchmark: a pgbench dataset on a local source server, copied into the running sandbox.
 // Prints ratios against the raw `pg_dump | psql` pipe measured in the same invocation (runs alternate),
 // the checksum verification time as a share of the dump time, and auroractl's peak RSS at two scales.
-// Needs `auroractl sandbox up`. BENCH_SCALE (default 20) and BENCH_RUNS (default 3) tune it.
+// Needs `auroractl sandbox up`. BENCH_SCALE (default 20) and BENCH_RUNS (default 5) tune it.
 import {execFileSync, spawnSync} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -11,7 +11,7 @@ import {startTestPostgres} from '../test/helpers/postgres-server.js'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const cli = path.join(root, 'bin', 'run.js')
 const scale = Number(process.env.BENCH_SCALE ?? 20)
-const runs = Number(process.env.BENCH_RUNS ?? 3)
+const runs = Number(process.env.BENCH_RUNS ?? 5)
 
 function time(work: () => void): number {
 const started = process.hrtime.bigint()
@@ -55,6 +55,8 @@ try {
   const jobs2: number[] = []
   const dump: number[] = []
   const checksum: number[] = []
+  const checksumSource: number[] = []
+  const checksumWall: number[] = []
   for (let run = 0; run < runs; run++) {
     const rawDb = fresh()
     psqlTarget('postgres', `CREATE DATABASE ${rawDb}`)
@@ -64,10 +66,18 @@ try {
     }
 
     dump.push(time(() => execFileSync('bash', ['-c', 'pg_dump -d bench > /dev/null'], {env: sourceEnv})))
-    const report = JSON.parse(
-      execFileSync('node', [cli, 'migrate', '--from', `postgresql://postgres@127.0.0.1:${source.port}/bench?sslmode=disable`, '--to-database', fresh(), '--verify', 'checksum', '--json'], {encoding: 'utf8', env: {...env, PGPASSWORD: source.password}}),
+    let output = ''
+    checksumWall.push(
+      time(() => {
+        output = execFileSync('node', [cli, 'migrate', '--from', `postgresql://postgres@127.0.0.1:${source.port}/bench?sslmode=disable`, '--to-database', fresh(), '--jobs', '1', '--verify', 'checksum', '--json'], {
+          encoding: 'utf8',
+          env: {...env, PGPASSWORD: source.password},
+        })
+      }),
     )
+    const report = JSON.parse(output)
     checksum.push(report.phases.verifySeconds)
+    checksumSource.push(report.phases.sourceVerifySeconds)
   }
 
   const base = median(raw)
@@ -75,7 +85,9 @@ try {
   console.log(`raw pg_dump | psql (no verification)         ${base.toFixed(2)} s   1.00x`)
   console.log(`auroractl migrate --jobs 1 (count verified)   ${median(jobs1).toFixed(2)} s   ${(median(jobs1) / base).toFixed(2)}x`)
   console.log(`auroractl migrate --jobs 2 (count verified)   ${median(jobs2).toFixed(2)} s   ${(median(jobs2) / base).toFixed(2)}x`)
-  console.log(`checksum verification / pg_dump time          ${median(checksum).toFixed(2)} s / ${median(dump).toFixed(2)} s = ${(median(checksum) / median(dump)).toFixed(2)}x`)
+  console.log(`checksum verification / pg_dump time          ${median(checksum).toFixed(2)} s / ${median(dump).toFixed(2)} s = ${(median(checksum) / median(dump)).toFixed(2)}x  (after the copy: the target side)`)
+  console.log(`  source side, run during the copy             ${median(checksumSource).toFixed(2)} s / ${median(dump).toFixed(2)} s = ${(median(checksumSource) / median(dump)).toFixed(2)}x`)
+  console.log(`  whole run, --verify checksum vs count        ${median(checksumWall).toFixed(2)} s vs ${median(jobs1).toFixed(2)} s: +${((median(checksumWall) - median(jobs1)) / median(dump)).toFixed(2)}x of the dump time`)
 
   // Peak RSS of auroractl itself (the dump and restore run in pg_dump/psql) at two scales.
   prepare('bench_big', scale * 2)

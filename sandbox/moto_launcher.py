@@ -6,12 +6,23 @@ returns both, and auroractl reads both (status, doctor, pi), so this launcher ke
 instance model. The CLI talks to this server exactly as it talks to AWS: nothing here is a code
 path of auroractl's own.
 
+It also gives the sandbox a data plane, which moto lacks: when AURORACTL_DATA_PLANE_CLI is set
+(`sandbox up` sets it), taking a cluster snapshot dumps that cluster's database, restoring one (from
+a snapshot or to a point in time) starts a PostgreSQL server of its own holding that data, and
+deleting removes them. The work is done by `auroractl sandbox data-plane` (src/lib/sandbox/data-plane.ts),
+run synchronously inside the API call, so a snapshot holds exactly what the database held when
+the call was made.
+
 Usage: python moto_launcher.py HOST PORT
 """
 
+import json
+import os
 import secrets
 import string
+import subprocess
 import sys
+import threading
 
 from moto.rds import models as rds_models
 from moto.server import main as moto_main
@@ -65,6 +76,102 @@ def _update(self, *args, **kwargs):
 
 _DBInstance.__init__ = _init
 _DBInstance.update = _update
+
+
+# --- data plane -------------------------------------------------------------------------------
+
+_data_plane_lock = threading.Lock()
+
+
+def _data_plane_clusters() -> dict:
+    """The clusters the data plane serves (none before `sandbox up` has started PostgreSQL)."""
+    registry = os.path.join(os.environ.get("AURORACTL_SANDBOX_DIR", ""), "data-plane.json")
+    try:
+        with open(registry, encoding="utf-8") as handle:
+            return json.load(handle).get("clusters", {})
+    except (OSError, ValueError):
+        return {}
+
+
+def _data_plane(action: str, payload: dict) -> None:
+    cli = os.environ.get("AURORACTL_DATA_PLANE_CLI")
+    if not cli or not _data_plane_clusters():
+        return
+    command = [os.environ.get("AURORACTL_DATA_PLANE_NODE", "node"), cli, "sandbox", "data-plane", action, json.dumps(payload)]
+    # One at a time: the endpoint map and the registry are rewritten by each call.
+    with _data_plane_lock:
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        print(f"auroractl data plane: {action} failed: {result.stderr.strip()}", file=sys.stderr, flush=True)
+
+
+_Backend = rds_models.RDSBackend
+_original_create_cluster_snapshot = _Backend.create_db_cluster_snapshot
+_original_restore_from_snapshot = _Backend.restore_db_cluster_from_snapshot
+_original_restore_to_point_in_time = _Backend.restore_db_cluster_to_point_in_time
+_original_create_instance = _Backend.create_db_instance
+_original_delete_instance = _Backend.delete_db_instance
+_original_delete_cluster = _Backend.delete_db_cluster
+_original_delete_cluster_snapshot = _Backend.delete_db_cluster_snapshot
+
+
+def _create_cluster_snapshot(self, db_cluster_identifier, db_cluster_snapshot_identifier, *args, **kwargs):
+    snapshot = _original_create_cluster_snapshot(self, db_cluster_identifier, db_cluster_snapshot_identifier, *args, **kwargs)
+    _data_plane("snapshot", {"cluster": db_cluster_identifier, "snapshot": db_cluster_snapshot_identifier})
+    return snapshot
+
+
+def _restored(cluster) -> dict:
+    return {"cluster": cluster.db_cluster_identifier, "endpoints": [cluster.endpoint, cluster.reader_endpoint], "port": int(cluster.port or 5432)}
+
+
+def _restore_from_snapshot(self, from_snapshot_id, overrides):
+    cluster = _original_restore_from_snapshot(self, from_snapshot_id, overrides)
+    snapshot = self.describe_db_cluster_snapshots(db_cluster_identifier=None, db_snapshot_identifier=from_snapshot_id)[0]
+    _data_plane("restore", {**_restored(cluster), "snapshot": snapshot.db_cluster_snapshot_identifier})
+    return cluster
+
+
+def _restore_to_point_in_time(self, db_cluster_identifier, source_db_cluster_identifier, *args, **kwargs):
+    cluster = _original_restore_to_point_in_time(self, db_cluster_identifier, source_db_cluster_identifier, *args, **kwargs)
+    _data_plane("restore", {**_restored(cluster), "source": source_db_cluster_identifier})
+    return cluster
+
+
+def _create_instance(self, db_kwargs):
+    instance = _original_create_instance(self, db_kwargs)
+    if instance.db_cluster_identifier in _data_plane_clusters():
+        _data_plane("add-instance", {"cluster": instance.db_cluster_identifier, "endpoint": instance.address, "port": int(instance.port or 5432)})
+    return instance
+
+
+def _delete_instance(self, db_instance_identifier, *args, **kwargs):
+    instance = _original_delete_instance(self, db_instance_identifier, *args, **kwargs)
+    if instance.db_cluster_identifier in _data_plane_clusters():
+        _data_plane("remove-instance", {"endpoint": instance.address, "port": int(instance.port or 5432)})
+    return instance
+
+
+def _delete_cluster(self, cluster_identifier, *args, **kwargs):
+    cluster = _original_delete_cluster(self, cluster_identifier, *args, **kwargs)
+    if cluster_identifier in _data_plane_clusters():
+        _data_plane("delete-cluster", {"cluster": cluster_identifier})
+    return cluster
+
+
+def _delete_cluster_snapshot(self, db_snapshot_identifier, *args, **kwargs):
+    snapshot = _original_delete_cluster_snapshot(self, db_snapshot_identifier, *args, **kwargs)
+    _data_plane("delete-snapshot", {"snapshot": snapshot.db_cluster_snapshot_identifier})
+    return snapshot
+
+
+_Backend.create_db_cluster_snapshot = _create_cluster_snapshot
+_Backend.restore_db_cluster_from_snapshot = _restore_from_snapshot
+_Backend.restore_db_cluster_to_point_in_time = _restore_to_point_in_time
+_Backend.create_db_instance = _create_instance
+_Backend.delete_db_instance = _delete_instance
+_Backend.delete_db_cluster = _delete_cluster
+_Backend.delete_db_cluster_snapshot = _delete_cluster_snapshot
 
 if __name__ == "__main__":
     if len(sys.argv) != 3:

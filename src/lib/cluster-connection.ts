@@ -1,4 +1,5 @@
 import type {DBCluster} from '@aws-sdk/client-rds'
+import type {Client} from 'pg'
 
 import type {AwsClients} from './aws/clients.js'
 import type {DatabaseCredentials} from './aws/secrets.js'
@@ -42,4 +43,28 @@ export async function resolveClusterConnection(
     credentials,
     database: options.database ?? credentials.dbname ?? cluster.DatabaseName ?? 'postgres',
   }
+}
+
+/** Opens a pg connection as the secret's user: verify-full when a CA bundle is known, else require. */
+export async function connectToCluster(connection: ClusterConnection, options: {connectTimeoutMs?: number} = {}): Promise<Client> {
+  const {connectWithCredentials} = await import('./pg/connect.js')
+  return connectWithCredentials(connection.credentials, {
+    caFile: connection.caFile,
+    connectTimeoutMs: options.connectTimeoutMs,
+    database: connection.database,
+    host: connection.address.servername,
+    port: connection.cluster.Port,
+    sslmode: connection.caFile ? 'verify-full' : 'require',
+    via: connection.address.route === 'direct' ? undefined : {host: connection.address.host, port: connection.address.port},
+  })
+}
+
+/**
+ * Another cluster reached with the same credentials: a drill logs in to its restored copy with the
+ * source's secret, as the restored cluster keeps the snapshot's master password. The endpoint map is
+ * read afresh, since a restored cluster's endpoints appear in it only once it exists.
+ */
+export async function sameCredentialsOn(base: ClusterConnection, cluster: DBCluster, endpointMapFile?: string): Promise<ClusterConnection> {
+  const address = resolveConnectAddress(cluster.Endpoint!, cluster.Port ?? 5432, {endpointMap: endpointMapFile ? await loadEndpointMap(endpointMapFile) : undefined})
+  return {...base, address, cluster}
 }

@@ -142,7 +142,8 @@ function restoreSettings(
 ): Record<string, unknown> {
   const restoredFrom = snapshot?.DBClusterSnapshotIdentifier ?? `${sourceCluster?.DBClusterIdentifier} (point in time)`
   const inherited = (sourceCluster?.TagList ?? snapshot?.TagList ?? []).filter(
-    (tag) => !tag.Key?.startsWith('aws:') && tag.Key !== createdByTag.Key && tag.Key !== 'restored-from',
+    // Drill tags stay with the drill's own cluster: `drill cleanup` deletes what carries them.
+    (tag) => !tag.Key?.startsWith('aws:') && !tag.Key?.startsWith('auroractl:drill') && tag.Key !== createdByTag.Key && tag.Key !== 'restored-from',
   )
   const settings: Record<string, unknown> = {
     CopyTagsToSnapshot: sourceCluster?.CopyTagsToSnapshot,

@@ -57,20 +57,9 @@ static override flags = {
   }
 
   private async fromStatements(by: LoadDimension): Promise<Extract<PiTopOutput, {source: 'pg'}>> {
-    const [{resolveClusterConnection}, {connectWithCredentials}, {topStatements}] = await Promise.all([
-      import('../../lib/cluster-connection.js'),
-      import('../../lib/pg/connect.js'),
-      import('../../lib/pg/statements.js'),
-    ])
+    const [{connectToCluster, resolveClusterConnection}, {topStatements}] = await Promise.all([import('../../lib/cluster-connection.js'), import('../../lib/pg/statements.js')])
     const connection = await resolveClusterConnection(await this.target(), await this.aws(), {caFile: this.flags['ca-bundle']})
-    const client = await connectWithCredentials(connection.credentials, {
-      caFile: connection.caFile,
-      database: connection.database,
-      host: connection.address.servername,
-      port: connection.cluster.Port,
-      sslmode: connection.caFile ? 'verify-full' : 'require',
-      via: connection.address.route === 'direct' ? undefined : {host: connection.address.host, port: connection.address.port},
-    })
+    const client = await connectToCluster(connection)
     try {
       const top = await topStatements(client, {by, limit: this.flags.limit})
       return {...top, by: by as 'sql' | 'user', source: 'pg'}

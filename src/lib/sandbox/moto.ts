@@ -5,6 +5,7 @@ import path from 'node:path'
 import type {SandboxPaths} from './paths.js'
 
 import {AuroraError} from '../errors.js'
+import {packageRoot} from './paths.js'
 import {spawnDetached, waitFor} from './processes.js'
 
 /** moto is pinned: the sandbox's AWS behaviour must not change under the tests from one install to the next. */
@@ -53,7 +54,14 @@ export async function ensureMotoVenv(paths: SandboxPaths, log: (line: string) =>
 
 /** Starts moto's server (through our launcher, see sandbox/moto_launcher.py) and waits until it answers. */
 export async function startMoto(python: string, paths: SandboxPaths, port: number): Promise<{pid: number; url: string}> {
-  const pid = spawnDetached(python, [paths.motoLauncher, '127.0.0.1', String(port)], paths.motoLog)
+  // The launcher calls back into this CLI for the data plane (see sandbox/moto_launcher.py).
+  const pid = spawnDetached(python, [paths.motoLauncher, '127.0.0.1', String(port)], paths.motoLog, {
+    ...process.env,
+    AURORACTL_DATA_PLANE_CLI: path.join(packageRoot, 'bin', 'run.js'),
+    AURORACTL_DATA_PLANE_NODE: process.execPath,
+    AURORACTL_SANDBOX_DIR: paths.dir,
+    AURORACTL_SANDBOX_HOME: path.dirname(paths.venv),
+  })
   const url = `http://127.0.0.1:${port}`
   await waitFor('moto', () => motoAnswers(url), 30_000, `See ${paths.motoLog}.`)
   return {pid, url}

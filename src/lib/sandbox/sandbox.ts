@@ -3,10 +3,12 @@ import {mkdir, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {AwsClients} from '../aws/clients.js'
+import {listClusterSnapshots} from '../aws/rds.js'
 import {getDatabaseCredentials} from '../aws/secrets.js'
 import {loadEndpointMap} from '../endpoint-map.js'
 import {AuroraError} from '../errors.js'
 import {connectWithCredentials} from '../pg/connect.js'
+import {captureSnapshot, stopDataPlane, writeRegistry} from './data-plane.js'
 import {ensureMotoVenv, motoRequirement, startMoto} from './moto.js'
 import {sandboxPaths} from './paths.js'
 import {
@@ -122,6 +124,18 @@ export async function sandboxUp(options: {env?: NodeJS.ProcessEnv; log: (line: s
     }
     await timed('Login with the seeded secret over TLS (verify-full) through the endpoint map', () => verifyLogin(clients, state))
     await writeFile(paths.state, `${JSON.stringify(state, null, 2)}\n`)
+    // From here on, snapshots of the cluster capture its database and restores get data (see data-plane.ts).
+    await writeRegistry(paths, {
+      clusters: {[cluster.clusterId]: {database: cluster.databaseName, dataDir: postgres.dataDir, logFile: postgres.logFile, pgRoot, port: pgPort, primary: true}},
+      snapshots: {},
+    })
+    // moto took an automated snapshot when the cluster was created, before there was a data plane: give it the
+    // database as it is now (just created, like the cluster it was taken of).
+    for (const snapshot of await listClusterSnapshots(await clients.rds(), cluster.clusterId)) {
+      // eslint-disable-next-line no-await-in-loop
+      await captureSnapshot(paths, {cluster: cluster.clusterId, snapshot: snapshot.DBClusterSnapshotIdentifier!})
+    }
+
     return {alreadyRunning: false, dir: paths.dir, env: sandboxEnvironment(state), state, steps}
   } catch (error) {
     // Leave nothing half-started behind.
@@ -182,6 +196,7 @@ export async function sandboxDown(options: {env?: NodeJS.ProcessEnv} = {}): Prom
   const state = await readSandboxState(paths)
   const stopped: string[] = []
   if (state) {
+    stopped.push(...(await stopDataPlane(paths, state.postgres.binDir)))
     if (await stopPostgres(state.postgres).catch(() => false)) stopped.push('postgres')
     if (await stopProcess(state.moto.pid)) stopped.push('moto')
     if (state.postgres.pgRoot !== paths.pgRoot && path.basename(state.postgres.pgRoot).startsWith('auroractl-pg-')) {

@@ -17,6 +17,22 @@ export interface SandboxTls {
 export async function createSandboxTls(dir: string, hostNames: string[]): Promise<SandboxTls> {
   await mkdir(dir, {mode: 0o755, recursive: true})
   const file = (name: string) => path.join(dir, name)
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+  await openssl(['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '3650', '-subj', '/CN=auroractl sandbox CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'])
+  await chmod(file('ca.key'), 0o600)
+  await chmod(file('ca.crt'), 0o644)
+  const server = await issueServerCertificate(dir, dir, hostNames)
+  return {caCert: file('ca.crt'), ...server}
+}
+
+/**
+ * A server certificate signed by the sandbox CA in `caDir`, written to `dir`, valid for `hostNames`
+ * (the sandbox's restored clusters get one each, for their own endpoints).
+ */
+export async function issueServerCertificate(caDir: string, dir: string, hostNames: string[]): Promise<{serverCert: string; serverKey: string}> {
+  await mkdir(dir, {mode: 0o755, recursive: true})
+  const file = (name: string) => path.join(dir, name)
   const names = [...new Set(['localhost', ...hostNames])]
   await writeFile(
     file('server.ext'),
@@ -29,16 +45,14 @@ export async function createSandboxTls(dir: string, hostNames: string[]): Promis
     ].join('\n'),
   )
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  await openssl(['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '3650', '-subj', '/CN=auroractl sandbox CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'])
-  await openssl(['req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', `/CN=${hostNames[0] ?? 'localhost'}`])
-  await openssl(['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial',
+  // A common name may hold 64 characters; clients check the subjectAltName list anyway.
+  const commonName = hostNames[0] && hostNames[0].length <= 64 ? hostNames[0] : 'auroractl sandbox server'
+  await openssl(['req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', `/CN=${commonName}`])
+  await openssl(['x509', '-req', '-in', file('server.csr'), '-CA', path.join(caDir, 'ca.crt'), '-CAkey', path.join(caDir, 'ca.key'), '-CAcreateserial',
     '-out', file('server.crt'), '-days', '825', '-extfile', file('server.ext')])
-  await chmod(file('ca.key'), 0o600)
   await chmod(file('server.key'), 0o600)
-  await chmod(file('ca.crt'), 0o644)
   await chmod(file('server.crt'), 0o644)
-  return {caCert: file('ca.crt'), serverCert: file('server.crt'), serverKey: file('server.key')}
+  return {serverCert: file('server.crt'), serverKey: file('server.key')}
 }
 
 async function openssl(args: string[]): Promise<void> {

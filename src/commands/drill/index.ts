@@ -1,0 +1,77 @@
+import * as Flags from '@oclif/core/flags'
+
+import type {DrillReport} from '../../lib/drill/types.js'
+
+import {BaseCommand} from '../../lib/base-command.js'
+import {parseDuration} from '../../lib/duration.js'
+import {timeoutFlag} from '../../lib/flags.js'
+import {requireCluster} from '../../lib/target.js'
+
+export default class Drill extends BaseCommand<typeof Drill> {
+  static override description = `Rehearse a restore: restore a snapshot into a throwaway cluster, time it, prove the data, and delete it.
+Phases: pick the snapshot (newest, --snapshot ID, or --create-snapshot), restore it through the same code as \`restore\`
+(tagged auroractl:drill, with an expiry), wait until it takes logins with the source's credentials, verify (--check SQL,
+object counts, and with a manifest from \`snapshot create --manifest\` every table's exact rows), then delete the cluster
+(no final snapshot) whatever happened, unless --keep. Exit 0 passed, 4 a check failed, 5 timeout, 130 interrupted, 1 otherwise.`
+static override examples = [
+    '<%= config.bin %> drill --check "SELECT count(*) > 0 FROM games"',
+    '<%= config.bin %> drill --manifest snapshot-manifest.json --verify checksum --report-junit drill.xml --report-md drill.md',
+    '<%= config.bin %> drill --create-snapshot --json',
+  ]
+static override flags = {
+    'ca-bundle': Flags.string({description: 'PEM file of CAs to verify the servers with (the RDS CA bundle)', env: 'PGSSLROOTCERT'}),
+    check: Flags.string({description: 'A SQL query that must return true on the restored copy (repeatable)', multiple: true}),
+    'create-snapshot': Flags.boolean({description: 'Take a snapshot now (with a manifest read just before it) and drill with it', exclusive: ['snapshot']}),
+    keep: Flags.boolean({description: 'Leave the restored cluster running (remove it later with `drill cleanup`)'}),
+    manifest: Flags.string({description: 'Manifest written by `snapshot create --manifest`: the snapshot defaults to its snapshot, and every table is checked against it'}),
+    'report-json': Flags.string({description: 'Also write the report as JSON to this file'}),
+    'report-junit': Flags.string({description: 'Also write a JUnit XML file: one test case per phase and check'}),
+    'report-md': Flags.string({description: 'Also write a Markdown summary (e.g. to $GITHUB_STEP_SUMMARY)'}),
+    snapshot: Flags.string({description: 'Snapshot id, or "latest" for the newest available one (default: the manifest\'s snapshot, else latest)'}),
+    timeout: timeoutFlag('90m'),
+    verify: Flags.string({default: 'count', description: 'With a manifest: count (exact rows per table), checksum (rows and a hash of each row), none', options: ['count', 'checksum', 'none']}),
+  }
+
+  async run(): Promise<DrillReport> {
+    const {flags} = this
+    const timeoutMs = parseDuration(flags.timeout, '--timeout', {maxMs: 24 * 3_600_000, minMs: 60_000})
+    const target = await this.target()
+    const sourceClusterId = requireCluster(target)
+    const [{drillExitCode, runDrill, validateDrill}, {loadManifest}, {connectToCluster, resolveClusterConnection, sameCredentialsOn}, {describeCluster}, aws] = await Promise.all([
+      import('../../lib/drill/drill.js'),
+      import('../../lib/drill/manifest.js'),
+      import('../../lib/cluster-connection.js'),
+      import('../../lib/aws/rds.js'),
+      this.aws(),
+    ])
+    const manifest = flags.manifest ? {file: flags.manifest, manifest: await loadManifest(flags.manifest)} : undefined
+    const snapshotFlag = flags.snapshot ?? manifest?.manifest.snapshotId ?? 'latest'
+    const snapshot = flags['create-snapshot'] ? ({kind: 'create'} as const) : snapshotFlag === 'latest' ? ({kind: 'latest'} as const) : ({id: snapshotFlag, kind: 'id'} as const)
+    const verify = flags.verify as 'checksum' | 'count' | 'none'
+    const checks = flags.check ?? []
+    validateDrill({checks, manifest, snapshot, verify})
+
+    const rds = await aws.rds()
+    const source = await resolveClusterConnection(target, aws, {caFile: flags['ca-bundle']})
+    const connect = async (clusterId: string) =>
+      connectToCluster(clusterId === sourceClusterId ? source : await sameCredentialsOn(source, await describeCluster(rds, clusterId), target.endpointMap), {connectTimeoutMs: 15_000})
+    const progress = await this.progress()
+    // CI systems cancel jobs with SIGTERM: treat it as Ctrl-C, so the drill still deletes its cluster.
+    const terminated = new AbortController()
+    const onTerminate = () => terminated.abort()
+    process.once('SIGTERM', onTerminate)
+    const report = await this.interruptibly((signal) =>
+      runDrill(rds, {checks, connect, keep: flags.keep, manifest, progress, signal: AbortSignal.any([signal, terminated.signal]), snapshot, sourceClusterId, timeoutMs, verify}),
+    ).finally(() => process.off('SIGTERM', onTerminate))
+
+    const reports = await import('../../lib/drill/reports.js')
+    const written = await reports.writeDrillReports(report, {json: flags['report-json'], junit: flags['report-junit'], markdown: flags['report-md']})
+    if (!this.jsonEnabled()) {
+      this.log(await reports.renderDrillText(report, this.colour))
+      for (const file of written) this.log(`Wrote ${file}`)
+    }
+
+    process.exitCode = drillExitCode(report)
+    return report
+  }
+}

@@ -1,0 +1,65 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand} from '../../lib/base-command.js'
+import {badInput} from '../../lib/errors.js'
+import {globalFlags} from '../../lib/flags.js'
+
+const actions = ['snapshot', 'restore', 'add-instance', 'remove-instance', 'delete-cluster', 'delete-snapshot'] as const
+
+/**
+ * Called by the sandbox's moto launcher, not by people: gives moto's snapshot and restore calls the
+ * data they stand for (see src/lib/sandbox/data-plane.ts).
+ */
+export default class SandboxDataPlane extends BaseCommand<typeof SandboxDataPlane> {
+  static override args = {
+    action: Args.string({description: 'What moto just did', options: [...actions], required: true}),
+    payload: Args.string({description: 'JSON with the identifiers involved', required: true}),
+  }
+static override baseFlags = globalFlags
+static override description = 'Internal: the sandbox data plane, run by the moto launcher inside snapshot, restore and delete calls.'
+static override hidden = true
+
+  async run(): Promise<void> {
+    const {args} = this
+    let payload: Record<string, unknown>
+    try {
+      payload = JSON.parse(args.payload) as Record<string, unknown>
+    } catch {
+      throw badInput('The payload is not JSON.')
+    }
+
+    const [{sandboxPaths}, plane] = await Promise.all([import('../../lib/sandbox/paths.js'), import('../../lib/sandbox/data-plane.js')])
+    const paths = sandboxPaths()
+    switch (args.action as (typeof actions)[number]) {
+      case 'add-instance': {
+        await plane.addInstance(paths, payload as never)
+        break
+      }
+
+      case 'delete-cluster': {
+        await plane.deleteCluster(paths, payload as never)
+        break
+      }
+
+      case 'delete-snapshot': {
+        await plane.deleteSnapshot(paths, payload as never)
+        break
+      }
+
+      case 'remove-instance': {
+        await plane.removeInstance(paths, payload as never)
+        break
+      }
+
+      case 'restore': {
+        await plane.restoreCluster(paths, payload as never)
+        break
+      }
+
+      case 'snapshot': {
+        await plane.captureSnapshot(paths, payload as never)
+        break
+      }
+    }
+  }
+}

@@ -1,0 +1,438 @@
+import type {DBClusterSnapshot, RDSClient} from '@aws-sdk/client-rds'
+import type {Client} from 'pg'
+
+import type {DrillCheck, DrillOutcome, DrillPhase, DrillReport, DrillTeardown, PhaseName} from './types.js'
+
+import {listClusterInstances, listClusterSnapshots} from '../aws/rds.js'
+import {rdsSdk} from '../aws/sdk.js'
+import {runWaiter} from '../aws/wait.js'
+import {AuroraError, badInput} from '../errors.js'
+import {objectCounts, type ObjectCounts, type TableRef} from '../migrate/inventory.js'
+import {measureTables} from '../migrate/verify.js'
+import {type Progress, silentProgress} from '../progress.js'
+import {executeRestore, planRestore} from '../restore.js'
+import {createSnapshot, findSnapshot} from '../snapshots.js'
+import {completeManifest, readManifest, type SnapshotManifest} from './manifest.js'
+
+/** Tags that mark a drill's throwaway cluster: `drill cleanup` finds leftovers by them. */
+export const drillTag = 'auroractl:drill'
+export const drillExpiresTag = 'auroractl:drill-expires'
+
+export type SnapshotChoice = {id: string; kind: 'id'} | {kind: 'create'} | {kind: 'latest'}
+
+export interface DrillOptions {
+  checks: string[]
+  /** Opens a connection to a cluster's writer endpoint with the source cluster's credentials. */
+  connect: (clusterId: string) => Promise<Client>
+  keep: boolean
+  manifest?: {file: null | string; manifest: SnapshotManifest}
+  now?: () => Date
+  progress?: Progress
+  /** Aborted on Ctrl-C or SIGTERM: the drill stops and tears down. */
+  signal?: AbortSignal
+  snapshot: SnapshotChoice
+  sourceClusterId: string
+  /** How long teardown may wait for AWS to delete the instances. */
+  teardownTimeoutMs?: number
+  /** The whole drill, teardown excluded. */
+  timeoutMs: number
+  verify: 'checksum' | 'count' | 'none'
+}
+
+const seconds = (ms: number) => Math.round(ms / 100) / 10
+const timestamp = (date: Date) => date.toISOString().replaceAll(/[-:T]/g, '').slice(0, 14)
+
+/** `<cluster>-drill-<yyyymmddhhmmss>`, cut to RDS's 63 characters from the cluster's side. */
+export function drillClusterId(sourceClusterId: string, now: Date): string {
+  const suffix = `-drill-${timestamp(now)}`
+  return `${sourceClusterId.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`
+}
+
+/** What can be refused before anything is created (exit 2, nothing changed). */
+export function validateDrill(options: Pick<DrillOptions, 'checks' | 'manifest' | 'snapshot' | 'verify'>): void {
+  for (const check of options.checks) if (!check.trim()) throw badInput('--check must be a SQL query that returns true, e.g. --check "SELECT count(*) > 0 FROM games".')
+  const manifest = options.manifest?.manifest
+  if (!manifest) return
+  if (options.verify === 'checksum' && manifest.mode !== 'checksum') {
+    throw badInput(`--verify checksum needs a manifest with checksums; ${options.manifest!.file ?? 'the manifest'} has counts only.`, 'Take it with `snapshot create --manifest FILE --manifest-mode checksum`, or use --verify count.')
+  }
+
+  if (options.snapshot.kind === 'id' && options.snapshot.id !== manifest.snapshotId) {
+    throw badInput(`--manifest describes snapshot ${manifest.snapshotId}, not ${options.snapshot.id}: it can only prove its own snapshot.`)
+  }
+}
+
+/**
+ * A restore rehearsal: pick a snapshot, restore it into a throwaway cluster through the same code as
+ * `restore`, wait until it takes logins, verify it (smoke checks, object counts, and against a
+ * manifest the exact rows), and always tear it down. Every phase is timed. Never throws for a failed
+ * phase: the report says what failed, and teardown has run.
+ */
+export async function runDrill(rds: RDSClient, options: DrillOptions): Promise<DrillReport> {
+  const now = options.now ?? (() => new Date())
+  const progress = options.progress ?? silentProgress
+  const startedAt = now()
+  const deadline = performance.now() + options.timeoutMs
+  const remaining = () => Math.max(1000, deadline - performance.now())
+  const drillCluster = drillClusterId(options.sourceClusterId, startedAt)
+  const phases: DrillPhase[] = []
+  const checks: DrillCheck[] = []
+  const report: DrillReport = {
+    checks,
+    drillCluster,
+    finishedAt: '',
+    manifest: options.manifest ? {file: options.manifest.file, mode: options.manifest.manifest.mode, takenAt: options.manifest.manifest.takenAt} : null,
+    outcome: 'passed',
+    phases,
+    restoreSeconds: 0,
+    snapshot: null,
+    sourceCluster: options.sourceClusterId,
+    startedAt: startedAt.toISOString(),
+    teardown: {detail: 'nothing was created', status: 'nothing-to-delete'},
+    totalSeconds: 0,
+    verifyMode: options.verify,
+  }
+
+  // A timeout aborts the current phase the same way Ctrl-C does; which one it was decides the outcome.
+  const stop = new AbortController()
+  const timer = setTimeout(() => stop.abort(new AuroraError('TIMED_OUT', `The drill ran out of its ${Math.round(options.timeoutMs / 60_000)} min --timeout.`)), options.timeoutMs)
+  const onAbort = () => stop.abort(new AuroraError('INTERRUPTED', 'Interrupted.'))
+  if (options.signal?.aborted) onAbort()
+  options.signal?.addEventListener('abort', onAbort)
+  let manifest = options.manifest?.manifest
+  let restoreStarted = false
+  let client: Client | undefined
+
+  const phase = async (name: PhaseName, work: () => Promise<string>): Promise<void> => {
+    const started = performance.now()
+    try {
+      if (stop.signal.aborted) throw stop.signal.reason
+      const detail = await Promise.race([work(), aborted(stop.signal)])
+      phases.push({detail, name, seconds: seconds(performance.now() - started), status: 'passed'})
+    } catch (error) {
+      const failure = stop.signal.aborted ? (stop.signal.reason as Error) : (error as Error)
+      phases.push({detail: failure.message.split('\n')[0]!, name, seconds: seconds(performance.now() - started), status: 'failed'})
+      throw failure
+    }
+  }
+
+  try {
+    await phase('pick', async () => {
+      progress.start('Picking the snapshot')
+      const picked = await pickSnapshot(rds, options, {drillCluster, signal: stop.signal, timeoutMs: remaining()}, async (created) => {
+        // Take the manifest just before the snapshot so the drill proves that snapshot.
+        const source = await options.connect(options.sourceClusterId)
+        try {
+          const draft = await readManifest(source, {cluster: options.sourceClusterId, mode: options.verify === 'checksum' ? 'checksum' : 'count'})
+          const snapshot = await created()
+          manifest = await completeManifest(source, draft, snapshot.DBClusterSnapshotIdentifier!)
+          report.manifest = {file: null, mode: manifest.mode, takenAt: manifest.takenAt}
+          return snapshot
+        } finally {
+          await source.end().catch(() => {})
+        }
+      })
+      report.snapshot = {createdAt: picked.snapshot.SnapshotCreateTime?.toISOString() ?? null, id: picked.snapshot.DBClusterSnapshotIdentifier!, type: picked.snapshot.SnapshotType ?? null}
+      if (manifest && manifest.snapshotId !== report.snapshot.id) {
+        throw badInput(`The manifest describes snapshot ${manifest.snapshotId}, but the drill picked ${report.snapshot.id}.`, `Pass --snapshot ${manifest.snapshotId}.`)
+      }
+
+      progress.succeed(`Snapshot ${report.snapshot.id} (${picked.how})`)
+      return `${report.snapshot.id}: ${picked.how}, taken ${report.snapshot.createdAt ?? '?'}`
+    })
+
+    await phase('restore', async () => {
+      const plan = await planRestore(rds, {
+        deletionProtection: false,
+        extraTags: [
+          {Key: drillTag, Value: 'true'},
+          {Key: drillExpiresTag, Value: new Date(startedAt.getTime() + options.timeoutMs + 3_600_000).toISOString()},
+          {Key: 'auroractl:drill-source', Value: options.sourceClusterId},
+        ],
+        readers: 0,
+        source: {kind: 'snapshot', snapshot: report.snapshot!.id, sourceClusterId: options.sourceClusterId},
+        targetId: drillCluster,
+      })
+      restoreStarted = true
+      const restored = await executeRestore(rds, plan, {progress, signal: stop.signal, timeoutMs: remaining()})
+      return `${drillCluster}: accepted ${restored.phases.apiAcceptedSeconds} s, cluster available ${restored.phases.clusterAvailableSeconds} s, writer available ${restored.phases.instancesAvailableSeconds} s`
+    })
+
+    await phase('ready', async () => {
+      progress.start(`Logging in to ${drillCluster} with ${options.sourceClusterId}'s credentials`)
+      // A new cluster's endpoint can take a minute or two to resolve and accept; longer than ten means something is wrong.
+      client = await connectWhenReady(() => options.connect(drillCluster), stop.signal, Math.min(remaining(), 10 * 60_000))
+      const {rows} = await client.query<{database: string; version: string}>(`SELECT current_database() AS database, current_setting('server_version') AS version`)
+      progress.succeed(`Logged in to ${drillCluster}`)
+      return `endpoint reachable, login works (database ${rows[0]!.database}, PostgreSQL ${rows[0]!.version})`
+    })
+
+    await phase('verify', async () => {
+      progress.start('Verifying the restored data')
+      checks.push(...(await verifyRestored(client!, {checks: options.checks, manifest, verify: options.verify})))
+      const failed = checks.filter((check) => !check.passed)
+      if (failed.length > 0) {
+        progress.fail(`${failed.length} of ${checks.length} checks failed`)
+        throw new AuroraError('CHECK_FAILED', `${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''}`)
+      }
+
+      progress.succeed(`${checks.length} checks passed`)
+      return `${checks.length} checks passed${manifest ? ` against the manifest (${manifest.exactness.exact ? 'exact' : 'approximate'})` : ''}`
+    })
+  } catch (error) {
+    report.outcome = outcomeOf(error)
+    report.error = (error as Error).message.split('\n')[0]
+  } finally {
+    clearTimeout(timer)
+    options.signal?.removeEventListener('abort', onAbort)
+    await client?.end().catch(() => {})
+  }
+
+  // Teardown runs whatever happened above, with its own time budget and no abort signal: a second
+  // Ctrl-C is the only way to stop it (and the cleanup command finds what that leaves).
+  const teardownStarted = performance.now()
+  report.teardown = await removeDrillCluster(rds, drillCluster, {keep: options.keep, progress, restoreStarted, timeoutMs: options.teardownTimeoutMs ?? 30 * 60_000})
+  phases.push({
+    detail: report.teardown.detail,
+    name: 'teardown',
+    seconds: seconds(performance.now() - teardownStarted),
+    status: report.teardown.status === 'failed' ? 'failed' : report.teardown.status === 'kept' ? 'skipped' : 'passed',
+  })
+  if (report.teardown.status === 'failed' && report.outcome === 'passed') report.outcome = 'error'
+  for (const name of ['pick', 'restore', 'ready', 'verify'] as const) {
+    if (!phases.some((entry) => entry.name === name)) phases.splice(- 1, 0, {detail: 'not reached', name, seconds: 0, status: 'skipped'})
+  }
+
+  phases.sort((a, b) => phaseOrder.indexOf(a.name) - phaseOrder.indexOf(b.name))
+  report.restoreSeconds = seconds(phases.filter((entry) => ['pick', 'ready', 'restore'].includes(entry.name)).reduce((sum, entry) => sum + entry.seconds * 1000, 0))
+  report.totalSeconds = seconds(phases.reduce((sum, entry) => sum + entry.seconds * 1000, 0))
+  report.finishedAt = now().toISOString()
+  return report
+}
+
+const phaseOrder: PhaseName[] = ['pick', 'restore', 'ready', 'verify', 'teardown']
+
+function outcomeOf(error: unknown): DrillOutcome {
+  const {code} = (error as AuroraError)
+  if (code === 'CHECK_FAILED') return 'failed'
+  if (code === 'TIMED_OUT') return 'timeout'
+  if (code === 'INTERRUPTED') return 'interrupted'
+  return 'error'
+}
+
+/** Exit codes: 0 passed, 4 a verification failed, 5 timeout, 130 interrupted, 2 bad input, 1 otherwise. */
+export function drillExitCode(report: DrillReport, badInputError = false): number {
+  if (badInputError) return 2
+  switch (report.outcome) {
+    case 'error': {
+      return 1
+    }
+
+    case 'failed': {
+      return 4
+    }
+
+    case 'interrupted': {
+      return 130
+    }
+
+    case 'passed': {
+      return 0
+    }
+
+    case 'timeout': {
+      return 5
+    }
+  }
+}
+
+async function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason)
+    signal.addEventListener('abort', () => reject(signal.reason), {once: true})
+  })
+}
+
+async function pickSnapshot(
+  rds: RDSClient,
+  options: DrillOptions,
+  {drillCluster, signal, timeoutMs}: {drillCluster: string; signal: AbortSignal; timeoutMs: number},
+  withManifest: (created: () => Promise<DBClusterSnapshot>) => Promise<DBClusterSnapshot>,
+): Promise<{how: string; snapshot: DBClusterSnapshot}> {
+  const {snapshot: choice, sourceClusterId} = options
+  if (choice.kind === 'create') {
+    const snapshotId = drillCluster.replace('-drill-', '-drill-snap-').slice(0, 255)
+    const take = async () => {
+      await createSnapshot(rds, {clusterId: sourceClusterId, reason: 'restore drill', snapshotId, tags: [{Key: drillTag, Value: 'true'}]}, {signal, timeoutMs, wait: true})
+      return (await findSnapshot(rds, snapshotId))!
+    }
+
+    return {how: 'taken now (kept: prune it with `snapshot prune`)', snapshot: await withManifest(take)}
+  }
+
+  if (choice.kind === 'id') {
+    const snapshot = await findSnapshot(rds, choice.id)
+    if (!snapshot) throw new AuroraError('NOT_FOUND', `Snapshot ${choice.id} was not found.`, {hint: 'List them with `auroractl snapshot list`.'})
+    if (snapshot.Status !== 'available') throw new AuroraError('UNEXPECTED', `Snapshot ${choice.id} is ${snapshot.Status}, not available.`)
+    return {how: `${snapshot.SnapshotType ?? 'manual'}, by id`, snapshot}
+  }
+
+  const newest = (await listClusterSnapshots(rds, sourceClusterId)).find((snapshot) => snapshot.Status === 'available')
+  if (!newest) {
+    throw new AuroraError('NOT_FOUND', `${sourceClusterId} has no available snapshot to drill with.`, {hint: 'Take one with `auroractl snapshot create --manifest FILE`, or pass --create-snapshot.'})
+  }
+
+  return {how: `newest ${newest.SnapshotType ?? ''} snapshot`.replace('  ', ' '), snapshot: newest}
+}
+
+/** Retries the login until it works or time runs out: a fresh endpoint can take a while to resolve and accept. */
+async function connectWhenReady(connect: () => Promise<Client>, signal: AbortSignal, timeoutMs: number): Promise<Client> {
+  const deadline = performance.now() + timeoutMs
+  let lastError: Error | undefined
+  while (performance.now() < deadline && !signal.aborted) {
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      return await connect()
+    } catch (error) {
+      lastError = error as Error
+      // eslint-disable-next-line no-await-in-loop
+      await new Promise((resolve) => {
+        setTimeout(resolve, 2000)
+      })
+    }
+  }
+
+  throw lastError ?? new AuroraError('TIMED_OUT', 'The restored cluster did not take logins in time.')
+}
+
+/**
+ * The checks: each --check must return true; object counts must equal the manifest's (or, without
+ * one, show at least one table); against a manifest, every table's exact rows (and hash), and every
+ * sequence at or past the manifest's value (sequences are not transactional, so the snapshot may hold
+ * a later value than the manifest read).
+ */
+export async function verifyRestored(
+  client: Client,
+  options: {checks: string[]; manifest?: SnapshotManifest; verify: 'checksum' | 'count' | 'none'},
+): Promise<DrillCheck[]> {
+  const checks: DrillCheck[] = []
+  for (const sql of options.checks) {
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      const {rows} = await client.query<Record<string, unknown>>(sql)
+      const value = rows[0] ? Object.values(rows[0])[0] : undefined
+      checks.push({detail: value === true ? 'returned true' : `returned ${rows.length === 0 ? 'no rows' : JSON.stringify(value)}, not true`, kind: 'smoke', name: sql, passed: value === true})
+    } catch (error) {
+      checks.push({detail: `failed: ${(error as Error).message.split('\n')[0]}`, kind: 'smoke', name: sql, passed: false})
+    }
+  }
+
+  const objects = await objectCounts(client, [])
+  const {manifest} = options
+  if (manifest) {
+    for (const [kind, expected] of Object.entries(manifest.objects) as Array<[keyof ObjectCounts, number]>) {
+      checks.push({detail: `manifest ${expected}, restored ${objects[kind]}`, kind: 'objects', name: kind, passed: objects[kind] === expected})
+    }
+  } else {
+    checks.push({detail: Object.entries(objects).map(([kind, count]) => `${count} ${kind}`).join(', '), kind: 'objects', name: 'schema', passed: objects.tables > 0})
+  }
+
+  if (!manifest || options.verify === 'none') return checks
+  const tables: TableRef[] = manifest.tables.map((table) => ({bytes: 0, columns: table.columns, hasPrimaryKey: true, isPartition: false, name: table.name, schema: table.schema}))
+  const measured = await measureTables({clients: [client]}, tables, {mode: options.verify, sameMajor: true})
+  for (const [index, expected] of manifest.tables.entries()) {
+    const found = measured[index]!
+    const hashes = options.verify === 'checksum'
+    const passed = found.rows === expected.rows && (!hashes || found.hash === expected.hash)
+    const restored = found.rows < 0 ? 'missing' : `${found.rows} rows${hashes ? ` (hash ${found.hash})` : ''}`
+    checks.push({detail: `manifest ${expected.rows} rows${hashes ? ` (hash ${expected.hash})` : ''}, restored ${restored}`, kind: 'table', name: expected.table, passed})
+  }
+
+  for (const expected of manifest.sequences) {
+    // eslint-disable-next-line no-await-in-loop
+    const found = await client.query<{last_value: string}>(`SELECT last_value::text AS last_value FROM ${expected.sequence}`).then(
+      ({rows}) => rows[0]!.last_value,
+      () => null,
+    )
+    const passed = found !== null && BigInt(found) >= BigInt(expected.lastValue)
+    checks.push({detail: `manifest ${expected.lastValue}, restored ${found ?? 'missing'}`, kind: 'sequence', name: expected.sequence, passed})
+  }
+
+  return checks
+}
+
+/** Deletes the drill cluster's instances, waits for them to go, then deletes the cluster without a final snapshot. */
+async function removeDrillCluster(
+  rds: RDSClient,
+  clusterId: string,
+  options: {keep: boolean; progress: Progress; restoreStarted: boolean; timeoutMs: number},
+): Promise<DrillTeardown> {
+  if (!options.restoreStarted) return {detail: 'nothing was created', status: 'nothing-to-delete'}
+  const sdk = rdsSdk()
+  const exists = await rds.send(new sdk.DescribeDBClustersCommand({DBClusterIdentifier: clusterId})).then(
+    () => true,
+    (error: Error) => (error.name === 'DBClusterNotFoundFault' ? false : Promise.reject(error)),
+  )
+  if (!exists) return {detail: `${clusterId} was never created`, status: 'nothing-to-delete'}
+  if (options.keep) return {detail: `${clusterId} kept (--keep); remove it with \`auroractl drill cleanup\``, status: 'kept'}
+  options.progress.start(`Deleting ${clusterId}`)
+  try {
+    const deleted = await deleteDrillCluster(rds, clusterId, options.timeoutMs)
+    options.progress.succeed(`Deleted ${clusterId}`)
+    return {detail: `deleted ${[...deleted, clusterId].join(', ')} (no final snapshot)`, status: 'deleted'}
+  } catch (error) {
+    options.progress.fail(`Deleting ${clusterId}`)
+    return {
+      detail: `${(error as Error).message.split('\n')[0]}; remove what is left with \`auroractl drill cleanup\``,
+      status: 'failed',
+    }
+  }
+}
+
+/** Instances first (a cluster with instances cannot be deleted), then the cluster. Returns the instance ids deleted. */
+export async function deleteDrillCluster(rds: RDSClient, clusterId: string, timeoutMs: number): Promise<string[]> {
+  const sdk = rdsSdk()
+  const instances = (await listClusterInstances(rds, clusterId)).map((instance) => instance.DBInstanceIdentifier!)
+  await Promise.all(
+    instances.map((id) =>
+      rds.send(new sdk.DeleteDBInstanceCommand({DBInstanceIdentifier: id, SkipFinalSnapshot: true})).catch((error: Error) => {
+        if (error.name !== 'DBInstanceNotFoundFault') throw error
+      }),
+    ),
+  )
+  for (const id of instances) {
+    // eslint-disable-next-line no-await-in-loop
+    await runWaiter((config) => sdk.waitUntilDBInstanceDeleted({...config, client: rds}, {DBInstanceIdentifier: id}), {
+      stillRunning: `Instance ${id} is still being deleted.`,
+      timeoutMs,
+      what: `instance ${id} to be deleted`,
+    })
+  }
+
+  await rds.send(new sdk.DeleteDBClusterCommand({DBClusterIdentifier: clusterId, SkipFinalSnapshot: true}))
+  return instances
+}
+
+export interface LeftoverDrill {
+  ageSeconds: number
+  clusterId: string
+  createdAt: null | string
+  expiresAt: null | string
+  source: null | string
+}
+
+/** Drill clusters (tagged auroractl:drill=true) older than `olderThanMs`: what a killed drill or --keep left. */
+export async function findLeftoverDrills(rds: RDSClient, olderThanMs: number, now: Date): Promise<LeftoverDrill[]> {
+  const {listClusters} = await import('../aws/rds.js')
+  const {tagValue} = await import('../tags.js')
+  return (await listClusters(rds, 1000))
+    .filter((cluster) => tagValue(cluster.TagList, drillTag) === 'true')
+    .map((cluster) => ({
+      ageSeconds: cluster.ClusterCreateTime ? Math.round((now.getTime() - cluster.ClusterCreateTime.getTime()) / 1000) : 0,
+      clusterId: cluster.DBClusterIdentifier!,
+      createdAt: cluster.ClusterCreateTime?.toISOString() ?? null,
+      expiresAt: tagValue(cluster.TagList, drillExpiresTag) ?? null,
+      source: tagValue(cluster.TagList, 'auroractl:drill-source') ?? null,
+    }))
+    .filter((drill) => drill.ageSeconds * 1000 >= olderThanMs)
+}

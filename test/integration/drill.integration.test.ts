@@ -1,0 +1,188 @@
+import {DescribeDBClustersCommand, DescribeDBInstancesCommand} from '@aws-sdk/client-rds'
+import {XMLParser} from 'fast-xml-parser'
+import {spawn} from 'node:child_process'
+import {copyFile, mkdtemp, readFile} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {getDatabaseCredentials} from '../../src/lib/aws/secrets.js'
+import {deleteDrillCluster} from '../../src/lib/drill/drill.js'
+import {loadEndpointMap} from '../../src/lib/endpoint-map.js'
+import {connectWithCredentials} from '../../src/lib/pg/connect.js'
+import {cliPath, runCli} from '../helpers/run-cli.js'
+import {sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
+
+/**
+ * The drills run on a cluster of their own, restored from the sandbox's (the data plane gives it its own
+ * PostgreSQL server): other test files write to the sandbox's database and take its snapshots meanwhile.
+ */
+const sourceCluster = `dsrc-${process.pid}`
+
+async function sourceClient() {
+  const env = sandboxEnv()
+  const credentials = await getDatabaseCredentials(await sandboxClients().secretsManager(), env.AURORACTL_SECRET!)
+  const {DBClusters: clusters = []} = await (await sandboxClients().rds()).send(new DescribeDBClustersCommand({DBClusterIdentifier: sourceCluster}))
+  return connectWithCredentials(credentials, {caFile: env.PGSSLROOTCERT, endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!), host: clusters[0]!.Endpoint})
+}
+
+/** Clusters and instances in moto that carry the drill tag or a drill name: after any drill, none may be left. */
+async function drillLeftovers(): Promise<string[]> {
+  const rds = await sandboxClients().rds()
+  const {DBClusters: clusters = []} = await rds.send(new DescribeDBClustersCommand({}))
+  const {DBInstances: instances = []} = await rds.send(new DescribeDBInstancesCommand({}))
+  return [
+    ...clusters.filter((cluster) => cluster.TagList?.some((tag) => tag.Key === 'auroractl:drill') || cluster.DBClusterIdentifier!.includes('-drill-')).map((cluster) => cluster.DBClusterIdentifier!),
+    ...instances.filter((instance) => instance.DBInstanceIdentifier!.includes('-drill-')).map((instance) => instance.DBInstanceIdentifier!),
+  ]
+}
+
+let dir: string
+const manifestFile = () => path.join(dir, 'manifest.json')
+let snapshotId = ''
+
+const drillEnv = () => ({...sandboxEnv(), AURORACTL_CLUSTER: sourceCluster})
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-drill-test-'))
+  const restored = await runCli(['restore', '--cluster', 'nba-tracker-dev', '--latest-restorable', '--target', sourceCluster, '--json'], {env: sandboxEnv()})
+  expect(restored.exitCode, restored.stderr).toBe(0)
+  const client = await sourceClient()
+  try {
+    await client.query(`CREATE TABLE drill_games (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, home text NOT NULL, played_at timestamptz NOT NULL, score numeric(5, 1))`)
+    await client.query(`INSERT INTO drill_games (home, played_at, score) SELECT 'team ' || g, now() - g * interval '1 day', g / 10.0 FROM generate_series(1, 500) g`)
+  } finally {
+    await client.end()
+  }
+
+  snapshotId = `drill-base-${process.pid}`
+  const created = await runCli(['snapshot', 'create', '--id', snapshotId, '--manifest', manifestFile(), '--manifest-mode', 'checksum', '--json'], {env: drillEnv()})
+  expect(created.exitCode, created.stderr).toBe(0)
+  expect(JSON.parse(created.stdout).manifest).toMatchObject({exact: true, file: manifestFile()})
+
+  // The application keeps writing after the snapshot: the drill must prove the snapshot, not today's data.
+  const later = await sourceClient()
+  try {
+    await later.query(`DELETE FROM drill_games WHERE id <= 100`)
+    await later.query(`INSERT INTO drill_games (home, played_at) SELECT 'late ' || g, now() FROM generate_series(1, 42) g`)
+  } finally {
+    await later.end()
+  }
+}, 120_000)
+
+afterAll(async () => {
+  await deleteDrillCluster(await sandboxClients().rds(), sourceCluster, 60_000).catch(() => {})
+})
+
+describe('drill against the sandbox (moto + a data plane of real PostgreSQL servers)', () => {
+  it('restores the snapshot into a throwaway cluster, proves it against the manifest, writes the reports and deletes the cluster', async () => {
+    const files = {json: path.join(dir, 'report.json'), junit: path.join(dir, 'junit.xml'), markdown: path.join(dir, 'summary.md')}
+    const result = await runCli(
+      ['drill', '--manifest', manifestFile(), '--verify', 'checksum', '--check', 'SELECT count(*) = 500 FROM drill_games', '--check', 'SELECT max(score) = 50.0 FROM drill_games',
+        '--report-json', files.json, '--report-junit', files.junit, '--report-md', files.markdown, '--json'],
+      {env: drillEnv()},
+    )
+    expect(result.exitCode, result.stderr + result.stdout).toBe(0)
+    const report = JSON.parse(result.stdout)
+    expect(report).toMatchObject({outcome: 'passed', snapshot: {id: snapshotId}, sourceCluster, teardown: {status: 'deleted'}, verifyMode: 'checksum'})
+    expect(report.drillCluster).toMatch(new RegExp(`^${sourceCluster}-drill-\\d{14}$`))
+    expect(report.phases.map((phase: {name: string}) => phase.name)).toEqual(['pick', 'restore', 'ready', 'verify', 'teardown'])
+    for (const phase of report.phases) expect(phase).toMatchObject({seconds: expect.any(Number), status: 'passed'})
+    expect(report.restoreSeconds).toBeGreaterThan(0)
+    expect(report.totalSeconds).toBeGreaterThanOrEqual(report.restoreSeconds)
+    const table = report.checks.find((check: {name: string}) => check.name === '"public"."drill_games"')
+    expect(table).toMatchObject({kind: 'table', passed: true})
+    expect(table.detail).toMatch(/^manifest 500 rows \(hash -?\d+\), restored 500 rows \(hash -?\d+\)$/)
+    expect(report.checks.filter((check: {kind: string}) => check.kind === 'smoke')).toHaveLength(2)
+    expect(report.checks.some((check: {kind: string; name: string}) => check.kind === 'sequence' && check.name.includes('drill_games_id_seq'))).toBe(true)
+
+    expect(JSON.parse(await readFile(files.json, 'utf8'))).toEqual(report)
+    const junit = new XMLParser({ignoreAttributes: false}).parse(await readFile(files.junit, 'utf8'))
+    const suite = junit.testsuites.testsuite
+    const cases = Array.isArray(suite.testcase) ? suite.testcase : [suite.testcase]
+    expect(cases.length).toBe(Number(suite['@_tests']))
+    expect(Number(suite['@_failures'])).toBe(0)
+    expect(cases.map((testcase: Record<string, string>) => testcase['@_name'])).toEqual(expect.arrayContaining(['pick', 'restore', 'ready', 'verify', '"public"."drill_games"']))
+    const markdown = await readFile(files.markdown, 'utf8')
+    expect(markdown).toMatch(/^## Restore drill: ✅ passed/m)
+    expect(markdown).toContain(`| restore |`)
+
+    expect(await drillLeftovers()).toEqual([])
+  })
+
+  it('fails with exit 4 and names the table when rows are missing from the restored copy, and still deletes the cluster', async () => {
+    // The first --check deletes rows from the restored copy before the tables are compared (checks run first).
+    const result = await runCli(
+      ['drill', '--manifest', manifestFile(), '--check', 'WITH gone AS (DELETE FROM drill_games WHERE id <= 10 RETURNING 1) SELECT count(*) = 10 FROM gone'],
+      {env: drillEnv()},
+    )
+    expect(result.exitCode, result.stderr).toBe(4)
+    expect(result.stdout).toMatch(/"public"\."drill_games".*manifest 500 rows, restored 490 rows/)
+    expect(result.stdout).toMatch(/Teardown: deleted/)
+    expect(await drillLeftovers()).toEqual([])
+  })
+
+  it('on Ctrl-C during the ready phase, deletes the drill cluster and exits 130', async () => {
+    // A frozen copy of the endpoint map lacks the drill cluster's endpoint, so its logins keep failing and the drill
+    // stays in the ready phase, retrying, until it is interrupted.
+    const frozenMap = path.join(dir, 'frozen-endpoint-map.json')
+    await copyFile(sandboxEnv().AURORACTL_ENDPOINT_MAP!, frozenMap)
+    const child = spawn(process.execPath, [cliPath, 'drill', '--snapshot', snapshotId], {env: {...process.env, ...drillEnv(), AURORACTL_ENDPOINT_MAP: frozenMap, NO_COLOR: '1'}})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
+    const exited = new Promise<null | number>((resolve) => {
+      child.on('exit', (code) => resolve(code))
+    })
+    for (let index = 0; index < 300 && !stderr.includes('Logging in to'); index++) await sleep(100)
+    expect(stderr).toContain('Logging in to')
+    await sleep(500)
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    expect(stdout).toMatch(/INTERRUPTED/)
+    expect(stdout).toMatch(/ready +│ failed/)
+    expect(stdout).toMatch(/Teardown: deleted/)
+    expect(await drillLeftovers()).toEqual([])
+  })
+
+  it('keeps the cluster with --keep; drill cleanup finds it by tag, refuses without --yes when not interactive, then removes it', async () => {
+    const kept = await runCli(['drill', '--snapshot', snapshotId, '--keep', '--json'], {env: drillEnv()})
+    expect(kept.exitCode, kept.stderr).toBe(0)
+    const report = JSON.parse(kept.stdout)
+    expect(report.teardown.status).toBe('kept')
+    expect(await drillLeftovers()).toContain(report.drillCluster)
+
+    const refused = await runCli(['drill', 'cleanup'], {env: drillEnv()})
+    expect(refused.exitCode).toBe(2)
+    expect(refused.stdout).toContain(report.drillCluster)
+    expect(await drillLeftovers()).toContain(report.drillCluster)
+
+    const young = await runCli(['drill', 'cleanup', '--older-than', '1d', '--yes', '--json'], {env: drillEnv()})
+    expect(JSON.parse(young.stdout)).toMatchObject({deleted: [], found: []})
+
+    const cleaned = await runCli(['drill', 'cleanup', '--yes', '--json'], {env: drillEnv()})
+    expect(cleaned.exitCode, cleaned.stderr).toBe(0)
+    expect(JSON.parse(cleaned.stdout).deleted).toEqual([report.drillCluster])
+    expect(await drillLeftovers()).toEqual([])
+  })
+
+  it('refuses bad input with exit 2 before creating anything', async () => {
+    const checksumOnCounts = await runCli(['drill', '--manifest', manifestFile(), '--snapshot', 'some-other-snapshot'], {env: drillEnv()})
+    expect(checksumOnCounts.exitCode).toBe(2)
+    expect(checksumOnCounts.stderr).toContain(`--manifest describes snapshot ${snapshotId}, not some-other-snapshot`)
+    for (const args of [['--timeout', '5'], ['--verify', 'rows'], ['--check', ' '], ['--snapshot', 'x', '--create-snapshot']]) {
+       
+      const result = await runCli(['drill', ...args], {env: drillEnv()})
+      expect(result.exitCode, args.join(' ')).toBe(2)
+      expect(result.stderr.split('\n')[0]).toMatch(/^Error: /)
+    }
+
+    expect(await drillLeftovers()).toEqual([])
+  })
+})
