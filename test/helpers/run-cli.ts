@@ -1,4 +1,4 @@
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import path from 'node:path'
 
 import {packageRoot} from '../../src/lib/sandbox/paths.js'
@@ -42,4 +42,27 @@ export function runCli(args: string[], options: {cwd?: string; env?: Record<stri
       },
     )
   })
+}
+
+export interface RunningCli {
+  child: import('node:child_process').ChildProcessWithoutNullStreams
+  exited: Promise<null | number>
+  /** What the command has printed so far. */
+  output: {stderr: string; stdout: string}
+}
+
+/** Starts the built CLI without waiting, for tests that signal it or watch its progress. */
+export function startCli(args: string[], env: Record<string, string | undefined>): RunningCli {
+  const child = spawn(process.execPath, [cliPath, ...args], {env: {...process.env, NO_COLOR: '1', ...env}})
+  const output = {stderr: '', stdout: ''}
+  child.stdout.on('data', (chunk) => {
+    output.stdout += chunk
+  })
+  child.stderr.on('data', (chunk) => {
+    output.stderr += chunk
+  })
+  const exited = new Promise<null | number>((resolve) => {
+    child.on('exit', (code) => resolve(code))
+  })
+  return {child, exited, output}
 }

@@ -1,6 +1,5 @@
 import {DescribeDBClustersCommand, DescribeDBInstancesCommand} from '@aws-sdk/client-rds'
 import {XMLParser} from 'fast-xml-parser'
-import {spawn} from 'node:child_process'
 import {copyFile, mkdtemp, readFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,7 +10,7 @@ import {getDatabaseCredentials} from '../../src/lib/aws/secrets.js'
 import {deleteDrillCluster} from '../../src/lib/drill/drill.js'
 import {loadEndpointMap} from '../../src/lib/endpoint-map.js'
 import {connectWithCredentials} from '../../src/lib/pg/connect.js'
-import {cliPath, runCli} from '../helpers/run-cli.js'
+import {runCli, startCli} from '../helpers/run-cli.js'
 import {sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
 
 /**
@@ -128,26 +127,15 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     // stays in the ready phase, retrying, until it is interrupted.
     const frozenMap = path.join(dir, 'frozen-endpoint-map.json')
     await copyFile(sandboxEnv().AURORACTL_ENDPOINT_MAP!, frozenMap)
-    const child = spawn(process.execPath, [cliPath, 'drill', '--snapshot', snapshotId], {env: {...process.env, ...drillEnv(), AURORACTL_ENDPOINT_MAP: frozenMap, NO_COLOR: '1'}})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    const exited = new Promise<null | number>((resolve) => {
-      child.on('exit', (code) => resolve(code))
-    })
-    for (let index = 0; index < 300 && !stderr.includes('Logging in to'); index++) await sleep(100)
-    expect(stderr).toContain('Logging in to')
+    const {child, exited, output} = startCli(['drill', '--snapshot', snapshotId], {...drillEnv(), AURORACTL_ENDPOINT_MAP: frozenMap})
+    for (let index = 0; index < 300 && !output.stderr.includes('Logging in to'); index++) await sleep(100)
+    expect(output.stderr).toContain('Logging in to')
     await sleep(500)
     child.kill('SIGINT')
     expect(await exited).toBe(130)
-    expect(stdout).toMatch(/INTERRUPTED/)
-    expect(stdout).toMatch(/ready +│ failed/)
-    expect(stdout).toMatch(/Teardown: deleted/)
+    expect(output.stdout).toMatch(/INTERRUPTED/)
+    expect(output.stdout).toMatch(/ready +│ failed/)
+    expect(output.stdout).toMatch(/Teardown: deleted/)
     expect(await drillLeftovers()).toEqual([])
   })
 

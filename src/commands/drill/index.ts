@@ -67,7 +67,7 @@ static override flags = {
     const reports = await import('../../lib/drill/reports.js')
     const written = await reports.writeDrillReports(report, {json: flags['report-json'], junit: flags['report-junit'], markdown: flags['report-md']})
     if (!this.jsonEnabled()) {
-      this.log(await reports.renderDrillText(report, this.colour))
+      this.log(reports.renderDrillText(report, this.colour))
       for (const file of written) this.log(`Wrote ${file}`)
     }
 

@@ -1,5 +1,7 @@
 import {Args} from '@oclif/core'
 
+import type {SandboxPaths} from '../../lib/sandbox/paths.js'
+
 import {BaseCommand} from '../../lib/base-command.js'
 import {badInput} from '../../lib/errors.js'
 import {globalFlags} from '../../lib/flags.js'
@@ -30,36 +32,14 @@ static override hidden = true
 
     const [{sandboxPaths}, plane] = await Promise.all([import('../../lib/sandbox/paths.js'), import('../../lib/sandbox/data-plane.js')])
     const paths = sandboxPaths()
-    switch (args.action as (typeof actions)[number]) {
-      case 'add-instance': {
-        await plane.addInstance(paths, payload as never)
-        break
-      }
-
-      case 'delete-cluster': {
-        await plane.deleteCluster(paths, payload as never)
-        break
-      }
-
-      case 'delete-snapshot': {
-        await plane.deleteSnapshot(paths, payload as never)
-        break
-      }
-
-      case 'remove-instance': {
-        await plane.removeInstance(paths, payload as never)
-        break
-      }
-
-      case 'restore': {
-        await plane.restoreCluster(paths, payload as never)
-        break
-      }
-
-      case 'snapshot': {
-        await plane.captureSnapshot(paths, payload as never)
-        break
-      }
+    const handlers: Record<(typeof actions)[number], (paths: SandboxPaths, input: never) => Promise<unknown>> = {
+      'add-instance': plane.addInstance,
+      'delete-cluster': plane.deleteCluster,
+      'delete-snapshot': plane.deleteSnapshot,
+      'remove-instance': plane.removeInstance,
+      restore: plane.restoreCluster,
+      snapshot: plane.captureSnapshot,
     }
+    await handlers[args.action as (typeof actions)[number]](paths, payload as never)
   }
 }

@@ -1,10 +1,13 @@
+import Table from 'cli-table3'
 import {mkdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {Palette} from '../render/colour.js'
 import type {DrillOutcome, DrillReport, PhaseStatus} from './types.js'
 
-const headlines: Record<DrillOutcome, string> = {
+import {formatDuration} from '../duration.js'
+
+const textHeadlines: Record<DrillOutcome, string> = {
   error: 'ERROR',
   failed: 'FAILED',
   interrupted: 'INTERRUPTED',
@@ -20,21 +23,35 @@ const markdownHeadlines: Record<DrillOutcome, string> = {
   timeout: '⏱️ timed out',
 }
 
+/** "312.7 s (5m13s)": seconds to compare runs, minutes to read at a glance. */
+function secondsWithDuration(seconds: number): string {
+  return seconds >= 60 ? `${seconds} s (${formatDuration(seconds * 1000)})` : `${seconds} s`
+}
+
 /** For the engineer at the terminal: the outcome, the phase table, the failed checks, and what teardown did. */
-export async function renderDrillText(report: DrillReport, colour: Palette): Promise<string> {
-  const {default: Table} = await import('cli-table3')
-  const paint = (status: PhaseStatus, text: string) => (status === 'passed' ? colour.green(text) : status === 'failed' ? colour.red(text) : colour.yellow(text))
-  const headline = `${headlines[report.outcome]}: drill of ${report.sourceCluster} from snapshot ${report.snapshot?.id ?? '(none picked)'} into ${report.drillCluster}; restore ${report.restoreSeconds} s, total ${report.totalSeconds} s`
+export function renderDrillText(report: DrillReport, colour: Palette): string {
+  const paintStatus = (status: PhaseStatus, text: string) => (status === 'passed' ? colour.green(text) : status === 'failed' ? colour.red(text) : colour.yellow(text))
+  const headline =
+    `${textHeadlines[report.outcome]}: drill of ${report.sourceCluster} from snapshot ${report.snapshot?.id ?? '(none picked)'} into ${report.drillCluster}; ` +
+    `restore ${secondsWithDuration(report.restoreSeconds)}, total ${secondsWithDuration(report.totalSeconds)}`
   const lines = [report.outcome === 'passed' ? colour.green(headline) : colour.red(headline)]
-  const width = Number(process.env.COLUMNS) || process.stdout.columns || 120
-  const table = new Table({colWidths: [10, 9, 9, Math.max(30, width - 32)], head: ['Phase', 'Status', 'Seconds', 'Detail'], style: {border: [], head: []}, wordWrap: true})
-  for (const phase of report.phases) table.push([phase.name, paint(phase.status, phase.status), phase.seconds.toFixed(1), phase.detail])
+
+  // Phase, Status and Seconds are narrow and fixed; Detail takes the rest of the terminal (5 border characters).
+  const columns = process.stdout.columns || Number(process.env.COLUMNS) || 100
+  const table = new Table({colWidths: [10, 9, 9, Math.max(30, columns - 33)], head: ['Phase', 'Status', 'Seconds', 'Detail'], style: {border: [], head: []}, wordWrap: true})
+  for (const phase of report.phases) table.push([phase.name, paintStatus(phase.status, phase.status), phase.seconds.toFixed(1), phase.detail])
   lines.push(table.toString())
+
   const failed = report.checks.filter((check) => !check.passed)
-  if (report.checks.length > 0) {
-    lines.push(`${report.checks.length} checks, ${failed.length} failed${report.manifest ? ` (manifest taken ${report.manifest.takenAt}, ${report.manifest.mode})` : ''}`)
-    const shown = report.checks.length <= 10 ? report.checks : failed
-    for (const check of shown) lines.push(`  ${check.passed ? colour.green('✓') : colour.red('✗')} ${check.kind} ${check.name}: ${check.detail}`)
+  if (report.checks.length === 0) {
+    lines.push(colour.yellow('No checks ran.'))
+  } else {
+    const manifest = report.manifest ? ` (against the ${report.manifest.mode} manifest taken ${report.manifest.takenAt})` : ''
+    const summary = `${report.checks.length} check${report.checks.length === 1 ? '' : 's'}, ${failed.length} failed${manifest}`
+    lines.push(failed.length === 0 ? colour.green(summary) : colour.red(summary))
+    // A short list reads as a receipt; a long one (every table of a big schema) would bury the failures.
+    const listed = report.checks.length <= 10 ? report.checks : failed
+    for (const check of listed) lines.push(`  ${check.passed ? colour.green('✓') : colour.red('✗')} ${check.kind} ${check.name}: ${check.detail}`)
   }
 
   const {teardown} = report
@@ -45,30 +62,57 @@ export async function renderDrillText(report: DrillReport, colour: Palette): Pro
   return lines.join('\n')
 }
 
-/** XML 1.0 text: the five entities escaped, characters XML cannot carry removed. */
-function xml(text: string): string {
-  return (
-    text
-      // eslint-disable-next-line no-control-regex
-      .replaceAll(/[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD]/gu, '')
-      .replaceAll('&', '&amp;')
-      .replaceAll('<', '&lt;')
-      .replaceAll('>', '&gt;')
-      .replaceAll('"', '&quot;')
-      .replaceAll("'", '&apos;')
-  )
+/** Code points XML 1.0 cannot carry at all, not even as character references; lone surrogates included. */
+const illegalInXml = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu
+
+/** XML 1.0 character data: the five special characters escaped, illegal characters removed. */
+function xmlText(text: string): string {
+  return text
+    .replaceAll(illegalInXml, '')
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&apos;')
 }
 
-/** JUnit XML, as CI test reporters read it: a test case per phase, per check, and for the teardown. */
+/** An attribute value: as text, and line breaks and tabs as references, which parsers would otherwise turn into spaces. */
+function xmlAttribute(text: string): string {
+  return xmlText(text).replaceAll('\t', '&#9;').replaceAll('\n', '&#10;').replaceAll('\r', '&#13;')
+}
+
+interface JunitCase {
+  classname: string
+  failure?: string
+  name: string
+  skipped?: string
+  time: number
+}
+
+function junitCaseXml(testcase: JunitCase): string {
+  const open = `    <testcase classname="${xmlAttribute(testcase.classname)}" name="${xmlAttribute(testcase.name)}" time="${testcase.time}"`
+  if (testcase.failure !== undefined) {
+    return `${open}>\n      <failure message="${xmlAttribute(testcase.failure)}">${xmlText(testcase.failure)}</failure>\n    </testcase>`
+  }
+
+  if (testcase.skipped !== undefined) return `${open}>\n      <skipped message="${xmlAttribute(testcase.skipped)}"/>\n    </testcase>`
+  return `${open}/>`
+}
+
+/**
+ * JUnit XML, as CI test reporters read it: a test case per phase, per check, and one for the teardown.
+ * The teardown phase is that last case rather than a phase case too, so a failed teardown counts once.
+ */
 export function renderDrillJunit(report: DrillReport): string {
-  const cases: Array<{classname: string; failure?: string; name: string; skipped?: boolean; time: number}> = [
+  const teardownPhase = report.phases.find((phase) => phase.name === 'teardown')
+  const cases: JunitCase[] = [
     ...report.phases
       .filter((phase) => phase.name !== 'teardown')
       .map((phase) => ({
         classname: 'drill.phase',
         failure: phase.status === 'failed' ? phase.detail : undefined,
         name: phase.name,
-        skipped: phase.status === 'skipped',
+        skipped: phase.status === 'skipped' ? phase.detail : undefined,
         time: phase.seconds,
       })),
     ...report.checks.map((check) => ({classname: `drill.check.${check.kind}`, failure: check.passed ? undefined : check.detail, name: check.name, time: 0})),
@@ -76,74 +120,106 @@ export function renderDrillJunit(report: DrillReport): string {
       classname: 'drill.teardown',
       failure: report.teardown.status === 'failed' ? report.teardown.detail : undefined,
       name: 'teardown',
-      time: report.phases.find((phase) => phase.name === 'teardown')?.seconds ?? 0,
+      // --keep leaves the cluster on purpose: not a failure, but not a clean teardown either.
+      skipped: report.teardown.status === 'kept' ? report.teardown.detail : undefined,
+      time: teardownPhase?.seconds ?? 0,
     },
   ]
   const failures = cases.filter((testcase) => testcase.failure !== undefined).length
-  const skipped = cases.filter((testcase) => testcase.skipped).length
+  const skipped = cases.filter((testcase) => testcase.failure === undefined && testcase.skipped !== undefined).length
   const counts = `tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${report.totalSeconds}"`
-  const body = cases.map((testcase) => {
-    const open = `    <testcase classname="${xml(testcase.classname)}" name="${xml(testcase.name)}" time="${testcase.time}"`
-    if (testcase.failure !== undefined) return `${open}>\n      <failure message="${xml(testcase.failure)}">${xml(testcase.failure)}</failure>\n    </testcase>`
-    if (testcase.skipped) return `${open}>\n      <skipped/>\n    </testcase>`
-    return `${open}/>`
-  })
+  const properties: Array<[string, string]> = [
+    ['outcome', report.outcome],
+    ['drillCluster', report.drillCluster],
+    ['snapshot', report.snapshot?.id ?? ''],
+    ['restoreSeconds', String(report.restoreSeconds)],
+    ['verifyMode', report.verifyMode],
+  ]
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="auroractl drill" ${counts}>`,
-    `  <testsuite name="${xml(`drill ${report.sourceCluster}`)}" timestamp="${xml(report.startedAt)}" ${counts}>`,
-    ...body,
+    `  <testsuite name="${xmlAttribute(`drill ${report.sourceCluster}`)}" timestamp="${xmlAttribute(report.startedAt)}" ${counts}>`,
+    '    <properties>',
+    ...properties.map(([name, value]) => `      <property name="${name}" value="${xmlAttribute(value)}"/>`),
+    '    </properties>',
+    ...cases.map((testcase) => junitCaseXml(testcase)),
+    ...(report.error ? [`    <system-err>${xmlText(report.error)}</system-err>`] : []),
     '  </testsuite>',
     '</testsuites>',
     '',
   ].join('\n')
 }
 
-const cell = (text: string) => text.replaceAll('|', String.raw`\|`).replaceAll(/\r?\n/g, ' ')
+/**
+ * Markdown prose on one line; `<` escaped because GitHub would read `<name>` in an error message as
+ * an HTML tag and drop it.
+ */
+function markdownLine(text: string): string {
+  return text.replaceAll('<', '&lt;').replaceAll(/\r?\n|\r/g, ' ')
+}
+
+/** A table cell: one line, and `|` escaped so it does not end the cell. */
+function markdownCell(text: string): string {
+  return markdownLine(text).replaceAll('|', String.raw`\|`)
+}
+
+/** Inline code whose fence is longer than any run of backticks inside it. */
+function markdownCode(text: string): string {
+  const fence = '`'.repeat(Math.max(0, ...[...text.matchAll(/`+/g)].map(([run]) => run.length)) + 1)
+  // Inside code GitHub shows `&lt;` as typed, so only the line breaks go.
+  const line = text.replaceAll(/\r?\n|\r/g, ' ')
+  return fence.length > 1 ? `${fence} ${line} ${fence}` : `${fence}${line}${fence}`
+}
 
 /** A Markdown summary for a CI job page ($GITHUB_STEP_SUMMARY). */
 export function renderDrillMarkdown(report: DrillReport): string {
   const failed = report.checks.filter((check) => !check.passed)
+  const {manifest, snapshot} = report
+  const snapshotLine = snapshot
+    ? `${markdownCode(snapshot.id)}${snapshot.type ? `, ${snapshot.type}` : ''}${snapshot.createdAt ? `, taken ${snapshot.createdAt}` : ''}`
+    : 'none picked'
   const lines = [
     `## Restore drill: ${markdownHeadlines[report.outcome]}`,
     '',
-    `- Source cluster: \`${report.sourceCluster}\``,
-    `- Snapshot: \`${report.snapshot?.id ?? 'none picked'}\`${report.snapshot?.createdAt ? ` (taken ${report.snapshot.createdAt})` : ''}`,
-    `- Drill cluster: \`${report.drillCluster}\``,
-    `- Restore time (pick + restore + ready): **${report.restoreSeconds} s**; total ${report.totalSeconds} s`,
-    ...(report.manifest ? [`- Manifest: ${report.manifest.file ? `\`${report.manifest.file}\`, ` : ''}${report.manifest.mode}, taken ${report.manifest.takenAt}`] : []),
-    `- Teardown: ${report.teardown.status} (${cell(report.teardown.detail)})`,
-    ...(report.error ? [`- Error: ${cell(report.error)}`] : []),
+    `- Source cluster: ${markdownCode(report.sourceCluster)}`,
+    `- Snapshot: ${snapshotLine}`,
+    `- Drill cluster: ${markdownCode(report.drillCluster)}`,
+    `- Restore time (pick + restore + ready): **${secondsWithDuration(report.restoreSeconds)}**`,
+    `- Total time: ${secondsWithDuration(report.totalSeconds)}`,
+    ...(manifest ? [`- Manifest: ${manifest.file ? `${markdownCode(manifest.file)}, ` : ''}${manifest.mode}, taken ${manifest.takenAt}`] : []),
+    `- Teardown: ${report.teardown.status === 'failed' ? '**failed**: ' : ''}${markdownLine(report.teardown.detail)}`,
+    ...(report.error ? [`- Error: ${markdownLine(report.error)}`] : []),
+    '',
+    '### Phases',
     '',
     '| Phase | Status | Seconds | Detail |',
     '|---|---|---:|---|',
-    ...report.phases.map((phase) => `| ${phase.name} | ${phase.status} | ${phase.seconds.toFixed(1)} | ${cell(phase.detail)} |`),
+    ...report.phases.map((phase) => `| ${phase.name} | ${phase.status} | ${phase.seconds.toFixed(1)} | ${markdownCell(phase.detail)} |`),
     '',
-    `**Checks:** ${report.checks.length - failed.length} passed, ${failed.length} failed.`,
+    '### Checks',
+    '',
+    report.checks.length === 0 ? 'No checks ran.' : `${report.checks.length - failed.length} of ${report.checks.length} passed, ${failed.length} failed.`,
   ]
   if (failed.length > 0) {
-    lines.push('', '| Kind | Name | Detail |', '|---|---|---|', ...failed.map((check) => `| ${check.kind} | ${cell(check.name)} | ${cell(check.detail)} |`))
+    lines.push('', '| Kind | Name | Detail |', '|---|---|---|', ...failed.map((check) => `| ${check.kind} | ${markdownCell(check.name)} | ${markdownCell(check.detail)} |`))
   }
 
   return `${lines.join('\n')}\n`
 }
 
-/** Writes the requested report files (parent folders created); returns the paths written. */
+/** Writes the requested report files, creating their folders; returns the paths written, in the order json, junit, markdown. */
 export async function writeDrillReports(report: DrillReport, files: {json?: string; junit?: string; markdown?: string}): Promise<string[]> {
-  const contents: Array<[string | undefined, () => string]> = [
+  const requested: Array<[string | undefined, () => string]> = [
     [files.json, () => `${JSON.stringify(report, null, 2)}\n`],
     [files.junit, () => renderDrillJunit(report)],
     [files.markdown, () => renderDrillMarkdown(report)],
   ]
-  const written: string[] = []
-  for (const [file, render] of contents) {
-    if (!file) continue
-    // eslint-disable-next-line no-await-in-loop
-    await mkdir(path.dirname(path.resolve(file)), {recursive: true})
-    // eslint-disable-next-line no-await-in-loop
-    await writeFile(file, render())
-    written.push(file)
-  }
-
-  return written
+  const writes = requested
+    .filter((entry): entry is [string, () => string] => Boolean(entry[0]))
+    .map(async ([file, render]) => {
+      await mkdir(path.dirname(path.resolve(file)), {recursive: true})
+      await writeFile(file, render())
+      return file
+    })
+  return Promise.all(writes)
 }

@@ -131,21 +131,19 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
 
     // The source's half of the verification reads the snapshot, not the target: it runs during the copy.
     const verifyWidth = Math.max(1, Math.min(4, report.jobs))
-    let sourceVerify: undefined | {clients: Client[]; measured: Promise<TableMeasure[]>}
-    if (options.verify !== 'none') {
-      const clients = await Promise.all(Array.from({length: verifyWidth}, () => connect(options.source)))
-      opened.push(...clients)
-      await Promise.all(clients.map((client) => client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`)))
-      const sourceStart = performance.now()
-      const measured = measureTables({clients}, preflight.tables, {mode: options.verify, sameMajor: preflight.sourceMajor === preflight.targetMajor}).then((tables) => {
-        // Reported apart from verifySeconds: this much ran alongside the copy.
-        phases.sourceVerifySeconds = seconds(performance.now() - sourceStart)
-        return tables
-      })
-      // Awaited after the copy; a failure meanwhile must not surface as an unhandled rejection.
-      measured.catch(() => {})
-      sourceVerify = {clients, measured}
-    }
+    const sourceVerify =
+      options.verify === 'none'
+        ? undefined
+        : await startSourceVerification(options.source, snapshot, {
+            mode: options.verify,
+            onDone(elapsed) {
+              // Reported apart from verifySeconds: this much ran alongside the copy.
+              phases.sourceVerifySeconds = elapsed
+            },
+            opened,
+            preflight,
+            width: verifyWidth,
+          })
 
     // 3. Copy.
     report.path = report.jobs > 1 ? 'parallel' : 'stream'
@@ -247,6 +245,26 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     options.signal?.removeEventListener('abort', onAbort)
     await Promise.all(opened.map((client) => client.end().catch(() => {})))
   }
+}
+
+/** Opens the source's verification connections inside the dump's snapshot and starts counting there. */
+async function startSourceVerification(
+  source: ConnectionInfo,
+  snapshot: string,
+  options: {mode: Exclude<VerifyMode, 'none'>; onDone: (seconds: number) => void; opened: Client[]; preflight: Preflight; width: number},
+): Promise<{clients: Client[]; measured: Promise<TableMeasure[]>}> {
+  const clients = await Promise.all(Array.from({length: options.width}, () => connect(source)))
+  options.opened.push(...clients)
+  await Promise.all(clients.map((client) => client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`)))
+  const started = performance.now()
+  const {preflight} = options
+  const measured = measureTables({clients}, preflight.tables, {mode: options.mode, sameMajor: preflight.sourceMajor === preflight.targetMajor}).then((tables) => {
+    options.onDone(seconds(performance.now() - started))
+    return tables
+  })
+  // Awaited after the copy; a failure meanwhile must not surface as an unhandled rejection.
+  measured.catch(() => {})
+  return {clients, measured}
 }
 
 async function copy(
