@@ -110,6 +110,17 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     expect(await drillLeftovers()).toEqual([])
   })
 
+  it('with --create-snapshot takes a manifest and a snapshot now, then proves that snapshot with checksums', async () => {
+    const result = await runCli(['drill', '--create-snapshot', '--verify', 'checksum', '--json'], {env: drillEnv()})
+    expect(result.exitCode, result.stderr + result.stdout).toBe(0)
+    const report = JSON.parse(result.stdout)
+    expect(report).toMatchObject({manifest: {file: null, mode: 'checksum'}, outcome: 'passed', snapshot: {type: 'manual'}, teardown: {status: 'deleted'}})
+    expect(report.snapshot.id).toMatch(new RegExp(`^${sourceCluster}-drill-snap-\\d{14}$`))
+    // Today's rows, as the snapshot was taken now: 500 - 100 deleted + 42 inserted.
+    expect(report.checks.find((check: {name: string}) => check.name === '"public"."drill_games"').detail).toMatch(/^manifest 442 rows \(hash -?\d+\), restored 442 rows/)
+    expect(await drillLeftovers()).toEqual([])
+  })
+
   it('fails with exit 4 and names the table when rows are missing from the restored copy, and still deletes the cluster', async () => {
     // The first --check deletes rows from the restored copy before the tables are compared (checks run first).
     const result = await runCli(
@@ -138,6 +149,19 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     expect(output.stdout).toMatch(/Teardown: deleted/)
     expect(await drillLeftovers()).toEqual([])
   })
+
+  it('on --timeout, deletes the drill cluster, reports the phase that ran out and exits 5', async () => {
+    // As above, the drill cluster's logins fail, so the ready phase runs until the one-minute --timeout ends it.
+    const frozenMap = path.join(dir, 'frozen-for-timeout.json')
+    await copyFile(sandboxEnv().AURORACTL_ENDPOINT_MAP!, frozenMap)
+    const {exited, output} = startCli(['drill', '--snapshot', snapshotId, '--timeout', '1m', '--json'], {...drillEnv(), AURORACTL_ENDPOINT_MAP: frozenMap})
+    expect(await exited).toBe(5)
+    const report = JSON.parse(output.stdout)
+    expect(report).toMatchObject({outcome: 'timeout', teardown: {status: 'deleted'}})
+    expect(report.phases.find((phase: {name: string}) => phase.name === 'ready')).toMatchObject({status: 'failed'})
+    expect(report.error).toMatch(/--timeout/)
+    expect(await drillLeftovers()).toEqual([])
+  }, 150_000)
 
   it('keeps the cluster with --keep; drill cleanup finds it by tag, refuses without --yes when not interactive, then removes it', async () => {
     const kept = await runCli(['drill', '--snapshot', snapshotId, '--keep', '--json'], {env: drillEnv()})
