@@ -1,6 +1,6 @@
-import {DescribeDBClustersCommand, DescribeDBInstancesCommand} from '@aws-sdk/client-rds'
+import {DescribeDBClustersCommand, DescribeDBClusterSnapshotsCommand, DescribeDBInstancesCommand} from '@aws-sdk/client-rds'
 import {XMLParser} from 'fast-xml-parser'
-import {copyFile, mkdtemp, readFile} from 'node:fs/promises'
+import {copyFile, mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -188,12 +188,30 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     const checksumOnCounts = await runCli(['drill', '--manifest', manifestFile(), '--snapshot', 'some-other-snapshot'], {env: drillEnv()})
     expect(checksumOnCounts.exitCode).toBe(2)
     expect(checksumOnCounts.stderr).toContain(`--manifest describes snapshot ${snapshotId}, not some-other-snapshot`)
-    for (const args of [['--timeout', '5'], ['--verify', 'rows'], ['--check', ' '], ['--snapshot', 'x', '--create-snapshot']]) {
-       
-      const result = await runCli(['drill', ...args], {env: drillEnv()})
+    const notAManifest = path.join(dir, 'not-a-manifest.json')
+    await writeFile(notAManifest, '{"tables": 3}')
+    const badInputs = [
+      ['drill', '--timeout', '5'],
+      ['drill', '--verify', 'rows'],
+      ['drill', '--check', ' '],
+      ['drill', '--snapshot', 'x', '--create-snapshot'],
+      ['drill', '--manifest', notAManifest],
+      ['drill', '--manifest', path.join(dir, 'missing.json')],
+      ['drill', 'cleanup', '--older-than', 'soon'],
+      ['snapshot', 'create', '--manifest', path.join(dir, 'm2.json'), '--manifest-mode', 'rows'],
+      ['snapshot', 'create', '--manifest-mode', 'checksum'],
+      ['snapshot', 'create', '--manifest', path.join(dir, 'm3.json'), '--no-wait'],
+    ]
+    for (const args of badInputs) {
+      const result = await runCli(args, {env: drillEnv()})
       expect(result.exitCode, args.join(' ')).toBe(2)
       expect(result.stderr.split('\n')[0]).toMatch(/^Error: /)
     }
+
+    const {DBClusterSnapshots: snapshots = []} = await (await sandboxClients().rds()).send(new DescribeDBClusterSnapshotsCommand({DBClusterIdentifier: sourceCluster}))
+    // No bad input took a snapshot: only the one from beforeAll and the --create-snapshot drill's are there.
+    const manual = snapshots.filter((snapshot) => snapshot.SnapshotType === 'manual').map((snapshot) => snapshot.DBClusterSnapshotIdentifier!)
+    expect(manual.filter((id) => id !== snapshotId && !id.includes('-drill-snap-'))).toEqual([])
 
     expect(await drillLeftovers()).toEqual([])
   })
