@@ -20,7 +20,7 @@ export const pinnedSettings = [
 /**
  * Built-in types whose values are equal only when their text under the pinned settings is equal, with
  * the type's own 64-bit hash function. Hashing these skips building the row's text, which is most of
- * the cost (a text hash of a pgbench row costs about 6x the typed one). Anything not listed (numeric,
+ * the cost (on pgbench_accounts, 2.6 s for text hashes against 0.4-0.7 s typed, one core). Anything not listed (numeric,
  * floats, jsonb, arrays, enums, domains, dates, bytea...) is hashed through its text, which keeps
  * differences that equality would hide: 1.0 against 1.00, -0 against 0, an enum's label not its OID.
  */
