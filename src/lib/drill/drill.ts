@@ -3,15 +3,16 @@ import type {Client} from 'pg'
 
 import type {DrillCheck, DrillOutcome, DrillPhase, DrillReport, DrillTeardown, PhaseName} from './types.js'
 
-import {listClusterInstances, listClusterSnapshots} from '../aws/rds.js'
+import {listClusterInstances, listClusters, listClusterSnapshots} from '../aws/rds.js'
 import {rdsSdk} from '../aws/sdk.js'
 import {runWaiter} from '../aws/wait.js'
 import {AuroraError, badInput} from '../errors.js'
-import {objectCounts, type ObjectCounts, type TableRef} from '../migrate/inventory.js'
+import {objectCounts, type ObjectCounts, readSequence, type TableRef} from '../migrate/inventory.js'
 import {measureTables} from '../migrate/verify.js'
 import {type Progress, silentProgress} from '../progress.js'
 import {executeRestore, planRestore} from '../restore.js'
 import {createSnapshot, findSnapshot} from '../snapshots.js'
+import {tagValue} from '../tags.js'
 import {completeManifest, readManifest, type SnapshotManifest} from './manifest.js'
 
 /** Tags that mark a drill's throwaway cluster: `drill cleanup` finds leftovers by them. */
@@ -220,9 +221,8 @@ function outcomeOf(error: unknown): DrillOutcome {
   return 'error'
 }
 
-/** Exit codes: 0 passed, 4 a verification failed, 5 timeout, 130 interrupted, 2 bad input, 1 otherwise. */
-export function drillExitCode(report: DrillReport, badInputError = false): number {
-  if (badInputError) return 2
+/** Exit codes: 0 passed, 4 a verification failed, 5 timeout, 130 interrupted, 1 otherwise (bad input is refused before a drill starts: 2). */
+export function drillExitCode(report: DrillReport): number {
   switch (report.outcome) {
     case 'error': {
       return 1
@@ -350,12 +350,9 @@ export async function verifyRestored(
 
   for (const expected of manifest.sequences) {
     // eslint-disable-next-line no-await-in-loop
-    const found = await client.query<{last_value: string}>(`SELECT last_value::text AS last_value FROM ${expected.sequence}`).then(
-      ({rows}) => rows[0]!.last_value,
-      () => null,
-    )
-    const passed = found !== null && BigInt(found) >= BigInt(expected.lastValue)
-    checks.push({detail: `manifest ${expected.lastValue}, restored ${found ?? 'missing'}`, kind: 'sequence', name: expected.sequence, passed})
+    const found = await readSequence(client, expected)
+    const passed = found !== null && BigInt(found.lastValue) >= BigInt(expected.lastValue)
+    checks.push({detail: `manifest ${expected.lastValue}, restored ${found?.lastValue ?? 'missing'}`, kind: 'sequence', name: expected.sequence, passed})
   }
 
   return checks
@@ -423,8 +420,6 @@ export interface LeftoverDrill {
 
 /** Drill clusters (tagged auroractl:drill=true) older than `olderThanMs`: what a killed drill or --keep left. */
 export async function findLeftoverDrills(rds: RDSClient, olderThanMs: number, now: Date): Promise<LeftoverDrill[]> {
-  const {listClusters} = await import('../aws/rds.js')
-  const {tagValue} = await import('../tags.js')
   return (await listClusters(rds, 1000))
     .filter((cluster) => tagValue(cluster.TagList, drillTag) === 'true')
     .map((cluster) => ({

@@ -2,8 +2,8 @@ import type {Client} from 'pg'
 
 import {readFile, writeFile} from 'node:fs/promises'
 
-import {badInput} from '../errors.js'
-import {listSequences, listTables, type ObjectCounts, objectCounts, qualified, type TableRef} from '../migrate/inventory.js'
+import {AuroraError, badInput} from '../errors.js'
+import {listSequences, listTables, type ObjectCounts, objectCounts, qualified, readSequence, type TableRef} from '../migrate/inventory.js'
 import {measureTables} from '../migrate/verify.js'
 
 /**
@@ -26,7 +26,7 @@ export interface SnapshotManifest {
   mode: 'checksum' | 'count'
   objects: ObjectCounts
   postgresVersion: string
-  sequences: Array<{isCalled: boolean; lastValue: string; sequence: string}>
+  sequences: Array<{isCalled: boolean; lastValue: string; name: string; schema: string; sequence: string}>
   snapshotId: string
   tables: Array<{columns: TableRef['columns']; hash: null | string; name: string; rows: number; schema: string; table: string}>
   takenAt: string
@@ -46,12 +46,21 @@ export async function readManifest(client: Client, options: {cluster: string; mo
     )
     const tables = await listTables(client, [], [])
     const measured = await measureTables({clients: [client]}, tables, {mode: options.mode, sameMajor: true})
+    // measureTables records an unreadable table as -1 rows: in a manifest that would fail every drill after it.
+    const unreadable = tables.filter((_, index) => measured[index]!.rows < 0)
+    if (unreadable.length > 0) {
+      throw new AuroraError('UNEXPECTED', `Cannot read ${unreadable.map((table) => qualified(table)).join(', ')} as the secret's user; no manifest was written and no snapshot taken.`, {
+        hint: 'Grant SELECT on them to that user, or take the snapshot without --manifest.',
+      })
+    }
+
     const sequences = await listSequences(client, [])
     const sequenceValues = []
     for (const sequence of sequences) {
       // eslint-disable-next-line no-await-in-loop
-      const {rows: values} = await client.query<{is_called: boolean; last_value: string}>(`SELECT last_value::text AS last_value, is_called FROM ${qualified(sequence)}`)
-      sequenceValues.push({isCalled: values[0]!.is_called, lastValue: values[0]!.last_value, sequence: qualified(sequence)})
+      const value = await readSequence(client, sequence)
+      if (!value) throw new AuroraError('UNEXPECTED', `Cannot read sequence ${qualified(sequence)}: the manifest would be wrong about it.`)
+      sequenceValues.push({...value, name: sequence.name, schema: sequence.schema, sequence: qualified(sequence)})
     }
 
     const objects = await objectCounts(client, [])

@@ -87,6 +87,19 @@ export async function listSequences(client: Client, schemas: string[]): Promise<
   return (await client.query<{name: string; schema: string}>(inventorySql.sequences, [schemas])).rows
 }
 
+export interface SequenceValue {
+  isCalled: boolean
+  lastValue: string
+}
+
+/** A sequence's state, or null when it cannot be read (missing on this side). */
+export async function readSequence(client: Client, sequence: {name: string; schema: string}): Promise<null | SequenceValue> {
+  return client.query<{is_called: boolean; last_value: string}>(`SELECT last_value::text AS last_value, is_called FROM ${qualified(sequence)}`).then(
+    ({rows}) => ({isCalled: rows[0]!.is_called, lastValue: rows[0]!.last_value}),
+    () => null,
+  )
+}
+
 export async function serverMajor(client: Client): Promise<number> {
   const {rows} = await client.query<{version: number}>(`SELECT current_setting('server_version_num')::int AS version`)
   return Math.floor(rows[0]!.version / 10_000)

@@ -1,6 +1,6 @@
 import type {Client} from 'pg'
 
-import {type ObjectCounts, objectCounts, qualified, quoteIdentifier, type TableRef} from './inventory.js'
+import {type ObjectCounts, objectCounts, qualified, quoteIdentifier, readSequence, type TableRef} from './inventory.js'
 
 export type VerifyMode = 'checksum' | 'count' | 'none'
 
@@ -173,25 +173,22 @@ export async function verifyMigration(
   // Few and cheap: one at a time, on the first connection of each side (one query per connection at a time).
   const sequences: SequenceComparison[] = []
   for (const sequence of options.sequences) {
-    const sql = `SELECT last_value::text AS last_value, is_called FROM ${qualified(sequence)}`
     // eslint-disable-next-line no-await-in-loop
-    const sourceRow = (await source.clients[0]!.query<{is_called: boolean; last_value: string}>(sql)).rows[0]!
+    const sourceRow = await readSequence(source.clients[0]!, sequence)
     // eslint-disable-next-line no-await-in-loop
-    const targetRow = await target.clients[0]!.query<{is_called: boolean; last_value: string}>(sql).then(
-      (result) => result.rows[0]!,
-      () => null,
-    )
+    const targetRow = await readSequence(target.clients[0]!, sequence)
+    if (!sourceRow) throw new Error(`Cannot read sequence ${qualified(sequence)} on the source.`)
     // Sequences are not transactional: the snapshot does not hold them still, and pg_dump copies the value it read
     // at dump time. A source sequence that moved on since is a live source, not a lost value; a target ahead of the
     // source, or a missing one, is a real difference.
-    const exact = targetRow !== null && targetRow.last_value === sourceRow.last_value && targetRow.is_called === sourceRow.is_called
-    const advanced = targetRow !== null && BigInt(sourceRow.last_value) > BigInt(targetRow.last_value)
+    const exact = targetRow !== null && targetRow.lastValue === sourceRow.lastValue && targetRow.isCalled === sourceRow.isCalled
+    const advanced = targetRow !== null && BigInt(sourceRow.lastValue) > BigInt(targetRow.lastValue)
     sequences.push({
       match: exact || advanced,
       note: advanced ? 'the source sequence advanced during the migration (sequences are not transactional)' : undefined,
       sequence: qualified(sequence),
-      source: {isCalled: sourceRow.is_called, lastValue: sourceRow.last_value},
-      target: targetRow && {isCalled: targetRow.is_called, lastValue: targetRow.last_value},
+      source: sourceRow,
+      target: targetRow,
     })
   }
 

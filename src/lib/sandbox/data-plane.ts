@@ -5,7 +5,7 @@ import path from 'node:path'
 import type {SandboxPaths} from './paths.js'
 
 import {AuroraError} from '../errors.js'
-import {initDataDir, postgresRunAs, preparePgRoot, startPostgres, stopPostgres} from './postgres.js'
+import {initDataDir, installServerCertificate, postgresRunAs, preparePgRoot, startPostgres, stopPostgres} from './postgres.js'
 import {freePort} from './processes.js'
 import {readSandboxState, type SandboxState} from './state.js'
 import {issueServerCertificate} from './tls.js'
@@ -162,21 +162,7 @@ export async function addInstance(paths: SandboxPaths, input: {cluster: string; 
   if (served.primary) return
   // A new certificate naming every endpoint of this server, loaded without a restart.
   const certificate = await issueServerCertificate(path.dirname(state.caCert), path.join(served.pgRoot, 'tls'), names)
-  const runAs = await postgresRunAs()
-  const {chmod, chown, copyFile} = await import('node:fs/promises')
-  for (const [from, to] of [
-    [certificate.serverCert, 'server.crt'],
-    [certificate.serverKey, 'server.key'],
-  ] as const) {
-    const target = path.join(served.dataDir, to)
-    // eslint-disable-next-line no-await-in-loop
-    await copyFile(from, target)
-    // eslint-disable-next-line no-await-in-loop
-    await chmod(target, 0o600)
-    // eslint-disable-next-line no-await-in-loop
-    if (runAs) await chown(target, runAs.uid, runAs.gid)
-  }
-
+  await installServerCertificate(served.dataDir, {cert: certificate.serverCert, key: certificate.serverKey}, await postgresRunAs())
   await tool('psql', ['-X', '-q', '-d', 'postgres', '-c', 'SELECT pg_reload_conf()'], await superuserEnv(paths, served.port))
 }
 

@@ -114,15 +114,7 @@ export async function initDataDir(settings: PostgresSettings, superuserPassword:
     await rm(pwfile, {force: true})
   }
 
-  // The server reads its key and certificate as its own user, from its data directory.
-  await Promise.all(
-    ([[tls.cert, 'server.crt'], [tls.key, 'server.key']] as const).map(async ([from, to]) => {
-      const target = path.join(dataDir, to)
-      await copyFile(from, target)
-      await chmod(target, 0o600)
-      if (runAs) await chown(target, runAs.uid, runAs.gid)
-    }),
-  )
+  await installServerCertificate(dataDir, tls, runAs)
 
   await appendFile(
     path.join(dataDir, 'postgresql.conf'),
@@ -143,6 +135,18 @@ export async function initDataDir(settings: PostgresSettings, superuserPassword:
       'full_page_writes = off',
       '',
     ].join('\n'),
+  )
+}
+
+/** The server reads its key and certificate as its own user, from its data directory. */
+export async function installServerCertificate(dataDir: string, tls: {cert: string; key: string}, runAs: RunAs | undefined): Promise<void> {
+  await Promise.all(
+    ([[tls.cert, 'server.crt'], [tls.key, 'server.key']] as const).map(async ([from, to]) => {
+      const target = path.join(dataDir, to)
+      await copyFile(from, target)
+      await chmod(target, 0o600)
+      if (runAs) await chown(target, runAs.uid, runAs.gid)
+    }),
   )
 }
 
