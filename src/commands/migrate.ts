@@ -1,6 +1,10 @@
 import * as Flags from '@oclif/core/flags'
+import {constants} from 'node:fs'
+import {access, stat} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 
-import type {ConnectionInfo} from '../lib/migrate/connection.js'
+import type {ConnectionInfo, SslMode} from '../lib/migrate/connection.js'
 import type {MigrateReport} from '../lib/migrate/migrate.js'
 import type {VerifyMode} from '../lib/migrate/verify.js'
 
@@ -11,10 +15,11 @@ import {viaFlag} from '../lib/flags.js'
 export default class Migrate extends BaseCommand<typeof Migrate> {
   static override description = `Move a PostgreSQL database into the cluster and prove nothing was lost.
 Preflight (read-only on both sides), then pg_dump | psql in one transaction (--jobs 1) or pg_dump/pg_restore in parallel
-into a copy that is swapped in only when complete (--jobs N); the dump and the source-side verification share one
-exported snapshot, so exact per-table counts (or checksums), sequences and object counts hold while the source keeps
-writing. Exit 4 when the verification finds a difference. Replaces \`pg_dump > backup.sql\`, \`psql < backup.sql\`, and
-eyeballing n_live_tup.`
+(--jobs N) into a scratch database; the dump and the source-side verification share one exported snapshot, so exact
+per-table counts (or checksums), sequences and object counts hold while the source keeps writing. Only a verified copy
+is renamed to the target's name: on any failure the target database is left as it was. Exit 4 when the verification
+finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --from, AURORACTL_TO_PASSWORD or
+~/.pgpass for --to. Replaces \`pg_dump > backup.sql\`, \`psql < backup.sql\`, and eyeballing n_live_tup.`
 static override examples = [
     '<%= config.bin %> migrate --from "postgresql://app@old-host:5432/nbatracker" --dry-run',
     'PGPASSWORD=... <%= config.bin %> migrate --from postgresql://app@old-host/nbatracker --verify checksum',
@@ -22,47 +27,60 @@ static override examples = [
   ]
 static override flags = {
     'ca-bundle': Flags.string({description: 'PEM file of CAs to verify the cluster (the RDS CA bundle) [env: PGSSLROOTCERT]'}),
-    confirm: Flags.string({description: 'The target database name, to let --drop-existing drop it without a prompt'}),
-    'drop-existing': Flags.boolean({description: 'Drop and recreate a non-empty target database (asks you to type its name)'}),
+    confirm: Flags.string({description: 'The target database name, to let --drop-existing replace it without a prompt'}),
+    'drop-existing': Flags.boolean({description: 'Replace a non-empty target database with the verified copy (asks you to type its name)'}),
     'dry-run': Flags.boolean({description: 'Run the preflight only'}),
     'exclude-table': Flags.string({description: 'Leave this table out (repeatable; pg_dump pattern)', multiple: true}),
-    from: Flags.string({description: 'Source: postgresql://USER[:PASSWORD]@HOST:PORT/DATABASE (a password can also come from PGPASSWORD)', exactlyOne: ['from', 'from-secret']}),
+    from: Flags.string({description: 'Source: postgresql://USER@HOST:PORT/DATABASE[?sslmode=...&sslrootcert=...] (password from PGPASSWORD or ~/.pgpass)', exactlyOne: ['from', 'from-secret']}),
+    'from-ca-bundle': Flags.string({description: "PEM file of CAs to verify the source's certificate (libpq sslrootcert)"}),
     'from-secret': Flags.string({description: 'Source credentials from a Secrets Manager secret in the RDS format'}),
+    'from-sslmode': Flags.string({description: "TLS to the source, as libpq's sslmode (default: the URL's, else prefer: TLS when the server offers it)", options: ['disable', 'prefer', 'require', 'verify-ca', 'verify-full']}),
     jobs: Flags.integer({description: 'Parallel jobs: 1 streams in one transaction; more uses pg_dump -Fd / pg_restore -j (default: from the size)', max: 16, min: 1}),
+    'keep-old': Flags.boolean({description: 'With --drop-existing: keep the replaced database as <name>__auroractl_old_<time> instead of dropping it'}),
     schema: Flags.string({description: 'Copy only this schema (repeatable)', multiple: true}),
-    to: Flags.string({description: 'Target URL instead of the cluster\'s writer and secret'}),
+    to: Flags.string({description: "Target URL instead of the cluster's writer and secret (password from AURORACTL_TO_PASSWORD or ~/.pgpass)"}),
     'to-database': Flags.string({description: 'Target database (default: the dbname in the cluster\'s secret, or the --to URL\'s)'}),
     verify: Flags.string({default: 'count', description: 'How to prove the copy', options: ['count', 'checksum', 'none']}),
     via: viaFlag,
+    'work-dir': Flags.string({description: 'Folder for the private (0700) work files: the --jobs N dump, removed on every exit (default: the system temp folder)'}),
   }
 
   async run(): Promise<MigrateReport> {
     const {flags} = this
-    const [{parseConnectionUrl}, {migrate}, {confirmByTypedName}] = await Promise.all([
+    const [{parseConnectionUrl, withTlsOverrides}, {migrate}, {confirmByTypedName}] = await Promise.all([
       import('../lib/migrate/connection.js'),
       import('../lib/migrate/migrate.js'),
       import('../lib/confirm.js'),
     ])
-    let source: ConnectionInfo = flags.from ? parseConnectionUrl(flags.from, '--from') : await this.sourceFromSecret(flags['from-secret']!)
-    if (source.password === undefined && process.env.PGPASSWORD) source = {...source, password: process.env.PGPASSWORD}
-    let target = flags.to ? parseConnectionUrl(flags.to, '--to') : await this.clusterTarget()
-    if (flags['to-database']) target = {...target, database: flags['to-database']}
+    // Everything the user typed is checked before the first connection.
+    const workDir = await checkWorkDir(flags['work-dir'])
+    if (flags['keep-old'] && !flags['drop-existing']) throw badInput('--keep-old keeps the database --drop-existing replaces: pass both, or neither.')
     if (flags.schema?.some((schema) => !schema.trim())) throw badInput('--schema must name a schema.')
+    const sourceTls = {caBundle: flags['from-ca-bundle'], sslmode: flags['from-sslmode'] as SslMode | undefined}
+    if (sourceTls.caBundle) await checkReadableFile(sourceTls.caBundle, '--from-ca-bundle')
+    // Each side gets its own password only: PGPASSWORD is the source's, AURORACTL_TO_PASSWORD the --to URL's.
+    let source: ConnectionInfo = flags.from ? parseConnectionUrl(flags.from, '--from') : await this.sourceFromSecret(flags['from-secret']!)
+    source = withTlsOverrides(source, sourceTls)
+    if (source.password === undefined && process.env.PGPASSWORD) source = {...source, password: process.env.PGPASSWORD}
+    let target = flags.to ? {...parseConnectionUrl(flags.to, '--to'), password: process.env.AURORACTL_TO_PASSWORD || undefined} : await this.clusterTarget()
+    if (flags['to-database']) target = {...target, database: flags['to-database']}
 
     const progress = await this.progress()
     const report = await this.interruptibly((signal) =>
       migrate({
-        confirmDrop: (database) =>
-          confirmByTypedName({action: `drop and recreate database ${database} on the target`, confirmFlag: flags.confirm, expected: database, interactive: this.interactive()}),
+        confirmReplace: (database) =>
+          confirmByTypedName({action: `replace database ${database} on the target with the verified copy`, confirmFlag: flags.confirm, expected: database, interactive: this.interactive()}),
         dropExisting: flags['drop-existing'],
         dryRun: flags['dry-run'],
         filter: {excludeTables: flags['exclude-table'] ?? [], schemas: flags.schema ?? []},
         jobs: flags.jobs,
+        keepOld: flags['keep-old'],
         progress,
         signal,
         source,
         target,
         verify: flags.verify as VerifyMode,
+        workDir,
       }),
     )
     if (!this.jsonEnabled()) {
@@ -86,4 +104,18 @@ static override flags = {
     if (!credentials.host || !credentials.dbname) throw badInput(`--from-secret ${secretId} has no "host" or "dbname" field; use --from URL.`)
     return {database: credentials.dbname, host: credentials.host, password: credentials.password, port: credentials.port ?? 5432, sslmode: 'prefer', user: credentials.username}
   }
+}
+
+/** --work-dir must be an existing folder this user can write to; the default is the system temp folder. */
+async function checkWorkDir(value: string | undefined): Promise<string> {
+  if (value === undefined) return os.tmpdir()
+  const dir = path.resolve(value)
+  const isDirectory = await stat(dir).then((info) => info.isDirectory(), () => false)
+  const writable = isDirectory && (await access(dir, constants.W_OK).then(() => true, () => false))
+  if (!writable) throw badInput(`--work-dir ${value} is not a folder you can write to: give an existing, writable folder.`)
+  return dir
+}
+
+async function checkReadableFile(file: string, flag: string): Promise<void> {
+  if (!(await access(file).then(() => true, () => false))) throw badInput(`${flag} ${file} cannot be read: give a PEM file of CA certificates.`)
 }

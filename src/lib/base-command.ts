@@ -68,9 +68,10 @@ protected args!: BaseArgs<T>
 
   override async init(): Promise<void> {
     await super.init()
-    // Ctrl-C: while a command waits on AWS, abort the wait so the command can say what is still running
-    // there (it then exits 130); otherwise, or on a second Ctrl-C, exit 130 at once like a shell.
-    process.on('SIGINT', () => {
+    // Ctrl-C, and SIGTERM (what CI sends a cancelled job): while a command waits, abort the wait so the
+    // command can clean up and say what is still running (it then exits 130); otherwise, or on a second
+    // signal, exit 130 at once like a shell. process.exit still runs 'exit' hooks (a migrate's work folder).
+    const onSignal = () => {
       if (this.waits > 0 && !this.interruption.signal.aborted) {
         this.interruption.abort()
         return
@@ -78,9 +79,12 @@ protected args!: BaseArgs<T>
 
       process.stderr.write('\nInterrupted.\n')
       // A signal handler cannot throw into oclif's error handling; exiting with 130 is the shell convention.
-      // eslint-disable-next-line n/no-process-exit
+      // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit
       process.exit(ExitCode.interrupted)
-    })
+    }
+
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
     const {args, flags} = await this.parse({
       args: this.ctor.args,
       baseFlags: (this.ctor as typeof BaseCommand).baseFlags,

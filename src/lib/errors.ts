@@ -87,6 +87,19 @@ const networkErrorCodes = new Set(['EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'E
  * The message is reduced to its first line: stack traces and multi-line SDK dumps do not help at 3 a.m.
  */
 export function toRenderedError(error: unknown): RenderedError {
+  const rendered = renderError(error)
+  return {...rendered, hint: rendered.hint === undefined ? undefined : withoutUrlPasswords(rendered.hint), message: withoutUrlPasswords(rendered.message)}
+}
+
+/**
+ * Masks the password of any URL in a message: oclif echoes a mistyped flag's neighbours
+ * ("Unexpected argument: postgresql://app:secret@..."), and drivers quote connection strings.
+ */
+export function withoutUrlPasswords(text: string): string {
+  return text.replaceAll(/([a-z][\w+.-]*:\/\/[^\s:/@]*):[^\s@/]*@/gi, '$1:********@')
+}
+
+function renderError(error: unknown): RenderedError {
   if (error instanceof AuroraError) {
     return {code: error.code, exitCode: error.exitCode, hint: error.hint, message: firstLine(withoutOclifWrapper(error.message))}
   }

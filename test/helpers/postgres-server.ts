@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import {chmod, chown, mkdtemp, rm} from 'node:fs/promises'
+import {chmod, chown, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -9,6 +9,8 @@ import {createSandboxTls} from '../../src/lib/sandbox/tls.js'
 
 export interface TestPostgres {
   binDir: string
+  /** The CA that signed the server's certificate (for localhost). */
+  caFile: string
   dataDir: string
   password: string
   port: number
@@ -18,7 +20,7 @@ export interface TestPostgres {
 }
 
 /** A second, independent PostgreSQL server for tests that need two (migrate's source, a target to stop). */
-export async function startTestPostgres(): Promise<TestPostgres> {
+export async function startTestPostgres(options: {hostsslOnly?: boolean} = {}): Promise<TestPostgres> {
   const binDir = findPostgresBinDir()
   const runAs = await postgresRunAs()
   const root = await mkdtemp(path.join(os.tmpdir(), 'auroractl-testpg-'))
@@ -29,9 +31,17 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const password = randomBytes(12).toString('base64url')
   const settings = {binDir, dataDir: path.join(root, 'data'), logFile: path.join(root, 'postgres.log'), port, runAs}
   await initDataDir(settings, password, {cert: tls.serverCert, key: tls.serverKey})
+  if (options.hostsslOnly) {
+    // As managed services that force TLS: a plain connection finds no pg_hba line at all.
+    const hba = path.join(settings.dataDir, 'pg_hba.conf')
+    await writeFile(hba, 'hostssl all all 127.0.0.1/32 scram-sha-256\n')
+    if (runAs) await chown(hba, runAs.uid, runAs.gid)
+  }
+
   await startPostgres(settings)
   return {
     binDir,
+    caFile: tls.caCert,
     dataDir: settings.dataDir,
     password,
     port,

@@ -1,5 +1,6 @@
 import {execFileSync, spawn} from 'node:child_process'
-import {readdir, readFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -14,7 +15,7 @@ import {renderMigrateReport} from '../../src/lib/render/migrate.js'
 import {packageRoot} from '../../src/lib/sandbox/paths.js'
 import {freePort} from '../../src/lib/sandbox/processes.js'
 import {startTestPostgres, type TestPostgres} from '../helpers/postgres-server.js'
-import {cliPath, runCli} from '../helpers/run-cli.js'
+import {cliPath, runCli, startCli} from '../helpers/run-cli.js'
 import {sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
 
 let source: TestPostgres
@@ -212,7 +213,7 @@ describe('verification finds a difference planted on the target', () => {
       expect(differing[0]!.source.rows).toBe(differing[0]!.target.rows)
       expect(differing[0]!.source.hash).not.toBe(differing[0]!.target.hash)
       const text = renderMigrateReport(
-        {dryRun: false, jobs: 1, path: 'stream', phases: {copySeconds: 1}, preflight: [], source: 's', sourceBytes: 0, tables: 5, target: 't', throughputBytesPerSecond: null, verification: report},
+        {dryRun: false, jobs: 1, path: 'stream', phases: {copySeconds: 1}, preflight: [], source: 's', sourceBytes: 0, swap: null, tables: 5, target: 't', throughputBytesPerSecond: null, verification: report},
         createPalette({json: false, noColorFlag: true}),
       )
       expect(text).toMatch(/Verification \(checksum\) found differences:\n {2}"league"\."players": source 3000 rows \(hash -?\d+\), target 3000 rows \(hash -?\d+\)/)
@@ -323,7 +324,7 @@ describe('migrate faults', () => {
     for (let index = 0; index < 400 && !stderr.includes('Copying'); index++) await sleep(10)
     child.kill('SIGINT')
     expect(await exited).toBe(130)
-    expect(stderr).toContain('Interrupted: the copy was stopped.')
+    expect(stderr).toContain('Interrupted: the copy was stopped and dropped. The target database')
     await sleep(500)
     const client = await targetClient('nbatracker')
     try {
@@ -363,7 +364,7 @@ describe('migrate faults', () => {
       expect(terminated).toBe(true)
       const result = await running
       expect(result.exitCode).toBe(1)
-      expect(JSON.parse(result.stdout).error.message).toMatch(/^The copy failed \(pg_dump: .*\)\. The target was left as it was/)
+      expect(JSON.parse(result.stdout).error.message).toMatch(new RegExp(`^The copy failed \\(pg_dump: .*\\)\\. The target database ${database} was not touched`))
       const copy = await targetClient(database)
       try {
         const {rows} = await copy.query(`SELECT count(*)::int AS tables FROM pg_tables WHERE schemaname = 'public'`)
@@ -380,7 +381,7 @@ describe('migrate faults', () => {
     const target = await startTestPostgres()
     try {
       const child = spawn(process.execPath, [cliPath, 'migrate', '--from', sourceUrl('bulk'), '--to', `postgresql://postgres@127.0.0.1:${target.port}/copy?sslmode=disable`, '--jobs', '1', '--json'], {
-        env: {...process.env, NO_COLOR: '1', PGPASSWORD: source.password},
+        env: {...process.env, AURORACTL_TO_PASSWORD: target.password, NO_COLOR: '1', PGPASSWORD: source.password},
       })
       let stdout = ''
       let stderr = ''
@@ -393,7 +394,6 @@ describe('migrate faults', () => {
       const exited = new Promise<null | number>((resolve) => {
         child.on('exit', (code) => resolve(code))
       })
-      // Both sides use one password here: the test servers were made alike.
       await sleep(100)
       for (let index = 0; index < 100 && !stderr.includes('Copying'); index++) await sleep(50)
       await target.stop()
@@ -405,5 +405,322 @@ describe('migrate faults', () => {
     } finally {
       await target.stop()
     }
+  })
+})
+
+/** A target database holding rows that must survive any failed migration into it. */
+async function seedPrecious(database: string): Promise<void> {
+  const admin = await targetClient('nbatracker')
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${database}"`)
+    await admin.query(`CREATE DATABASE "${database}"`)
+  } finally {
+    await admin.end()
+  }
+
+  const client = await targetClient(database)
+  try {
+    await client.query('CREATE TABLE precious (id int PRIMARY KEY, note text)')
+    await client.query(`INSERT INTO precious SELECT g, 'keep me ' || g FROM generate_series(1, 100) g`)
+  } finally {
+    await client.end()
+  }
+}
+
+/** What is in the target database now, and which scratch databases named after it exist. */
+async function targetState(database: string): Promise<{leftovers: string[]; precious: null | number; tables: string[]}> {
+  const admin = await targetClient('nbatracker')
+  let leftovers: string[]
+  try {
+    const {rows} = await admin.query<{datname: string}>(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1`, [`${database}\\_\\_auroractl%`])
+    leftovers = rows.map((row) => row.datname)
+  } finally {
+    await admin.end()
+  }
+
+  const client = await targetClient(database)
+  try {
+    const {rows: tables} = await client.query<{name: string}>(`SELECT schemaname || '.' || tablename AS name FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
+    const precious = tables.some((table) => table.name === 'public.precious')
+      ? (await client.query<{n: number}>('SELECT count(*)::int AS n FROM precious WHERE note LIKE $1', ['keep me %'])).rows[0]!.n
+      : null
+    return {leftovers, precious, tables: tables.map((table) => table.name)}
+  } finally {
+    await client.end()
+  }
+}
+
+/** Ends the dump's own session on `server` once its COPY of events is under way. */
+async function terminateDumpMidCopy(server: TestPostgres): Promise<boolean> {
+  const {default: pg} = await import('pg')
+  const watcher = new pg.Client({connectionString: server.url('bulk')})
+  await watcher.connect()
+  try {
+    for (let index = 0; index < 600; index++) {
+      const {rows} = await watcher.query(
+        `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'auroractl-migrate' AND query LIKE 'COPY public.events %' AND datname = 'bulk'`,
+      )
+      if (rows.some((row) => row.done)) return true
+      await sleep(10)
+    }
+
+    return false
+  } finally {
+    await watcher.end()
+  }
+}
+
+describe('--drop-existing never loses the target: the copy is built aside and swapped in only once verified', () => {
+  it.each(['1', '2'])('keeps every original row when pg_dump dies mid-copy (--jobs %s)', async (jobs) => {
+    const database = `precious_cut_j${jobs}_${process.pid}`
+    await seedPrecious(database)
+    const running = runCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--drop-existing', '--confirm', database, '--jobs', jobs, '--json'], {env: sourceEnv()})
+    expect(await terminateDumpMidCopy(source)).toBe(true)
+    const result = await running
+    expect(result.exitCode, result.stderr).toBe(1)
+    expect(JSON.parse(result.stdout).error.message).toContain(`The target database ${database} was not touched`)
+    expect(await targetState(database)).toEqual({leftovers: [], precious: 100, tables: ['public.precious']})
+  })
+
+  it.each(['1', '2'])('keeps every original row when the source server stops mid-copy (--jobs %s)', async (jobs) => {
+    const doomed = await startTestPostgres()
+    try {
+      psql(doomed.url(), '-c', 'CREATE DATABASE bulk')
+      psql(doomed.url('bulk'), '-c', 'CREATE TABLE events (id bigserial PRIMARY KEY, payload text)', '-c', 'INSERT INTO events (payload) SELECT repeat(md5(g::text), 8) FROM generate_series(1, 300000) g')
+      const database = `precious_gone_j${jobs}_${process.pid}`
+      await seedPrecious(database)
+      const run = startCli(['migrate', '--from', `postgresql://postgres@127.0.0.1:${doomed.port}/bulk?sslmode=disable`, '--to-database', database, '--drop-existing', '--confirm', database, '--jobs', jobs], {
+        ...sandboxEnv(),
+        PGPASSWORD: doomed.password,
+      })
+      for (let index = 0; index < 600 && !run.output.stderr.includes('Copying'); index++) await sleep(10)
+      expect(run.output.stderr).toContain('Copying')
+      await doomed.stop()
+      const code = await run.exited
+      expect(code, run.output.stderr).toBe(1)
+      expect(run.output.stderr).toContain(`The target database ${database} was not touched`)
+      expect(await targetState(database)).toEqual({leftovers: [], precious: 100, tables: ['public.precious']})
+    } finally {
+      await doomed.stop()
+    }
+  })
+
+  it('keeps the original when the verification finds a difference (exit 4), and says so', async () => {
+    psql(source.url(), '-c', 'CREATE DATABASE salted_swap', '-c', "ALTER DATABASE salted_swap SET app.salt = 'source'")
+    psql(
+      source.url('salted_swap'),
+      '-c',
+      "CREATE FUNCTION salted(value int) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT value || coalesce(current_setting('app.salt', true), '') $$",
+      '-c',
+      'CREATE TABLE tickets (id int PRIMARY KEY, code text GENERATED ALWAYS AS (salted(id)) STORED)',
+      '-c',
+      'INSERT INTO tickets (id) SELECT generate_series(1, 50)',
+    )
+    const database = `precious_mismatch_${process.pid}`
+    await seedPrecious(database)
+    const result = await runCli(['migrate', '--from', sourceUrl('salted_swap'), '--to-database', database, '--drop-existing', '--confirm', database, '--verify', 'checksum'], {env: sourceEnv()})
+    expect(result.exitCode, result.stderr).toBe(4)
+    expect(result.stdout).toContain(`The copy was not swapped in: database ${database} on the target was left as it was, and the copy was dropped.`)
+    expect(await targetState(database)).toEqual({leftovers: [], precious: 100, tables: ['public.precious']})
+  })
+
+  it('swaps the verified copy in, dropping the old database, or keeping it with --keep-old', async () => {
+    const database = `precious_swap_${process.pid}`
+    await seedPrecious(database)
+    const kept = await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--drop-existing', '--confirm', database, '--keep-old', '--json'], {env: sourceEnv()})
+    expect(kept.exitCode, kept.stderr).toBe(0)
+    const report = JSON.parse(kept.stdout)
+    expect(report.swap).toMatchObject({oldKeptAs: expect.stringMatching(new RegExp(`^${database}__auroractl_old_\\d{14}$`)), replaced: true})
+    expect(report.verification.match).toBe(true)
+    const now = await targetState(database)
+    expect(now.precious).toBeNull()
+    expect(now.tables).toContain('league.players')
+    expect((await targetState(report.swap.oldKeptAs)).precious).toBe(100)
+
+    // Replacing again without --keep-old drops what it replaces.
+    const replaced = await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--drop-existing', '--confirm', database, '--jobs', '2', '--json'], {env: sourceEnv()})
+    expect(replaced.exitCode, replaced.stderr).toBe(0)
+    expect(JSON.parse(replaced.stdout).swap).toMatchObject({oldKeptAs: null, replaced: true})
+    const admin = await targetClient('nbatracker')
+    try {
+      const {rows} = await admin.query<{datname: string}>(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1`, [`${database}%`])
+      expect(rows.map((row) => row.datname)).toEqual([database, report.swap.oldKeptAs])
+      await admin.query(`DROP DATABASE "${report.swap.oldKeptAs}"`)
+    } finally {
+      await admin.end()
+    }
+  })
+
+  it('keeps the original on SIGTERM mid-copy (exit 130), and a second SIGTERM still removes the work folder', async () => {
+    const database = `precious_term_${process.pid}`
+    await seedPrecious(database)
+    const workDir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-test-work-'))
+    try {
+      const run = startCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--drop-existing', '--confirm', database, '--jobs', '2', '--work-dir', workDir], sourceEnv())
+      for (let index = 0; index < 600 && !run.output.stderr.includes('Copying'); index++) await sleep(10)
+      // The dump is being written into the work folder now.
+      for (let index = 0; index < 300 && (await readdir(workDir)).length === 0; index++) await sleep(10)
+      expect(await readdir(workDir)).toHaveLength(1)
+      run.child.kill('SIGTERM')
+      expect(await run.exited).toBe(130)
+      expect(run.output.stderr).toContain(`The target database ${database} was not touched`)
+      expect(await readdir(workDir)).toEqual([])
+      expect(await targetState(database)).toEqual({leftovers: [], precious: 100, tables: ['public.precious']})
+
+      const hurried = startCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--drop-existing', '--confirm', database, '--jobs', '2', '--work-dir', workDir], sourceEnv())
+      for (let index = 0; index < 600 && (await readdir(workDir)).length === 0; index++) await sleep(10)
+      hurried.child.kill('SIGTERM')
+      hurried.child.kill('SIGTERM')
+      expect(await hurried.exited).toBe(130)
+      expect(await readdir(workDir)).toEqual([])
+      expect((await targetState(database)).precious).toBe(100)
+    } finally {
+      await rm(workDir, {force: true, recursive: true})
+      const admin = await targetClient('nbatracker')
+      // A hard exit cannot drop its scratch database: that is what the next run's preflight names.
+      const {rows} = await admin.query<{datname: string}>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${database}\\_\\_auroractl%`])
+      for (const row of rows) await admin.query(`DROP DATABASE "${row.datname}" WITH (FORCE)`)
+      await admin.end()
+    }
+  })
+
+  it('names scratch databases and removes work folders that a killed run left behind', async () => {
+    const database = `precious_leftover_${process.pid}`
+    await seedPrecious(database)
+    const admin = await targetClient('nbatracker')
+    await admin.query(`CREATE DATABASE "${database}__auroractl_new_dead00"`)
+    await admin.end()
+    const workDir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-test-work-'))
+    // A pid that cannot be running: beyond the kernel's pid_max.
+    await mkdir(path.join(workDir, 'auroractl-migrate-99999999-abcdef', 'dump'), {recursive: true})
+    try {
+      const dry = await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--drop-existing', '--dry-run', '--work-dir', workDir, '--json'], {env: sourceEnv()})
+      expect(dry.exitCode, dry.stderr).toBe(0)
+      const items = JSON.parse(dry.stdout).preflight
+      expect(items).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({detail: expect.stringContaining(`${database}__auroractl_new_dead00 (DROP DATABASE "${database}__auroractl_new_dead00")`), id: 'target.leftovers', status: 'warn'}),
+          expect.objectContaining({detail: expect.stringContaining('would remove 1 work folder(s)'), id: 'work-dir'}),
+        ]),
+      )
+      // A dry run changes nothing.
+      expect(await readdir(workDir)).toEqual(['auroractl-migrate-99999999-abcdef'])
+      const real = await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--drop-existing', '--confirm', database, '--verify', 'none', '--work-dir', workDir], {env: sourceEnv()})
+      expect(real.exitCode, real.stderr).toBe(0)
+      expect(real.stderr).toContain('removed 1 work folder(s) a killed run left')
+      expect(await readdir(workDir)).toEqual([])
+    } finally {
+      await rm(workDir, {force: true, recursive: true})
+      const cleanup = await targetClient('nbatracker')
+      await cleanup.query(`DROP DATABASE IF EXISTS "${database}__auroractl_new_dead00"`)
+      await cleanup.end()
+    }
+  })
+})
+
+describe('source TLS with libpq semantics', () => {
+  let tlsOnly: TestPostgres
+  beforeAll(async () => {
+    tlsOnly = await startTestPostgres({hostsslOnly: true})
+    psql(`postgresql://postgres:${tlsOnly.password}@127.0.0.1:${tlsOnly.port}/postgres?sslmode=require`, '-c', 'CREATE DATABASE tiny')
+    psql(`postgresql://postgres:${tlsOnly.password}@127.0.0.1:${tlsOnly.port}/tiny?sslmode=require`, '-c', 'CREATE TABLE t (id int PRIMARY KEY)', '-c', 'INSERT INTO t SELECT generate_series(1, 10)')
+  }, 60_000)
+  afterAll(async () => {
+    await tlsOnly?.stop()
+  })
+
+  it('migrates from a server that allows only TLS (hostssl) with no TLS flags: prefer tries TLS first', async () => {
+    const database = `tiny_tls_${process.pid}`
+    const result = await runCli(['migrate', '--from', `postgresql://postgres@127.0.0.1:${tlsOnly.port}/tiny`, '--to-database', database, '--json'], {env: {...sandboxEnv(), PGPASSWORD: tlsOnly.password}})
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(JSON.parse(result.stdout).verification.tables).toEqual([expect.objectContaining({match: true, target: {hash: null, rows: 10}})])
+  })
+
+  it('verifies the chain with --from-sslmode verify-ca and the right CA, for the driver and pg_dump alike', async () => {
+    const database = `tiny_ca_${process.pid}`
+    const result = await runCli(
+      ['migrate', '--from', `postgresql://postgres@127.0.0.1:${tlsOnly.port}/tiny`, '--from-sslmode', 'verify-ca', '--from-ca-bundle', tlsOnly.caFile, '--to-database', database, '--jobs', '2', '--json'],
+      {env: {...sandboxEnv(), PGPASSWORD: tlsOnly.password}},
+    )
+    expect(result.exitCode, result.stderr).toBe(0)
+  })
+
+  it('refuses a certificate from another CA with verify-full before anything is copied (URL parameters honoured too)', async () => {
+    const database = `tiny_wrongca_${process.pid}`
+    const wrongCa = sandboxEnv().PGSSLROOTCERT!
+    for (const from of [
+      ['--from', `postgresql://postgres@127.0.0.1:${tlsOnly.port}/tiny`, '--from-sslmode', 'verify-full', '--from-ca-bundle', wrongCa],
+      ['--from', `postgresql://postgres@127.0.0.1:${tlsOnly.port}/tiny?sslmode=verify-full&sslrootcert=${encodeURIComponent(wrongCa)}`],
+    ]) {
+      const result = await runCli(['migrate', ...from, '--to-database', database], {env: {...sandboxEnv(), PGPASSWORD: tlsOnly.password}})
+      expect(result.exitCode).toBe(1)
+      expect(result.stderr).toMatch(/Error: Cannot connect to postgres@127\.0\.0\.1:\d+\/tiny: its TLS certificate was not accepted \(sslmode verify-full\).*No password was sent\./)
+      expect(result.stderr).not.toContain(tlsOnly.password)
+    }
+
+    const admin = await targetClient('nbatracker')
+    try {
+      const {rows} = await admin.query('SELECT count(*)::int AS found FROM pg_database WHERE datname LIKE $1', [`${database}%`])
+      expect(rows[0]!.found).toBe(0)
+    } finally {
+      await admin.end()
+    }
+  })
+})
+
+describe('no password escapes', () => {
+  it('refuses a password inside a URL flag, and never echoes one in an error', async () => {
+    const inUrl = await runCli(['migrate', '--from', 'postgresql://app:hunter2@127.0.0.1/db'], {env: sourceEnv()})
+    expect(inUrl.exitCode).toBe(2)
+    expect(inUrl.stderr).toContain('--from holds a password')
+    expect(inUrl.stderr).toContain('PGPASSWORD')
+    const toUrl = await runCli(['migrate', '--from', 'postgresql://app@127.0.0.1/db', '--to', 'postgresql://app:hunter2@127.0.0.1/db', '--json'], {env: sourceEnv()})
+    expect(toUrl.exitCode).toBe(2)
+    expect(JSON.parse(toUrl.stdout).error.message).toContain('--to holds a password')
+    // A stray argument: oclif's own message quotes it.
+    const stray = await runCli(['migrate', '--from', 'postgresql://app@127.0.0.1/db', 'postgresql://app:hunter2@127.0.0.1/db'], {env: sourceEnv()})
+    expect(stray.exitCode).toBe(2)
+    expect(stray.stderr).toContain('Unexpected argument')
+    for (const output of [inUrl, toUrl, stray]) expect(output.stdout + output.stderr).not.toContain('hunter2')
+  })
+
+  it("never offers the source's PGPASSWORD to a --to server: each side logs in with its own password only", async () => {
+    const target = await startTestPostgres()
+    try {
+      // Same password on both servers: a target that got the source's PGPASSWORD would let it in.
+      psql(target.url(), '-c', `ALTER ROLE postgres PASSWORD '${source.password}'`)
+      const to = `postgresql://postgres@127.0.0.1:${target.port}/copy?sslmode=disable`
+      const shared = await runCli(['migrate', '--from', sourceUrl('league'), '--to', to, '--verify', 'none'], {env: {PGPASSWORD: source.password}})
+      expect(shared.exitCode).toBe(1)
+      expect(shared.stderr).toMatch(/Cannot connect to postgres@127\.0\.0\.1:\d+\/postgres: the server asks for a password, and none was given for this side\./)
+
+      const passfile = path.join(await mkdtemp(path.join(os.tmpdir(), 'auroractl-pgpass-')), 'pgpass')
+      await writeFile(passfile, `127.0.0.1:${target.port}:*:postgres:${source.password}\n`, {mode: 0o600})
+      const fromPassfile = await runCli(['migrate', '--from', sourceUrl('league'), '--to', to, '--verify', 'count', '--jobs', '2', '--json'], {env: {PGPASSFILE: passfile, PGPASSWORD: source.password}})
+      expect(fromPassfile.exitCode, fromPassfile.stderr).toBe(0)
+      expect(JSON.parse(fromPassfile.stdout).verification.match).toBe(true)
+      await rm(path.dirname(passfile), {force: true, recursive: true})
+
+      const fromVariable = await runCli(['migrate', '--from', sourceUrl('league'), '--to', `${to.replace('/copy', '/copy2')}`, '--verify', 'none'], {
+        env: {AURORACTL_TO_PASSWORD: source.password, PGPASSWORD: source.password},
+      })
+      expect(fromVariable.exitCode, fromVariable.stderr).toBe(0)
+    } finally {
+      await target.stop()
+    }
+  })
+
+  it('restores into a database whose name holds "=" (passed to pg_restore so libpq cannot read it as a connection string)', async () => {
+    const database = `odd=name ${process.pid}`
+    const result = await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--jobs', '2', '--json'], {env: sourceEnv()})
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(JSON.parse(result.stdout).verification.match).toBe(true)
+    expect((await targetState(database)).tables).toContain('league.players')
+  })
+
+  it('refuses a --work-dir that is not a writable folder, before connecting anywhere', async () => {
+    const result = await runCli(['migrate', '--from', sourceUrl(), '--work-dir', '/no/such/dir'], {env: sourceEnv()})
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).toContain('--work-dir /no/such/dir is not a folder you can write to')
   })
 })

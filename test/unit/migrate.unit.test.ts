@@ -63,3 +63,70 @@ describe('checksum SQL', () => {
     expect(rowHashSql(table([]))).toBe('0::bigint')
   })
 })
+
+describe('connection strings keep each side to its own credentials', () => {
+  it('refuses a password in a URL flag, naming the flag and the ways to give one', async () => {
+    const {parseConnectionUrl} = await import('../../src/lib/migrate/connection.js')
+    expect(() => parseConnectionUrl('postgresql://app:s3cret@db.example.com/league', '--from')).toThrow(/^--from holds a password/)
+    try {
+      parseConnectionUrl('postgresql://app:s3cret@db.example.com/league', '--to')
+    } catch (error) {
+      expect((error as Error).message).not.toContain('s3cret')
+      expect((error as {hint?: string}).hint).toContain('AURORACTL_TO_PASSWORD')
+    }
+  })
+
+  it('honours sslmode and sslrootcert in the URL, lets the flags win, and refuses parameters it would ignore', async () => {
+    const {parseConnectionUrl, withTlsOverrides} = await import('../../src/lib/migrate/connection.js')
+    const parsed = parseConnectionUrl('postgresql://app@db.example.com:6543/league?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem', '--from')
+    expect(parsed).toMatchObject({port: 6543, sslmode: 'verify-full', sslrootcert: '/etc/ca.pem'})
+    expect(parseConnectionUrl('postgresql://app@db.example.com/league', '--from').sslmode).toBe('prefer')
+    expect(withTlsOverrides(parsed, {caBundle: '/other.pem', sslmode: 'require'})).toMatchObject({sslmode: 'require', sslrootcert: '/other.pem'})
+    expect(() => parseConnectionUrl('postgresql://app@h/db?sslmode=maybe', '--from')).toThrow('--from sslmode is "maybe"; use one of disable, prefer, require, verify-ca, verify-full.')
+    expect(() => parseConnectionUrl('postgresql://app@h/db?target_session_attrs=read-write', '--from')).toThrow(/parameter "target_session_attrs"/)
+  })
+
+  it("gives a child only its own side's libpq variables: never the caller's PGPASSWORD or PGHOST", async () => {
+    const {libpqEnvironment} = await import('../../src/lib/migrate/connection.js')
+    const inherited = {HOME: '/home/me', PATH: '/usr/bin', PGHOST: 'source-host', PGPASSFILE: '/home/me/.pgpass', PGPASSWORD: 'source-password', PGSSLMODE: 'disable', PGUSER: 'source-user'}
+    const env = libpqEnvironment({database: 'copy', host: 'target-host', port: 5432, sslmode: 'verify-full', user: 'app'}, 'copy', inherited)
+    expect(env).toMatchObject({HOME: '/home/me', PATH: '/usr/bin', PGDATABASE: 'copy', PGHOST: 'target-host', PGPASSFILE: '/home/me/.pgpass', PGSSLMODE: 'verify-full', PGUSER: 'app'})
+    expect(env).not.toHaveProperty('PGPASSWORD')
+  })
+
+  it('quotes a database name for --dbname so libpq cannot read it as a connection string', async () => {
+    const {dbnameArgument} = await import('../../src/lib/migrate/connection.js')
+    expect(dbnameArgument('plain')).toBe("dbname='plain'")
+    expect(dbnameArgument("host=evil dbname='x' \\")).toBe("dbname='host=evil dbname=\\'x\\' \\\\'")
+  })
+
+  it('masks URL passwords in any rendered error', async () => {
+    const {toRenderedError, withoutUrlPasswords} = await import('../../src/lib/errors.js')
+    expect(withoutUrlPasswords('Unexpected argument: postgresql://app:hunter2@db:5432/x and postgres://u:p%40ss@h/y')).toBe(
+      'Unexpected argument: postgresql://app:********@db:5432/x and postgres://u:********@h/y',
+    )
+    expect(toRenderedError(new Error('cannot reach postgresql://a:b@c/d')).message).not.toContain(':b@')
+  })
+})
+
+describe('passfile lookup for one side', () => {
+  it('finds the first matching line, with wildcards and escapes, whatever PGPASSWORD holds, and ignores a file others can read', async () => {
+    const {chmod, mkdtemp, rm, writeFile} = await import('node:fs/promises')
+    const os = await import('node:os')
+    const path = await import('node:path')
+    const {passfilePassword} = await import('../../src/lib/migrate/connection.js')
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-pgpass-unit-'))
+    const file = path.join(dir, 'pgpass')
+    try {
+      await writeFile(file, ['# comment', 'other-host:5432:*:app:wrong', 'db.example.com:5432:league:app:first\\:one\\\\', 'db.example.com:*:*:app:second', ''].join('\n'), {mode: 0o600})
+      const env = {PGPASSFILE: file, PGPASSWORD: 'the-other-side'}
+      expect(await passfilePassword({host: 'db.example.com', port: 5432, user: 'app'}, 'league', env)).toBe('first:one\\')
+      expect(await passfilePassword({host: 'db.example.com', port: 6543, user: 'app'}, 'other', env)).toBe('second')
+      expect(await passfilePassword({host: 'nowhere', port: 5432, user: 'app'}, 'league', env)).toBeUndefined()
+      await chmod(file, 0o644)
+      expect(await passfilePassword({host: 'db.example.com', port: 5432, user: 'app'}, 'league', env)).toBeUndefined()
+    } finally {
+      await rm(dir, {force: true, recursive: true})
+    }
+  })
+})

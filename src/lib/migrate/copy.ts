@@ -1,9 +1,8 @@
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
-import os from 'node:os'
+import {rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {AuroraError} from '../errors.js'
-import {type ConnectionInfo, libpqEnvironment} from './connection.js'
+import {type ConnectionInfo, dbnameArgument, libpqEnvironment} from './connection.js'
 
 export interface DumpFilter {
   excludeTables: string[]
@@ -38,8 +37,85 @@ function lastLines(text: string, count = 3): string {
   return text.trim().split('\n').filter(Boolean).slice(-count).join(' | ')
 }
 
+const workDirPrefix = 'auroractl-migrate-'
+
 /**
- * pg_dump into psql in one transaction, so a failure leaves the target as it was. Both dumps read
+ * A private (0700) folder for the dump, the schema file and the named pipe. The dump is unencrypted
+ * table data, so it must not outlive the run on any exit path: `remove()` on the normal ones, and a
+ * synchronous hook on process exit for a second Ctrl-C or SIGTERM, which end the process at once.
+ * Only `kill -9` can leave it behind; the next run removes such leftovers (see `removeLeftoverWorkDirs`).
+ */
+export interface WorkDir {
+  path: string
+  remove: () => Promise<void>
+}
+
+export async function createWorkDir(parent: string): Promise<WorkDir> {
+  const {mkdtemp} = await import('node:fs/promises')
+  const {rmSync} = await import('node:fs')
+  // mkdtemp creates the folder 0700. The pid in its name tells a later run whether its owner is gone.
+  const dir = await mkdtemp(path.join(parent, `${workDirPrefix}${process.pid}-`))
+  const onExit = () => rmSync(dir, {force: true, recursive: true})
+  process.on('exit', onExit)
+  return {
+    path: dir,
+    async remove() {
+      process.off('exit', onExit)
+      await rm(dir, {force: true, recursive: true})
+    },
+  }
+}
+
+/** Work folders whose run was killed (the pid in their name is gone). A running migrate's folder is not among them. */
+export async function findLeftoverWorkDirs(parent: string): Promise<string[]> {
+  const {readdir} = await import('node:fs/promises')
+  const entries = await readdir(parent, {withFileTypes: true}).catch(() => [])
+  return entries
+    .filter((entry) => {
+      const match = new RegExp(`^${workDirPrefix}(\\d+)-`).exec(entry.name)
+      return entry.isDirectory() && match !== null && !isRunning(Number(match[1]))
+    })
+    .map((entry) => path.join(parent, entry.name))
+}
+
+/** Removes the work folders of killed runs, and returns them. */
+export async function removeLeftoverWorkDirs(parent: string): Promise<string[]> {
+  const leftovers = await findLeftoverWorkDirs(parent)
+  await Promise.all(leftovers.map((dir) => rm(dir, {force: true, recursive: true})))
+  return leftovers
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists, as another user's process.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Children of one copy: killed on Ctrl-C, and on process exit, so none outlives auroractl. */
+function childTracker() {
+  const running = new Set<{kill: (signal?: NodeJS.Signals) => boolean}>()
+  const killAll = () => {
+    for (const child of running) child.kill('SIGKILL')
+  }
+
+  process.on('exit', killAll)
+  return {
+    dispose() {
+      killAll()
+      process.off('exit', killAll)
+    },
+    running,
+  }
+}
+
+// Every child runs with --no-password: without a password of its own it fails at once instead of prompting on a terminal it does not have.
+
+/**
+ * pg_dump into psql in one transaction, into the scratch database `target.database`. Both dumps read
  * the exported snapshot.
  *
  * - The schema (pre-data) is small: it is dumped first and filtered here.
@@ -52,11 +128,10 @@ function lastLines(text: string, count = 3): string {
 export async function copyStreaming(
   source: ConnectionInfo,
   target: ConnectionInfo,
-  options: {filter: DumpFilter; onChild?: (children: ChildProcesses) => void; snapshot: string},
+  options: {filter: DumpFilter; onChild?: (children: ChildProcesses) => void; snapshot: string; workDir: string},
 ): Promise<void> {
   const {execa} = await import('execa')
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-migrate-'))
-  const running = new Set<{kill: (signal?: NodeJS.Signals) => boolean}>()
+  const {dispose, running} = childTracker()
   let stopped = false
   options.onChild?.({
     stop() {
@@ -64,23 +139,23 @@ export async function copyStreaming(
       for (const child of running) child.kill('SIGKILL')
     },
   })
-  const dumpArgs = ['--format=plain', '--no-owner', '--no-acl', `--snapshot=${options.snapshot}`, ...dumpFilterArgs(options.filter)]
-  const dumpOptions = {env: libpqEnvironment(source), extendEnv: true, reject: false} as const
+  const dumpArgs = ['--no-password', '--format=plain', '--no-owner', '--no-acl', `--snapshot=${options.snapshot}`, ...dumpFilterArgs(options.filter)]
+  const dumpOptions = {env: libpqEnvironment(source), extendEnv: false, reject: false} as const
   try {
     const schema = execa('pg_dump', [...dumpArgs, '--section=pre-data'], {...dumpOptions, maxBuffer: 1024 ** 3})
     running.add(schema)
     const schemaDumped = await schema
     running.delete(schema)
     if (stopped) throw new AuroraError('INTERRUPTED', 'The copy was stopped.')
-    if (schemaDumped.failed) throw new AuroraError('UNEXPECTED', `The copy failed (pg_dump: ${lastLines(String(schemaDumped.stderr))}). Nothing was written to the target.`)
-    const schemaFile = path.join(dir, 'schema.sql')
+    if (schemaDumped.failed) throw new AuroraError('UNEXPECTED', `The copy failed (pg_dump: ${lastLines(String(schemaDumped.stderr))}).`)
+    const schemaFile = path.join(options.workDir, 'schema.sql')
     await writeFile(schemaFile, withoutManagedTargetRefusals(String(schemaDumped.stdout)), {mode: 0o600})
-    const pipe = path.join(dir, 'data.pipe')
+    const pipe = path.join(options.workDir, 'data.pipe')
     await execa('mkfifo', ['-m', '600', pipe])
 
-    const restore = execa('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-o', '/dev/null', '-f', schemaFile, '-f', pipe, '-f', '-'], {
+    const restore = execa('psql', ['--no-password', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-o', '/dev/null', '-f', schemaFile, '-f', pipe, '-f', '-'], {
       env: libpqEnvironment(target),
-      extendEnv: true,
+      extendEnv: false,
       reject: false,
       stdin: 'pipe',
     })
@@ -100,19 +175,16 @@ export async function copyStreaming(
     if (stopped) throw new AuroraError('INTERRUPTED', 'The copy was stopped.')
     if (dumped.failed || restored.failed) {
       const which = restored.failed && !restored.isTerminated ? `psql: ${lastLines(String(restored.stderr))}` : `pg_dump: ${lastLines(String(dumped.stderr))}`
-      throw new AuroraError('UNEXPECTED', `The copy failed (${which}). The target was left as it was: the restore ran in one transaction, rolled back.`)
+      throw new AuroraError('UNEXPECTED', `The copy failed (${which}).`)
     }
   } finally {
-    for (const child of running) child.kill('SIGKILL')
-    await rm(dir, {force: true, recursive: true})
+    dispose()
   }
 }
 
 /**
- * Directory format in parallel: `pg_dump -Fd -j N` into a private temp directory, then
- * `pg_restore -j N --exit-on-error` into a fresh database made from the target (so it keeps the
- * target's extensions). Only on success is that database swapped in; on failure it is dropped and
- * the target is untouched.
+ * Directory format in parallel: `pg_dump -Fd -j N` into the private work folder, then
+ * `pg_restore -j N --exit-on-error` into the scratch database `options.restoreInto`.
  */
 export async function copyParallel(
   source: ConnectionInfo,
@@ -123,12 +195,12 @@ export async function copyParallel(
     onChild?: (children: ChildProcesses) => void
     restoreInto: string
     snapshot: string
+    workDir: string
   },
 ): Promise<void> {
   const {execa} = await import('execa')
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-migrate-'))
-  const dumpDir = path.join(dir, 'dump')
-  const running = new Set<{kill: (signal?: NodeJS.Signals) => boolean}>()
+  const dumpDir = path.join(options.workDir, 'dump')
+  const {dispose, running} = childTracker()
   let stopped = false
   options.onChild?.({
     stop() {
@@ -144,15 +216,16 @@ export async function copyParallel(
   try {
     stopIfAsked()
     // Uncompressed: gzip would cost more CPU than the disk it saves, on the same cores the copy needs.
-    const dump = execa('pg_dump', ['--format=directory', '--compress=0', `--jobs=${options.jobs}`, `--file=${dumpDir}`, '--no-owner', '--no-acl', `--snapshot=${options.snapshot}`, ...dumpFilterArgs(options.filter)], {
+    const dump = execa('pg_dump', ['--no-password', '--format=directory', '--compress=0', `--jobs=${options.jobs}`, `--file=${dumpDir}`, '--no-owner', '--no-acl', `--snapshot=${options.snapshot}`, ...dumpFilterArgs(options.filter)], {
       env: libpqEnvironment(source),
-      extendEnv: true,
+      extendEnv: false,
       reject: false,
     })
     running.add(dump)
     const dumped = await dump
     running.delete(dump)
-    if (dumped.failed) throw new AuroraError('UNEXPECTED', `pg_dump failed: ${lastLines(String(dumped.stderr))}. Nothing was written to the target.`)
+    stopIfAsked()
+    if (dumped.failed) throw new AuroraError('UNEXPECTED', `pg_dump failed: ${lastLines(String(dumped.stderr))}.`)
 
     // The table of contents, less what a managed target refuses.
     const listing = await execa('pg_restore', ['--list', dumpDir], {reject: false})
@@ -160,21 +233,23 @@ export async function copyParallel(
       .split('\n')
       .filter((line) => !/ COMMENT - EXTENSION /.test(line))
       .join('\n')
-    const listFile = path.join(dir, 'restore.list')
+    const listFile = path.join(options.workDir, 'restore.list')
     await writeFile(listFile, kept, {mode: 0o600})
 
     stopIfAsked()
-    const restore = execa('pg_restore', [`--jobs=${options.jobs}`, '--exit-on-error', '--no-owner', '--no-acl', `--use-list=${listFile}`, `--dbname=${options.restoreInto}`, dumpDir], {
+    // The database as a quoted keyword: libpq would read a name holding "=" as a whole connection string.
+    const restore = execa('pg_restore', ['--no-password', `--jobs=${options.jobs}`, '--exit-on-error', '--no-owner', '--no-acl', `--use-list=${listFile}`, `--dbname=${dbnameArgument(options.restoreInto)}`, dumpDir], {
       env: libpqEnvironment(target, options.restoreInto),
-      extendEnv: true,
+      extendEnv: false,
       reject: false,
     })
     running.add(restore)
     const restored = await restore
     running.delete(restore)
+    stopIfAsked()
     if (restored.failed) throw new AuroraError('UNEXPECTED', `pg_restore failed: ${lastLines(String(restored.stderr))}`)
   } finally {
-    await rm(dir, {force: true, recursive: true})
+    dispose()
   }
 }
 

@@ -4,8 +4,8 @@ import os from 'node:os'
 
 import {AuroraError, badInput} from '../errors.js'
 import {type Progress, silentProgress} from '../progress.js'
-import {clientConfig, type ConnectionInfo, describeConnection} from './connection.js'
-import {type ChildProcesses, copyParallel, copyStreaming, type DumpFilter, toolMajors} from './copy.js'
+import {type ConnectionInfo, describeConnection, openConnection} from './connection.js'
+import {type ChildProcesses, copyParallel, copyStreaming, createWorkDir, type DumpFilter, findLeftoverWorkDirs, removeLeftoverWorkDirs, toolMajors, type WorkDir} from './copy.js'
 import {formatBytes} from './format.js'
 import {inventorySql, listSequences, listTables, quoteIdentifier, serverMajor, type TableRef} from './inventory.js'
 import {watchCopyProgress} from './progress.js'
@@ -18,17 +18,21 @@ export interface PreflightItem {
 }
 
 export interface MigrateOptions {
-  /** Asks the user to type the target database's name before --drop-existing drops it. */
-  confirmDrop: (database: string) => Promise<void>
+  /** Asks the user to type the target database's name before --drop-existing replaces it. */
+  confirmReplace: (database: string) => Promise<void>
   dropExisting: boolean
   dryRun: boolean
   filter: DumpFilter
   jobs?: number
+  /** Keep the replaced database under a new name instead of dropping it. */
+  keepOld: boolean
   progress?: Progress
   signal?: AbortSignal
   source: ConnectionInfo
   target: ConnectionInfo
   verify: VerifyMode
+  /** Where the private work folder (dump, schema file, pipe) is made. */
+  workDir: string
 }
 
 export interface MigrateReport {
@@ -39,6 +43,8 @@ export interface MigrateReport {
   preflight: PreflightItem[]
   source: string
   sourceBytes: number
+  /** How the verified copy took the target's name; null when it did not (dry run, or a verification that failed). */
+  swap: null | SwapResult
   tables: number
   target: string
   throughputBytesPerSecond: null | number
@@ -47,25 +53,18 @@ export interface MigrateReport {
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10
 
+/** One side's connection, with libpq's sslmode rules (prefer tries TLS first) and only that side's password. */
 async function connect(info: ConnectionInfo, database?: string): Promise<Client> {
-  const {default: pg} = await import('pg')
-  const client = new pg.Client(await clientConfig(info, database))
-  client.on('error', () => {})
-  try {
-    await client.connect()
-  } catch (error) {
-    throw new AuroraError('UNEXPECTED', `Cannot connect to ${describeConnection({...info, database: database ?? info.database})}: ${(error as Error).message.split('\n')[0]}`, {
-      hint: 'Check the URL (host, port, user, database) and that the server is reachable.',
-    })
-  }
-
-  return client
+  return openConnection(info, database ?? info.database)
 }
 
 /**
  * Moves a database into the target and proves it: preflight (read-only on both sides), one
- * consistent snapshot of the source for the dump and the verification, the copy, then exact
- * per-table counts (or checksums), sequences and object counts on both sides.
+ * consistent snapshot of the source for the dump and the verification, the copy into a scratch
+ * database, exact per-table counts (or checksums), sequences and object counts on both sides, and
+ * only then the swap: the scratch database takes the target's name. Until that rename the target
+ * database is never touched, so any failure (pg_dump dying, the source or target going away, a
+ * verification mismatch, Ctrl-C, SIGTERM) leaves it exactly as it was.
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   const progress = options.progress ?? silentProgress
@@ -79,6 +78,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     preflight: [],
     source: describeConnection(options.source),
     sourceBytes: 0,
+    swap: null,
     tables: 0,
     target: describeConnection(options.target),
     throughputBytesPerSecond: null,
@@ -88,17 +88,31 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   const toolsChecked = toolMajors()
   import('execa').catch(() => {})
   const holder = await connect(options.source)
+  // Every connection but the maintenance one, which outlives them to drop the scratch database.
   const opened: Client[] = [holder]
   let maintenance: Client | undefined
   let children: ChildProcesses | undefined
-  const onAbort = () => children?.stop()
+  let scratch: string | undefined
+  let swapped = false
+  let workDir: undefined | WorkDir
+  let swapping = false
+  const closeOpened = () => Promise.all(opened.splice(0).map((client) => client.end().catch(() => {})))
+  // Ctrl-C or SIGTERM: stop the children and end the queries in flight; the catch below says what state things are in.
+  const onAbort = () => {
+    children?.stop()
+    if (!swapping) closeOpened().catch(() => {})
+  }
+
   options.signal?.addEventListener('abort', onAbort)
+  const interrupted = () => {
+    if (options.signal?.aborted) throw new Error('interrupted')
+  }
+
   try {
     // 1. Preflight.
     progress.start('Preflight (read-only on both sides)')
     let phaseStart = performance.now()
-    maintenance = await connect(options.target, 'postgres').catch(async () => connect(options.target))
-    opened.push(maintenance)
+    maintenance = await connectMaintenance(options.target)
     const preflight = await runPreflight(holder, maintenance, options, toolsChecked)
     report.preflight = preflight.items
     report.sourceBytes = preflight.sourceBytes
@@ -110,24 +124,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     const failed = preflight.items.filter((item) => item.status === 'fail')
     if (failed.length > 0) throw badInput(`Preflight failed: ${failed.map((item) => `${item.id}: ${item.detail}`).join('; ')}. Nothing was written.`)
     if (options.dryRun) return report
-
-    if (preflight.targetHasObjects) {
-      await options.confirmDrop(options.target.database)
-      await maintenance.query(`DROP DATABASE ${quoteIdentifier(options.target.database)} WITH (FORCE)`)
-      await maintenance.query(`CREATE DATABASE ${quoteIdentifier(options.target.database)}`)
-      preflight.targetExists = true
-    }
-
-    const interrupted = () => {
-      if (options.signal?.aborted) throw new Error('interrupted')
-    }
+    if (preflight.targetHasObjects) await options.confirmReplace(options.target.database)
 
     // 2. One consistent view of the source, held until its verification ends.
     interrupted()
     phaseStart = performance.now()
     await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
     const {rows} = await holder.query<{snapshot: string}>('SELECT pg_export_snapshot() AS snapshot')
-    const {snapshot} = (rows[0]!)
+    const {snapshot} = rows[0]!
 
     // The source's half of the verification reads the snapshot, not the target: it runs during the copy.
     const verifyWidth = Math.max(1, Math.min(4, report.jobs))
@@ -145,73 +149,40 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
             width: verifyWidth,
           })
 
-    // 3. Copy.
+    // 3. Copy, into a scratch database the target's sessions never see.
+    interrupted()
     report.path = report.jobs > 1 ? 'parallel' : 'stream'
+    scratch = scratchDatabaseName(options.target.database)
+    await createScratchDatabase(maintenance, scratch, preflight.targetExists ? options.target.database : undefined)
+    workDir = await createWorkDir(options.workDir)
     progress.start(`Copying ${preflight.tables.length} tables (${formatBytes(report.sourceBytes)}) with ${report.path === 'stream' ? 'pg_dump | psql in one transaction' : `pg_dump/pg_restore -j ${report.jobs}`}`)
-    const monitor = await connect(options.target, 'postgres').catch(() => {})
-    if (monitor) opened.push(monitor)
-    const namers = new Map<string, Promise<Client>>()
-    let progressStopped = false
-    const nameOf = async (database: string, relid: number) => {
-      // A sample still in flight when the copy ends must not open a connection the swap would trip over.
-      if (progressStopped) throw new Error('progress stopped')
-      let namer = namers.get(database)
-      if (!namer) {
-        namer = connect(options.target, database)
-        namers.set(database, namer)
+    const scratchSide: ConnectionInfo = {...options.target, database: scratch}
+    const stopProgress = await watchProgress(options.target, scratch, {opened, progress, totalBytes: preflight.tables.reduce((sum, table) => sum + table.bytes, 0)})
+    try {
+      const onChild = (running: ChildProcesses) => {
+        children = running
+        // Ctrl-C may come between phases, before there was a child to stop.
+        if (options.signal?.aborted) running.stop()
       }
 
-      const {rows} = await (await namer).query<{name: string}>('SELECT $1::oid::regclass::text AS name', [relid])
-      return rows[0]!.name
-    }
-
-    const stopWatching = monitor
-      ? watchCopyProgress(monitor, {
-          database: options.target.database,
-          nameOf,
-          onUpdate: (line) => progress.update(line),
-          totalBytes: preflight.tables.reduce((sum, table) => sum + table.bytes, 0),
-        })
-      : () => {}
-
-    const stopProgress = async () => {
-      progressStopped = true
-      stopWatching()
-      // The namers hold connections to the databases being copied into: a swap (rename) needs them gone.
-      await Promise.all([...namers.values()].map((namer) => namer.then((client) => client.end(), () => {}).catch(() => {})))
-      namers.clear()
-    }
-
-    try {
-      await copy(maintenance, {
-        beforeSwap: stopProgress,
-        onChild(running) {
-          children = running
-          // Ctrl-C may come between phases, before there was a child to stop.
-          if (options.signal?.aborted) running.stop()
-        },
-        options,
-        report,
-        snapshot,
-        targetExists: preflight.targetExists,
-      })
+      await (report.path === 'stream'
+        ? copyStreaming(options.source, scratchSide, {filter: options.filter, onChild, snapshot, workDir: workDir.path})
+        : copyParallel(options.source, scratchSide, {filter: options.filter, jobs: report.jobs, onChild, restoreInto: scratch, snapshot, workDir: workDir.path}))
     } finally {
       await stopProgress()
+      await workDir.remove()
     }
 
-    if (options.signal?.aborted) {
-      throw new AuroraError('INTERRUPTED', `Interrupted after the copy had finished: ${options.target.database} on the target holds the complete copy, not verified. Verify by running again with --drop-existing, or drop it.`)
-    }
-
+    interrupted()
     phases.copySeconds = seconds(performance.now() - phaseStart)
     report.throughputBytesPerSecond = phases.copySeconds > 0 ? Math.round(report.sourceBytes / phases.copySeconds) : null
-    progress.succeed(`Copied with ${report.path === 'stream' ? 'pg_dump | psql' : `-j ${report.jobs}`}`)
+    progress.succeed(`Copied with ${report.path === 'stream' ? 'pg_dump | psql' : `-j ${report.jobs}`} into ${scratch}`)
 
-    // 4. Verify: source connections join the dump's snapshot, so the comparison is exact while the source keeps writing.
+    // 4. Verify the scratch copy: source connections join the dump's snapshot, so the comparison is exact while the source keeps writing.
     if (sourceVerify) {
       phaseStart = performance.now()
       progress.start(`Verifying ${preflight.tables.length} tables (${options.verify})`)
-      const targetClients = await Promise.all(Array.from({length: verifyWidth}, () => connect(options.target)))
+      const targetClients = await Promise.all(Array.from({length: verifyWidth}, () => connect(scratchSide)))
       opened.push(...targetClients)
       const {tables} = preflight
       report.verification = await verifyMigration(
@@ -227,25 +198,50 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
         },
       )
       phases.verifySeconds = seconds(performance.now() - phaseStart)
+      interrupted()
       const mismatched = report.verification.tables.filter((table) => !table.match).length
-      if (report.verification.match) progress.succeed(`Verified: ${tables.length} tables, ${report.verification.sequences.length} sequences, object counts`)
-      else progress.fail(`Verification found ${mismatched} table(s) that differ`)
+      if (!report.verification.match) {
+        progress.fail(`Verification found ${mismatched} table(s) that differ: the copy is dropped, ${options.target.database} is left as it was`)
+        return report
+      }
+
+      progress.succeed(`Verified: ${tables.length} tables, ${report.verification.sequences.length} sequences, object counts`)
     }
 
+    // 5. Swap: quick, and not interrupted half-way (a second Ctrl-C still ends the process).
+    await closeOpened()
+    interrupted()
+    swapping = true
+    progress.start(`Swapping the copy in as ${options.target.database}`)
+    report.swap = await swapIn(maintenance, {database: options.target.database, keepOld: options.keepOld, scratch, targetExists: preflight.targetExists})
+    swapped = true
+    progress.succeed(
+      report.swap.replaced
+        ? `Swapped in as ${options.target.database}; the old database was ${report.swap.oldKeptAs ? `kept as ${report.swap.oldKeptAs}` : 'dropped'}`
+        : `Renamed into place as ${options.target.database}`,
+    )
     phases.totalSeconds = seconds(performance.now() - started)
     return report
   } catch (error) {
-    if (error instanceof AuroraError && error.code === 'INTERRUPTED' && error.message.startsWith('Interrupted after')) throw error
-    if (options.signal?.aborted) {
-      throw new AuroraError('INTERRUPTED', `Interrupted: the copy was stopped. ${report.path === 'stream' ? 'The target is as it was (the restore ran in one transaction).' : 'The target database was not swapped in; the partial copy was dropped.'}`)
+    if (options.signal?.aborted && !swapped) {
+      throw new AuroraError('INTERRUPTED', `Interrupted: the copy was stopped and dropped. ${untouched(options.target.database)}`)
+    }
+
+    if (error instanceof AuroraError && error.code === 'UNEXPECTED' && scratch && !swapped) {
+      throw new AuroraError(error.code, `${error.message} ${untouched(options.target.database)}`, {hint: error.hint})
     }
 
     throw error
   } finally {
     options.signal?.removeEventListener('abort', onAbort)
-    await Promise.all(opened.map((client) => client.end().catch(() => {})))
+    await closeOpened()
+    await workDir?.remove()
+    if (scratch && !swapped) await dropScratchDatabase(maintenance, options.target, scratch, progress)
+    await maintenance?.end().catch(() => {})
   }
 }
+
+const untouched = (database: string) => `The target database ${database} was not touched (the copy went into a scratch database, now dropped).`
 
 /** Opens the source's verification connections inside the dump's snapshot and starts counting there. */
 async function startSourceVerification(
@@ -267,54 +263,169 @@ async function startSourceVerification(
   return {clients, measured}
 }
 
-async function copy(
-  maintenance: Client,
-  {
-    beforeSwap,
-    onChild,
-    options,
-    report,
-    snapshot,
-    targetExists,
-  }: {beforeSwap: () => Promise<void>; onChild: (children: ChildProcesses) => void; options: MigrateOptions; report: MigrateReport; snapshot: string; targetExists: boolean},
-): Promise<void> {
-  const {database} = options.target
-  let createdTarget = false
-  if (!targetExists) {
-    await maintenance.query(`CREATE DATABASE ${quoteIdentifier(database)}`)
-    createdTarget = true
+/** Where databases are created, renamed and dropped: never the target itself, whose sessions would block the swap. */
+async function connectMaintenance(target: ConnectionInfo): Promise<Client> {
+  return connect(target, 'postgres').catch(async (error) => {
+    if (target.database === 'template1') throw error
+    return connect(target, 'template1').catch(() => {
+      throw error
+    })
+  })
+}
+
+/** Leaves room in PostgreSQL's 63-byte names for the suffix, without cutting a multi-byte character. */
+function namePrefix(database: string): string {
+  let prefix = ''
+  for (const character of database) {
+    if (Buffer.byteLength(prefix + character) > 30) break
+    prefix += character
   }
 
-  if (report.path === 'stream') {
-    try {
-      await copyStreaming(options.source, options.target, {filter: options.filter, onChild, snapshot})
-    } catch (error) {
-      if (createdTarget) await maintenance.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)}`).catch(() => {})
-      throw error
-    }
+  return prefix
+}
 
+export const scratchMarker = '__auroractl_new_'
+export const oldMarker = '__auroractl_old_'
+
+export function scratchDatabaseName(database: string): string {
+  return `${namePrefix(database)}${scratchMarker}${Math.random().toString(36).slice(2, 8).padEnd(6, '0')}`
+}
+
+function oldDatabaseName(database: string, now = new Date()): string {
+  return `${namePrefix(database)}${oldMarker}${now.toISOString().replaceAll(/\D/g, '').slice(0, 14)}`
+}
+
+const literal = (value: string) => `'${value.replaceAll("'", "''")}'`
+
+/**
+ * The scratch database. Replacing an existing database, it takes that database's encoding and
+ * collation (from template0, as a restore should); a new one gets the server's defaults.
+ */
+async function createScratchDatabase(maintenance: Client, scratch: string, existing: string | undefined): Promise<void> {
+  if (!existing) {
+    await maintenance.query(`CREATE DATABASE ${quoteIdentifier(scratch)}`)
     return
   }
 
-  // Restore into a copy of the target (its extensions included), swapped in only when complete.
-  const scratch = `${database.slice(0, 40)}__auroractl_${Math.random().toString(36).slice(2, 8)}`
+  const {rows} = await maintenance.query<{collate: string; ctype: string; encoding: string; icu: null | string; provider: null | string}>(
+    `SELECT pg_encoding_to_char(encoding) AS encoding, datcollate AS collate, datctype AS ctype,
+            to_jsonb(d) ->> 'datlocprovider' AS provider, coalesce(to_jsonb(d) ->> 'datlocale', to_jsonb(d) ->> 'daticulocale') AS icu
+     FROM pg_database d WHERE datname = $1`,
+    [existing],
+  )
+  const like = rows[0]!
+  const icu = like.provider === 'i' && like.icu ? ` LOCALE_PROVIDER icu ICU_LOCALE ${literal(like.icu)}` : ''
+  await maintenance.query(
+    `CREATE DATABASE ${quoteIdentifier(scratch)} TEMPLATE template0 ENCODING ${literal(like.encoding)} LC_COLLATE ${literal(like.collate)} LC_CTYPE ${literal(like.ctype)}${icu}`,
+  )
+}
+
+export interface SwapResult {
+  /** Where the replaced database is now, with --keep-old (or when dropping it failed). */
+  oldKeptAs: null | string
+  /** Why the replaced database could not be dropped, if it could not. */
+  oldNotDropped?: string
+  /** Whether an existing database was replaced (else the copy was renamed into a free name). */
+  replaced: boolean
+  scratch: string
+}
+
+/**
+ * Renames the verified copy into place. Both renames run in one transaction, so there is no moment
+ * without a database of the target's name. Sessions on the old database are ended first (the user
+ * confirmed replacing it); one that reconnects in between makes the rename fail, so it is retried.
+ */
+async function swapIn(maintenance: Client, options: {database: string; keepOld: boolean; scratch: string; targetExists: boolean}): Promise<SwapResult> {
+  const {database, scratch} = options
+  if (!options.targetExists) {
+    await maintenance.query(`ALTER DATABASE ${quoteIdentifier(scratch)} RENAME TO ${quoteIdentifier(database)}`)
+    return {oldKeptAs: null, replaced: false, scratch}
+  }
+
+  const old = oldDatabaseName(database)
+  for (let attempt = 1; ; attempt++) {
+    // eslint-disable-next-line no-await-in-loop
+    await maintenance.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database])
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      await maintenance.query(`BEGIN; ALTER DATABASE ${quoteIdentifier(database)} RENAME TO ${quoteIdentifier(old)}; ALTER DATABASE ${quoteIdentifier(scratch)} RENAME TO ${quoteIdentifier(database)}; COMMIT`)
+      break
+    } catch (error) {
+      // eslint-disable-next-line no-await-in-loop
+      await maintenance.query('ROLLBACK').catch(() => {})
+      // 55006: still being accessed (a terminated session takes a moment to go, or one reconnected).
+      if ((error as {code?: string}).code !== '55006' || attempt >= 10) throw error
+      // eslint-disable-next-line no-await-in-loop
+      await new Promise((resolve) => {
+        setTimeout(resolve, 200)
+      })
+    }
+  }
+
+  if (options.keepOld) return {oldKeptAs: old, replaced: true, scratch}
   try {
-    await maintenance.query(`CREATE DATABASE ${quoteIdentifier(scratch)} TEMPLATE ${quoteIdentifier(database)}`)
+    await maintenance.query(`DROP DATABASE ${quoteIdentifier(old)} WITH (FORCE)`)
+    return {oldKeptAs: null, replaced: true, scratch}
   } catch (error) {
-    throw new AuroraError('UNEXPECTED', `Cannot prepare the parallel restore: ${(error as Error).message.split('\n')[0]}`, {
-      hint: 'Other sessions connected to the target database block it; close them, or use --jobs 1 (one transaction).',
+    return {oldKeptAs: old, oldNotDropped: (error as Error).message.split('\n')[0], replaced: true, scratch}
+  }
+}
+
+/**
+ * Drops the scratch database after a failure. The maintenance connection may be gone with a
+ * restarted target: then a new one is tried for a few seconds. If the target cannot be reached at
+ * all, the message names what is left, and the next run's preflight names it again.
+ */
+async function dropScratchDatabase(maintenance: Client | undefined, target: ConnectionInfo, scratch: string, progress: Progress): Promise<void> {
+  const drop = (client: Client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(scratch)} WITH (FORCE)`)
+  if (maintenance && (await drop(maintenance).then(() => true, () => false))) return
+  for (let attempt = 0; attempt < 5; attempt++) {
+    // eslint-disable-next-line no-await-in-loop
+    const client = await connectMaintenance(target).catch(() => {})
+    if (client) {
+      // eslint-disable-next-line no-await-in-loop
+      const dropped = await drop(client).then(() => true, () => false)
+      // eslint-disable-next-line no-await-in-loop
+      await client.end().catch(() => {})
+      if (dropped) return
+    }
+
+    // eslint-disable-next-line no-await-in-loop
+    await new Promise((resolve) => {
+      setTimeout(resolve, 1000)
     })
   }
 
-  try {
-    await copyParallel(options.source, options.target, {filter: options.filter, jobs: report.jobs, onChild, restoreInto: scratch, snapshot})
-    await beforeSwap()
-    await maintenance.query(`DROP DATABASE ${quoteIdentifier(database)} WITH (FORCE)`)
-    await maintenance.query(`ALTER DATABASE ${quoteIdentifier(scratch)} RENAME TO ${quoteIdentifier(database)}`)
-  } catch (error) {
-    await maintenance.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(scratch)} WITH (FORCE)`).catch(() => {})
-    if (createdTarget) await maintenance.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)}`).catch(() => {})
-    throw error
+  progress.note(`Could not drop the scratch database ${scratch} on the target: drop it with DROP DATABASE ${quoteIdentifier(scratch)}; the target database itself was not touched.`)
+}
+
+/** Samples COPY progress in the scratch database; returns the function that stops it and closes its connections. */
+async function watchProgress(target: ConnectionInfo, scratch: string, options: {opened: Client[]; progress: Progress; totalBytes: number}): Promise<() => Promise<void>> {
+  const monitor = await connect(target, 'postgres').catch(() => {})
+  if (!monitor) return async () => {}
+  options.opened.push(monitor)
+  const namers = new Map<string, Promise<Client>>()
+  let stopped = false
+  const nameOf = async (database: string, relid: number) => {
+    // A sample still in flight when the copy ends must not open a connection the swap would trip over.
+    if (stopped) throw new Error('progress stopped')
+    let namer = namers.get(database)
+    if (!namer) {
+      namer = connect(target, database)
+      namers.set(database, namer)
+    }
+
+    const {rows} = await (await namer).query<{name: string}>('SELECT $1::oid::regclass::text AS name', [relid])
+    return rows[0]!.name
+  }
+
+  const stopWatching = watchCopyProgress(monitor, {database: scratch, nameOf, onUpdate: (line) => options.progress.update(line), totalBytes: options.totalBytes})
+  return async () => {
+    stopped = true
+    stopWatching()
+    // The namers hold connections to the scratch database: the swap (rename) and a drop need them gone.
+    await Promise.all([...namers.values()].map((namer) => namer.then((client) => client.end(), () => {}).catch(() => {})))
+    namers.clear()
   }
 }
 
@@ -373,8 +484,9 @@ async function runPreflight(source: Client, maintenance: Client, options: Migrat
 
   if (!targetExists) add('target.empty', 'ok', `database ${database} does not exist: it will be created`)
   else if (!targetHasObjects) add('target.empty', 'ok', `database ${database} holds no tables, views or sequences`)
-  else if (options.dropExisting) add('target.empty', 'warn', `database ${database} holds objects: --drop-existing drops and recreates it (after you confirm)`)
+  else if (options.dropExisting) add('target.empty', 'warn', `database ${database} holds objects: --drop-existing replaces it with the copy once that is verified, after you confirm (${options.keepOld ? 'kept under a new name' : 'then dropped'}; --keep-old keeps it)`)
   else add('target.empty', 'fail', `database ${database} is not empty; pass --drop-existing to replace it (it asks you to type its name)`)
+  items.push(...(await checkSwap(maintenance, options, targetExists)))
 
   // Extensions: the source's must be installable on the target.
   const {rows: sourceExtensions} = await source.query<{name: string; version: string}>(inventorySql.extensions)
@@ -413,4 +525,40 @@ async function runPreflight(source: Client, maintenance: Client, options: Migrat
   add('connections', connections[0]!.free >= needed ? 'ok' : 'fail', `${jobs} job(s) need about ${needed} connections; the target has ${connections[0]!.free} free`)
   add('size', 'ok', `source database ${formatBytes(sourceBytes)}: ${jobs === 1 ? 'one transaction (pg_dump | psql)' : `parallel, ${jobs} jobs (pg_dump -Fd / pg_restore)`}${options.jobs ? ' (--jobs)' : ` by default: ${why}`}`)
   return {defaultJobs, items, sourceBytes, sourceMajor, tables, targetExists, targetHasObjects, targetMajor}
+}
+
+/**
+ * What the swap needs, checked before anything is written: the right to rename the target database
+ * (its owner's), and what earlier runs left behind: scratch databases of a killed run (named, not
+ * dropped: another run may be copying into one) and work folders of killed runs (removed: their
+ * owner's pid is gone, and they hold unencrypted table data).
+ */
+async function checkSwap(maintenance: Client, options: MigrateOptions, targetExists: boolean): Promise<PreflightItem[]> {
+  const items: PreflightItem[] = []
+  const {database} = options.target
+  if (targetExists) {
+    const {rows} = await maintenance.query<{owner: string; owns: boolean}>(
+      `SELECT pg_get_userbyid(datdba) AS owner, pg_has_role(current_user, datdba, 'MEMBER') AS owns FROM pg_database WHERE datname = $1`,
+      [database],
+    )
+    if (rows[0]!.owns) {items.push({detail: `the copy is built in a scratch database and renamed to ${database} once verified; sessions still connected to ${database} are then ended`, id: 'target.swap', status: 'ok'})}
+    else {items.push({detail: `database ${database} is owned by ${rows[0]!.owner}: only its owner can swap the verified copy in (rename it)`, id: 'target.owner', status: 'fail'})}
+  }
+
+  const {rows: leftovers} = await maintenance.query<{name: string}>(`SELECT datname AS name FROM pg_database WHERE position($1 in datname) > 0 ORDER BY 1`, [scratchMarker])
+  if (leftovers.length > 0) {
+    items.push({
+      detail: `scratch database(s) left by an interrupted run: ${leftovers.map((row) => `${row.name} (DROP DATABASE ${quoteIdentifier(row.name)})`).join(', ')}`,
+      id: 'target.leftovers',
+      status: 'warn',
+    })
+  }
+
+  // A dry run changes nothing: it names them only.
+  const leftoverDirs = options.dryRun ? await findLeftoverWorkDirs(options.workDir) : await removeLeftoverWorkDirs(options.workDir)
+  if (leftoverDirs.length > 0) {
+    items.push({detail: `${options.dryRun ? 'would remove' : 'removed'} ${leftoverDirs.length} work folder(s) a killed run left: ${leftoverDirs.join(', ')}`, id: 'work-dir', status: 'warn'})
+  }
+
+  return items
 }

@@ -7,8 +7,9 @@ export function renderMigrateReport(report: MigrateReport, colour: Palette): str
   if (report.dryRun) return `Dry run: preflight done, nothing copied (${report.tables} tables, ${formatBytes(report.sourceBytes)}, ${report.jobs} job(s)).`
   const lines = [`Copied ${report.source} -> ${report.target} (${report.path}, ${report.jobs} job(s)) in ${report.phases.copySeconds} s${report.throughputBytesPerSecond ? `, ${formatBytes(report.throughputBytesPerSecond)}/s` : ''}.`]
   const {verification} = report
+  const database = report.target.replace(/^.*\//, '').replace(/ \(via .*\)$/, '')
   if (!verification) {
-    lines.push(colour.yellow('Not verified (--verify none).'))
+    lines.push(colour.yellow('Not verified (--verify none).'), swapLine(report, database))
     return lines.join('\n')
   }
 
@@ -26,5 +27,15 @@ export function renderMigrateReport(report: MigrateReport, colour: Palette): str
     if (!verification.objects.match) lines.push(`  object counts: source ${JSON.stringify(verification.objects.source)}, target ${JSON.stringify(verification.objects.target)}`)
   }
 
+  lines.push(swapLine(report, database))
   return lines.join('\n')
+}
+
+/** What happened to the target database: the verified copy took its name, or it was left as it was. */
+function swapLine(report: MigrateReport, database: string): string {
+  const {swap} = report
+  if (!swap) return `The copy was not swapped in: database ${database} on the target was left as it was, and the copy was dropped.`
+  if (!swap.replaced) return `The copy is now database ${database}.`
+  if (swap.oldNotDropped) return `The copy replaced database ${database}; the old one is kept as ${swap.oldKeptAs} (it could not be dropped: ${swap.oldNotDropped}).`
+  return `The copy replaced database ${database}; the old one was ${swap.oldKeptAs ? `kept as ${swap.oldKeptAs}` : 'dropped'}.`
 }
