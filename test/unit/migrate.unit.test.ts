@@ -97,7 +97,7 @@ describe('connection strings keep each side to its own credentials', () => {
   it('quotes a database name for --dbname so libpq cannot read it as a connection string', async () => {
     const {dbnameArgument} = await import('../../src/lib/migrate/connection.js')
     expect(dbnameArgument('plain')).toBe("dbname='plain'")
-    expect(dbnameArgument("host=evil dbname='x' \\")).toBe("dbname='host=evil dbname=\\'x\\' \\\\'")
+    expect(dbnameArgument("host=evil dbname='x' \\")).toBe(String.raw`dbname='host=evil dbname=\'x\' \\'`)
   })
 
   it('masks URL passwords in any rendered error', async () => {
@@ -112,8 +112,8 @@ describe('connection strings keep each side to its own credentials', () => {
 describe('passfile lookup for one side', () => {
   it('finds the first matching line, with wildcards and escapes, whatever PGPASSWORD holds, and ignores a file others can read', async () => {
     const {chmod, mkdtemp, rm, writeFile} = await import('node:fs/promises')
-    const os = await import('node:os')
-    const path = await import('node:path')
+    const {default: os} = await import('node:os')
+    const {default: path} = await import('node:path')
     const {passfilePassword} = await import('../../src/lib/migrate/connection.js')
     const dir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-pgpass-unit-'))
     const file = path.join(dir, 'pgpass')
