@@ -19,17 +19,19 @@ static override examples = [
     '<%= config.bin %> migrate --from "postgresql://app@old-host:5432/nbatracker" --dry-run',
     'PGPASSWORD=... <%= config.bin %> migrate --from postgresql://app@old-host/nbatracker --verify checksum',
     '<%= config.bin %> migrate --from-secret old-db-credentials --jobs 4 --json',
+    `<%= config.bin %> migrate --from postgresql://app@old-host/nbatracker --exclude-table 'audit.*' --exclude-table 'tmp_*'`,
   ]
 static override flags = {
     'ca-bundle': Flags.string({description: 'PEM file of CAs to verify the cluster (the RDS CA bundle) [env: PGSSLROOTCERT]'}),
     confirm: Flags.string({description: 'The target database name, to let --drop-existing drop it without a prompt'}),
     'drop-existing': Flags.boolean({description: 'Drop and recreate a non-empty target database (asks you to type its name)'}),
     'dry-run': Flags.boolean({description: 'Run the preflight only'}),
-    'exclude-table': Flags.string({description: 'Leave this table out (repeatable; pg_dump pattern)', multiple: true}),
+    'exclude-table': Flags.string({description: "Leave out the tables (views, sequences) matching this pg_dump pattern, e.g. 'audit.*' (repeatable)", multiple: true}),
     from: Flags.string({description: 'Source: postgresql://USER[:PASSWORD]@HOST:PORT/DATABASE (a password can also come from PGPASSWORD)', exactlyOne: ['from', 'from-secret']}),
     'from-secret': Flags.string({description: 'Source credentials from a Secrets Manager secret in the RDS format'}),
     jobs: Flags.integer({description: 'Parallel jobs: 1 streams in one transaction; more uses pg_dump -Fd / pg_restore -j (default: from the size)', max: 16, min: 1}),
-    schema: Flags.string({description: 'Copy only this schema (repeatable)', multiple: true}),
+    schema: Flags.string({description: "Copy only the schemas matching this pg_dump pattern, e.g. 'sales' or 'tenant_*' (repeatable)", multiple: true}),
+    table: Flags.string({description: "Copy only the tables (views, sequences) matching this pg_dump pattern, e.g. 'public.orders*' (repeatable; overrides --schema, as in pg_dump)", multiple: true}),
     to: Flags.string({description: 'Target URL instead of the cluster\'s writer and secret'}),
     'to-database': Flags.string({description: 'Target database (default: the dbname in the cluster\'s secret, or the --to URL\'s)'}),
     verify: Flags.string({default: 'count', description: 'How to prove the copy', options: ['count', 'checksum', 'none']}),
@@ -47,7 +49,10 @@ static override flags = {
     if (source.password === undefined && process.env.PGPASSWORD) source = {...source, password: process.env.PGPASSWORD}
     let target = flags.to ? parseConnectionUrl(flags.to, '--to') : await this.clusterTarget()
     if (flags['to-database']) target = {...target, database: flags['to-database']}
-    if (flags.schema?.some((schema) => !schema.trim())) throw badInput('--schema must name a schema.')
+    const {parseFilter} = await import('../lib/migrate/filter.js')
+    const filter = {excludeTables: flags['exclude-table'] ?? [], schemas: flags.schema ?? [], tables: flags.table ?? []}
+    // Empty or malformed patterns: exit 2 before anything connects.
+    parseFilter(filter)
 
     const progress = await this.progress()
     const report = await this.interruptibly((signal) =>
@@ -56,7 +61,7 @@ static override flags = {
           confirmByTypedName({action: `drop and recreate database ${database} on the target`, confirmFlag: flags.confirm, expected: database, interactive: this.interactive()}),
         dropExisting: flags['drop-existing'],
         dryRun: flags['dry-run'],
-        filter: {excludeTables: flags['exclude-table'] ?? [], schemas: flags.schema ?? []},
+        filter,
         jobs: flags.jobs,
         progress,
         signal,
