@@ -432,8 +432,7 @@ async function runPreflight(source: Client, maintenance: Client, options: Migrat
     'SELECT (SELECT count(*) FROM pg_largeobject_metadata)::int AS large_objects, (SELECT count(*) FROM pg_event_trigger)::int AS event_triggers, pg_database_size(current_database())::bigint AS size',
   )
   const {event_triggers: eventTriggers, large_objects: largeObjects} = special[0]!
-  if (largeObjects > 0 && (filter.schemas.length > 0 || filter.tables.length > 0)) add('large-objects', 'warn', `${largeObjects} large object(s): not copied (pg_dump leaves them out under --schema or --table)`)
-  else if (largeObjects > 0) add('large-objects', 'ok', `${largeObjects} large object(s): copied, and counted in the verification`)
+  if (largeObjects > 0) add('large-objects', ...largeObjectsNote(largeObjects, filter))
   if (eventTriggers > 0) add('event-triggers', 'warn', `${eventTriggers} event trigger(s): creating them needs a superuser, which a managed target does not grant`)
 
   // Jobs: each pg_restore job, and each verification worker, is a connection on the target.
@@ -447,6 +446,12 @@ async function runPreflight(source: Client, maintenance: Client, options: Migrat
   add('connections', connections[0]!.free >= needed ? 'ok' : 'fail', `${jobs} job(s) need about ${needed} connections; the target has ${connections[0]!.free} free`)
   add('size', 'ok', `source database ${formatBytes(sourceBytes)}: ${jobs === 1 ? 'one transaction (pg_dump | psql)' : `parallel, ${jobs} jobs (pg_dump -Fd / pg_restore)`}${options.jobs ? ' (--jobs)' : ` by default: ${why}`}`)
   return {defaultJobs, filter, items, leftOut, schemasToCreate, sourceBytes, sourceMajor, tables, targetExists, targetHasObjects, targetMajor}
+}
+
+/** pg_dump copies large objects only when no --schema or --table is given. */
+function largeObjectsNote(count: number, filter: TableFilter): [PreflightItem['status'], string] {
+  if (filter.schemas.length > 0 || filter.tables.length > 0) return ['warn', `${count} large object(s): not copied (pg_dump leaves them out under --schema or --table)`]
+  return ['ok', `${count} large object(s): copied, and counted in the verification`]
 }
 
 /** Creates the schemas a --table copy needs in the (new or empty) target database. */
