@@ -24,20 +24,22 @@ static override examples = [
     '<%= config.bin %> migrate --from "postgresql://app@old-host:5432/nbatracker" --dry-run',
     'PGPASSWORD=... <%= config.bin %> migrate --from postgresql://app@old-host/nbatracker --verify checksum',
     '<%= config.bin %> migrate --from-secret old-db-credentials --jobs 4 --json',
+    `<%= config.bin %> migrate --from postgresql://app@old-host/nbatracker --exclude-table 'audit.*' --exclude-table 'tmp_*'`,
   ]
 static override flags = {
     'ca-bundle': Flags.string({description: 'PEM file of CAs to verify the cluster (the RDS CA bundle) [env: PGSSLROOTCERT]'}),
     confirm: Flags.string({description: 'The target database name, to let --drop-existing replace it without a prompt'}),
     'drop-existing': Flags.boolean({description: 'Replace a non-empty target database with the verified copy (asks you to type its name)'}),
     'dry-run': Flags.boolean({description: 'Run the preflight only'}),
-    'exclude-table': Flags.string({description: 'Leave this table out (repeatable; pg_dump pattern)', multiple: true}),
+    'exclude-table': Flags.string({description: "Leave out the tables (views, sequences) matching this pg_dump pattern, e.g. 'audit.*' (repeatable)", multiple: true}),
     from: Flags.string({description: 'Source: postgresql://USER@HOST:PORT/DATABASE[?sslmode=...&sslrootcert=...] (password from PGPASSWORD or ~/.pgpass)', exactlyOne: ['from', 'from-secret']}),
     'from-ca-bundle': Flags.string({description: "PEM file of CAs to verify the source's certificate (libpq sslrootcert)"}),
     'from-secret': Flags.string({description: 'Source credentials from a Secrets Manager secret in the RDS format'}),
     'from-sslmode': Flags.string({description: "TLS to the source, as libpq's sslmode (default: the URL's, else prefer: TLS when the server offers it)", options: ['disable', 'prefer', 'require', 'verify-ca', 'verify-full']}),
     jobs: Flags.integer({description: 'Parallel jobs: 1 streams in one transaction; more uses pg_dump -Fd / pg_restore -j (default: from the size)', max: 16, min: 1}),
     'keep-old': Flags.boolean({description: 'With --drop-existing: keep the replaced database as <name>__auroractl_old_<time> instead of dropping it'}),
-    schema: Flags.string({description: 'Copy only this schema (repeatable)', multiple: true}),
+    schema: Flags.string({description: "Copy only the schemas matching this pg_dump pattern, e.g. 'sales' or 'tenant_*' (repeatable)", multiple: true}),
+    table: Flags.string({description: "Copy only the tables (views, sequences) matching this pg_dump pattern, e.g. 'public.orders*' (repeatable; overrides --schema, as in pg_dump)", multiple: true}),
     to: Flags.string({description: "Target URL instead of the cluster's writer and secret (password from AURORACTL_TO_PASSWORD or ~/.pgpass)"}),
     'to-database': Flags.string({description: 'Target database (default: the dbname in the cluster\'s secret, or the --to URL\'s)'}),
     verify: Flags.string({default: 'count', description: 'How to prove the copy', options: ['count', 'checksum', 'none']}),
@@ -55,7 +57,10 @@ static override flags = {
     // Everything the user typed is checked before the first connection.
     const workDir = await checkWorkDir(flags['work-dir'])
     if (flags['keep-old'] && !flags['drop-existing']) throw badInput('--keep-old keeps the database --drop-existing replaces: pass both, or neither.')
-    if (flags.schema?.some((schema) => !schema.trim())) throw badInput('--schema must name a schema.')
+    const {parseFilter} = await import('../lib/migrate/filter.js')
+    const filter = {excludeTables: flags['exclude-table'] ?? [], schemas: flags.schema ?? [], tables: flags.table ?? []}
+    // Empty or malformed patterns: exit 2 before anything connects.
+    parseFilter(filter)
     const sourceTls = {caBundle: flags['from-ca-bundle'], sslmode: flags['from-sslmode'] as SslMode | undefined}
     if (sourceTls.caBundle) await checkReadableFile(sourceTls.caBundle, '--from-ca-bundle')
     // Each side gets its own password only: PGPASSWORD is the source's, AURORACTL_TO_PASSWORD the --to URL's.
@@ -72,7 +77,7 @@ static override flags = {
           confirmByTypedName({action: `replace database ${database} on the target with the verified copy`, confirmFlag: flags.confirm, expected: database, interactive: this.interactive()}),
         dropExisting: flags['drop-existing'],
         dryRun: flags['dry-run'],
-        filter: {excludeTables: flags['exclude-table'] ?? [], schemas: flags.schema ?? []},
+        filter,
         jobs: flags.jobs,
         keepOld: flags['keep-old'],
         progress,

@@ -199,12 +199,11 @@ describe('verification finds a difference planted on the target', () => {
     const sourceClient = new pg.Client({connectionString: source.url('league')})
     await sourceClient.connect()
     try {
-      const tables = await listTables(sourceClient, [], [])
+      const tables = await listTables(sourceClient)
       const report = await verifyMigration({clients: [sourceClient]}, {clients: [target]}, {
         mode: 'checksum',
         sameMajor: true,
-        schemas: [],
-        sequences: await listSequences(sourceClient, []),
+        sequences: await listSequences(sourceClient),
         tables,
       })
       expect(report.match).toBe(false)
@@ -213,12 +212,12 @@ describe('verification finds a difference planted on the target', () => {
       expect(differing[0]!.source.rows).toBe(differing[0]!.target.rows)
       expect(differing[0]!.source.hash).not.toBe(differing[0]!.target.hash)
       const text = renderMigrateReport(
-        {dryRun: false, jobs: 1, path: 'stream', phases: {copySeconds: 1}, preflight: [], source: 's', sourceBytes: 0, swap: null, tables: 5, target: 't', throughputBytesPerSecond: null, verification: report},
+        {dryRun: false, filter: {excludeTables: [], leftOut: [], schemas: [], tables: []}, jobs: 1, path: 'stream', phases: {copySeconds: 1}, preflight: [], source: 's', sourceBytes: 0, swap: null, tables: 5, target: 't', throughputBytesPerSecond: null, verification: report},
         createPalette({json: false, noColorFlag: true}),
       )
       expect(text).toMatch(/Verification \(checksum\) found differences:\n {2}"league"\."players": source 3000 rows \(hash -?\d+\), target 3000 rows \(hash -?\d+\)/)
       // A count alone would not have seen it.
-      const counted = await verifyMigration({clients: [sourceClient]}, {clients: [target]}, {mode: 'count', sameMajor: true, schemas: [], sequences: [], tables})
+      const counted = await verifyMigration({clients: [sourceClient]}, {clients: [target]}, {mode: 'count', sameMajor: true, sequences: [], tables})
       expect(counted.tables.every((table) => table.match)).toBe(true)
     } finally {
       await sourceClient.end()
@@ -291,8 +290,8 @@ describe('verification at the command line, a secret as the source, and the cros
     const sourceClient = new pg.Client({connectionString: source.url('league')})
     await sourceClient.connect()
     try {
-      const tables = await listTables(sourceClient, [], [])
-      const options = {mode: 'checksum' as const, schemas: [], sequences: [], tables}
+      const tables = await listTables(sourceClient)
+      const options = {mode: 'checksum' as const, sequences: [], tables}
       const crossVersion = await verifyMigration({clients: [sourceClient]}, {clients: [target]}, {...options, sameMajor: false})
       expect(crossVersion.tables.map((table) => table.match)).toEqual(tables.map(() => true))
       const typed = await verifyMigration({clients: [sourceClient]}, {clients: [target]}, {...options, sameMajor: true})
@@ -394,8 +393,19 @@ describe('migrate faults', () => {
       const exited = new Promise<null | number>((resolve) => {
         child.on('exit', (code) => resolve(code))
       })
-      await sleep(100)
-      for (let index = 0; index < 100 && !stderr.includes('Copying'); index++) await sleep(50)
+      // Stop the target once rows are arriving there (with --json there is no progress to watch).
+      const {default: pg} = await import('pg')
+      const watcher = new pg.Client({connectionString: target.url()})
+      await watcher.connect()
+      let copying = false
+      for (let index = 0; index < 1000 && !copying; index++) {
+        const {rows} = await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_progress_copy WHERE tuples_processed > 0`)
+        copying = rows[0]!.n > 0
+        if (!copying) await sleep(10)
+      }
+
+      await watcher.end()
+      expect(copying, stderr).toBe(true)
       await target.stop()
       const code = await exited
       expect(code).not.toBe(0)

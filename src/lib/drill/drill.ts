@@ -327,10 +327,10 @@ export async function verifyRestored(
     }
   }
 
-  const objects = await objectCounts(client, [])
+  const objects = await objectCounts(client)
   const {manifest} = options
   if (manifest) {
-    for (const [kind, expected] of Object.entries(manifest.objects) as Array<[keyof ObjectCounts, number]>) {
+    for (const [kind, expected] of Object.entries(manifest.objects) as Array<[keyof ObjectCounts, null | number]>) {
       checks.push({detail: `manifest ${expected}, restored ${objects[kind]}`, kind: 'objects', name: kind, passed: objects[kind] === expected})
     }
   } else {
@@ -344,15 +344,15 @@ export async function verifyRestored(
     const found = measured[index]!
     const hashes = options.verify === 'checksum'
     const passed = found.rows === expected.rows && (!hashes || found.hash === expected.hash)
-    const restored = found.rows < 0 ? 'missing' : `${found.rows} rows${hashes ? ` (hash ${found.hash})` : ''}`
+    const restored = found.error === undefined ? `${found.rows} rows${hashes ? ` (hash ${found.hash})` : ''}` : `unreadable (${found.error})`
     checks.push({detail: `manifest ${expected.rows} rows${hashes ? ` (hash ${expected.hash})` : ''}, restored ${restored}`, kind: 'table', name: expected.table, passed})
   }
 
   for (const expected of manifest.sequences) {
     // eslint-disable-next-line no-await-in-loop
-    const found = await readSequence(client, expected)
+    const {error, value: found} = await readSequence(client, expected)
     const passed = found !== null && BigInt(found.lastValue) >= BigInt(expected.lastValue)
-    checks.push({detail: `manifest ${expected.lastValue}, restored ${found?.lastValue ?? 'missing'}`, kind: 'sequence', name: expected.sequence, passed})
+    checks.push({detail: `manifest ${expected.lastValue}, restored ${found?.lastValue ?? `unreadable (${error})`}`, kind: 'sequence', name: expected.sequence, passed})
   }
 
   return checks

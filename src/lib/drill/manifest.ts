@@ -44,26 +44,29 @@ export async function readManifest(client: Client, options: {cluster: string; mo
       `SELECT current_database() AS database, current_setting('server_version') AS version, now() AS now,
               pg_snapshot_xmax(pg_current_snapshot())::text AS next_xid, (SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot()))::int AS in_progress`,
     )
-    const tables = await listTables(client, [], [])
-    const measured = await measureTables({clients: [client]}, tables, {mode: options.mode, sameMajor: true})
-    // measureTables records an unreadable table as -1 rows: in a manifest that would fail every drill after it.
-    const unreadable = tables.filter((_, index) => measured[index]!.rows < 0)
+    const tables = await listTables(client)
+    // Each table and sequence is read in a savepoint: one the user cannot read is reported with its error, and the others are still read.
+    const measured = await measureTables({clients: [client], inTransaction: true}, tables, {mode: options.mode, sameMajor: true})
+    const sequences = await listSequences(client)
+    const sequenceReads: Array<Awaited<ReturnType<typeof readSequence>>> = []
+    for (const sequence of sequences) {
+      // eslint-disable-next-line no-await-in-loop
+      sequenceReads.push(await readSequence(client, sequence, {inTransaction: true}))
+    }
+
+    // A table or sequence recorded as unreadable would fail every drill against the manifest: refuse, naming each with its error.
+    const unreadable = [
+      ...tables.flatMap((table, index) => (measured[index]!.error === undefined ? [] : [`${qualified(table)} (${measured[index]!.error})`])),
+      ...sequences.flatMap((sequence, index) => (sequenceReads[index]!.error === undefined ? [] : [`sequence ${qualified(sequence)} (${sequenceReads[index]!.error})`])),
+    ]
     if (unreadable.length > 0) {
-      throw new AuroraError('UNEXPECTED', `Cannot read ${unreadable.map((table) => qualified(table)).join(', ')} as the secret's user; no manifest was written and no snapshot taken.`, {
+      throw new AuroraError('UNEXPECTED', `Cannot read ${unreadable.length} object(s) as the secret's user: ${unreadable.join(', ')}; no manifest was written and no snapshot taken.`, {
         hint: 'Grant SELECT on them to that user, or take the snapshot without --manifest.',
       })
     }
 
-    const sequences = await listSequences(client, [])
-    const sequenceValues = []
-    for (const sequence of sequences) {
-      // eslint-disable-next-line no-await-in-loop
-      const value = await readSequence(client, sequence)
-      if (!value) throw new AuroraError('UNEXPECTED', `Cannot read sequence ${qualified(sequence)}: the manifest would be wrong about it.`)
-      sequenceValues.push({...value, name: sequence.name, schema: sequence.schema, sequence: qualified(sequence)})
-    }
-
-    const objects = await objectCounts(client, [])
+    const sequenceValues = sequences.map((sequence, index) => ({...sequenceReads[index]!.value!, name: sequence.name, schema: sequence.schema, sequence: qualified(sequence)}))
+    const objects = await objectCounts(client)
     return {
       cluster: options.cluster,
       database: rows[0]!.database,

@@ -3,11 +3,10 @@ import path from 'node:path'
 
 import {AuroraError} from '../errors.js'
 import {type ConnectionInfo, dbnameArgument, libpqEnvironment} from './connection.js'
+import {type TableFilter} from './filter.js'
 
-export interface DumpFilter {
-  excludeTables: string[]
-  schemas: string[]
-}
+/** The tables to copy: pg_dump's -n/-t/-T patterns (see filter.ts, which reads them as pg_dump does). */
+export type DumpFilter = TableFilter
 
 /**
  * What a non-superuser on a managed target (Aurora's master user is rds_superuser, not superuser)
@@ -16,8 +15,18 @@ export interface DumpFilter {
  */
 export const managedTargetSkips = [/^COMMENT ON EXTENSION /]
 
-function dumpFilterArgs(filter: DumpFilter): string[] {
-  return [...filter.schemas.flatMap((schema) => ['--schema', schema]), ...filter.excludeTables.flatMap((table) => ['--exclude-table', table])]
+/**
+ * The filter's patterns, passed to pg_dump as given (pg_dump parses them with the rules filter.ts
+ * reproduces), and --strict-names with an include pattern: without it, a --table that matches
+ * nothing would dump the whole database.
+ */
+export function dumpFilterArgs(filter: DumpFilter): string[] {
+  return [
+    ...filter.schemas.flatMap((schema) => ['--schema', schema]),
+    ...filter.tables.flatMap((table) => ['--table', table]),
+    ...filter.excludeTables.flatMap((table) => ['--exclude-table', table]),
+    ...(filter.schemas.length > 0 || filter.tables.length > 0 ? ['--strict-names'] : []),
+  ]
 }
 
 /** Drops the statements a managed target refuses from a plain-format pre-data script. */

@@ -6,8 +6,9 @@ import {AuroraError, badInput} from '../errors.js'
 import {type Progress, silentProgress} from '../progress.js'
 import {type ConnectionInfo, describeConnection, openConnection} from './connection.js'
 import {type ChildProcesses, copyParallel, copyStreaming, createWorkDir, type DumpFilter, findLeftoverWorkDirs, removeLeftoverWorkDirs, toolMajors, type WorkDir} from './copy.js'
+import {crossDatabasePatterns, filterParams, isFiltered, type ParsedFilter, resolveFilter, type TableFilter} from './filter.js'
 import {formatBytes} from './format.js'
-import {inventorySql, listSequences, listTables, quoteIdentifier, serverMajor, type TableRef} from './inventory.js'
+import {inventorySql, listSequences, listTables, qualified, quoteIdentifier, serverMajor, type TableRef, tableSelection, unmatchedPatterns} from './inventory.js'
 import {watchCopyProgress} from './progress.js'
 import {measureTables, type TableMeasure, verifyMigration, type VerifyMode, type VerifyReport} from './verify.js'
 
@@ -35,8 +36,17 @@ export interface MigrateOptions {
   workDir: string
 }
 
+/** What the filter asked for, and the tables it leaves out (schema-qualified, quoted). */
+export interface FilterReport {
+  excludeTables: string[]
+  leftOut: string[]
+  schemas: string[]
+  tables: string[]
+}
+
 export interface MigrateReport {
   dryRun: boolean
+  filter: FilterReport
   jobs: number
   path: 'parallel' | 'stream' | null
   phases: Record<string, number>
@@ -72,6 +82,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   const phases: Record<string, number> = {}
   const report: MigrateReport = {
     dryRun: options.dryRun,
+    filter: {excludeTables: options.filter.excludeTables, leftOut: [], schemas: options.filter.schemas, tables: options.filter.tables},
     jobs: 1,
     path: null,
     phases,
@@ -117,6 +128,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     report.preflight = preflight.items
     report.sourceBytes = preflight.sourceBytes
     report.tables = preflight.tables.length
+    report.filter.leftOut = preflight.leftOut
     report.jobs = options.jobs ?? preflight.defaultJobs
     phases.preflightSeconds = seconds(performance.now() - phaseStart)
     progress.succeed(`Preflight: ${preflight.items.filter((item) => item.status !== 'ok').length} note(s)`)
@@ -154,9 +166,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     report.path = report.jobs > 1 ? 'parallel' : 'stream'
     scratch = scratchDatabaseName(options.target.database)
     await createScratchDatabase(maintenance, scratch, preflight.targetExists ? options.target.database : undefined)
+    const scratchSide: ConnectionInfo = {...options.target, database: scratch}
+    // pg_dump --table creates no schema: the scratch database gets those the copied tables live in.
+    if (preflight.schemasToCreate.length > 0) await createSchemas(scratchSide, preflight.schemasToCreate)
     workDir = await createWorkDir(options.workDir)
     progress.start(`Copying ${preflight.tables.length} tables (${formatBytes(report.sourceBytes)}) with ${report.path === 'stream' ? 'pg_dump | psql in one transaction' : `pg_dump/pg_restore -j ${report.jobs}`}`)
-    const scratchSide: ConnectionInfo = {...options.target, database: scratch}
     const stopProgress = await watchProgress(options.target, scratch, {opened, progress, totalBytes: preflight.tables.reduce((sum, table) => sum + table.bytes, 0)})
     try {
       const onChild = (running: ChildProcesses) => {
@@ -189,11 +203,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
         sourceVerify,
         {clients: targetClients},
         {
+          filter: preflight.filter,
           mode: options.verify,
           onTable: (done, total) => progress.update(`Verifying: ${done}/${total} tables`),
           sameMajor: preflight.sourceMajor === preflight.targetMajor,
-          schemas: options.filter.schemas,
-          sequences: await listSequences(sourceVerify.clients[0]!, options.filter.schemas),
+          sequences: await listSequences(sourceVerify.clients[0]!, preflight.filter),
           tables,
         },
       )
@@ -248,19 +262,19 @@ async function startSourceVerification(
   source: ConnectionInfo,
   snapshot: string,
   options: {mode: Exclude<VerifyMode, 'none'>; onDone: (seconds: number) => void; opened: Client[]; preflight: Preflight; width: number},
-): Promise<{clients: Client[]; measured: Promise<TableMeasure[]>}> {
+): Promise<{clients: Client[]; inTransaction: true; measured: Promise<TableMeasure[]>}> {
   const clients = await Promise.all(Array.from({length: options.width}, () => connect(source)))
   options.opened.push(...clients)
   await Promise.all(clients.map((client) => client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`)))
   const started = performance.now()
   const {preflight} = options
-  const measured = measureTables({clients}, preflight.tables, {mode: options.mode, sameMajor: preflight.sourceMajor === preflight.targetMajor}).then((tables) => {
+  const measured = measureTables({clients, inTransaction: true}, preflight.tables, {mode: options.mode, sameMajor: preflight.sourceMajor === preflight.targetMajor}).then((tables) => {
     options.onDone(seconds(performance.now() - started))
     return tables
   })
   // Awaited after the copy; a failure meanwhile must not surface as an unhandled rejection.
   measured.catch(() => {})
-  return {clients, measured}
+  return {clients, inTransaction: true, measured}
 }
 
 /** Where databases are created, renamed and dropped: never the target itself, whose sessions would block the swap. */
@@ -444,7 +458,13 @@ export function chooseJobs(sourceBytes: number, tables: Array<{bytes: number}>, 
 
 interface Preflight {
   defaultJobs: number
+  /** The options' filter with its unqualified patterns resolved on the source: both sides evaluate it alike. */
+  filter: TableFilter & {resolved: ParsedFilter}
   items: PreflightItem[]
+  /** The tables the filter leaves out, schema-qualified and quoted. */
+  leftOut: string[]
+  /** Schemas the copied tables need that pg_dump --table does not create. */
+  schemasToCreate: string[]
   sourceBytes: number
   sourceMajor: number
   tables: TableRef[]
@@ -499,19 +519,21 @@ async function runPreflight(source: Client, maintenance: Client, options: Migrat
   else add('extensions', 'ok', sourceExtensions.length > 0 ? `all available on the target: ${sourceExtensions.map((extension) => extension.name).join(', ')}` : 'none beyond plpgsql')
 
   // Owners and grants: copied without them (--no-owner --no-acl); say which roles that concerns.
-  const {rows: owners} = await source.query<{role: string}>(inventorySql.owners, [options.filter.schemas])
+  const filter = await resolveFilter(source, options.filter)
+  const {rows: owners} = await source.query<{role: string}>(inventorySql.owners, filterParams(filter))
   const {rows: roles} = await maintenance.query<{name: string}>('SELECT rolname AS name FROM pg_roles')
   const absent = owners.map((owner) => owner.role).filter((role) => !roles.some((existing) => existing.name === role))
   add('owners', absent.length > 0 ? 'warn' : 'ok', `objects will be owned by ${options.target.user} (--no-owner --no-acl)${absent.length > 0 ? `; source owners missing on the target: ${absent.join(', ')}` : ''}`)
 
-  const tables = await listTables(source, options.filter.schemas, options.filter.excludeTables)
+  const tables = await listTables(source, filter)
+  const {leftOut, schemasToCreate} = await checkFilter(source, filter, add)
   const withoutKey = tables.filter((table) => !table.hasPrimaryKey && !table.isPartition)
   add('tables', withoutKey.length > 0 ? 'warn' : 'ok', `${tables.length} tables${withoutKey.length > 0 ? `; without a primary key: ${withoutKey.map((table) => `${table.schema}.${table.name}`).join(', ')}` : ''}`)
   const {rows: special} = await source.query<{event_triggers: number; large_objects: number; size: string}>(
     'SELECT (SELECT count(*) FROM pg_largeobject_metadata)::int AS large_objects, (SELECT count(*) FROM pg_event_trigger)::int AS event_triggers, pg_database_size(current_database())::bigint AS size',
   )
   const {event_triggers: eventTriggers, large_objects: largeObjects} = special[0]!
-  if (largeObjects > 0) add('large-objects', 'ok', `${largeObjects} large object(s): copied, and counted in the verification`)
+  if (largeObjects > 0) add('large-objects', ...largeObjectsNote(largeObjects, filter))
   if (eventTriggers > 0) add('event-triggers', 'warn', `${eventTriggers} event trigger(s): creating them needs a superuser, which a managed target does not grant`)
 
   // Jobs: each pg_restore job, and each verification worker, is a connection on the target.
@@ -524,7 +546,58 @@ async function runPreflight(source: Client, maintenance: Client, options: Migrat
   const needed = jobs + Math.min(4, jobs) + 2
   add('connections', connections[0]!.free >= needed ? 'ok' : 'fail', `${jobs} job(s) need about ${needed} connections; the target has ${connections[0]!.free} free`)
   add('size', 'ok', `source database ${formatBytes(sourceBytes)}: ${jobs === 1 ? 'one transaction (pg_dump | psql)' : `parallel, ${jobs} jobs (pg_dump -Fd / pg_restore)`}${options.jobs ? ' (--jobs)' : ` by default: ${why}`}`)
-  return {defaultJobs, items, sourceBytes, sourceMajor, tables, targetExists, targetHasObjects, targetMajor}
+  return {defaultJobs, filter, items, leftOut, schemasToCreate, sourceBytes, sourceMajor, tables, targetExists, targetHasObjects, targetMajor}
+}
+
+/** pg_dump copies large objects only when no --schema or --table is given. */
+function largeObjectsNote(count: number, filter: TableFilter): [PreflightItem['status'], string] {
+  if (filter.schemas.length > 0 || filter.tables.length > 0) return ['warn', `${count} large object(s): not copied (pg_dump leaves them out under --schema or --table)`]
+  return ['ok', `${count} large object(s): copied, and counted in the verification`]
+}
+
+/** Creates the schemas a --table copy needs in the (new or empty) target database. */
+async function createSchemas(target: ConnectionInfo, schemas: string[]): Promise<void> {
+  const client = await connect(target)
+  try {
+    for (const schema of schemas) {
+      // eslint-disable-next-line no-await-in-loop
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`)
+    }
+  } finally {
+    await client.end()
+  }
+}
+
+/**
+ * The filter's part of the preflight: patterns pg_dump would refuse (--strict-names, another
+ * database), foreign keys that would point at a table left out (the restore would fail), and what is
+ * left out.
+ */
+async function checkFilter(
+  source: Client,
+  filter: TableFilter & {resolved: ParsedFilter},
+  add: (id: string, status: PreflightItem['status'], detail: string) => void,
+): Promise<{leftOut: string[]; schemasToCreate: string[]}> {
+  if (!isFiltered(filter)) return {leftOut: [], schemasToCreate: []}
+  const {rows: database} = await source.query<{name: string}>('SELECT current_database() AS name')
+  const otherDatabase = crossDatabasePatterns(filter, database[0]!.name)
+  if (otherDatabase.length > 0) add('filter', 'fail', `${otherDatabase.join(', ')}: names another database than ${database[0]!.name} (cross-database references are not implemented)`)
+  const unmatched = await unmatchedPatterns(source, filter)
+  for (const pattern of unmatched.schemas) add('filter', 'fail', `--schema ${pattern} matches no schema`)
+  for (const pattern of unmatched.tables) add('filter', 'fail', `--table ${pattern} matches no table, view or sequence${/[A-Z]/.test(pattern) && !pattern.includes('"') ? ' (unquoted letters fold to lower case: quote a mixed-case name, e.g. \'"Orders"\')' : ''}`)
+  const selection = await tableSelection(source, filter)
+  const {rows: dangling} = await source.query<{constraint: string; referenced: string; table: string}>(inventorySql.foreignKeysLeavingFilter, filterParams(filter))
+  for (const key of dangling) {
+    add('filter', 'fail', `${key.table} has foreign key ${key.constraint} to ${key.referenced}, which the filter leaves out: the restore would fail; include ${key.referenced} or leave both out`)
+  }
+
+  const leftOut = selection.leftOut.map((table) => qualified(table))
+  const excludedUnmatched = filter.excludeTables.length > 0 ? await unmatchedPatterns(source, {...filter, schemas: [], tables: filter.excludeTables}) : {tables: []}
+  for (const pattern of excludedUnmatched.tables) add('filter', 'warn', `--exclude-table ${pattern} matches nothing: it leaves nothing out`)
+  add('filter', 'ok', `${selection.selected.length} table(s) copied, ${leftOut.length} left out${leftOut.length > 0 ? `: ${leftOut.slice(0, 10).join(', ')}${leftOut.length > 10 ? `, and ${leftOut.length - 10} more` : ''}` : ''}`)
+  // pg_dump --table creates no schema: the copy creates those its relations live in.
+  const schemasToCreate = filter.tables.length > 0 ? (await source.query<{schema: string}>(inventorySql.selectedSchemas, filterParams(filter))).rows.map((row) => row.schema) : []
+  return {leftOut, schemasToCreate}
 }
 
 /**

@@ -1,6 +1,7 @@
 import type {Client} from 'pg'
 
-import {type ObjectCounts, objectCounts, qualified, quoteIdentifier, readSequence, type TableRef} from './inventory.js'
+import {noFilter, type TableFilter} from './filter.js'
+import {guarded, type ObjectCounts, objectCounts, qualified, quoteIdentifier, readSequence, type TableRef} from './inventory.js'
 
 export type VerifyMode = 'checksum' | 'count' | 'none'
 
@@ -72,34 +73,46 @@ export function tableSql(table: TableRef, mode: VerifyMode, sameMajor: boolean):
 
 export interface TableComparison {
   match: boolean
-  source: {hash: null | string; rows: number}
+  source: TableMeasure
   table: string
-  target: {hash: null | string; rows: number}
+  target: TableMeasure
 }
 
 export interface SequenceComparison {
   match: boolean
   note?: string
   sequence: string
-  source: {isCalled: boolean; lastValue: string}
+  /** null when the sequence could not be read on the source: `sourceError` says why. */
+  source: null | {isCalled: boolean; lastValue: string}
+  sourceError?: string
   target: null | {isCalled: boolean; lastValue: string}
+  targetError?: string
 }
 
 export interface VerifyReport {
   match: boolean
   mode: VerifyMode
+  /** Counts of what pg_dump copies under the filter; a null field is not compared (see ObjectCounts). */
   objects: {match: boolean; source: ObjectCounts; target: ObjectCounts}
   sequences: SequenceComparison[]
   tables: TableComparison[]
 }
 
-/** Connections for one side: the source's are all inside the exported snapshot. */
+/** Connections for one side. */
 export interface VerifySide {
   clients: Client[]
+  /**
+   * The connections are inside a transaction (the source's always are: REPEATABLE READ in the dump's
+   * snapshot): each table is read in a savepoint, so one that fails does not abort the transaction.
+   */
+  inTransaction?: boolean
 }
 
 export interface TableMeasure {
+  /** Why the table could not be read on this side (missing, no privilege...): the server's error text. */
+  error?: string
   hash: null | string
+  /** -1 when the table could not be read. */
   rows: number
 }
 
@@ -126,7 +139,8 @@ export async function pinSettings(clients: Client[]): Promise<void> {
 
 /**
  * Counts (and with checksum hashes) every table on one side, spread over its connections. A table
- * that cannot be read there (missing on the target) measures -1 rows: a mismatch, not a crash.
+ * that cannot be read there (missing on the target, no privilege) measures -1 rows with the server's
+ * error: a mismatch, not a crash, and every other table is still measured.
  */
 export async function measureTables(
   side: VerifySide,
@@ -135,12 +149,12 @@ export async function measureTables(
 ): Promise<TableMeasure[]> {
   await pinSettings(side.clients)
   return inParallel(side.clients, tables, async (client, table) => {
-    const measured = await client.query<{hash: null | string; rows: string}>(tableSql(table, options.mode, options.sameMajor)).then(
-      ({rows}) => ({hash: rows[0]!.hash, rows: Number(rows[0]!.rows)}),
-      () => ({hash: null, rows: -1}),
-    )
+    const read = await guarded(client, side.inTransaction ?? false, async () => {
+      const {rows} = await client.query<{hash: null | string; rows: string}>(tableSql(table, options.mode, options.sameMajor))
+      return {hash: rows[0]!.hash, rows: Number(rows[0]!.rows)}
+    })
     options.onTable?.()
-    return measured
+    return read.error === undefined ? read.value : {error: read.error, hash: null, rows: -1}
   })
 }
 
@@ -151,7 +165,14 @@ export async function measureTables(
 export async function verifyMigration(
   source: VerifySide & {measured?: Promise<TableMeasure[]>},
   target: VerifySide,
-  options: {mode: VerifyMode; onTable?: (done: number, total: number) => void; sameMajor: boolean; schemas: string[]; sequences: Array<{name: string; schema: string}>; tables: TableRef[]},
+  options: {
+    filter?: TableFilter
+    mode: VerifyMode
+    onTable?: (done: number, total: number) => void
+    sameMajor: boolean
+    sequences: Array<{name: string; schema: string}>
+    tables: TableRef[]
+  },
 ): Promise<VerifyReport> {
   let done = 0
   const onTable = () => options.onTable?.(++done, options.tables.length)
@@ -163,7 +184,7 @@ export async function verifyMigration(
     const sourceResult = sourceTables[index]!
     const targetResult = targetTables[index]!
     return {
-      match: sourceResult.rows >= 0 && sourceResult.rows === targetResult.rows && sourceResult.hash === targetResult.hash,
+      match: sourceResult.error === undefined && targetResult.error === undefined && sourceResult.rows === targetResult.rows && sourceResult.hash === targetResult.hash,
       source: sourceResult,
       table: qualified(table),
       target: targetResult,
@@ -174,25 +195,29 @@ export async function verifyMigration(
   const sequences: SequenceComparison[] = []
   for (const sequence of options.sequences) {
     // eslint-disable-next-line no-await-in-loop
-    const sourceRow = await readSequence(source.clients[0]!, sequence)
+    const sourceRead = await readSequence(source.clients[0]!, sequence, {inTransaction: source.inTransaction})
     // eslint-disable-next-line no-await-in-loop
-    const targetRow = await readSequence(target.clients[0]!, sequence)
-    if (!sourceRow) throw new Error(`Cannot read sequence ${qualified(sequence)} on the source.`)
+    const targetRead = await readSequence(target.clients[0]!, sequence, {inTransaction: target.inTransaction})
+    const sourceRow = sourceRead.value
+    const targetRow = targetRead.value
     // Sequences are not transactional: the snapshot does not hold them still, and pg_dump copies the value it read
     // at dump time. A source sequence that moved on since is a live source, not a lost value; a target ahead of the
     // source, or a missing one, is a real difference.
-    const exact = targetRow !== null && targetRow.lastValue === sourceRow.lastValue && targetRow.isCalled === sourceRow.isCalled
-    const advanced = targetRow !== null && BigInt(sourceRow.lastValue) > BigInt(targetRow.lastValue)
+    const exact = sourceRow !== null && targetRow !== null && targetRow.lastValue === sourceRow.lastValue && targetRow.isCalled === sourceRow.isCalled
+    const advanced = sourceRow !== null && targetRow !== null && BigInt(sourceRow.lastValue) > BigInt(targetRow.lastValue)
     sequences.push({
       match: exact || advanced,
       note: advanced ? 'the source sequence advanced during the migration (sequences are not transactional)' : undefined,
       sequence: qualified(sequence),
       source: sourceRow,
+      sourceError: sourceRead.error,
       target: targetRow,
+      targetError: targetRead.error,
     })
   }
 
-  const [sourceCounts, targetCounts] = await Promise.all([objectCounts(source.clients[0]!, options.schemas), objectCounts(target.clients[0]!, options.schemas)])
+  const filter = options.filter ?? noFilter
+  const [sourceCounts, targetCounts] = await Promise.all([objectCounts(source.clients[0]!, filter), objectCounts(target.clients[0]!, filter)])
   const objectsMatch = JSON.stringify(sourceCounts) === JSON.stringify(targetCounts)
   return {
     match: objectsMatch && tables.every((table) => table.match) && sequences.every((sequence) => sequence.match),

@@ -1,11 +1,30 @@
-import type {MigrateReport} from '../migrate/migrate.js'
+import type {FilterReport, MigrateReport} from '../migrate/migrate.js'
+import type {TableMeasure} from '../migrate/verify.js'
 import type {Palette} from './colour.js'
 
 import {formatBytes} from '../migrate/format.js'
 
+const measure = (side: TableMeasure, missing: string) =>
+  side.error === undefined ? `${side.rows} rows${side.hash ? ` (hash ${side.hash})` : ''}` : `${missing} (${side.error.split('\n')[0]})`
+
+/** The filter in one line: the patterns given and the tables they leave out. */
+function filterLine(filter: FilterReport): null | string {
+  const patterns = [
+    ...filter.schemas.map((pattern) => `--schema ${pattern}`),
+    ...filter.tables.map((pattern) => `--table ${pattern}`),
+    ...filter.excludeTables.map((pattern) => `--exclude-table ${pattern}`),
+  ]
+  if (patterns.length === 0) return null
+  const shown = filter.leftOut.slice(0, 20).join(', ')
+  const more = filter.leftOut.length > 20 ? `, and ${filter.leftOut.length - 20} more (see --json)` : ''
+  return `Filter ${patterns.join(' ')}: ${filter.leftOut.length} table(s) left out${filter.leftOut.length > 0 ? `: ${shown}${more}` : ''}.`
+}
+
 export function renderMigrateReport(report: MigrateReport, colour: Palette): string {
-  if (report.dryRun) return `Dry run: preflight done, nothing copied (${report.tables} tables, ${formatBytes(report.sourceBytes)}, ${report.jobs} job(s)).`
+  const filter = filterLine(report.filter)
+  if (report.dryRun) return [`Dry run: preflight done, nothing copied (${report.tables} tables, ${formatBytes(report.sourceBytes)}, ${report.jobs} job(s)).`, ...(filter ? [filter] : [])].join('\n')
   const lines = [`Copied ${report.source} -> ${report.target} (${report.path}, ${report.jobs} job(s)) in ${report.phases.copySeconds} s${report.throughputBytesPerSecond ? `, ${formatBytes(report.throughputBytesPerSecond)}/s` : ''}.`]
+  if (filter) lines.push(filter)
   const {verification} = report
   const database = report.target.replace(/^.*\//, '').replace(/ \(via .*\)$/, '')
   if (!verification) {
@@ -19,11 +38,13 @@ export function renderMigrateReport(report: MigrateReport, colour: Palette): str
     lines.push(colour.green(`Verified (${verification.mode}): ${verification.tables.length} tables, ${verification.sequences.length} sequences and the object counts match.`))
   } else {
     lines.push(colour.red(`Verification (${verification.mode}) found differences:`))
-    for (const table of differing) {
-      lines.push(`  ${table.table}: source ${table.source.rows} rows${table.source.hash ? ` (hash ${table.source.hash})` : ''}, target ${table.target.rows < 0 ? 'missing' : `${table.target.rows} rows`}${table.target.hash ? ` (hash ${table.target.hash})` : ''}`)
+    for (const table of differing) lines.push(`  ${table.table}: source ${measure(table.source, 'unreadable')}, target ${measure(table.target, 'missing')}`)
+    for (const sequence of sequences) {
+      const source = sequence.source?.lastValue ?? `unreadable (${sequence.sourceError})`
+      const target = sequence.target?.lastValue ?? `missing (${sequence.targetError})`
+      lines.push(`  sequence ${sequence.sequence}: source ${source}, target ${target}`)
     }
 
-    for (const sequence of sequences) lines.push(`  sequence ${sequence.sequence}: source ${sequence.source.lastValue}, target ${sequence.target?.lastValue ?? 'missing'}`)
     if (!verification.objects.match) lines.push(`  object counts: source ${JSON.stringify(verification.objects.source)}, target ${JSON.stringify(verification.objects.target)}`)
   }
 
