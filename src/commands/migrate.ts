@@ -6,7 +6,7 @@ import type {VerifyMode} from '../lib/migrate/verify.js'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {badInput, ExitCode} from '../lib/errors.js'
-import {viaFlag} from '../lib/flags.js'
+import {tlsFlags, viaFlag} from '../lib/flags.js'
 
 export default class Migrate extends BaseCommand<typeof Migrate> {
   static override description = `Move a PostgreSQL database into the cluster and prove nothing was lost.
@@ -21,7 +21,6 @@ static override examples = [
     '<%= config.bin %> migrate --from-secret old-db-credentials --jobs 4 --json',
   ]
 static override flags = {
-    'ca-bundle': Flags.string({description: 'PEM file of CAs to verify the cluster (the RDS CA bundle) [env: PGSSLROOTCERT]'}),
     confirm: Flags.string({description: 'The target database name, to let --drop-existing drop it without a prompt'}),
     'drop-existing': Flags.boolean({description: 'Drop and recreate a non-empty target database (asks you to type its name)'}),
     'dry-run': Flags.boolean({description: 'Run the preflight only'}),
@@ -34,6 +33,8 @@ static override flags = {
     'to-database': Flags.string({description: 'Target database (default: the dbname in the cluster\'s secret, or the --to URL\'s)'}),
     verify: Flags.string({default: 'count', description: 'How to prove the copy', options: ['count', 'checksum', 'none']}),
     via: viaFlag,
+    // TLS to the cluster (the target unless --to); the --from/--to URLs keep their own sslmode.
+    ...tlsFlags,
   }
 
   async run(): Promise<MigrateReport> {
@@ -75,9 +76,14 @@ static override flags = {
   }
 
   private async clusterTarget(): Promise<ConnectionInfo> {
-    const [{resolveClusterConnection}, {connectionFromCredentials}] = await Promise.all([import('../lib/cluster-connection.js'), import('../lib/migrate/connection.js')])
-    const connection = await resolveClusterConnection(await this.target(), await this.aws(), {caFile: this.flags['ca-bundle']})
-    return connectionFromCredentials(connection.credentials, connection.address, connection.database, connection.caFile)
+    const [{resolveClusterConnection}, {connectionFromCredentials}, {libpqTlsEnvironment}] = await Promise.all([
+      import('../lib/cluster-connection.js'),
+      import('../lib/migrate/connection.js'),
+      import('../lib/pg/tls.js'),
+    ])
+    const connection = await resolveClusterConnection(await this.target(), await this.aws(), {tls: await this.clusterTls()})
+    const {PGSSLMODE, PGSSLROOTCERT} = await libpqTlsEnvironment(connection.tls)
+    return connectionFromCredentials(connection.credentials, connection.address, connection.database, {sslmode: PGSSLMODE, sslrootcert: PGSSLROOTCERT})
   }
 
   private async sourceFromSecret(secretId: string): Promise<ConnectionInfo> {

@@ -48,16 +48,24 @@ export function parseConnectionUrl(value: string, flag: string): ConnectionInfo 
   }
 }
 
-/** The cluster's side, from the credentials secret and the connect address (endpoint map, --via). */
-export function connectionFromCredentials(credentials: DatabaseCredentials, address: ConnectAddress, database: string, caFile?: string): ConnectionInfo {
+/**
+ * The cluster's side, from the credentials secret, the connect address (endpoint map, --via) and the
+ * cluster's TLS (src/lib/pg/tls.ts: verify-full with a root certificate file, or require).
+ */
+export function connectionFromCredentials(
+  credentials: DatabaseCredentials,
+  address: ConnectAddress,
+  database: string,
+  tls: {sslmode: 'require' | 'verify-full'; sslrootcert?: string},
+): ConnectionInfo {
   return {
     database,
     host: address.servername,
     hostaddr: address.route === 'direct' ? undefined : address.host,
     password: credentials.password,
     port: address.port,
-    sslmode: caFile ? 'verify-full' : 'require',
-    sslrootcert: caFile,
+    sslmode: tls.sslmode,
+    sslrootcert: tls.sslrootcert,
     user: credentials.username,
   }
 }
