@@ -51,18 +51,19 @@ export async function startRogueTlsServer(options: {cert: string; key: string}):
         let answered = false
         secure.on('data', (inside: Buffer) => {
           chunks.push(inside)
-          // The startup message: ask for the password in clear text, as a rogue would.
-          if (!answered) {
-            answered = true
-            const cleartext = Buffer.alloc(9)
-            cleartext.write('R', 0)
-            cleartext.writeInt32BE(8, 1)
-            cleartext.writeInt32BE(3, 5)
-            secure.write(cleartext)
-          } else {
+          if (answered) {
             // The password message: that is all it wanted.
             secure.end()
+            return
           }
+
+          // The startup message: ask for the password in clear text, as a rogue would.
+          answered = true
+          const cleartext = Buffer.alloc(9)
+          cleartext.write('R', 0)
+          cleartext.writeInt32BE(8, 1)
+          cleartext.writeInt32BE(3, 5)
+          secure.write(cleartext)
         })
         return
       }
