@@ -5,7 +5,7 @@ import type {DoctorReport} from '../lib/doctor/run.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {parseDuration} from '../lib/duration.js'
 import {badInput, ExitCode} from '../lib/errors.js'
-import {viaFlag} from '../lib/flags.js'
+import {tlsFlags, viaFlag} from '../lib/flags.js'
 import {requireCluster} from '../lib/target.js'
 
 function idList(value: string | undefined, flag: string, known: string[]): string[] | undefined {
@@ -28,7 +28,7 @@ static override examples = [
     '<%= config.bin %> doctor --only network.tcp,network.tls,db.auth --json',
   ]
 static override flags = {
-    'ca-bundle': Flags.string({description: 'PEM file of CAs to verify the server certificate (the RDS CA bundle) [env: PGSSLROOTCERT]'}),
+    ...tlsFlags,
     'from-cidr': Flags.string({description: 'Check that the security group admits this IPv4 address or CIDR on 5432', exclusive: ['from-sg']}),
     'from-sg': Flags.string({description: 'Check that the security group admits this security group on 5432 (your app\'s)'}),
     only: Flags.string({description: 'Run only these checks (comma-separated ids)'}),
@@ -63,7 +63,6 @@ static override flags = {
     const facts = new DoctorFacts(
       {cloudWatch: () => aws.cloudWatch(), ec2: () => aws.ec2(), rds: () => aws.rds(), secretsManager: () => aws.secretsManager(), sts: () => aws.sts()},
       {
-        caFile: flags['ca-bundle'] ?? process.env.PGSSLROOTCERT,
         clusterId,
         endpointMap: target.endpointMap ? await loadEndpointMap(target.endpointMap) : undefined,
         environment: target.environment,
@@ -72,6 +71,7 @@ static override flags = {
         queryAgeSeconds,
         secretId,
         tcpTimeoutMs,
+        tls: await this.clusterTls(),
         via: target.via,
       },
     )

@@ -10,7 +10,7 @@ import type {VerifyMode} from '../lib/migrate/verify.js'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {badInput, ExitCode} from '../lib/errors.js'
-import {viaFlag} from '../lib/flags.js'
+import {tlsFlags, viaFlag} from '../lib/flags.js'
 
 export default class Migrate extends BaseCommand<typeof Migrate> {
   static override description = `Move a PostgreSQL database into the cluster and prove nothing was lost.
@@ -27,7 +27,6 @@ static override examples = [
     `<%= config.bin %> migrate --from postgresql://app@old-host/nbatracker --exclude-table 'audit.*' --exclude-table 'tmp_*'`,
   ]
 static override flags = {
-    'ca-bundle': Flags.string({description: 'PEM file of CAs to verify the cluster (the RDS CA bundle) [env: PGSSLROOTCERT]'}),
     confirm: Flags.string({description: 'The target database name, to let --drop-existing replace it without a prompt'}),
     'drop-existing': Flags.boolean({description: 'Replace a non-empty target database with the verified copy (asks you to type its name)'}),
     'dry-run': Flags.boolean({description: 'Run the preflight only'}),
@@ -45,6 +44,8 @@ static override flags = {
     verify: Flags.string({default: 'count', description: 'How to prove the copy', options: ['count', 'checksum', 'none']}),
     via: viaFlag,
     'work-dir': Flags.string({description: 'Folder for the private (0700) work files: the --jobs N dump, removed on every exit (default: the system temp folder)'}),
+    // TLS to the cluster (the target unless --to); the --from/--to URLs keep their own sslmode.
+    ...tlsFlags,
   }
 
   async run(): Promise<MigrateReport> {
@@ -66,6 +67,12 @@ static override flags = {
     // Each side gets its own password only: PGPASSWORD is the source's, AURORACTL_TO_PASSWORD the --to URL's.
     let source: ConnectionInfo = flags.from ? parseConnectionUrl(flags.from, '--from') : await this.sourceFromSecret(flags['from-secret']!)
     source = withTlsOverrides(source, sourceTls)
+    if ((source.sslmode === 'verify-ca' || source.sslmode === 'verify-full') && !source.sslrootcert) {
+      // No CA named for the source: trust what the cluster is trusted with by default (the RDS CAs and the system store), for the driver and pg_dump alike.
+      const {resolveClusterTls, rootCertificateFile} = await import('../lib/pg/tls.js')
+      source = {...source, sslrootcert: await rootCertificateFile(resolveClusterTls({}, {}))}
+    }
+
     if (source.password === undefined && process.env.PGPASSWORD) source = {...source, password: process.env.PGPASSWORD}
     let target = flags.to ? {...parseConnectionUrl(flags.to, '--to'), password: process.env.AURORACTL_TO_PASSWORD || undefined} : await this.clusterTarget()
     if (flags['to-database']) target = {...target, database: flags['to-database']}
@@ -98,9 +105,14 @@ static override flags = {
   }
 
   private async clusterTarget(): Promise<ConnectionInfo> {
-    const [{resolveClusterConnection}, {connectionFromCredentials}] = await Promise.all([import('../lib/cluster-connection.js'), import('../lib/migrate/connection.js')])
-    const connection = await resolveClusterConnection(await this.target(), await this.aws(), {caFile: this.flags['ca-bundle']})
-    return connectionFromCredentials(connection.credentials, connection.address, connection.database, connection.caFile)
+    const [{resolveClusterConnection}, {connectionFromCredentials}, {libpqTlsEnvironment}] = await Promise.all([
+      import('../lib/cluster-connection.js'),
+      import('../lib/migrate/connection.js'),
+      import('../lib/pg/tls.js'),
+    ])
+    const connection = await resolveClusterConnection(await this.target(), await this.aws(), {tls: await this.clusterTls()})
+    const {PGSSLMODE, PGSSLROOTCERT} = await libpqTlsEnvironment(connection.tls)
+    return connectionFromCredentials(connection.credentials, connection.address, connection.database, {sslmode: PGSSLMODE, sslrootcert: PGSSLROOTCERT})
   }
 
   private async sourceFromSecret(secretId: string): Promise<ConnectionInfo> {

@@ -4,6 +4,7 @@ import type {Interfaces} from '@oclif/core'
 import {Command} from '@oclif/core/command'
 
 import type {AwsClients} from './aws/clients.js'
+import type {ClusterTls, TlsMode} from './pg/tls.js'
 import type {Target, TargetFlags} from './target.js'
 
 import {ExitCode, toRenderedError} from './errors.js'
@@ -64,6 +65,18 @@ protected args!: BaseArgs<T>
 
     process.exitCode = rendered.exitCode
     this.exit(rendered.exitCode)
+  }
+
+  /**
+   * TLS to the cluster from --tls and --ca-bundle (else PGSSLROOTCERT, else the bundled RDS CAs), for
+   * commands that declare tlsFlags. Verification switched off is said on stderr every time, --json or not.
+   */
+  protected async clusterTls(): Promise<ClusterTls> {
+    const {resolveClusterTls} = await import('./pg/tls.js')
+    const flags = this.flags as {'ca-bundle'?: string; tls?: string}
+    const tls = resolveClusterTls({caBundle: flags['ca-bundle'], mode: flags.tls as TlsMode | undefined})
+    if (tls.warning) process.stderr.write(`${this.colour.yellow('Warning:')} ${tls.warning}\n`)
+    return tls
   }
 
   override async init(): Promise<void> {

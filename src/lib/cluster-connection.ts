@@ -3,6 +3,7 @@ import type {Client} from 'pg'
 
 import type {AwsClients} from './aws/clients.js'
 import type {DatabaseCredentials} from './aws/secrets.js'
+import type {ClusterTls} from './pg/tls.js'
 import type {Target} from './target.js'
 
 import {describeCluster} from './aws/rds.js'
@@ -14,18 +15,18 @@ import {requireCluster} from './target.js'
 export interface ClusterConnection {
   /** Where to connect (the endpoint, or --via / the endpoint map) and the name TLS verifies. */
   address: ConnectAddress
-  /** The CA bundle to verify with (--ca-bundle, else PGSSLROOTCERT), if any. */
-  caFile?: string
   cluster: DBCluster
   credentials: DatabaseCredentials
   database: string
+  /** verify-full (default) or require, and the CAs trusted: --ca-bundle, else PGSSLROOTCERT, else the bundled RDS CAs and the system store. */
+  tls: ClusterTls
 }
 
 /** The writer (or reader) endpoint, the credentials secret, and the route to it: flags > environment > config > Terraform, as everywhere. */
 export async function resolveClusterConnection(
   target: Target,
   aws: AwsClients,
-  options: {caFile?: string; database?: string; reader?: boolean} = {},
+  options: {database?: string; reader?: boolean; tls?: ClusterTls} = {},
 ): Promise<ClusterConnection> {
   const rds = await aws.rds()
   const cluster = await describeCluster(rds, requireCluster(target))
@@ -36,26 +37,26 @@ export async function resolveClusterConnection(
     endpointMap: target.endpointMap ? await loadEndpointMap(target.endpointMap) : undefined,
     via: target.via,
   })
+  const {resolveClusterTls} = await import('./pg/tls.js')
   return {
     address,
-    caFile: options.caFile ?? process.env.PGSSLROOTCERT,
     cluster,
     credentials,
     database: options.database ?? credentials.dbname ?? cluster.DatabaseName ?? 'postgres',
+    tls: options.tls ?? resolveClusterTls({}),
   }
 }
 
-/** Opens a pg connection as the secret's user: verify-full when a CA bundle is known, else require. */
+/** Opens a pg connection as the secret's user, with the connection's TLS (verify-full unless --tls require). */
 export async function connectToCluster(connection: ClusterConnection, options: {connectTimeoutMs?: number} = {}): Promise<Client> {
   const {connectWithCredentials} = await import('./pg/connect.js')
   return connectWithCredentials(connection.credentials, {
-    caFile: connection.caFile,
+    address: connection.address,
     connectTimeoutMs: options.connectTimeoutMs,
     database: connection.database,
     host: connection.address.servername,
     port: connection.cluster.Port,
-    sslmode: connection.caFile ? 'verify-full' : 'require',
-    via: connection.address.route === 'direct' ? undefined : {host: connection.address.host, port: connection.address.port},
+    tls: connection.tls,
   })
 }
 

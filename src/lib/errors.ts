@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'SANDBOX'
   | 'TERRAFORM'
   | 'TIMED_OUT'
+  | 'TLS_UNVERIFIED'
   | 'UNEXPECTED'
 
 const exitCodeFor: Record<ErrorCode, ExitCodeValue> = {
@@ -41,6 +42,7 @@ const exitCodeFor: Record<ErrorCode, ExitCodeValue> = {
   SANDBOX: ExitCode.unexpected,
   TERRAFORM: ExitCode.unexpected,
   TIMED_OUT: ExitCode.timedOut,
+  TLS_UNVERIFIED: ExitCode.unexpected,
   UNEXPECTED: ExitCode.unexpected,
 }
 

@@ -64,3 +64,20 @@ export const waitFlag = Flags.boolean({
   default: true,
   description: 'Wait until the change is complete (--no-wait returns once AWS has accepted it)',
 })
+
+/**
+ * For commands that connect to the cluster: how TLS is checked (see src/lib/pg/tls.ts). No `env:` on
+ * --ca-bundle: PGSSLROOTCERT is read in the resolver, so messages can say which one the trust came from.
+ */
+export const tlsFlags = {
+  'ca-bundle': Flags.string({
+    description: 'PEM file of the CAs to trust for the cluster\'s certificate [default: PGSSLROOTCERT, else the bundled Amazon RDS CAs and the system store]',
+    helpGroup: 'TLS',
+  }),
+  tls: Flags.string({
+    default: 'verify-full',
+    description: 'verify-full: the certificate must chain to a trusted CA and name the endpoint; require: encrypt without checking (prints a warning every time)',
+    helpGroup: 'TLS',
+    options: ['verify-full', 'require'],
+  }),
+}

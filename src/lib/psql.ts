@@ -1,36 +1,31 @@
 import {lookup} from 'node:dns/promises'
-import {existsSync} from 'node:fs'
 import {isIP} from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
 
 import type {DatabaseCredentials} from './aws/secrets.js'
 import type {ConnectAddress} from './endpoint-map.js'
 
 import {AuroraError} from './errors.js'
+import {type ClusterTls, libpqTlsEnvironment} from './pg/tls.js'
 
 export interface PsqlInvocation {
   args: string[]
   /** Variables added to the child's environment; the password travels here, never in argv. */
   env: Record<string, string>
-  /** Why TLS is not fully verified, when it is not. */
-  tlsWarning?: string
 }
-
-export const rdsCaBundleUrl = 'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem'
 
 /**
  * The psql command line and environment for a connection. libpq connects to PGHOSTADDR (the
  * tunnel or endpoint-map address) while verifying the certificate against PGHOST (the endpoint
- * AWS reports), so `verify-full` holds through a port forward.
+ * AWS reports), so `verify-full` holds through a port forward. PGSSLROOTCERT is the user's CA file, or
+ * the bundled RDS CAs and system roots written once to a 0600 file (src/lib/pg/tls.ts).
  */
 export async function buildPsqlInvocation(options: {
   address: ConnectAddress
-  caFile?: string
   credentials: DatabaseCredentials
   database: string
+  tls: ClusterTls
   userArgs: string[]
-}): Promise<PsqlInvocation> {
+}, processEnv: NodeJS.ProcessEnv = process.env): Promise<PsqlInvocation> {
   const {address, credentials} = options
   const env: Record<string, string> = {
     PGAPPNAME: 'auroractl-psql',
@@ -45,18 +40,8 @@ export async function buildPsqlInvocation(options: {
     env.PGHOSTADDR = isIP(address.host) ? address.host : (await lookup(address.host)).address
   }
 
-  const defaultRoot = path.join(os.homedir(), '.postgresql', 'root.crt')
-  const caFile = options.caFile ?? (existsSync(defaultRoot) ? defaultRoot : undefined)
-  let tlsWarning: string | undefined
-  if (caFile) {
-    env.PGSSLMODE = 'verify-full'
-    env.PGSSLROOTCERT = caFile
-  } else {
-    env.PGSSLMODE = 'require'
-    tlsWarning = `TLS is on but the server is not verified: pass --ca-bundle with the RDS CA bundle (${rdsCaBundleUrl}) or set PGSSLROOTCERT for verify-full.`
-  }
-
-  return {args: options.userArgs, env, tlsWarning}
+  Object.assign(env, await libpqTlsEnvironment(options.tls, processEnv))
+  return {args: options.userArgs, env}
 }
 
 /** Runs the real psql with the terminal passed through; returns its exit code. */

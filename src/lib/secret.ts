@@ -78,8 +78,19 @@ export function visibleCredentials(credentials: DatabaseCredentials, reveal: boo
 const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`
 const pgpassEscape = (value: string) => value.replaceAll('\\', '\\\\').replaceAll(':', String.raw`\:`)
 
-/** Renders credentials in one of the formats tools take. `visible` already has the password masked or not. */
-export function formatCredentials(visible: Record<SecretField, null | number | string>, format: SecretFormat): string {
+/** libpq's TLS settings for the env and uri formats (from src/lib/pg/tls.ts). */
+export interface LibpqTls {
+  sslmode: 'require' | 'verify-full'
+  /** The root certificate file for verify-full: --ca-bundle, PGSSLROOTCERT, or the bundled RDS CAs' 0600 file. */
+  sslrootcert?: string
+}
+
+/**
+ * Renders credentials in one of the formats tools take. `visible` already has the password masked or not.
+ * env and uri carry `tls`: verify-full with its root certificate unless the user chose --tls require.
+ */
+export function formatCredentials(visible: Record<SecretField, null | number | string>, format: SecretFormat, tls?: LibpqTls): string {
+  const {sslmode = 'verify-full', sslrootcert} = tls ?? {}
   const value = (field: SecretField) => (visible[field] === null ? '' : String(visible[field]))
   switch (format) {
     case 'env': {
@@ -90,8 +101,10 @@ export function formatCredentials(visible: Record<SecretField, null | number | s
         ['PGUSER', 'username'],
         ['PGPASSWORD', 'password'],
       ]
-        .map(([name, field]) => `export ${name}=${shellQuote(value(field as SecretField))}`), "export PGSSLMODE='require'"]
-        .join('\n')
+        .map(([name, field]) => `export ${name}=${shellQuote(value(field as SecretField))}`),
+        `export PGSSLMODE=${shellQuote(sslmode)}`,
+        ...(sslrootcert ? [`export PGSSLROOTCERT=${shellQuote(sslrootcert)}`] : []),
+      ].join('\n')
     }
 
     case 'json': {
@@ -108,8 +121,9 @@ export function formatCredentials(visible: Record<SecretField, null | number | s
     }
 
     case 'uri': {
+      const tlsQuery = `sslmode=${sslmode}${sslrootcert ? `&sslrootcert=${encodeURIComponent(sslrootcert)}` : ''}`
       const password = value('password') === maskedPassword ? maskedPassword : encodeURIComponent(value('password'))
-      return `postgresql://${encodeURIComponent(value('username'))}:${password}@${value('host')}:${value('port') || 5432}/${encodeURIComponent(value('dbname'))}?sslmode=require`
+      return `postgresql://${encodeURIComponent(value('username'))}:${password}@${value('host')}:${value('port') || 5432}/${encodeURIComponent(value('dbname'))}?${tlsQuery}`
     }
   }
 }

@@ -661,6 +661,8 @@ describe('source TLS with libpq semantics', () => {
     for (const from of [
       ['--from', `postgresql://postgres@127.0.0.1:${tlsOnly.port}/tiny`, '--from-sslmode', 'verify-full', '--from-ca-bundle', wrongCa],
       ['--from', `postgresql://postgres@127.0.0.1:${tlsOnly.port}/tiny?sslmode=verify-full&sslrootcert=${encodeURIComponent(wrongCa)}`],
+      // No CA named: the default trust (the RDS CAs and the system store) does not know this server's CA either.
+      ['--from', `postgresql://postgres@127.0.0.1:${tlsOnly.port}/tiny`, '--from-sslmode', 'verify-full'],
     ]) {
       const result = await runCli(['migrate', ...from, '--to-database', database], {env: {...sandboxEnv(), PGPASSWORD: tlsOnly.password}})
       expect(result.exitCode).toBe(1)

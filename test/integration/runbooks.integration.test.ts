@@ -250,7 +250,7 @@ describe('secret get and psql', () => {
     expect(field.stdout).toBe(`${secret}\n`)
     const uri = await runCli(['secret', 'get', '--format', 'uri', '--reveal'], {env: env('nba-tracker-dev')})
     expect(uri.stdout).toContain(`nbatracker:${encodeURIComponent(secret)}@nba-tracker-dev.cluster-`)
-    expect(uri.stdout).toContain('?sslmode=require')
+    expect(uri.stdout).toContain(`?sslmode=verify-full&sslrootcert=${encodeURIComponent(sandboxEnv().PGSSLROOTCERT!)}`)
     const pgpass = await runCli(['secret', 'get', '--format', 'pgpass'], {env: env('nba-tracker-dev')})
     expect(pgpass.stdout).toMatch(/:5432:nbatracker:nbatracker:\*{8}\n$/)
   })

@@ -2,6 +2,7 @@ import {DescribeSecretCommand, SecretsManagerClient} from '@aws-sdk/client-secre
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
+import {resolveClusterTls} from '../../src/lib/pg/tls.js'
 import {buildPsqlInvocation} from '../../src/lib/psql.js'
 import {formatCredentials, maskedPassword, rotationInProgress, visibleCredentials} from '../../src/lib/secret.js'
 
@@ -15,16 +16,23 @@ describe('secret formats', () => {
     for (const format of ['text', 'json', 'uri', 'env', 'pgpass'] as const) expect(formatCredentials(masked, format)).not.toContain(password)
   })
 
-  it('percent-encodes the URI and asks for TLS', () => {
-    expect(formatCredentials(visibleCredentials(credentials, true), 'uri')).toBe(
-      "postgresql://app:p%40ss%3Aw%2Frd%20with'quote@prod.cluster-x.rds.amazonaws.com:5432/app%20db?sslmode=require",
+  it('percent-encodes the URI and asks for verified TLS with the root certificate file', () => {
+    const tls = {sslmode: 'verify-full', sslrootcert: '/home/ops/.cache/auroractl/rds ca&bundle.pem'} as const
+    expect(formatCredentials(visibleCredentials(credentials, true), 'uri', tls)).toBe(
+      "postgresql://app:p%40ss%3Aw%2Frd%20with'quote@prod.cluster-x.rds.amazonaws.com:5432/app%20db?sslmode=verify-full&sslrootcert=%2Fhome%2Fops%2F.cache%2Fauroractl%2Frds%20ca%26bundle.pem",
     )
+    // Only when the user opted out: require, and no root certificate.
+    expect(formatCredentials(visibleCredentials(credentials, true), 'uri', {sslmode: 'require'})).toMatch(/\/app%20db\?sslmode=require$/)
   })
 
-  it('quotes env lines for the shell and escapes pgpass fields', () => {
-    const env = formatCredentials(visibleCredentials(credentials, true), 'env')
+  it('quotes env lines for the shell, sets verify-full with PGSSLROOTCERT, and escapes pgpass fields', () => {
+    const env = formatCredentials(visibleCredentials(credentials, true), 'env', {sslmode: 'verify-full', sslrootcert: "/tmp/it's/ca.pem"})
     expect(env).toContain(`export PGPASSWORD='p@ss:w/rd with'\\''quote'`)
-    expect(env).toContain("export PGSSLMODE='require'")
+    expect(env).toContain("export PGSSLMODE='verify-full'")
+    expect(env).toContain(`export PGSSLROOTCERT='/tmp/it'\\''s/ca.pem'`)
+    const optedOut = formatCredentials(visibleCredentials(credentials, true), 'env', {sslmode: 'require'})
+    expect(optedOut).toContain("export PGSSLMODE='require'")
+    expect(optedOut).not.toContain('PGSSLROOTCERT')
     expect(formatCredentials(visibleCredentials(credentials, true), 'pgpass')).toBe(String.raw`prod.cluster-x.rds.amazonaws.com:5432:app db:app:p@ss\:w/rd with'quote`)
   })
 })
@@ -51,25 +59,17 @@ describe('rotationInProgress', () => {
 
 describe('psql invocation', () => {
   const address = {host: '127.0.0.1', port: 15_432, route: 'via' as const, servername: 'prod.cluster-x.rds.amazonaws.com'}
+  const tls = resolveClusterTls({caBundle: '/ca.pem'}, {})
 
   it('passes the password in the environment, never in argv', async () => {
-    const invocation = await buildPsqlInvocation({address, caFile: '/ca.pem', credentials, database: 'app', userArgs: ['-c', 'select 1']})
+    const invocation = await buildPsqlInvocation({address, credentials, database: 'app', tls, userArgs: ['-c', 'select 1']})
     expect(invocation.args).toEqual(['-c', 'select 1'])
     expect(invocation.args.join(' ')).not.toContain(password)
     expect(invocation.env.PGPASSWORD).toBe(password)
   })
 
   it('connects to the tunnel while verifying the endpoint name (verify-full)', async () => {
-    const invocation = await buildPsqlInvocation({address, caFile: '/ca.pem', credentials, database: 'app', userArgs: []})
+    const invocation = await buildPsqlInvocation({address, credentials, database: 'app', tls, userArgs: []})
     expect(invocation.env).toMatchObject({PGHOST: 'prod.cluster-x.rds.amazonaws.com', PGHOSTADDR: '127.0.0.1', PGPORT: '15432', PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/ca.pem', PGUSER: 'app'})
-    expect(invocation.tlsWarning).toBeUndefined()
-  })
-
-  it('falls back to sslmode=require with a warning when no CA bundle is known', async () => {
-    const direct = {host: 'prod.cluster-x.rds.amazonaws.com', port: 5432, route: 'direct' as const, servername: 'prod.cluster-x.rds.amazonaws.com'}
-    const invocation = await buildPsqlInvocation({address: direct, credentials, database: 'app', userArgs: []})
-    expect(invocation.env.PGSSLMODE).toMatch(/require|verify-full/) // verify-full when ~/.postgresql/root.crt exists
-    if (invocation.env.PGSSLMODE === 'require') expect(invocation.tlsWarning).toContain('--ca-bundle')
-    expect(invocation.env).not.toHaveProperty('PGHOSTADDR')
   })
 })

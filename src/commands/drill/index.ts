@@ -4,7 +4,7 @@ import type {DrillReport} from '../../lib/drill/types.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
-import {timeoutFlag} from '../../lib/flags.js'
+import {timeoutFlag, tlsFlags} from '../../lib/flags.js'
 import {requireCluster} from '../../lib/target.js'
 
 export default class Drill extends BaseCommand<typeof Drill> {
@@ -19,7 +19,6 @@ static override examples = [
     '<%= config.bin %> drill --create-snapshot --json',
   ]
 static override flags = {
-    'ca-bundle': Flags.string({description: 'PEM file of CAs to verify the servers with (the RDS CA bundle)', env: 'PGSSLROOTCERT'}),
     check: Flags.string({description: 'A SQL query that must return true on the restored copy (repeatable)', multiple: true}),
     'create-snapshot': Flags.boolean({description: 'Take a snapshot now (with a manifest read just before it) and drill with it', exclusive: ['snapshot']}),
     keep: Flags.boolean({description: 'Leave the restored cluster running (remove it later with `drill cleanup`)'}),
@@ -29,6 +28,7 @@ static override flags = {
     'report-md': Flags.string({description: 'Also write a Markdown summary (e.g. to $GITHUB_STEP_SUMMARY)'}),
     snapshot: Flags.string({description: 'Snapshot id, or "latest" for the newest available one (default: the manifest\'s snapshot, else latest)'}),
     timeout: timeoutFlag('90m'),
+    ...tlsFlags,
     verify: Flags.string({default: 'count', description: 'With a manifest: count (exact rows per table), checksum (rows and a hash of each row), none', options: ['count', 'checksum', 'none']}),
   }
 
@@ -52,7 +52,7 @@ static override flags = {
     validateDrill({checks, manifest, snapshot, verify})
 
     const rds = await aws.rds()
-    const source = await resolveClusterConnection(target, aws, {caFile: flags['ca-bundle']})
+    const source = await resolveClusterConnection(target, aws, {tls: await this.clusterTls()})
     const connect = async (clusterId: string) =>
       connectToCluster(clusterId === sourceClusterId ? source : await sameCredentialsOn(source, await describeCluster(rds, clusterId), target.endpointMap), {connectTimeoutMs: 15_000})
     const progress = await this.progress()

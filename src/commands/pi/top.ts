@@ -5,7 +5,7 @@ import type {LoadDimension, PiTop} from '../../lib/pi.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
-import {viaFlag} from '../../lib/flags.js'
+import {tlsFlags, viaFlag} from '../../lib/flags.js'
 import {requireCluster} from '../../lib/target.js'
 
 export type PiTopOutput =
@@ -24,11 +24,11 @@ static override examples = [
   ]
 static override flags = {
     by: Flags.string({default: 'sql', description: 'What to rank', options: ['sql', 'wait', 'user', 'host']}),
-    'ca-bundle': Flags.string({description: 'PEM file of CAs for --source pg (the RDS CA bundle) [env: PGSSLROOTCERT]'}),
     instance: Flags.string({description: 'Instance to look at (default: the writer)'}),
     limit: Flags.integer({default: 10, description: 'Rows to show (1-25)', max: 25, min: 1}),
     since: Flags.string({default: '1h', description: 'Window ending now (e.g. 15m, 1h, 1d)'}),
     source: Flags.string({default: 'pi', description: 'pi: Performance Insights; pg: pg_stat_statements', options: ['pi', 'pg']}),
+    ...tlsFlags,
     via: viaFlag,
   }
 
@@ -58,7 +58,7 @@ static override flags = {
 
   private async fromStatements(by: LoadDimension): Promise<Extract<PiTopOutput, {source: 'pg'}>> {
     const [{connectToCluster, resolveClusterConnection}, {topStatements}] = await Promise.all([import('../../lib/cluster-connection.js'), import('../../lib/pg/statements.js')])
-    const connection = await resolveClusterConnection(await this.target(), await this.aws(), {caFile: this.flags['ca-bundle']})
+    const connection = await resolveClusterConnection(await this.target(), await this.aws(), {tls: await this.clusterTls()})
     const client = await connectToCluster(connection)
     try {
       const top = await topStatements(client, {by, limit: this.flags.limit})

@@ -1,9 +1,10 @@
 import * as Flags from '@oclif/core/flags'
 
-import type {SecretField, SecretFormat, SecretSource} from '../../lib/secret.js'
+import type {LibpqTls, SecretField, SecretFormat, SecretSource} from '../../lib/secret.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
 import {badInput} from '../../lib/errors.js'
+import {tlsFlags} from '../../lib/flags.js'
 
 export interface SecretGetOutput {
   fields: Record<string, null | number | string>
@@ -28,6 +29,8 @@ static override flags = {
     field: Flags.string({description: 'Print only this field', options: ['username', 'password', 'host', 'port', 'dbname', 'engine', 'dbClusterIdentifier']}),
     format: Flags.string({default: 'text', description: 'Output format', options: ['text', 'json', 'uri', 'env', 'pgpass']}),
     reveal: Flags.boolean({description: 'Print the password instead of ********'}),
+    // For --format env and uri: the sslmode and root certificate psql and other libpq clients should use.
+    ...tlsFlags,
   }
 
   async run(): Promise<SecretGetOutput> {
@@ -64,7 +67,15 @@ static override flags = {
     if (field) {
       this.log(fields[field] === null ? '' : String(fields[field]))
     } else {
-      this.log(formatCredentials(fields, flags.format as SecretFormat))
+      const format = flags.format as SecretFormat
+      let tls: LibpqTls | undefined
+      if (format === 'env' || format === 'uri') {
+        const {libpqTlsEnvironment} = await import('../../lib/pg/tls.js')
+        const {PGSSLMODE, PGSSLROOTCERT} = await libpqTlsEnvironment(await this.clusterTls())
+        tls = {sslmode: PGSSLMODE, sslrootcert: PGSSLROOTCERT}
+      }
+
+      this.log(formatCredentials(fields, format, tls))
     }
 
     return {fields, revealed: reveal, rotationInProgress: rotating, secretId, source}

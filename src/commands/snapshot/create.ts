@@ -5,7 +5,7 @@ import type {CreatedSnapshot} from '../../lib/snapshots.js'
 import {BaseCommand} from '../../lib/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
 import {badInput} from '../../lib/errors.js'
-import {timeoutFlag, waitFlag} from '../../lib/flags.js'
+import {timeoutFlag, tlsFlags, waitFlag} from '../../lib/flags.js'
 import {parseTags} from '../../lib/tags.js'
 import {requireCluster} from '../../lib/target.js'
 
@@ -19,7 +19,7 @@ static override examples = [
     '<%= config.bin %> snapshot create --manifest snapshot-manifest.json --manifest-mode checksum',
   ]
 static override flags = {
-    'ca-bundle': Flags.string({description: 'PEM file of CAs to verify the server with, for --manifest (the RDS CA bundle)', env: 'PGSSLROOTCERT'}),
+    ...tlsFlags,
     id: Flags.string({description: 'Snapshot identifier (default: <cluster>-<yyyymmdd-hhmmss>)'}),
     manifest: Flags.string({
       description: 'Also write FILE: exact per-table row counts (and checksums), sequences, object counts and the PostgreSQL version, read just before the snapshot. `drill --manifest FILE` proves a restore against it.',
@@ -56,7 +56,7 @@ static override flags = {
 
     const file = flags.manifest
     const [{connectToCluster, resolveClusterConnection}, manifests] = await Promise.all([import('../../lib/cluster-connection.js'), import('../../lib/drill/manifest.js')])
-    const client = await connectToCluster(await resolveClusterConnection(await this.target(), await this.aws(), {caFile: flags['ca-bundle']}))
+    const client = await connectToCluster(await resolveClusterConnection(await this.target(), await this.aws(), {tls: await this.clusterTls()}))
     try {
       const mode = (flags['manifest-mode'] ?? 'count') as 'checksum' | 'count'
       progress.start(`Manifest: counting${mode === 'checksum' ? ' and hashing' : ''} every table`)

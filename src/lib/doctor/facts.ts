@@ -11,6 +11,7 @@ import type {ConnectAddress, EndpointMap} from '../endpoint-map.js'
 import {describeCluster, listClusterInstances} from '../aws/rds.js'
 import {resolveConnectAddress} from '../endpoint-map.js'
 import {connectWithCredentials} from '../pg/connect.js'
+import {type ClusterTls, resolveClusterTls} from '../pg/tls.js'
 import {loadCredentials} from '../secret.js'
 
 export interface DoctorClients {
@@ -22,7 +23,6 @@ export interface DoctorClients {
 }
 
 export interface DoctorOptions {
-  caFile?: string
   clusterId: string
   endpointMap?: EndpointMap
   /** The config environment's name, when one was selected (--env prod grades as production). */
@@ -33,6 +33,8 @@ export interface DoctorOptions {
   queryAgeSeconds?: number
   secretId?: string
   tcpTimeoutMs: number
+  /** How connections and the TLS check verify the server (default: verify-full with PGSSLROOTCERT or the bundled RDS CAs). */
+  tls?: ClusterTls
   via?: {host: string; port: number}
 }
 
@@ -43,12 +45,19 @@ export interface DoctorOptions {
 export class DoctorFacts {
   private readonly memo = new Map<string, Promise<unknown>>()
   private queue: Promise<unknown> = Promise.resolve()
+  private resolvedTls?: ClusterTls
 
   constructor(
     readonly clients: DoctorClients,
     readonly options: DoctorOptions,
     readonly now: Date = new Date(),
   ) {}
+
+  /** The TLS mode and trust every check uses. */
+  get tls(): ClusterTls {
+    this.resolvedTls ??= this.options.tls ?? resolveClusterTls({})
+    return this.resolvedTls
+  }
 
   /** Where TCP and TLS go: the writer endpoint, or the --via / endpoint-map address for it. */
   async address(): Promise<ConnectAddress> {
@@ -78,13 +87,12 @@ export class DoctorFacts {
     return this.once('db', async () => {
       const cluster = await this.cluster()
       return connectWithCredentials(await this.credentials(), {
-        caFile: this.options.caFile,
         connectTimeoutMs: 5000,
         database: cluster.DatabaseName,
         endpointMap: this.options.endpointMap,
         host: cluster.Endpoint,
         port: cluster.Port,
-        sslmode: this.options.caFile ? 'verify-full' : 'require',
+        tls: this.tls,
         via: this.options.via,
       })
     })

@@ -4,6 +4,7 @@ import {readFile, stat} from 'node:fs/promises'
 import {isIP} from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import {checkServerIdentity, type PeerCertificate} from 'node:tls'
 
 import type {DatabaseCredentials} from '../aws/secrets.js'
 import type {ConnectAddress} from '../endpoint-map.js'
@@ -83,16 +84,24 @@ export function withTlsOverrides(info: ConnectionInfo, overrides: {caBundle?: st
   return {...info, sslmode: overrides.sslmode ?? info.sslmode, sslrootcert: overrides.caBundle ?? info.sslrootcert}
 }
 
-/** The cluster's side, from the credentials secret and the connect address (endpoint map, --via). */
-export function connectionFromCredentials(credentials: DatabaseCredentials, address: ConnectAddress, database: string, caFile?: string): ConnectionInfo {
+/**
+ * The cluster's side, from the credentials secret, the connect address (endpoint map, --via) and the
+ * cluster's TLS (src/lib/pg/tls.ts: verify-full with a root certificate file, or require).
+ */
+export function connectionFromCredentials(
+  credentials: DatabaseCredentials,
+  address: ConnectAddress,
+  database: string,
+  tls: {sslmode: 'require' | 'verify-full'; sslrootcert?: string},
+): ConnectionInfo {
   return {
     database,
     host: address.servername,
     hostaddr: address.route === 'direct' ? undefined : address.host,
     password: credentials.password,
     port: address.port,
-    sslmode: caFile ? 'verify-full' : 'require',
-    sslrootcert: caFile,
+    sslmode: tls.sslmode,
+    sslrootcert: tls.sslrootcert,
     user: credentials.username,
   }
 }
@@ -199,8 +208,9 @@ async function clientConfig(info: ConnectionInfo, database: string, tls: boolean
     ssl: tls
       ? {
           ca: verifyChain && info.sslrootcert ? await readFile(info.sslrootcert, 'utf8') : undefined,
-          // verify-ca: the chain, not the name. (An explicit undefined here would replace Node's own check, and crash.)
-          ...(info.sslmode === 'verify-full' ? {} : {checkServerIdentity: skipNameCheck}),
+          // verify-full checks the name libpq would: the host, even when the connection goes to hostaddr (node-postgres
+          // would check the address it dials). verify-ca checks the chain only.
+          checkServerIdentity: info.sslmode === 'verify-full' ? (_dialed: string, certificate: PeerCertificate) => checkServerIdentity(info.host, certificate) : skipNameCheck,
           rejectUnauthorized: verifyChain,
           // SNI takes names only: an IP address here is ignored by TLS and warned about by Node.
           servername: isIP(info.host) === 0 ? info.host : undefined,

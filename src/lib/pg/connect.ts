@@ -1,16 +1,15 @@
-import type {Client, ClientConfig} from 'pg'
-
-import {readFile} from 'node:fs/promises'
+import type {Client} from 'pg'
 
 import type {DatabaseCredentials} from '../aws/secrets.js'
 
-import {type EndpointMap, resolveConnectAddress} from '../endpoint-map.js'
+import {type ConnectAddress, type EndpointMap, resolveConnectAddress} from '../endpoint-map.js'
 import {AuroraError} from '../errors.js'
-
-export type SslMode = 'disable' | 'require' | 'verify-full'
+import {certificateError, type ClusterTls, describeRoute, nodeTlsOptions, resolveClusterTls} from './tls.js'
 
 export interface ConnectOptions {
-  /** PEM bundle to trust (the RDS CA bundle, or the sandbox's CA); else PGSSLROOTCERT, else the system store. */
+  /** Where to connect, already resolved (a cluster connection's); else from host, port, via and endpointMap. */
+  address?: ConnectAddress
+  /** Shorthand for `tls`: verify-full, trusting exactly this PEM file (the sandbox's CA). */
   caFile?: string
   connectTimeoutMs?: number
   database?: string
@@ -18,29 +17,23 @@ export interface ConnectOptions {
   /** The endpoint AWS reports for the database; credentials' host when absent. */
   host?: string
   port?: number
-  sslmode?: SslMode
+  /** How to do TLS (see pg/tls.ts); default: verify-full with --ca-bundle's rules applied to `caFile` and PGSSLROOTCERT. */
+  tls?: ClusterTls
   via?: {host: string; port: number}
 }
 
 /**
  * Opens a connection with the secret's credentials. The password goes into the driver's
- * memory only: never into argv, a URL that could be logged, or an error message.
+ * memory only: never into argv, a URL that could be logged, or an error message. TLS is
+ * verify-full unless `tls` says otherwise; a certificate that fails it ends the handshake
+ * before the startup message, so the password is never sent.
  */
 export async function connectWithCredentials(credentials: DatabaseCredentials, options: ConnectOptions, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
   const host = options.host ?? credentials.host
   const port = options.port ?? credentials.port ?? 5432
   if (!host) throw new AuroraError('BAD_INPUT', 'The credentials secret has no "host", and no endpoint was given.', {hint: 'Pass --cluster so the endpoint is read from RDS.'})
-  const address = resolveConnectAddress(host, port, options)
-  const sslmode = options.sslmode ?? 'verify-full'
-  const caFile = options.caFile ?? env.PGSSLROOTCERT
-  const ssl: ClientConfig['ssl'] =
-    sslmode === 'disable'
-      ? false
-      : {
-          ca: sslmode === 'verify-full' && caFile ? await readFile(caFile, 'utf8') : undefined,
-          rejectUnauthorized: sslmode === 'verify-full',
-          servername: address.servername,
-        }
+  const address = options.address ?? resolveConnectAddress(host, port, options)
+  const tls = options.tls ?? resolveClusterTls({caBundle: options.caFile}, env)
   const {default: pg} = await import('pg')
   const client = new pg.Client({
     application_name: 'auroractl',
@@ -49,15 +42,16 @@ export async function connectWithCredentials(credentials: DatabaseCredentials, o
     host: address.host,
     password: credentials.password,
     port: address.port,
-    ssl,
+    ssl: await nodeTlsOptions(tls, address.servername),
     user: credentials.username,
   })
   try {
     await client.connect()
   } catch (error) {
+    const refused = certificateError(error, {address, port, tls})
+    if (refused) throw refused
     const reason = (error as Error).message.split('\n')[0]
-    const where = address.route === 'direct' ? `${host}:${port}` : `${host}:${port} (through ${address.route} ${address.host}:${address.port})`
-    throw new AuroraError('UNEXPECTED', `Cannot connect to ${where} as ${credentials.username}: ${reason}`, {
+    throw new AuroraError('UNEXPECTED', `Cannot connect to ${describeRoute(address, port)} as ${credentials.username}: ${reason}`, {
       hint: 'Check that the cluster is available (`auroractl status`), that its security group admits you, and the credentials secret.',
     })
   }

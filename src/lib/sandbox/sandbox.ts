@@ -172,7 +172,6 @@ async function verifyLogin(clients: AwsClients, state: SandboxState): Promise<vo
   const client = await connectWithCredentials(credentials, {
     caFile: state.caCert,
     endpointMap: await loadEndpointMap(state.endpointMap),
-    sslmode: 'verify-full',
   })
   try {
     const {rows} = await client.query<{ssl: boolean; user: string}>('SELECT current_user AS user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')

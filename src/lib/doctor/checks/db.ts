@@ -49,7 +49,9 @@ export const dbAuth: Check<DoctorFacts> = {
     try {
       await facts.db()
     } catch (error) {
-      return fail((error as Error).message, 'Check the secret (`auroractl secret get`): a rotation may have changed the password, or the user may not exist.')
+      // A refused certificate has its own next step (the CA, the endpoint, --via); anything else is most likely the secret.
+      const {code, hint} = error as {code?: string; hint?: string}
+      return fail((error as Error).message, code === 'TLS_UNVERIFIED' && hint ? hint : 'Check the secret (`auroractl secret get`): a rotation may have changed the password, or the user may not exist.')
     }
 
     const connectMs = Math.round(performance.now() - started)

@@ -1,14 +1,13 @@
 import type {IpPermission} from '@aws-sdk/client-ec2'
 
 import {lookup} from 'node:dns/promises'
-import {readFile} from 'node:fs/promises'
 import net from 'node:net'
 import tls from 'node:tls'
 
 import type {Check} from '../types.js'
 
 import {ec2Sdk, rdsSdk} from '../../aws/sdk.js'
-import {rdsCaBundleUrl} from '../../psql.js'
+import {rdsCaBundleUrl, trustedCertificates} from '../../pg/tls.js'
 import {type DoctorFacts} from '../facts.js'
 import {gradeCertificate, isPrivateAddress} from '../grading.js'
 import {fail, ok, skip, warn} from '../types.js'
@@ -163,7 +162,7 @@ export interface TlsProbe {
 }
 
 /** PostgreSQL's SSLRequest on a fresh connection, then the TLS handshake with the endpoint's name. */
-export async function probeTls(options: {ca?: string; host: string; port: number; servername: string; timeoutMs: number}): Promise<TlsProbe> {
+export async function probeTls(options: {ca?: string[]; host: string; port: number; servername: string; timeoutMs: number}): Promise<TlsProbe> {
   const socket = net.connect({host: options.host, port: options.port})
   socket.setTimeout(options.timeoutMs, () => socket.destroy(new Error('timed out')))
   try {
@@ -202,18 +201,24 @@ export const networkTls: Check<DoctorFacts> = {
   layer: 'network',
   async run(facts) {
     const address = await facts.address()
-    const ca = facts.options.caFile ? await readFile(facts.options.caFile, 'utf8') : undefined
-    const trust = facts.options.caFile ? `CA ${facts.options.caFile}` : 'the system CA store'
+    // The same trust the connections use: --ca-bundle, else PGSSLROOTCERT, else the bundled RDS CAs and the system store.
+    const {tls} = facts
+    const ca = await trustedCertificates(tls)
+    const trust = tls.trustLabel
     const probe = await probeTls({ca, host: address.host, port: address.port, servername: address.servername, timeoutMs: facts.options.tcpTimeoutMs})
     if (probe.refused) return fail('the server refused TLS (SSLRequest answered N)', 'Aurora always offers TLS: is this really the cluster endpoint?')
     // Node counts a name mismatch as an authorisation error too; tell it apart from an untrusted chain.
     const nameMismatch = probe.hostnameError ?? (probe.authorizationError === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'not in the certificate' : undefined)
     if (nameMismatch) return fail(`certificate does not match ${address.servername}: ${nameMismatch}`, 'Connect to the cluster endpoint name (with --via, TLS still checks that name).')
     if (!probe.authorized) {
-      return fail(`certificate chain not verified with ${trust}: ${probe.authorizationError}`, `Pass --ca-bundle with the RDS CA bundle (${rdsCaBundleUrl}) or set PGSSLROOTCERT.`)
+      return fail(
+        `certificate chain not verified with ${trust}: ${probe.authorizationError}`,
+        `Is ${address.servername} really the cluster (check --via and the endpoint map)? If it is, pass --ca-bundle FILE with the CA that signed it (for RDS: ${rdsCaBundleUrl}).`,
+      )
     }
 
     const detail = `${probe.protocol}, chain verified with ${trust}, name ${address.servername} matches, expires in ${probe.daysLeft} days`
+    if (tls.mode === 'require') return warn(`${detail}; but connections skip verification (--tls require)`, 'Leave out --tls require: this certificate would pass verify-full.')
     const status = gradeCertificate(probe.daysLeft ?? 0)
     if (status === 'ok') return ok(detail)
     return status === 'warn' ? warn(detail, 'Rotate the server certificate (aws rds modify-db-instance --ca-certificate-identifier).') : fail(`certificate expired ${-(probe.daysLeft ?? 0)} days ago`, 'Rotate the CA: aws rds modify-db-instance --ca-certificate-identifier rds-ca-rsa2048-g1.')
