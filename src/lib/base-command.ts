@@ -133,19 +133,32 @@ protected args!: BaseArgs<T>
   /** Which cluster and account to act on, resolved once (flags > environment > config file > Terraform). */
   protected target(): Promise<Target> {
     this.resolvedTarget ??= (async () => {
-      const [{resolveTarget}, {loadConfigFile}, {readTerraformOutputs}] = await Promise.all([
+      const [{describeConflict, describeTargetLine, resolveTarget}, {loadConfigFile}, {readTerraformOutputs}] = await Promise.all([
         import('./target.js'),
         import('./config.js'),
         import('./terraform.js'),
       ])
-      return resolveTarget({
+      const target = await resolveTarget({
         env: process.env,
         flags: this.flags as TargetFlags,
         loadConfig: () => loadConfigFile(process.cwd(), process.env),
         readTerraform: readTerraformOutputs,
       })
+      this.announceTarget(target, describeConflict, describeTargetLine)
+      return target
     })()
     return this.resolvedTarget
+  }
+
+  /**
+   * Once per command, on stderr: every disagreement between sources (also under --json, as a warning),
+   * then, in human output, which cluster the command acts on and where that came from.
+   */
+  private announceTarget(target: Target, conflict: (c: Target['conflicts'][number]) => string, line: (t: Target) => string | undefined): void {
+    const colour = this.colour ?? createPalette({json: this.jsonEnabled(), noColorFlag: false})
+    for (const entry of target.conflicts) process.stderr.write(`${colour.yellow('Note:')} ${conflict(entry)}\n`)
+    const cluster = line(target)
+    if (cluster && !this.jsonEnabled()) process.stderr.write(`${colour.dim(cluster)}\n`)
   }
 }
 

@@ -12,10 +12,14 @@ export type ValueSource = 'config' | 'env' | 'flag' | 'terraform'
 export interface Target {
   /** The cluster identifier; absent when nothing named one (see requireCluster). */
   cluster?: string
+  /** Fields where two sources gave different values, and which one won. */
+  conflicts: TargetConflict[]
   endpointMap?: string
   endpointUrl?: string
   /** The config file environment in use, e.g. "prod". */
   environment?: string
+  /** Where each value came from, in words: `--cluster`, `AURORACTL_CLUSTER`, `--env prod: /p/auroractl.config.json`. */
+  origins: Partial<Record<TargetField, string>>
   profile?: string
   region?: string
   secret?: string
@@ -25,7 +29,7 @@ export interface Target {
   via?: {host: string; port: number}
 }
 
-type TargetField = 'cluster' | 'endpointMap' | 'endpointUrl' | 'profile' | 'region' | 'secret' | 'tfDir' | 'via'
+export type TargetField = 'cluster' | 'endpointMap' | 'endpointUrl' | 'profile' | 'region' | 'secret' | 'tfDir' | 'via'
 
 export interface TargetFlags {
   cluster?: string
@@ -70,29 +74,60 @@ const flagNames: Record<TargetField, keyof TargetFlags | undefined> = {
   via: 'via',
 }
 
+/** A value offered for a field, with where it came from and how strongly (lower rank wins). */
+interface Candidate {
+  /** Where it came from, for people: `--cluster`, `AURORACTL_CLUSTER`, `--env prod (/p/auroractl.config.json)`. */
+  origin: string
+  rank: number
+  source: ValueSource
+  value: string
+}
+
+/** Two sources gave different values for one field; the first one won. */
+export interface TargetConflict {
+  field: TargetField
+  overridden: Array<{origin: string; value: string}>
+  winner: {origin: string; value: string}
+}
+
+/**
+ * Ranks, lowest first. What the user typed on this command line wins: a flag, then the config
+ * environment `--env` names (and Terraform outputs of a `--tf-dir` from either). Then environment
+ * variables, then the config environment chosen by AURORACTL_ENV or `defaultEnv`, then Terraform
+ * outputs of a tfDir from those. Terraform ranks just below the layer that named its folder.
+ */
+const rank = {configDefault: 3, configFlag: 1, env: 2, flag: 0} as const
+
 /**
  * Resolves the target with one documented precedence, field by field:
- * flags > environment variables > the config file's selected environment > Terraform outputs.
+ * flags > the config environment `--env` names > environment variables > the config environment
+ * AURORACTL_ENV or `defaultEnv` selects > Terraform outputs (ranked just below whatever named --tf-dir).
+ * Where two sources disagree, `conflicts` says which won, for a note on stderr.
  */
 export async function resolveTarget(input: ResolveTargetInput): Promise<Target> {
   const {env, flags} = input
   const config = await input.loadConfig()
-  const [environment, entry] = selectEnvironment(config, flags.env ?? env.AURORACTL_ENV)
+  const envVariable = env.AURORACTL_ENV === '' ? undefined : env.AURORACTL_ENV
+  const selectedBy = flags.env === undefined ? (envVariable === undefined ? 'defaultEnv' : 'AURORACTL_ENV') : '--env'
+  const [environment, entry] = selectEnvironment(config, flags.env ?? envVariable)
+  const configRank = selectedBy === '--env' ? rank.configFlag : rank.configDefault
+  const configOrigin = environment && config ? `${selectedBy === 'defaultEnv' ? 'defaultEnv' : selectedBy} ${environment}: ${config.path}` : 'config'
 
-  const target: Target = {environment, sources: {}}
+  const target: Target = {conflicts: [], environment, origins: {}, sources: {}}
   const fields = Object.keys(envNames) as TargetField[]
+  const candidates = gatherCandidates({configOrigin, configRank, entry, env, flags})
+  const tfDir = candidates.tfDir?.[0]
+  if (tfDir) await addTerraform(target, candidates, tfDir, input.readTerraform)
+
   const raw: Partial<Record<TargetField, string>> = {}
   for (const field of fields) {
-    const flagName = flagNames[field]
-    const fromFlag = flagName ? flags[flagName] : undefined
-    const fromEnv = envNames[field].map((name) => env[name]).find((value) => value !== undefined && value !== '')
-    const fromConfig = entry?.[field as keyof EnvironmentConfig]
-    const [value, source] =
-      fromFlag === undefined ? (fromEnv === undefined ? [fromConfig, 'config' as const] : [fromEnv, 'env' as const]) : [fromFlag, 'flag' as const]
-    if (value !== undefined && value !== '') {
-      raw[field] = value
-      target.sources[field] = source
-    }
+    const [winner, ...others] = candidates[field]
+    if (!winner) continue
+    raw[field] = winner.value
+    target.sources[field] = winner.source
+    target.origins[field] = winner.origin
+    const overridden = others.filter((other) => other.value !== winner.value).map(({origin, value}) => ({origin, value}))
+    if (overridden.length > 0) target.conflicts.push({field, overridden, winner: {origin: winner.origin, value: winner.value}})
   }
 
   target.tfDir = raw.tfDir
@@ -104,15 +139,6 @@ export async function resolveTarget(input: ResolveTargetInput): Promise<Target> 
   target.cluster = raw.cluster
   target.secret = raw.secret
 
-  // Terraform is slow to ask (a subprocess that reads state), so only when it fills a gap.
-  if (target.tfDir && (!target.cluster || !target.secret || !target.region)) {
-    const outputs = await input.readTerraform(target.tfDir)
-    target.terraform = outputs
-    fill(target, 'cluster', outputs.clusterId)
-    fill(target, 'secret', outputs.databaseSecretArn)
-    fill(target, 'region', regionFromArn(outputs.clusterArn) ?? regionFromArn(outputs.databaseSecretArn))
-  }
-
   if (target.cluster) {
     target.cluster = validateIdentifier(target.cluster, 'cluster', describeSource('cluster', target.sources.cluster))
   }
@@ -120,11 +146,63 @@ export async function resolveTarget(input: ResolveTargetInput): Promise<Target> 
   return target
 }
 
-function fill(target: Target, field: 'cluster' | 'region' | 'secret', value: string | undefined): void {
-  if (!target[field] && value) {
-    target[field] = value
-    target.sources[field] = 'terraform'
+function gatherCandidates(input: {
+  configOrigin: string
+  configRank: number
+  entry: EnvironmentConfig | undefined
+  env: NodeJS.ProcessEnv
+  flags: TargetFlags
+}): Record<TargetField, Candidate[]> {
+  const candidates = {} as Record<TargetField, Candidate[]>
+  for (const field of Object.keys(envNames) as TargetField[]) {
+    const list: Candidate[] = []
+    const flagName = flagNames[field]
+    const fromFlag = flagName ? input.flags[flagName] : undefined
+    if (fromFlag !== undefined && fromFlag !== '') list.push({origin: `--${flagName}`, rank: rank.flag, source: 'flag', value: fromFlag})
+    const envName = envNames[field].find((name) => input.env[name] !== undefined && input.env[name] !== '')
+    if (envName) list.push({origin: envName, rank: rank.env, source: 'env', value: input.env[envName]!})
+    const fromConfig = input.entry?.[field as keyof EnvironmentConfig]
+    if (fromConfig !== undefined && fromConfig !== '') list.push({origin: input.configOrigin, rank: input.configRank, source: 'config', value: fromConfig})
+    candidates[field] = list.sort((a, b) => a.rank - b.rank)
   }
+
+  return candidates
+}
+
+/**
+ * Terraform outputs rank just below whatever named the folder. Terraform is slow to ask (a subprocess
+ * that reads state), so it runs only when it fills a gap or outranks what is there.
+ */
+async function addTerraform(
+  target: Target,
+  candidates: Record<TargetField, Candidate[]>,
+  tfDir: Candidate,
+  readTerraform: (dir: string) => Promise<TerraformOutputs>,
+): Promise<void> {
+  const tfRank = tfDir.rank + 0.5
+  const filled = ['cluster', 'secret', 'region'] as const
+  if (!filled.some((field) => (candidates[field][0]?.rank ?? Infinity) > tfRank)) return
+  const outputs = await readTerraform(tfDir.value)
+  target.terraform = outputs
+  const origin = `Terraform outputs of ${tfDir.origin === '--tf-dir' ? '--tf-dir' : `tfDir from ${tfDir.origin}`} ${tfDir.value}`
+  const offered = {cluster: outputs.clusterId, region: regionFromArn(outputs.clusterArn) ?? regionFromArn(outputs.databaseSecretArn), secret: outputs.databaseSecretArn}
+  for (const field of filled) {
+    const value = offered[field]
+    if (value) candidates[field] = [...candidates[field], {origin, rank: tfRank, source: 'terraform' as const, value}].sort((a, b) => a.rank - b.rank)
+  }
+}
+
+/** One stderr line per disagreement: which value won, from where, over which. Secrets are names or ARNs, never passwords. */
+export function describeConflict(conflict: TargetConflict): string {
+  const losers = conflict.overridden.map((other) => `${other.origin} "${other.value}"`).join(' and ')
+  return `${conflict.field} "${conflict.winner.value}" from ${conflict.winner.origin} wins over ${losers}.`
+}
+
+/** The line every command's human output starts with on stderr: which cluster, and where that came from. */
+export function describeTargetLine(target: Target): string | undefined {
+  if (!target.cluster) return undefined
+  const region = target.region ? ` in ${target.region}` : ''
+  return `Cluster ${target.cluster} (from ${target.origins.cluster ?? target.sources.cluster ?? '?'})${region}`
 }
 
 function selectEnvironment(config: ConfigFile | undefined, requested: string | undefined): [string | undefined, EnvironmentConfig | undefined] {

@@ -63,7 +63,8 @@ describe('auroractl as a user runs it', () => {
     expect(result.stdout).toMatch(/Capacity\s+Serverless v2, 0\.5-1 ACU/)
     expect(result.stdout).toMatch(/nba-tracker-dev-writer\s+│ writer\s+│ db\.serverless\s+│ us-east-1a\s+│ available\s+│ on/)
     expect(result.stdout).toMatch(/nba-tracker-dev-reader-1\s+│ reader\s+│ db\.serverless\s+│ us-east-1b/)
-    expect(result.stderr).toBe('')
+    // stderr names the cluster and where it came from (issue #13); nothing else.
+    expect(result.stderr).toBe('Cluster nba-tracker-dev (from AURORACTL_CLUSTER) in us-east-1\n')
   })
 
   it('status --json prints the same data as one JSON document', async () => {
@@ -79,7 +80,7 @@ describe('auroractl as a user runs it', () => {
     expect(human.exitCode).toBe(3)
     expect(human.stdout).toBe('')
     // Other test files create clusters of their own, so the list may hold more than the seeded one.
-    expect(human.stderr).toMatch(/^Error: Cluster "nba-tracker-prod" was not found in us-east-1\.\nHint: Clusters in us-east-1: (.+, )?nba-tracker-dev(, .+)?\. Pass one with --cluster, or check --region\.\n$/)
+    expect(human.stderr).toMatch(/^Cluster nba-tracker-prod \(from --cluster\) in us-east-1\nError: Cluster "nba-tracker-prod" was not found in us-east-1\.\nHint: Clusters in us-east-1: (.+, )?nba-tracker-dev(, .+)?\. Pass one with --cluster, or check --region\.\n$/)
     const json = await runCli(['status', '--cluster', 'nba-tracker-prod', '--json'], {env: awsOnly()})
     expect(json.exitCode).toBe(3)
     expect(JSON.parse(json.stdout)).toEqual({
