@@ -14,7 +14,8 @@ export default class Restore extends BaseCommand<typeof Restore> {
   static override description = `Restore a snapshot (or a point in time of the cluster) into a new cluster that can serve connections.
 AWS restores a cluster without instances; this also sets the Serverless v2 scaling configuration, adds a db.serverless
 writer (and --readers) with Performance Insights, and waits until all of it is available, timing each phase.
-Network, port, KMS key, tags and deletion protection come from the source cluster (else from the snapshot).
+Network, port, KMS key, parameter group (only of the engine's family), tags and deletion protection come from the
+snapshot's own cluster (else from the snapshot); ownership tags (ManagedBy, terraform*, aws:* ...) are not copied.
 Replaces \`aws rds restore-db-cluster-from-snapshot\` + \`aws rds create-db-instance\`.`
 static override examples = [
     '<%= config.bin %> restore --snapshot latest --target nba-tracker-restored',
@@ -23,6 +24,7 @@ static override examples = [
   ]
 static override flags = {
     'dry-run': Flags.boolean({description: 'Print the API calls it would make, and change nothing'}),
+    'from-other-cluster': Flags.boolean({description: "Restore a snapshot of another cluster with --cluster's network, KMS key and parameter group (refused without it)"}),
     'latest-restorable': Flags.boolean({description: "Restore the cluster's latest restorable time", exclusive: ['snapshot', 'to-time']}),
     max: Flags.string({description: 'Maximum ACU of the new cluster (default: the source cluster\'s)'}),
     min: Flags.string({description: 'Minimum ACU of the new cluster (default: the source cluster\'s)'}),
@@ -39,9 +41,10 @@ static override flags = {
     const minAcu = parseAcuFlag(flags.min, '--min')
     const maxAcu = parseAcuFlag(flags.max, '--max')
     const target = await this.target()
-    const source = this.source(target.cluster)
+    const source = this.source(target.cluster, target.sources.cluster === 'flag')
     const [{executeRestore, planRestore}, rds] = await Promise.all([import('../lib/restore.js'), this.aws().then((aws) => aws.rds())])
-    const plan = await planRestore(rds, {maxAcu, minAcu, readers: flags.readers, source, targetId: flags.target})
+    const plan = await planRestore(rds, {fromOtherCluster: flags['from-other-cluster'], maxAcu, minAcu, readers: flags.readers, source, targetId: flags.target})
+    for (const note of plan.notes) process.stderr.write(`${this.colour.yellow('Note:')} ${note}\n`)
     if (flags['dry-run']) {
       this.log(`Dry run: restoring ${plan.targetId} would make these calls (nothing was changed):`)
       for (const call of plan.calls) this.log(`  ${call.api} ${JSON.stringify(call.input)}`)
@@ -56,9 +59,9 @@ static override flags = {
     return {dryRun: false, ...result}
   }
 
-  private source(clusterId: string | undefined): RestoreSource {
+  private source(clusterId: string | undefined, clusterExplicit: boolean): RestoreSource {
     const {flags} = this
-    if (flags.snapshot) return {kind: 'snapshot', snapshot: flags.snapshot, sourceClusterId: clusterId}
+    if (flags.snapshot) return {clusterExplicit, kind: 'snapshot', snapshot: flags.snapshot, sourceClusterId: clusterId}
     if (!flags['to-time'] && !flags['latest-restorable']) {
       throw badInput('Say what to restore: --snapshot ID|latest, --to-time ISO, or --latest-restorable.')
     }

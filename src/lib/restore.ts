@@ -7,17 +7,25 @@ import {AuroraError, badInput} from './errors.js'
 import {type Progress, silentProgress} from './progress.js'
 import {currentScaling, type ScalingConfiguration, validateScaling} from './scaling.js'
 import {findSnapshot} from './snapshots.js'
-import {createdByTag} from './tags.js'
+import {inheritableTags, provenanceTags} from './tags.js'
 import {validateIdentifier, validateSnapshotReference} from './validation.js'
 
 export type RestoreSource =
+  | {
+      /** The cluster came from --cluster itself: a snapshot of another cluster is then refused unless fromOtherCluster. */
+      clusterExplicit?: boolean
+      kind: 'snapshot'
+      snapshot: string
+      sourceClusterId?: string
+    }
   | {kind: 'point-in-time'; latest: boolean; sourceClusterId: string; time?: Date}
-  | {kind: 'snapshot'; snapshot: string; sourceClusterId?: string}
 
 export interface RestoreRequest {
   /** Overrides the source's deletion protection (the drill restores throwaway clusters). */
   deletionProtection?: boolean
   extraTags?: Tag[]
+  /** --from-other-cluster: restore a snapshot of another cluster with the named cluster's settings. */
+  fromOtherCluster?: boolean
   maxAcu?: number
   minAcu?: number
   readers: number
@@ -34,7 +42,11 @@ export interface ApiCall {
 export interface RestorePlan {
   calls: ApiCall[]
   instanceIds: string[]
+  /** What the plan decided on the user's behalf (settings from another cluster, a parameter group left out); printed on stderr. */
+  notes: string[]
   scaling: ScalingConfiguration
+  /** Where network, KMS key and parameter group come from: a cluster, or the snapshot alone when its cluster is gone. */
+  settingsFrom: {cluster: null | string; kind: 'cluster' | 'snapshot'}
   snapshotId: null | string
   sourceClusterId: null | string
   targetId: string
@@ -42,7 +54,11 @@ export interface RestorePlan {
 
 const performanceInsightsRetentionDays = 7
 
-/** Reads the source (cluster and/or snapshot) and the target's absence, then lays out the calls. Read-only. */
+/**
+ * Reads the source (cluster and/or snapshot) and the target's absence, then lays out the calls. Read-only.
+ * A snapshot is restored with the settings of the cluster it was taken of (its DBClusterIdentifier), or with
+ * its own attributes when that cluster is gone; never with those of whatever cluster is configured.
+ */
 export async function planRestore(rds: RDSClient, request: RestoreRequest): Promise<RestorePlan> {
   validateRequest(request)
   const {source} = request
@@ -50,24 +66,110 @@ export async function planRestore(rds: RDSClient, request: RestoreRequest): Prom
     throw badInput(`Cluster "${request.targetId}" already exists; nothing was restored.`, 'Pick another --target.')
   }
 
-  const sourceCluster = source.sourceClusterId ? await sourceClusterOrUndefined(rds, source) : undefined
-  const snapshot = await resolveSnapshot(rds, source, sourceCluster)
+  const notes: string[] = []
+  const {snapshot, sourceCluster, sourceClusterId} = await readSource(rds, request, notes)
   const engineVersion = snapshot?.EngineVersion ?? sourceCluster?.EngineVersion
   const fallbackScaling = (sourceCluster && currentScaling(sourceCluster)) ?? {maxAcu: 1, minAcu: 0.5}
   const scaling = validateScaling({maxAcu: request.maxAcu ?? fallbackScaling.maxAcu, minAcu: request.minAcu ?? fallbackScaling.minAcu}, engineVersion)
-  const common = restoreSettings(request, sourceCluster, snapshot, scaling)
   const engine = snapshot?.Engine ?? sourceCluster?.Engine ?? 'aurora-postgresql'
+  const parameterGroup = await compatibleParameterGroup(rds, sourceCluster?.DBClusterParameterGroup, {engine, engineVersion}, notes)
+  const common = restoreSettings(request, {parameterGroup, snapshot, sourceCluster}, scaling)
   const restoreCall = restoreClusterCall(source, common, {engine, engineVersion, snapshotId: snapshot?.DBClusterSnapshotIdentifier})
   const instanceIds = [`${request.targetId}-writer`, ...Array.from({length: request.readers}, (_, index) => `${request.targetId}-reader-${index + 1}`)]
   const instanceCalls = instanceIds.map((id) => createInstanceCall(request.targetId, id, engine, common.Tags))
   return {
     calls: [restoreCall, ...instanceCalls],
     instanceIds,
+    notes,
     scaling,
+    settingsFrom: {cluster: sourceCluster?.DBClusterIdentifier ?? null, kind: sourceCluster ? 'cluster' : 'snapshot'},
     snapshotId: snapshot?.DBClusterSnapshotIdentifier ?? null,
-    sourceClusterId: sourceCluster?.DBClusterIdentifier ?? source.sourceClusterId ?? null,
+    sourceClusterId,
     targetId: request.targetId,
   }
+}
+
+/** The snapshot (if any), the cluster whose settings the restore takes (if it still exists), and the snapshot's own cluster. */
+async function readSource(
+  rds: RDSClient,
+  request: RestoreRequest,
+  notes: string[],
+): Promise<{snapshot: DBClusterSnapshot | undefined; sourceCluster: DBCluster | undefined; sourceClusterId: null | string}> {
+  const {source} = request
+  const named = source.sourceClusterId && (source.kind === 'point-in-time' || source.snapshot === 'latest') ? await describeCluster(rds, source.sourceClusterId) : undefined
+  const snapshot = await resolveSnapshot(rds, source, named)
+  const settingsClusterId = settingsCluster(request, snapshot, notes)
+  const sourceCluster = named?.DBClusterIdentifier === settingsClusterId ? named : await sourceClusterOrUndefined(rds, settingsClusterId, request.fromOtherCluster === true)
+  if (snapshot && !sourceCluster) {
+    notes.push(`Cluster ${settingsClusterId} (the snapshot's) no longer exists: the KMS key and port come from the snapshot; subnet group, security groups and parameter group are AWS's defaults.`)
+  }
+
+  return {snapshot, sourceCluster, sourceClusterId: snapshot?.DBClusterIdentifier ?? settingsClusterId ?? null}
+}
+
+/**
+ * Which cluster's settings a restore takes: the snapshot's own cluster. A named cluster that contradicts it
+ * is refused when it came from --cluster (exit 2), unless --from-other-cluster asks for exactly that.
+ */
+function settingsCluster(request: RestoreRequest, snapshot: DBClusterSnapshot | undefined, notes: string[]): string | undefined {
+  const {source} = request
+  const origin = snapshot?.DBClusterIdentifier
+  if (source.kind === 'point-in-time' || !origin || !source.sourceClusterId || origin === source.sourceClusterId) return origin ?? source.sourceClusterId
+  if (request.fromOtherCluster) {
+    notes.push(`Snapshot ${snapshot.DBClusterSnapshotIdentifier} is of cluster ${origin}; restoring it with ${source.sourceClusterId}'s network, KMS key and parameter group (--from-other-cluster).`)
+    return source.sourceClusterId
+  }
+
+  if (source.clusterExplicit) {
+    throw badInput(
+      `Snapshot ${snapshot.DBClusterSnapshotIdentifier} is of cluster ${origin}, not --cluster ${source.sourceClusterId}; nothing was restored.`,
+      `Leave --cluster out to restore it with ${origin}'s settings, or pass --from-other-cluster to use ${source.sourceClusterId}'s network, KMS key and parameter group.`,
+    )
+  }
+
+  notes.push(`Snapshot ${snapshot.DBClusterSnapshotIdentifier} is of cluster ${origin}, not ${source.sourceClusterId}: its settings come from ${origin}.`)
+  return origin
+}
+
+/** Aurora's parameter group family for an engine and version: aurora-postgresql15, aurora-postgresql9.6, aurora-mysql8.0. */
+export function parameterGroupFamily(engine: string, engineVersion: string | undefined): string | undefined {
+  if (!engineVersion) return undefined
+  const [major, minor] = engineVersion.split('.')
+  if (engine === 'aurora-postgresql') return `aurora-postgresql${Number(major) < 10 ? `${major}.${minor}` : major}`
+  if (engine === 'aurora-mysql') return engineVersion.startsWith('5.7') || engineVersion.startsWith('2.') ? 'aurora-mysql5.7' : 'aurora-mysql8.0'
+  return undefined
+}
+
+/**
+ * The source's cluster parameter group, only when its family fits the engine and version being restored
+ * (AWS's DBParameterGroupFamily); otherwise left out, so AWS applies its default group, and said in a note.
+ */
+async function compatibleParameterGroup(
+  rds: RDSClient,
+  name: string | undefined,
+  restored: {engine: string; engineVersion: string | undefined},
+  notes: string[],
+): Promise<string | undefined> {
+  if (!name) return undefined
+  const expected = parameterGroupFamily(restored.engine, restored.engineVersion)
+  const {DescribeDBClusterParameterGroupsCommand} = rdsSdk()
+  let family: string | undefined
+  try {
+    const {DBClusterParameterGroups: groups = []} = await rds.send(new DescribeDBClusterParameterGroupsCommand({DBClusterParameterGroupName: name}))
+    family = groups[0]?.DBParameterGroupFamily
+  } catch (error) {
+    if (!/NotFound/.test((error as Error).name)) throw error
+  }
+
+  if (!family) {
+    notes.push(`Parameter group ${name} was not found: left out, AWS applies the default group${expected ? ` for ${expected}` : ''}.`)
+    return undefined
+  }
+
+  const fits = expected ? family === expected : family.startsWith(restored.engine)
+  if (fits) return name
+  notes.push(`Parameter group ${name} is of family ${family}, not ${expected ?? restored.engine}: left out, AWS applies the default group${expected ? ` for ${expected}` : ''}.`)
+  return undefined
 }
 
 /** What can be checked without AWS. */
@@ -131,24 +233,26 @@ async function resolveSnapshot(rds: RDSClient, source: RestoreSource, sourceClus
   return snapshot
 }
 
-/** What the new cluster takes from its source: network, port, KMS key, parameters, logs, tags and deletion protection. */
+/**
+ * What the new cluster takes from its source cluster (else from the snapshot): network, port, KMS key, a
+ * parameter group of the right family, logs, deletion protection and tags, less ownership tags (isOwnershipTag),
+ * plus tags saying where it came from.
+ */
 // A flat list of optional fields: each `??` is a fallback, not a decision, so complexity overstates it.
 // eslint-disable-next-line complexity
 function restoreSettings(
   request: RestoreRequest,
-  sourceCluster: DBCluster | undefined,
-  snapshot: DBClusterSnapshot | undefined,
+  from: {parameterGroup: string | undefined; snapshot: DBClusterSnapshot | undefined; sourceCluster: DBCluster | undefined},
   scaling: ScalingConfiguration,
 ): Record<string, unknown> {
-  const restoredFrom = snapshot?.DBClusterSnapshotIdentifier ?? `${sourceCluster?.DBClusterIdentifier} (point in time)`
-  const inherited = (sourceCluster?.TagList ?? snapshot?.TagList ?? []).filter(
-    // Drill tags stay with the drill's own cluster: `drill cleanup` deletes what carries them.
-    (tag) => !tag.Key?.startsWith('aws:') && !tag.Key?.startsWith('auroractl:drill') && tag.Key !== createdByTag.Key && tag.Key !== 'restored-from',
-  )
+  const {snapshot, sourceCluster} = from
+  const tagSource = snapshot?.TagList?.length ? snapshot.TagList : sourceCluster?.TagList
+  const time = request.source.kind === 'point-in-time' ? (request.source.latest ? 'latest-restorable' : request.source.time?.toISOString()) : undefined
+  const provenance = provenanceTags({cluster: snapshot?.DBClusterIdentifier ?? request.source.sourceClusterId, snapshot: snapshot?.DBClusterSnapshotIdentifier, time})
   const settings: Record<string, unknown> = {
     CopyTagsToSnapshot: sourceCluster?.CopyTagsToSnapshot,
     DBClusterIdentifier: request.targetId,
-    DBClusterParameterGroupName: sourceCluster?.DBClusterParameterGroup,
+    DBClusterParameterGroupName: from.parameterGroup,
     DBSubnetGroupName: sourceCluster?.DBSubnetGroup,
     DeletionProtection: request.deletionProtection ?? sourceCluster?.DeletionProtection ?? false,
     EnableCloudwatchLogsExports: sourceCluster?.EnabledCloudwatchLogsExports?.length ? sourceCluster.EnabledCloudwatchLogsExports : undefined,
@@ -156,7 +260,7 @@ function restoreSettings(
     KmsKeyId: sourceCluster?.KmsKeyId ?? snapshot?.KmsKeyId,
     Port: sourceCluster?.Port ?? snapshot?.Port,
     ServerlessV2ScalingConfiguration: {MaxCapacity: scaling.maxAcu, MinCapacity: scaling.minAcu},
-    Tags: [...inherited, createdByTag, {Key: 'restored-from', Value: restoredFrom.slice(0, 256)}, ...(request.extraTags ?? [])],
+    Tags: [...inheritableTags(tagSource), ...provenance, ...(request.extraTags ?? [])],
     VpcSecurityGroupIds: sourceCluster?.VpcSecurityGroups?.length ? sourceCluster.VpcSecurityGroups.map((group) => group.VpcSecurityGroupId!) : undefined,
   }
   // Leave out what neither source knows, so AWS applies its own defaults.
@@ -174,12 +278,13 @@ async function clusterExists(rds: RDSClient, clusterId: string): Promise<boolean
   }
 }
 
-async function sourceClusterOrUndefined(rds: RDSClient, source: RestoreSource): Promise<DBCluster | undefined> {
+/** The cluster whose settings a restore takes; a snapshot outlives its cluster, so a missing one is undefined (unless it was asked for by name). */
+async function sourceClusterOrUndefined(rds: RDSClient, clusterId: string | undefined, required: boolean): Promise<DBCluster | undefined> {
+  if (!clusterId) return undefined
   try {
-    return await describeCluster(rds, source.sourceClusterId!)
+    return await describeCluster(rds, clusterId)
   } catch (error) {
-    // A snapshot outlives its cluster: restoring from a named snapshot needs no source cluster.
-    if (source.kind === 'snapshot' && source.snapshot !== 'latest' && (error as AuroraError).code === 'CLUSTER_NOT_FOUND') return undefined
+    if (!required && (error as AuroraError).code === 'CLUSTER_NOT_FOUND') return undefined
     throw error
   }
 }

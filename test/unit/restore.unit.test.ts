@@ -1,5 +1,6 @@
 import {
   CreateDBInstanceCommand,
+  DescribeDBClusterParameterGroupsCommand,
   DescribeDBClustersCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBInstancesCommand,
@@ -48,6 +49,7 @@ function mutatingCalls() {
 describe('planRestore (read-only)', () => {
   beforeEach(() => {
     rdsMock.reset()
+    rdsMock.on(DescribeDBClusterParameterGroupsCommand).resolves({DBClusterParameterGroups: [{DBClusterParameterGroupName: 'prod-pg15', DBParameterGroupFamily: 'aurora-postgresql15'}]})
     rdsMock.on(DescribeDBClustersCommand, {DBClusterIdentifier: 'prod'}).resolves({DBClusters: [source]})
     rdsMock.on(DescribeDBClustersCommand, {DBClusterIdentifier: 'copy'}).rejects(notFound())
     rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({DBClusterSnapshots: snapshots})
@@ -68,7 +70,7 @@ describe('planRestore (read-only)', () => {
       Port: 5432,
       ServerlessV2ScalingConfiguration: {MaxCapacity: 4, MinCapacity: 1},
       SnapshotIdentifier: 'newest',
-      Tags: [{Key: 'Project', Value: 'nba'}, {Key: 'created-by', Value: 'auroractl'}, {Key: 'restored-from', Value: 'newest'}],
+      Tags: [{Key: 'Project', Value: 'nba'}, {Key: 'created-by', Value: 'auroractl'}, {Key: 'restored-from', Value: 'newest'}, {Key: 'auroractl:source-cluster', Value: 'prod'}, {Key: 'auroractl:source-snapshot', Value: 'newest'}],
       VpcSecurityGroupIds: ['sg-1'],
     })
     expect(plan.calls[1]!.input).toMatchObject({DBInstanceClass: 'db.serverless', DBInstanceIdentifier: 'copy-writer', EnablePerformanceInsights: true})
@@ -99,6 +101,7 @@ describe('planRestore (read-only)', () => {
 describe('executeRestore', () => {
   beforeEach(() => {
     rdsMock.reset()
+    rdsMock.on(DescribeDBClusterParameterGroupsCommand).resolves({DBClusterParameterGroups: [{DBClusterParameterGroupName: 'prod-pg15', DBParameterGroupFamily: 'aurora-postgresql15'}]})
     rdsMock.on(DescribeDBClustersCommand, {DBClusterIdentifier: 'prod'}).resolves({DBClusters: [source]})
     rdsMock.on(DescribeDBClustersCommand, {DBClusterIdentifier: 'copy'}).rejectsOnce(notFound()).resolves({
       DBClusters: [{DBClusterIdentifier: 'copy', Endpoint: 'copy.cluster-x', ServerlessV2ScalingConfiguration: {MaxCapacity: 4, MinCapacity: 1}, Status: 'available'}],
