@@ -5,44 +5,64 @@ import type {LeftoverDrill} from '../../lib/drill/drill.js'
 import {BaseCommand} from '../../lib/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
 import {timeoutFlag} from '../../lib/flags.js'
+import {requireCluster} from '../../lib/target.js'
 
 export interface DrillCleanupOutput {
   deleted: string[]
   failed: Array<{clusterId: string; error: string}>
   found: LeftoverDrill[]
+  /** Drills of the scope's clusters left alone: their expiry has not passed, so they may still be running. */
+  notExpired: LeftoverDrill[]
+  scope: {allClusters: boolean; olderThan: null | string; sourceCluster: null | string}
 }
 
 export default class DrillCleanup extends BaseCommand<typeof DrillCleanup> {
-  static override description = `Delete drill clusters a killed drill (or --keep) left behind: clusters tagged auroractl:drill=true, with their instances, no final snapshot.
-Lists them first and asks before deleting (--yes in scripts; a non-interactive run without it refuses). Other clusters are never touched.`
-static override examples = ['<%= config.bin %> drill cleanup', '<%= config.bin %> drill cleanup --older-than 1d --yes --json']
+  static override description = `Delete drill clusters a killed drill (or --keep) left behind, with their instances, no final snapshot.
+Scope: drills of the resolved cluster (tag auroractl:drill-source) whose auroractl:drill-expires tag has passed, so a drill
+still running (here or in another CI job) is never taken. --all-clusters takes every cluster's drills; --older-than takes
+drills created that long ago, expired or not. Lists them, then asks you to type the cluster's name (--confirm NAME in scripts;
+"all-clusters" with --all-clusters). Other clusters are never touched.`
+static override examples = [
+    '<%= config.bin %> drill cleanup',
+    '<%= config.bin %> drill cleanup --cluster nba-tracker-prod --confirm nba-tracker-prod --json',
+    '<%= config.bin %> drill cleanup --all-clusters --older-than 1d --confirm all-clusters',
+  ]
 static override flags = {
-    'older-than': Flags.string({description: 'Only drill clusters created at least this long ago (e.g. 6h, 1d; default: all)'}),
+    'all-clusters': Flags.boolean({description: "Every source cluster's drills in the region, not only the resolved cluster's"}),
+    confirm: Flags.string({description: 'Confirm by typing the cluster name (all-clusters with --all-clusters); required without a terminal'}),
+    'older-than': Flags.string({description: 'Drills created at least this long ago (e.g. 6h, 1d), expired or not (default: only expired drills)'}),
     timeout: timeoutFlag('30m'),
-    yes: Flags.boolean({description: 'Delete without asking'}),
   }
 
   async run(): Promise<DrillCleanupOutput> {
     const {flags} = this
-    const olderThanMs = flags['older-than'] === undefined ? 0 : parseDuration(flags['older-than'], '--older-than', {maxMs: 365 * 86_400_000, minMs: 1000})
+    const olderThanMs = flags['older-than'] === undefined ? undefined : parseDuration(flags['older-than'], '--older-than', {maxMs: 365 * 86_400_000, minMs: 1000})
     const timeoutMs = parseDuration(flags.timeout, '--timeout', {maxMs: 24 * 3_600_000, minMs: 60_000})
-    const [{deleteDrillCluster, findLeftoverDrills}, {confirmYes}, rds] = await Promise.all([
+    const allClusters = flags['all-clusters'] === true
+    const sourceCluster = allClusters ? undefined : requireCluster(await this.target())
+    const [{deleteDrillCluster, findLeftoverDrills}, {confirmByTypedName}, rds] = await Promise.all([
       import('../../lib/drill/drill.js'),
       import('../../lib/confirm.js'),
       this.aws().then((aws) => aws.rds()),
     ])
-    const found = await findLeftoverDrills(rds, olderThanMs, new Date())
-    if (found.length === 0) {
-      this.log(`No drill clusters${olderThanMs > 0 ? ` older than ${flags['older-than']}` : ''}.`)
-      return {deleted: [], failed: [], found}
+    const scope = {allClusters, olderThan: flags['older-than'] ?? null, sourceCluster: sourceCluster ?? null}
+    const whose = allClusters ? 'any cluster' : sourceCluster!
+    const {found, notExpired} = await findLeftoverDrills(rds, {allClusters, olderThanMs, sourceCluster}, new Date())
+    for (const drill of notExpired) {
+      process.stderr.write(`Left alone: ${drill.clusterId} (from ${drill.source ?? '?'}, ${drill.expiresAt ? `expires ${drill.expiresAt}` : 'no expiry tag'}; --older-than takes it)\n`)
     }
 
-    for (const drill of found) this.log(`  ${drill.clusterId} (from ${drill.source ?? '?'}, created ${drill.createdAt ?? '?'})`)
-    await confirmYes({
-      action: `delete ${found.length} drill cluster(s)`,
+    if (found.length === 0) {
+      this.log(`No drill clusters of ${whose} to delete${olderThanMs === undefined ? ' (only drills past their expiry are taken)' : ` older than ${flags['older-than']}`}.`)
+      return {deleted: [], failed: [], found, notExpired, scope}
+    }
+
+    for (const drill of found) this.log(`  ${drill.clusterId} (from ${drill.source ?? '?'}, created ${drill.createdAt ?? '?'}, expires ${drill.expiresAt ?? '?'})`)
+    await confirmByTypedName({
+      action: `delete ${found.length} drill cluster(s) of ${whose} and their instances, without final snapshots`,
+      confirmFlag: flags.confirm,
+      expected: allClusters ? 'all-clusters' : sourceCluster!,
       interactive: this.interactive(),
-      question: `Delete these ${found.length} drill cluster(s) and their instances, without final snapshots?`,
-      yes: flags.yes,
     })
     const progress = await this.progress()
     const deleted: string[] = []
@@ -60,8 +80,10 @@ static override flags = {
       }
     }
 
-    this.log(`Deleted ${deleted.length} drill cluster(s)${failed.length > 0 ? `; ${failed.length} failed` : ''}.`)
+    for (const id of deleted) this.log(`deleted  ${id}`)
+    for (const failure of failed) this.log(`failed   ${failure.clusterId}: ${failure.error}`)
+    this.log(`Deleted ${deleted.length} of ${found.length} drill cluster(s)${failed.length > 0 ? `; ${failed.length} failed` : ''}.`)
     if (failed.length > 0) process.exitCode = 1
-    return {deleted, failed, found}
+    return {deleted, failed, found, notExpired, scope}
   }
 }

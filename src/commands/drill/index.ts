@@ -21,6 +21,7 @@ static override examples = [
 static override flags = {
     check: Flags.string({description: 'A SQL query that must return true on the restored copy (repeatable)', multiple: true}),
     'create-snapshot': Flags.boolean({description: 'Take a snapshot now (with a manifest read just before it) and drill with it', exclusive: ['snapshot']}),
+    'from-other-cluster': Flags.boolean({description: "Drill a --snapshot of another cluster with this cluster's network, KMS key and parameter group (refused without it)"}),
     keep: Flags.boolean({description: 'Leave the restored cluster running (remove it later with `drill cleanup`)'}),
     manifest: Flags.string({description: 'Manifest written by `snapshot create --manifest`: the snapshot defaults to its snapshot, and every table is checked against it'}),
     'report-json': Flags.string({description: 'Also write the report as JSON to this file'}),
@@ -61,7 +62,7 @@ static override flags = {
     const onTerminate = () => terminated.abort()
     process.once('SIGTERM', onTerminate)
     const report = await this.interruptibly((signal) =>
-      runDrill(rds, {checks, connect, keep: flags.keep, manifest, progress, signal: AbortSignal.any([signal, terminated.signal]), snapshot, sourceClusterId, timeoutMs, verify}),
+      runDrill(rds, {checks, clusterExplicit: target.sources.cluster === 'flag', connect, fromOtherCluster: flags['from-other-cluster'], keep: flags.keep, manifest, progress, signal: AbortSignal.any([signal, terminated.signal]), snapshot, sourceClusterId, timeoutMs, verify}),
     ).finally(() => process.off('SIGTERM', onTerminate))
 
     const reports = await import('../../lib/drill/reports.js')

@@ -18,13 +18,18 @@ import {completeManifest, readManifest, type SnapshotManifest} from './manifest.
 /** Tags that mark a drill's throwaway cluster: `drill cleanup` finds leftovers by them. */
 export const drillTag = 'auroractl:drill'
 export const drillExpiresTag = 'auroractl:drill-expires'
+export const drillSourceTag = 'auroractl:drill-source'
 
 export type SnapshotChoice = {id: string; kind: 'id'} | {kind: 'create'} | {kind: 'latest'}
 
 export interface DrillOptions {
   checks: string[]
+  /** The source cluster came from --cluster itself: a --snapshot of another cluster is refused unless fromOtherCluster. */
+  clusterExplicit?: boolean
   /** Opens a connection to a cluster's writer endpoint with the source cluster's credentials. */
   connect: (clusterId: string) => Promise<Client>
+  /** --from-other-cluster: drill a snapshot of another cluster with the source cluster's settings. */
+  fromOtherCluster?: boolean
   keep: boolean
   manifest?: {file: null | string; manifest: SnapshotManifest}
   now?: () => Date
@@ -41,6 +46,17 @@ export interface DrillOptions {
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10
+const defaultTeardownTimeoutMs = 30 * 60_000
+const expiryMarginMs = 30 * 60_000
+
+/**
+ * When a drill's cluster may be taken by `drill cleanup`: after the drill's whole --timeout, its teardown's
+ * own budget and a margin, so a running drill (in this or another CI job) is never cleaned up under it.
+ */
+export function drillExpiry(startedAt: Date, timeoutMs: number, teardownTimeoutMs = defaultTeardownTimeoutMs): Date {
+  return new Date(startedAt.getTime() + timeoutMs + teardownTimeoutMs + expiryMarginMs)
+}
+
 const timestamp = (date: Date) => date.toISOString().replaceAll(/[-:T]/g, '').slice(0, 14)
 
 /** `<cluster>-drill-<yyyymmddhhmmss>`, cut to RDS's 63 characters from the cluster's side. */
@@ -147,11 +163,12 @@ export async function runDrill(rds: RDSClient, options: DrillOptions): Promise<D
         deletionProtection: false,
         extraTags: [
           {Key: drillTag, Value: 'true'},
-          {Key: drillExpiresTag, Value: new Date(startedAt.getTime() + options.timeoutMs + 3_600_000).toISOString()},
-          {Key: 'auroractl:drill-source', Value: options.sourceClusterId},
+          {Key: drillExpiresTag, Value: drillExpiry(startedAt, options.timeoutMs, options.teardownTimeoutMs).toISOString()},
+          {Key: drillSourceTag, Value: options.sourceClusterId},
         ],
+        fromOtherCluster: options.fromOtherCluster,
         readers: 0,
-        source: {kind: 'snapshot', snapshot: report.snapshot!.id, sourceClusterId: options.sourceClusterId},
+        source: {clusterExplicit: options.clusterExplicit, kind: 'snapshot', snapshot: report.snapshot!.id, sourceClusterId: options.sourceClusterId},
         targetId: drillCluster,
       })
       restoreStarted = true
@@ -192,7 +209,7 @@ export async function runDrill(rds: RDSClient, options: DrillOptions): Promise<D
   // Teardown runs whatever happened above, with its own time budget and no abort signal: a second
   // Ctrl-C is the only way to stop it (and the cleanup command finds what that leaves).
   const teardownStarted = performance.now()
-  report.teardown = await removeDrillCluster(rds, drillCluster, {keep: options.keep, progress, restoreStarted, timeoutMs: options.teardownTimeoutMs ?? 30 * 60_000})
+  report.teardown = await removeDrillCluster(rds, drillCluster, {keep: options.keep, progress, restoreStarted, timeoutMs: options.teardownTimeoutMs ?? defaultTeardownTimeoutMs})
   phases.push({
     detail: report.teardown.detail,
     name: 'teardown',
@@ -371,7 +388,7 @@ async function removeDrillCluster(
     (error: Error) => (error.name === 'DBClusterNotFoundFault' ? false : Promise.reject(error)),
   )
   if (!exists) return {detail: `${clusterId} was never created`, status: 'nothing-to-delete'}
-  if (options.keep) return {detail: `${clusterId} kept (--keep); remove it with \`auroractl drill cleanup\``, status: 'kept'}
+  if (options.keep) return {detail: `${clusterId} kept (--keep); remove it with \`auroractl drill cleanup --older-than 1s\` (it is protected until its expiry otherwise)`, status: 'kept'}
   options.progress.start(`Deleting ${clusterId}`)
   try {
     const deleted = await deleteDrillCluster(rds, clusterId, options.timeoutMs)
@@ -414,20 +431,41 @@ export interface LeftoverDrill {
   ageSeconds: number
   clusterId: string
   createdAt: null | string
+  /** The auroractl:drill-expires tag: until then the drill may still be running. */
   expiresAt: null | string
   source: null | string
 }
 
-/** Drill clusters (tagged auroractl:drill=true) older than `olderThanMs`: what a killed drill or --keep left. */
-export async function findLeftoverDrills(rds: RDSClient, olderThanMs: number, now: Date): Promise<LeftoverDrill[]> {
-  return (await listClusters(rds, 1000))
+export interface DrillScope {
+  /** Every source cluster's drills (--all-clusters), not only the resolved cluster's. */
+  allClusters: boolean
+  /** --older-than: drills created at least this long ago, expired or not (a deliberate widening). */
+  olderThanMs?: number
+  /** The resolved cluster: drills whose auroractl:drill-source tag names it. */
+  sourceCluster?: string
+}
+
+/**
+ * Drill clusters (tagged auroractl:drill=true) in scope, and those left out because they may still be running.
+ * Default: the resolved cluster's drills whose expiry tag has passed. --all-clusters widens the clusters,
+ * --older-than replaces the expiry rule with an age (drills without a readable expiry need it).
+ */
+export async function findLeftoverDrills(rds: RDSClient, scope: DrillScope, now: Date): Promise<{found: LeftoverDrill[]; notExpired: LeftoverDrill[]}> {
+  const drills = (await listClusters(rds, 1000))
     .filter((cluster) => tagValue(cluster.TagList, drillTag) === 'true')
     .map((cluster) => ({
       ageSeconds: cluster.ClusterCreateTime ? Math.round((now.getTime() - cluster.ClusterCreateTime.getTime()) / 1000) : 0,
       clusterId: cluster.DBClusterIdentifier!,
       createdAt: cluster.ClusterCreateTime?.toISOString() ?? null,
       expiresAt: tagValue(cluster.TagList, drillExpiresTag) ?? null,
-      source: tagValue(cluster.TagList, 'auroractl:drill-source') ?? null,
+      source: tagValue(cluster.TagList, drillSourceTag) ?? null,
     }))
-    .filter((drill) => drill.ageSeconds * 1000 >= olderThanMs)
+    .filter((drill) => scope.allClusters || drill.source === scope.sourceCluster)
+  const inScope = (drill: LeftoverDrill) => {
+    if (scope.olderThanMs !== undefined) return drill.ageSeconds * 1000 >= scope.olderThanMs
+    const expires = drill.expiresAt ? Date.parse(drill.expiresAt) : Number.NaN
+    return !Number.isNaN(expires) && expires <= now.getTime()
+  }
+
+  return {found: drills.filter((drill) => inScope(drill)), notExpired: drills.filter((drill) => !inScope(drill))}
 }
