@@ -47,7 +47,9 @@ export async function buildPsqlInvocation(options: {
 /** Runs the real psql with the terminal passed through; returns its exit code. */
 export async function runPsql(invocation: PsqlInvocation, psqlPath = 'psql'): Promise<number> {
   const {execa} = await import('execa')
-  const result = await execa(psqlPath, invocation.args, {env: invocation.env, extendEnv: true, reject: false, stdio: 'inherit'})
+  // Inherited libpq variables (PGHOSTADDR from `sandbox env`, say) would redirect or change this connection: only ours reach psql.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PG')))
+  const result = await execa(psqlPath, invocation.args, {env: {...inherited, ...invocation.env}, extendEnv: false, reject: false, stdio: 'inherit'})
   if ((result as {code?: string}).code === 'ENOENT') {
     throw new AuroraError('NOT_FOUND', 'psql was not found on PATH.', {hint: 'Install the PostgreSQL client: `apt-get install postgresql-client-15` (or brew install libpq).'})
   }

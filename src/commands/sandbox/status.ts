@@ -9,16 +9,18 @@ export interface SandboxStatusOutput {
   moto: null | {running: boolean; url: string}
   postgres: null | {port: number; running: boolean}
   running: boolean
+  /** Every PostgreSQL server the sandbox runs: the seeded cluster's and one per restored cluster (the data plane). */
+  servers: Array<{cluster: string; port: number; primary: boolean; running: boolean}>
   startedAt: null | string
 }
 
 export default class SandboxStatus extends BaseCommand<typeof SandboxStatus> {
   static override baseFlags = globalFlags
-  static override description = "Tell whether the sandbox's moto and PostgreSQL are running, and where."
+  static override description = "Tell whether the sandbox's moto and PostgreSQL servers (the seeded cluster's and every restored one's) are running, and where."
   static override examples = ['<%= config.bin %> sandbox status', '<%= config.bin %> sandbox status --json']
 
   async run(): Promise<SandboxStatusOutput> {
-    const [{sandboxPaths}, {readSandboxState, sandboxHealth}] = await Promise.all([
+    const [{sandboxPaths}, {readSandboxState, sandboxHealth, sandboxServers}] = await Promise.all([
       import('../../lib/sandbox/paths.js'),
       import('../../lib/sandbox/state.js'),
     ])
@@ -26,22 +28,28 @@ export default class SandboxStatus extends BaseCommand<typeof SandboxStatus> {
     const state = await readSandboxState(paths)
     if (!state) {
       this.log(`No sandbox in ${paths.dir}. Start one with \`${this.config.bin} sandbox up\`.`)
-      return {cluster: null, dir: paths.dir, moto: null, postgres: null, running: false, startedAt: null}
+      return {cluster: null, dir: paths.dir, moto: null, postgres: null, running: false, servers: [], startedAt: null}
     }
 
-    const health = await sandboxHealth(state)
+    const [health, servers] = await Promise.all([sandboxHealth(state), sandboxServers(paths, state)])
     const output: SandboxStatusOutput = {
       cluster: state.cluster.clusterId,
       dir: paths.dir,
       moto: {running: health.moto, url: state.moto.url},
       postgres: {port: state.postgres.port, running: health.postgres},
       running: health.moto && health.postgres,
+      servers,
       startedAt: state.startedAt,
     }
     this.log(`Sandbox ${paths.dir} (started ${state.startedAt})`)
     this.log(`  moto        ${runningWord(health.moto, this.colour)}  ${state.moto.url}`)
     this.log(`  PostgreSQL  ${runningWord(health.postgres, this.colour)}  127.0.0.1:${state.postgres.port}`)
     this.log(`  cluster     ${state.cluster.clusterId}`)
+    this.log(`PostgreSQL servers (${servers.length}):`)
+    for (const server of servers) {
+      this.log(`  ${server.cluster.padEnd(40)}  ${runningWord(server.running, this.colour)}  127.0.0.1:${server.port}${server.primary ? '  (seeded)' : '  (restored)'}`)
+    }
+
     if (!output.running) this.log(`Part of it is down: \`${this.config.bin} sandbox up\` starts it afresh.`)
     return output
   }

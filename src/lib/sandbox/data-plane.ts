@@ -74,7 +74,9 @@ async function superuserPassword(paths: SandboxPaths): Promise<string> {
 
 async function tool(command: string, args: string[], env: Record<string, string>): Promise<string> {
   const {execa} = await import('execa')
-  const result = await execa(command, args, {env: {...env, PGCONNECT_TIMEOUT: '10'}, extendEnv: true, reject: false, stdin: 'ignore'})
+  // Only our libpq variables: an inherited PGHOSTADDR or PGSSLMODE (from `sandbox env`) would send these elsewhere.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PG')))
+  const result = await execa(command, args, {env: {...inherited, ...env, PGCONNECT_TIMEOUT: '10'}, extendEnv: false, reject: false, stdin: 'ignore'})
   if (result.failed) throw new AuroraError('SANDBOX', `${command} failed: ${String(result.stderr).trim().split('\n').at(-1) ?? `exit ${result.exitCode}`}`)
   return String(result.stdout)
 }

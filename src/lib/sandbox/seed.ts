@@ -25,6 +25,9 @@ export const sandboxShape = {
   maintenanceWindow: 'sun:04:00-sun:05:00',
   maxCapacity: 1,
   minCapacity: 0.5,
+  // The module's aws_rds_cluster_parameter_group: "<name>-pg<major>-" plus Terraform's random suffix, family aurora-postgresql<major>.
+  parameterGroupFamily: 'aurora-postgresql15',
+  parameterGroupName: 'nba-tracker-dev-pg15-sandbox',
   performanceInsightsRetentionPeriod: 7,
   port: 5432,
   region: 'us-east-1',
@@ -46,6 +49,8 @@ export interface SeededCluster {
   databaseName: string
   dbSecurityGroupId: string
   instanceEndpoints: string[]
+  /** The cluster parameter group (family aurora-postgresql15), as the module creates it. */
+  parameterGroup: string
   port: number
   readerEndpoint: string
   region: string
@@ -104,12 +109,21 @@ export async function seedCluster(clients: SeedClients, masterPassword: string, 
       Tags: awsTags,
     }),
   )
+  await clients.rds.send(
+    new rdsApi.CreateDBClusterParameterGroupCommand({
+      DBClusterParameterGroupName: shape.parameterGroupName,
+      DBParameterGroupFamily: shape.parameterGroupFamily,
+      Description: `Aurora PostgreSQL ${shape.clusterId}: TLS and query logging`,
+      Tags: awsTags,
+    }),
+  )
   const {DBCluster: cluster} = await clients.rds.send(
     new rdsApi.CreateDBClusterCommand({
       BackupRetentionPeriod: shape.backupRetentionPeriod,
       CopyTagsToSnapshot: true,
       DatabaseName: shape.databaseName,
       DBClusterIdentifier: shape.clusterId,
+      DBClusterParameterGroupName: shape.parameterGroupName,
       DBSubnetGroupName: shape.subnetGroupName,
       DeletionProtection: false,
       EnableCloudwatchLogsExports: ['postgresql'],
@@ -175,6 +189,7 @@ export async function seedCluster(clients: SeedClients, masterPassword: string, 
     databaseName: shape.databaseName,
     dbSecurityGroupId: dbSecurityGroupId!,
     instanceEndpoints,
+    parameterGroup: shape.parameterGroupName,
     port: shape.port,
     readerEndpoint: cluster!.ReaderEndpoint!,
     region: shape.region,
