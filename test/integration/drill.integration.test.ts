@@ -212,7 +212,8 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     for (const args of badInputs) {
       const result = await runCli(args, {env: drillEnv()})
       expect(result.exitCode, args.join(' ')).toBe(2)
-      expect(result.stderr.split('\n')[0]).toMatch(/^Error: /)
+      // The error is the first line after the one naming the cluster (printed once the target is resolved).
+      expect(result.stderr.split('\n').find((line) => !line.startsWith('Cluster '))).toMatch(/^Error: /)
     }
 
     const {DBClusterSnapshots: snapshots = []} = await (await sandboxClients().rds()).send(new DescribeDBClusterSnapshotsCommand({DBClusterIdentifier: sourceCluster}))
