@@ -48,7 +48,7 @@ static override flags = {
     const selected = selectForPrune(all, {keep: flags.keep, olderThanMs, tags}, now)
     const summaries = selected.map((snapshot) => summarizeSnapshot(snapshot, now))
     const manual = all.filter((snapshot) => snapshot.SnapshotType === 'manual').length
-    const output: SnapshotPruneOutput = {deleted: [], dryRun: flags['dry-run'], failed: [], kept: manual - selected.length, selected: summaries}
+    const output: SnapshotPruneOutput = {deleted: [], dryRun: Boolean(flags['dry-run']), failed: [], kept: manual - selected.length, selected: summaries}
     if (selected.length === 0) {
       this.log(`Nothing to prune: no manual snapshot of ${clusterId} matches.`)
       return output
