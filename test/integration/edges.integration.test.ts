@@ -1,5 +1,5 @@
-import {CreateSecretCommand} from '@aws-sdk/client-secrets-manager'
 import {DescribeDBClustersCommand, DescribeDBClusterSnapshotsCommand, DescribeDBInstancesCommand} from '@aws-sdk/client-rds'
+import {CreateSecretCommand} from '@aws-sdk/client-secrets-manager'
 import {mkdtemp, readFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -126,7 +126,9 @@ describe('check before you spend: drill --check', () => {
   }, 90_000)
 
   it('refuses report paths it could not write, before anything is created (exit 2)', async () => {
-    for (const [flag, file] of [['--report-json', '/no/such/dir/r.json'], ['--report-md', dir], ['--report-junit', '/no/such/dir/j.xml']] as const) {
+    // A folder that does not exist under this file's temporary folder (the old code created it with mkdir -p).
+    const missing = path.join(dir, 'no', 'such', 'dir')
+    for (const [flag, file] of [['--report-json', path.join(missing, 'r.json')], ['--report-md', dir], ['--report-junit', path.join(missing, 'j.xml')]] as const) {
       const result = await runCli(['drill', '--create-snapshot', flag, file], {env: env()})
       expect(result.exitCode, flag).toBe(2)
       expect(result.stderr).toContain(`Error: ${flag} ${file}`)
@@ -140,10 +142,11 @@ describe('check before you spend: drill --check', () => {
 describe('snapshot create and prune at the edges', () => {
   it('refuses --manifest in a folder that does not exist (or a folder) with exit 2, before taking a snapshot', async () => {
     const before = await manualSnapshots()
-    for (const file of ['/no/such/dir/m.json', dir]) {
+    const missing = path.join(dir, 'not', 'there')
+    for (const file of [path.join(missing, 'm.json'), dir]) {
       const result = await runCli(['snapshot', 'create', '--manifest', file], {env: env()})
       expect(result.exitCode, file).toBe(2)
-      expect(result.stderr.split('\n')[0]).toMatch(file === dir ? /^Error: --manifest .* is a folder/ : /^Error: --manifest \/no\/such\/dir\/m.json: the folder \/no\/such\/dir does not exist; nothing was done/)
+      expect(result.stderr.split('\n')[0]).toBe(file === dir ? `Error: --manifest ${dir} is a folder: give the path of a file to write in it (e.g. ${path.join(dir, 'out.json')}).` : `Error: --manifest ${file}: the folder ${missing} does not exist; nothing was done.`)
     }
 
     expect(await manualSnapshots()).toEqual(before)
