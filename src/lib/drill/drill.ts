@@ -372,6 +372,8 @@ export async function connectWhenReady(
   const progress = options.progress ?? silentProgress
   let lastError: Error | undefined
   let attempts = 0
+  let shownReason = ''
+  let shownAt = 0
   while (performance.now() < deadline && !options.signal.aborted) {
     attempts++
     try {
@@ -380,9 +382,14 @@ export async function connectWhenReady(
     } catch (error) {
       lastError = error as Error
       if (!isTransientConnectError(error)) throw error
-      const waited = formatDuration(performance.now() - started)
-      const left = formatDuration(Math.max(0, deadline - performance.now()))
-      progress.update(`${options.what}: not yet (${lastError.message.split('\n')[0]}); waited ${waited}, ${left} left`)
+      // A new error is shown at once; the same one again at most every 10 s (a CI log gets a line per update).
+      const reason = lastError.message.split('\n')[0]!
+      if (reason !== shownReason || performance.now() - shownAt >= 10_000) {
+        shownReason = reason
+        shownAt = performance.now()
+        progress.update(`${options.what}: not yet (${reason}); waited ${formatDuration(shownAt - started)}, ${formatDuration(Math.max(0, deadline - shownAt))} left`)
+      }
+
       // eslint-disable-next-line no-await-in-loop
       await new Promise((resolve) => {
         setTimeout(resolve, options.delayMs ?? 2000)
