@@ -7,6 +7,7 @@ import {parseDuration} from '../lib/duration.js'
 import {badInput, ExitCode} from '../lib/errors.js'
 import {tlsFlags, viaFlag} from '../lib/flags.js'
 import {requireCluster} from '../lib/target.js'
+import {parseIpv4Cidr} from '../lib/validation.js'
 
 function idList(value: string | undefined, flag: string, known: string[]): string[] | undefined {
   if (value === undefined) return undefined
@@ -46,7 +47,7 @@ static override flags = {
     const tcpTimeoutMs = parseDuration(flags['tcp-timeout'], '--tcp-timeout', {maxMs: 60_000, minMs: 100})
     const queryAgeSeconds = parseDuration(flags['query-age'], '--query-age', {minMs: 1000}) / 1000
     if (flags['from-sg'] && !/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/.test(flags['from-sg'])) throw badInput(`--from-sg "${flags['from-sg']}" is not a security group id (sg-0123456789abcdef0).`)
-    if (flags['from-cidr'] && !/^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/.test(flags['from-cidr'])) throw badInput(`--from-cidr "${flags['from-cidr']}" is not an IPv4 address or CIDR (e.g. 10.0.1.0/24).`)
+    const fromCidr = flags['from-cidr'] === undefined ? undefined : parseIpv4Cidr(flags['from-cidr'], '--from-cidr')
 
     const target = await this.target()
     const clusterId = requireCluster(target)
@@ -66,7 +67,7 @@ static override flags = {
         clusterId,
         endpointMap: target.endpointMap ? await loadEndpointMap(target.endpointMap) : undefined,
         environment: target.environment,
-        fromCidr: flags['from-cidr'] && !flags['from-cidr'].includes('/') ? `${flags['from-cidr']}/32` : flags['from-cidr'],
+        fromCidr,
         fromSecurityGroup: flags['from-sg'],
         queryAgeSeconds,
         secretId,

@@ -1,5 +1,7 @@
 import type {DBClusterSnapshot, RDSClient, Tag} from '@aws-sdk/client-rds'
 
+import {randomBytes} from 'node:crypto'
+
 import {describeCluster, listClusterSnapshots} from './aws/rds.js'
 import {rdsSdk, smithyClient} from './aws/sdk.js'
 import {runWaiter} from './aws/wait.js'
@@ -8,10 +10,20 @@ import {type Progress, silentProgress} from './progress.js'
 import {createdByTag, hasTags, tagValue} from './tags.js'
 import {validateIdentifier, validateSnapshotReference} from './validation.js'
 
-/** `<cluster>-<yyyymmdd-hhmmss>` in UTC: unique per second, where the seed's `manual-snapshot-$(date +%Y%m%d)` collides twice a day. */
-export function defaultSnapshotId(clusterId: string, now: Date): string {
+/** Four random lower-case letters or digits: what keeps ids made in the same second apart (36^4 = 1.7 million). */
+export function randomSuffix(length = 4): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
+  return Array.from(randomBytes(length), (byte) => alphabet[byte % alphabet.length]).join('')
+}
+
+/**
+ * `<cluster>-<yyyymmdd-hhmmss>-<4 random>` in UTC: sorts by time, reads as a date, and stays unique when two
+ * runs (two CI jobs) start in the same second, where the seed's `manual-snapshot-$(date +%Y%m%d)` collides
+ * twice a day. Within RDS's rules: a cluster id (at most 63) plus 21 characters, letters, digits and single hyphens.
+ */
+export function defaultSnapshotId(clusterId: string, now: Date, suffix: string = randomSuffix()): string {
   const stamp = now.toISOString().replaceAll(/[-:]/g, '').replace('T', '-').slice(0, 15)
-  return `${clusterId}-${stamp}`
+  return `${clusterId}-${stamp}-${suffix}`
 }
 
 export interface SnapshotSummary {
@@ -182,6 +194,34 @@ export async function snapshotToDelete(rds: RDSClient, snapshotId: string): Prom
 export async function deleteSnapshot(rds: RDSClient, snapshotId: string): Promise<void> {
   const {DeleteDBClusterSnapshotCommand} = rdsSdk()
   await rds.send(new DeleteDBClusterSnapshotCommand({DBClusterSnapshotIdentifier: snapshotId}))
+}
+
+export interface DeleteOutcome {
+  deleted: string[]
+  failed: Array<{error: string; id: string}>
+}
+
+/**
+ * Deletes the snapshots one at a time and keeps going past a failure, so the record says exactly which
+ * were deleted and which were not (and why). `onResult` reports each as it happens.
+ */
+export async function deleteSnapshots(rds: RDSClient, ids: string[], onResult: (id: string, error?: string) => void = () => {}): Promise<DeleteOutcome> {
+  const outcome: DeleteOutcome = {deleted: [], failed: []}
+  for (const id of ids) {
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      await deleteSnapshot(rds, id)
+      outcome.deleted.push(id)
+      onResult(id)
+    } catch (error) {
+      const {name} = error as Error
+      const reason = `${name && name !== 'Error' ? `${name}: ` : ''}${(error as Error).message.split('\n')[0]}`
+      outcome.failed.push({error: reason, id})
+      onResult(id, reason)
+    }
+  }
+
+  return outcome
 }
 
 export interface PruneRules {

@@ -85,7 +85,7 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     expect(result.exitCode, result.stderr + result.stdout).toBe(0)
     const report = JSON.parse(result.stdout)
     expect(report).toMatchObject({outcome: 'passed', snapshot: {id: snapshotId}, sourceCluster, teardown: {status: 'deleted'}, verifyMode: 'checksum'})
-    expect(report.drillCluster).toMatch(new RegExp(`^${sourceCluster}-drill-\\d{14}$`))
+    expect(report.drillCluster).toMatch(new RegExp(`^${sourceCluster}-drill-\\d{14}-[a-z0-9]{4}$`))
     expect(report.phases.map((phase: {name: string}) => phase.name)).toEqual(['pick', 'restore', 'ready', 'verify', 'teardown'])
     for (const phase of report.phases) expect(phase).toMatchObject({seconds: expect.any(Number), status: 'passed'})
     expect(report.restoreSeconds).toBeGreaterThan(0)
@@ -115,7 +115,7 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     expect(result.exitCode, result.stderr + result.stdout).toBe(0)
     const report = JSON.parse(result.stdout)
     expect(report).toMatchObject({manifest: {file: null, mode: 'checksum'}, outcome: 'passed', snapshot: {type: 'manual'}, teardown: {status: 'deleted'}})
-    expect(report.snapshot.id).toMatch(new RegExp(`^${sourceCluster}-drill-snap-\\d{14}$`))
+    expect(report.snapshot.id).toMatch(new RegExp(`^${sourceCluster}-drill-snap-\\d{14}-[a-z0-9]{4}$`))
     // Today's rows, as the snapshot was taken now: 500 - 100 deleted + 42 inserted.
     expect(report.checks.find((check: {name: string}) => check.name === '"public"."drill_games"').detail).toMatch(/^manifest 442 rows \(hash -?\d+\), restored 442 rows/)
     expect(await drillLeftovers()).toEqual([])

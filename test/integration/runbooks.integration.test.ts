@@ -115,10 +115,10 @@ describe('snapshot runbooks on the restored cluster', () => {
     expect((await snapshotsOf(scratch)).length).toBe(before)
   })
 
-  it('defaults the id to <cluster>-<timestamp>; --no-wait returns at once', async () => {
+  it('defaults the id to <cluster>-<timestamp>-<random>; --no-wait returns at once', async () => {
     const result = await runCli(['snapshot', 'create', '--no-wait', '--json'], {env: env()})
     expect(result.exitCode, result.stderr).toBe(0)
-    expect(JSON.parse(result.stdout).id).toMatch(new RegExp(`^${scratch}-\\d{8}-\\d{6}$`))
+    expect(JSON.parse(result.stdout).id).toMatch(new RegExp(`^${scratch}-\\d{8}-\\d{6}-[a-z0-9]{4}$`))
   })
 
   it.each([

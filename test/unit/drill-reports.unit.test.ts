@@ -38,6 +38,7 @@ const passing: DrillReport = {
   teardown: {detail: 'deleted nba-drill-20261128030405 (no final snapshot)', status: 'deleted'},
   totalSeconds: 355.8,
   verifyMode: 'count',
+  warnings: [],
 }
 
 const failing: DrillReport = {

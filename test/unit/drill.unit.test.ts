@@ -4,18 +4,28 @@ import type {SnapshotManifest} from '../../src/lib/drill/manifest.js'
 import type {DrillReport} from '../../src/lib/drill/types.js'
 
 import {drillClusterId, drillExitCode, validateDrill} from '../../src/lib/drill/drill.js'
+import {identifierProblem} from '../../src/lib/validation.js'
 
 const manifest = {mode: 'count', snapshotId: 'nba-20261128'} as SnapshotManifest
 
 describe('drillClusterId', () => {
-  it('is <cluster>-drill-<yyyymmddhhmmss> in UTC', () => {
-    expect(drillClusterId('nba-tracker-prod', new Date('2026-11-28T03:04:05Z'))).toBe('nba-tracker-prod-drill-20261128030405')
+  it('is <cluster>-drill-<yyyymmddhhmmss>-<4 random> in UTC', () => {
+    expect(drillClusterId('nba-tracker-prod', new Date('2026-11-28T03:04:05Z'), 'k3x9')).toBe('nba-tracker-prod-drill-20261128030405-k3x9')
+    expect(drillClusterId('nba-tracker-prod', new Date('2026-11-28T03:04:05Z'))).toMatch(/^nba-tracker-prod-drill-20261128030405-[a-z0-9]{4}$/)
+  })
+
+  it('differs for two drills started in the same second (two CI jobs), within RDS\'s rules', () => {
+    const now = new Date('2026-11-28T03:04:05Z')
+    const ids = new Set(Array.from({length: 50}, () => drillClusterId('nba-tracker-prod', now)))
+    expect(ids.size).toBe(50)
+    for (const id of ids) expect(identifierProblem(id, 'cluster')).toBeUndefined()
   })
 
   it('stays within 63 characters and never ends the cut in a hyphen', () => {
-    const id = drillClusterId(`${'a'.repeat(41)}-${'b'.repeat(30)}`, new Date('2026-11-28T03:04:05Z'))
+    const id = drillClusterId(`${'a'.repeat(36)}-${'b'.repeat(30)}`, new Date('2026-11-28T03:04:05Z'), 'k3x9')
     expect(id.length).toBeLessThanOrEqual(63)
-    expect(id).toMatch(/^a{41}-drill-20261128030405$/)
+    expect(id).toMatch(/^a{36}-drill-20261128030405-k3x9$/)
+    expect(identifierProblem(id, 'cluster')).toBeUndefined()
   })
 })
 

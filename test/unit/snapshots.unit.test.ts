@@ -1,6 +1,7 @@
 import {
   CreateDBClusterSnapshotCommand,
   type DBClusterSnapshot,
+  DeleteDBClusterSnapshotCommand,
   DescribeDBClustersCommand,
   DescribeDBClusterSnapshotsCommand,
   RDSClient,
@@ -8,7 +9,8 @@ import {
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
-import {createSnapshot, defaultSnapshotId, selectForPrune, waitForSnapshot} from '../../src/lib/snapshots.js'
+import {createSnapshot, defaultSnapshotId, deleteSnapshots, selectForPrune, waitForSnapshot} from '../../src/lib/snapshots.js'
+import {identifierProblem} from '../../src/lib/validation.js'
 
 const rdsMock = mockClient(RDSClient)
 const rds = new RDSClient({credentials: {accessKeyId: 'a', secretAccessKey: 'b'}, region: 'us-east-1'})
@@ -27,8 +29,19 @@ function snapshot(id: string, hoursAgo: number, extra: Partial<DBClusterSnapshot
 const ids = (list: DBClusterSnapshot[]) => list.map((item) => item.DBClusterSnapshotIdentifier)
 
 describe('snapshot ids and prune selection', () => {
-  it('defaults the id to <cluster>-<yyyymmdd-hhmmss> in UTC', () => {
-    expect(defaultSnapshotId('nba-tracker-prod', new Date('2026-11-28T03:15:09.123Z'))).toBe('nba-tracker-prod-20261128-031509')
+  it('defaults the id to <cluster>-<yyyymmdd-hhmmss>-<4 random> in UTC', () => {
+    expect(defaultSnapshotId('nba-tracker-prod', new Date('2026-11-28T03:15:09.123Z'), 'a1b2')).toBe('nba-tracker-prod-20261128-031509-a1b2')
+    expect(defaultSnapshotId('nba-tracker-prod', new Date('2026-11-28T03:15:09.123Z'))).toMatch(/^nba-tracker-prod-20261128-031509-[a-z0-9]{4}$/)
+  })
+
+  it('gives runs in the same second different ids, valid for RDS even from a 63-character cluster id, sorting by time', () => {
+    const now = new Date('2026-11-28T03:15:09Z')
+    const ids = new Set(Array.from({length: 100}, () => defaultSnapshotId('nba-tracker-prod', now)))
+    expect(ids.size).toBe(100)
+    const longest = defaultSnapshotId(`c${'-x'.repeat(31)}`, now)
+    expect(identifierProblem(longest, 'snapshot')).toBeUndefined()
+    const earlier = defaultSnapshotId('nba', new Date('2026-11-28T03:15:08Z'), 'zzzz')
+    expect([defaultSnapshotId('nba', now, '0000'), earlier].sort()).toEqual([earlier, defaultSnapshotId('nba', now, '0000')])
   })
 
   const now = new Date('2026-11-28T12:00:00Z')
@@ -133,5 +146,26 @@ describe('waiting for a snapshot', () => {
       exitCode: 130,
       message: expect.stringMatching(/Interrupted while waiting for snapshot s .*keeps being created in AWS/),
     })
+  })
+})
+
+describe('deleteSnapshots (snapshot prune)', () => {
+  beforeEach(() => {
+    rdsMock.reset()
+  })
+
+  it('keeps going past a failed delete and records what was deleted and what failed, with AWS\'s error', async () => {
+    rdsMock.on(DeleteDBClusterSnapshotCommand).resolves({})
+    rdsMock
+      .on(DeleteDBClusterSnapshotCommand, {DBClusterSnapshotIdentifier: 'm2'})
+      .rejects(Object.assign(new Error('Cannot delete the snapshot because it is shared'), {name: 'InvalidDBClusterSnapshotStateFault'}))
+    const seen: Array<[string, string | undefined]> = []
+    const outcome = await deleteSnapshots(rds, ['m1', 'm2', 'm3'], (id, error) => seen.push([id, error]))
+    expect(outcome).toEqual({
+      deleted: ['m1', 'm3'],
+      failed: [{error: 'InvalidDBClusterSnapshotStateFault: Cannot delete the snapshot because it is shared', id: 'm2'}],
+    })
+    expect(seen.map(([id, error]) => `${id}:${error ? 'failed' : 'deleted'}`)).toEqual(['m1:deleted', 'm2:failed', 'm3:deleted'])
+    expect(rdsMock.commandCalls(DeleteDBClusterSnapshotCommand).map((call) => call.args[0].input.DBClusterSnapshotIdentifier)).toEqual(['m1', 'm2', 'm3'])
   })
 })

@@ -4,7 +4,9 @@ import type {DrillReport} from '../../lib/drill/types.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
+import {AuroraError} from '../../lib/errors.js'
 import {timeoutFlag, tlsFlags} from '../../lib/flags.js'
+import {checkOutputFiles} from '../../lib/output-path.js'
 import {requireCluster} from '../../lib/target.js'
 
 export default class Drill extends BaseCommand<typeof Drill> {
@@ -38,7 +40,7 @@ static override flags = {
     const timeoutMs = parseDuration(flags.timeout, '--timeout', {maxMs: 24 * 3_600_000, minMs: 60_000})
     const target = await this.target()
     const sourceClusterId = requireCluster(target)
-    const [{drillExitCode, runDrill, validateDrill}, {loadManifest}, {connectToCluster, resolveClusterConnection, sameCredentialsOn}, {describeCluster}, aws] = await Promise.all([
+    const [{drillExitCode, runDrill, trySourceChecks, validateDrill}, {loadManifest}, {connectToCluster, resolveClusterConnection, sameCredentialsOn}, {describeCluster}, aws] = await Promise.all([
       import('../../lib/drill/drill.js'),
       import('../../lib/drill/manifest.js'),
       import('../../lib/cluster-connection.js'),
@@ -51,22 +53,49 @@ static override flags = {
     const verify = flags.verify as 'checksum' | 'count' | 'none'
     const checks = flags.check ?? []
     validateDrill({checks, manifest, snapshot, verify})
+    // Before any AWS call: a report that cannot be written must not cost a restore.
+    await checkOutputFiles({'--report-json': flags['report-json'], '--report-junit': flags['report-junit'], '--report-md': flags['report-md']})
 
     const rds = await aws.rds()
     const source = await resolveClusterConnection(target, aws, {tls: await this.clusterTls()})
     const connect = async (clusterId: string) =>
       connectToCluster(clusterId === sourceClusterId ? source : await sameCredentialsOn(source, await describeCluster(rds, clusterId), target.endpointMap), {connectTimeoutMs: 15_000})
     const progress = await this.progress()
+    // Every --check is tried on the source, read-only, before anything is restored: a wrong one is exit 2 now, not after the restore.
+    const warnings: string[] = []
+    if (checks.length > 0) {
+      progress.start(`Trying ${checks.length} --check quer${checks.length === 1 ? 'y' : 'ies'} on ${sourceClusterId} (read-only)`)
+      const client = await connect(sourceClusterId)
+      try {
+        warnings.push(...(await trySourceChecks(client, checks)).warnings)
+      } catch (error) {
+        progress.fail('A --check was refused')
+        throw error
+      } finally {
+        await client.end().catch(() => {})
+      }
+
+      progress.succeed(`${checks.length} --check quer${checks.length === 1 ? 'y' : 'ies'} valid on ${sourceClusterId}`)
+      for (const warning of warnings) process.stderr.write(`${this.colour.yellow('Warning:')} ${warning}\n`)
+    }
+
     // CI systems cancel jobs with SIGTERM: treat it as Ctrl-C, so the drill still deletes its cluster.
     const terminated = new AbortController()
     const onTerminate = () => terminated.abort()
     process.once('SIGTERM', onTerminate)
     const report = await this.interruptibly((signal) =>
-      runDrill(rds, {checks, clusterExplicit: target.sources.cluster === 'flag', connect, fromOtherCluster: flags['from-other-cluster'], keep: flags.keep, manifest, progress, signal: AbortSignal.any([signal, terminated.signal]), snapshot, sourceClusterId, timeoutMs, verify}),
+      runDrill(rds, {checks, clusterExplicit: target.sources.cluster === 'flag', connect, fromOtherCluster: flags['from-other-cluster'], keep: flags.keep, manifest, progress, signal: AbortSignal.any([signal, terminated.signal]), snapshot, sourceClusterId, timeoutMs, verify, warnings}),
     ).finally(() => process.off('SIGTERM', onTerminate))
 
     const reports = await import('../../lib/drill/reports.js')
-    const written = await reports.writeDrillReports(report, {json: flags['report-json'], junit: flags['report-junit'], markdown: flags['report-md']})
+    let written: string[]
+    try {
+      written = await reports.writeDrillReports(report, {json: flags['report-json'], junit: flags['report-junit'], markdown: flags['report-md']})
+    } catch (error) {
+      // The drill ran and its cluster was created: say what became of it with the failure.
+      throw new AuroraError('UNEXPECTED', `The drill ran (${report.outcome}; drill cluster ${report.drillCluster}: ${report.teardown.detail}), but a report was not written: ${(error as Error).message.split('\n')[0]}`, {cause: error})
+    }
+
     if (!this.jsonEnabled()) {
       this.log(reports.renderDrillText(report, this.colour))
       for (const file of written) this.log(`Wrote ${file}`)

@@ -4,8 +4,9 @@ import type {CreatedSnapshot} from '../../lib/snapshots.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
-import {badInput} from '../../lib/errors.js'
+import {AuroraError, badInput, toRenderedError} from '../../lib/errors.js'
 import {timeoutFlag, tlsFlags, waitFlag} from '../../lib/flags.js'
+import {checkOutputFile} from '../../lib/output-path.js'
 import {parseTags} from '../../lib/tags.js'
 import {requireCluster} from '../../lib/target.js'
 
@@ -37,6 +38,8 @@ static override flags = {
     const tags = parseTags(flags.tag)
     const clusterId = requireCluster(await this.target())
     if (flags.manifest && !flags.wait) throw badInput('--manifest needs the snapshot to be waited for; leave out --no-wait.')
+    // Before any AWS call: a manifest that cannot be written must not cost a snapshot (and a CI retry another).
+    if (flags.manifest) await checkOutputFile(flags.manifest, '--manifest')
     const [{createSnapshot, defaultSnapshotId}, rds, progress] = await Promise.all([
       import('../../lib/snapshots.js'),
       this.aws().then((aws) => aws.rds()),
@@ -63,8 +66,19 @@ static override flags = {
       const draft = await manifests.readManifest(client, {cluster: clusterId, mode})
       progress.succeed(`Manifest: ${draft.tables.length} tables, ${draft.tables.reduce((sum, table) => sum + table.rows, 0)} rows`)
       const snapshot = await this.interruptibly(take)
-      const manifest = await manifests.completeManifest(client, draft, snapshot.id)
-      await manifests.writeManifest(file, manifest)
+      let manifest
+      try {
+        manifest = await manifests.completeManifest(client, draft, snapshot.id)
+        await manifests.writeManifest(file, manifest)
+      } catch (error) {
+        // The snapshot exists and costs money: say so, so a retry does not take another one blindly.
+        const {message} = toRenderedError(error)
+        throw new AuroraError('UNEXPECTED', `Snapshot ${snapshot.id} was created (${snapshot.status}), but its manifest ${file} was not written: ${message}`, {
+          cause: error,
+          hint: `Keep the snapshot and drill it without a manifest (\`auroractl drill --snapshot ${snapshot.id}\`), or delete it (\`auroractl snapshot delete ${snapshot.id}\`) before taking another.`,
+        })
+      }
+
       this.log(`Snapshot ${snapshot.id} is ${snapshot.status} (${snapshot.sizeGiB ?? '?'} GiB, ${snapshot.elapsedSeconds} s).`)
       this.log(`Manifest ${file}: ${manifest.tables.length} tables, ${manifest.sequences.length} sequences, PostgreSQL ${manifest.postgresVersion}; ${manifest.exactness.detail}.`)
       return {...snapshot, manifest: {exact: manifest.exactness.exact, file, tables: manifest.tables.length}}

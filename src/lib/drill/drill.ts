@@ -1,17 +1,19 @@
 import type {DBClusterSnapshot, RDSClient} from '@aws-sdk/client-rds'
-import type {Client} from 'pg'
+import type {Client, QueryConfig} from 'pg'
 
 import type {DrillCheck, DrillOutcome, DrillPhase, DrillReport, DrillTeardown, PhaseName} from './types.js'
 
 import {listClusterInstances, listClusters, listClusterSnapshots} from '../aws/rds.js'
 import {rdsSdk} from '../aws/sdk.js'
 import {runWaiter} from '../aws/wait.js'
+import {formatDuration} from '../duration.js'
 import {AuroraError, badInput} from '../errors.js'
 import {objectCounts, type ObjectCounts, readSequence, type TableRef} from '../migrate/inventory.js'
 import {measureTables} from '../migrate/verify.js'
+import {isTransientConnectError} from '../pg/errors.js'
 import {type Progress, silentProgress} from '../progress.js'
 import {executeRestore, planRestore} from '../restore.js'
-import {createSnapshot, findSnapshot} from '../snapshots.js'
+import {createSnapshot, findSnapshot, randomSuffix} from '../snapshots.js'
 import {tagValue} from '../tags.js'
 import {completeManifest, readManifest, type SnapshotManifest} from './manifest.js'
 
@@ -43,6 +45,8 @@ export interface DrillOptions {
   /** The whole drill, teardown excluded. */
   timeoutMs: number
   verify: 'checksum' | 'count' | 'none'
+  /** Found before the drill (trySourceChecks): carried into the report. */
+  warnings?: string[]
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10
@@ -59,10 +63,13 @@ export function drillExpiry(startedAt: Date, timeoutMs: number, teardownTimeoutM
 
 const timestamp = (date: Date) => date.toISOString().replaceAll(/[-:T]/g, '').slice(0, 14)
 
-/** `<cluster>-drill-<yyyymmddhhmmss>`, cut to RDS's 63 characters from the cluster's side. */
-export function drillClusterId(sourceClusterId: string, now: Date): string {
-  const suffix = `-drill-${timestamp(now)}`
-  return `${sourceClusterId.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`
+/**
+ * `<cluster>-drill-<yyyymmddhhmmss>-<4 random>`, cut to RDS's 63 characters from the cluster's side. The
+ * random part keeps two drills started in the same second (two CI jobs) apart: each tears down only its own.
+ */
+export function drillClusterId(sourceClusterId: string, now: Date, suffix: string = randomSuffix()): string {
+  const tail = `-drill-${timestamp(now)}-${suffix}`
+  return `${sourceClusterId.slice(0, 63 - tail.length).replace(/-+$/, '')}${tail}`
 }
 
 /** What can be refused before anything is created (exit 2, nothing changed). */
@@ -77,6 +84,70 @@ export function validateDrill(options: Pick<DrillOptions, 'checks' | 'manifest' 
   if (options.snapshot.kind === 'id' && options.snapshot.id !== manifest.snapshotId) {
     throw badInput(`--manifest describes snapshot ${manifest.snapshotId}, not ${options.snapshot.id}: it can only prove its own snapshot.`)
   }
+}
+
+/** What trying the --check queries on the source found: the ones that are false (or could not run read-only) there. */
+export interface SourceCheckResult {
+  /** One line per check that is not true on the source; the drill still runs it on the copy, and reports this. */
+  warnings: string[]
+}
+
+/**
+ * Tries every --check on the source cluster before anything is restored, each in a read-only transaction
+ * that is rolled back, under a statement timeout: a syntax error, an unknown table, or a result that is not
+ * exactly one row with one boolean column is refused (exit 2) while nothing has been created yet. A check
+ * that is false on the source is not refused (the source may have changed since the snapshot) but reported.
+ * A check that writes cannot run read-only; it is reported as untried on the source.
+ */
+export async function trySourceChecks(client: Client, checks: string[], options: {statementTimeoutMs?: number} = {}): Promise<SourceCheckResult> {
+  const warnings: string[] = []
+  const timeoutMs = options.statementTimeoutMs ?? 30_000
+  for (const sql of checks) {
+    // eslint-disable-next-line no-await-in-loop
+    await client.query('BEGIN READ ONLY')
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      await client.query(`SET LOCAL statement_timeout = ${Math.round(timeoutMs)}`)
+      let result: {fields: Array<{dataTypeID: number; name: string}>; rows: Array<Record<string, unknown>>}
+      try {
+        // The extended protocol takes one statement only, so "ROLLBACK; DELETE ..." cannot leave the read-only transaction.
+        // (node-postgres supports queryMode; its type definitions do not list it yet.)
+        // eslint-disable-next-line no-await-in-loop
+        result = await client.query<Record<string, unknown>>({queryMode: 'extended', text: sql} as QueryConfig)
+      } catch (error) {
+        const {code} = error as {code?: string}
+        const reason = (error as Error).message.split('\n')[0]
+        if (code === '25006') {
+          warnings.push(`--check "${sql}" writes, so it was not tried on the source (read-only); it runs on the restored copy only.`)
+          continue
+        }
+
+        if (code === '57014') {
+          warnings.push(`--check "${sql}" did not finish within ${formatDuration(timeoutMs)} on the source; its result there is unknown.`)
+          continue
+        }
+
+        // A server error (syntax, unknown table or column, permissions): it would fail the same way on the copy.
+        if (code) throw badInput(`--check "${sql}" fails on the source cluster: ${reason} (SQLSTATE ${code}); nothing was created.`, 'Fix the query: a --check must return one row with one boolean column, e.g. --check "SELECT count(*) > 0 FROM games".')
+        throw error
+      }
+
+      const booleanType = 16
+      const shape = `${result.rows.length} row${result.rows.length === 1 ? '' : 's'} with ${result.fields.length} column${result.fields.length === 1 ? '' : 's'}`
+      if (result.rows.length !== 1 || result.fields.length !== 1 || result.fields[0]!.dataTypeID !== booleanType) {
+        const type = result.fields.length === 1 && result.fields[0]!.dataTypeID !== booleanType ? ' of a non-boolean type' : ''
+        throw badInput(`--check "${sql}" returns ${shape}${type} on the source; it must return exactly one row with one boolean column. Nothing was created.`, 'For example --check "SELECT count(*) > 0 FROM games".')
+      }
+
+      const value = Object.values(result.rows[0]!)[0]
+      if (value !== true) warnings.push(`--check "${sql}" is ${value === null ? 'NULL' : 'false'} on the source cluster today; the drill runs it on the restored copy anyway.`)
+    } finally {
+      // eslint-disable-next-line no-await-in-loop
+      await client.query('ROLLBACK').catch(() => {})
+    }
+  }
+
+  return {warnings}
 }
 
 /**
@@ -108,6 +179,7 @@ export async function runDrill(rds: RDSClient, options: DrillOptions): Promise<D
     teardown: {detail: 'nothing was created', status: 'nothing-to-delete'},
     totalSeconds: 0,
     verifyMode: options.verify,
+    warnings: [...(options.warnings ?? [])],
   }
 
   // A timeout aborts the current phase the same way Ctrl-C does; which one it was decides the outcome.
@@ -179,7 +251,7 @@ export async function runDrill(rds: RDSClient, options: DrillOptions): Promise<D
     await phase('ready', async () => {
       progress.start(`Logging in to ${drillCluster} with ${options.sourceClusterId}'s credentials`)
       // A new cluster's endpoint can take a minute or two to resolve and accept; longer than ten means something is wrong.
-      client = await connectWhenReady(() => options.connect(drillCluster), stop.signal, Math.min(remaining(), 10 * 60_000))
+      client = await connectWhenReady(() => options.connect(drillCluster), {progress, signal: stop.signal, timeoutMs: Math.min(remaining(), 10 * 60_000), what: `Logging in to ${drillCluster}`})
       const {rows} = await client.query<{database: string; version: string}>(`SELECT current_database() AS database, current_setting('server_version') AS version`)
       progress.succeed(`Logged in to ${drillCluster}`)
       return `endpoint reachable, login works (database ${rows[0]!.database}, PostgreSQL ${rows[0]!.version})`
@@ -302,24 +374,51 @@ async function pickSnapshot(
   return {how: `newest ${newest.SnapshotType ?? ''} snapshot`.replace('  ', ' '), snapshot: newest}
 }
 
-/** Retries the login until it works or time runs out: a fresh endpoint can take a while to resolve and accept. */
-async function connectWhenReady(connect: () => Promise<Client>, signal: AbortSignal, timeoutMs: number): Promise<Client> {
-  const deadline = performance.now() + timeoutMs
+/**
+ * Retries the login while it fails for a reason that can pass (the endpoint not resolving yet, refused,
+ * timed out, the server starting up: see pg/errors.ts) until it works or time runs out; any other failure
+ * (wrong password, no such role or database, a refused certificate) ends the wait at once with the real
+ * error. The progress line shows the last error, the time waited and the time left.
+ */
+export async function connectWhenReady(
+  connect: () => Promise<Client>,
+  options: {delayMs?: number; progress?: Progress; signal: AbortSignal; timeoutMs: number; what: string},
+): Promise<Client> {
+  const started = performance.now()
+  const deadline = started + options.timeoutMs
+  const progress = options.progress ?? silentProgress
   let lastError: Error | undefined
-  while (performance.now() < deadline && !signal.aborted) {
+  let attempts = 0
+  let shownReason = ''
+  let shownAt = 0
+  while (performance.now() < deadline && !options.signal.aborted) {
+    attempts++
     try {
       // eslint-disable-next-line no-await-in-loop
       return await connect()
     } catch (error) {
       lastError = error as Error
+      if (!isTransientConnectError(error)) throw error
+      // A new error is shown at once; the same one again at most every 10 s (a CI log gets a line per update).
+      const reason = lastError.message.split('\n')[0]!
+      if (reason !== shownReason || performance.now() - shownAt >= 10_000) {
+        shownReason = reason
+        shownAt = performance.now()
+        progress.update(`${options.what}: not yet (${reason}); waited ${formatDuration(shownAt - started)}, ${formatDuration(Math.max(0, deadline - shownAt))} left`)
+      }
+
       // eslint-disable-next-line no-await-in-loop
       await new Promise((resolve) => {
-        setTimeout(resolve, 2000)
+        setTimeout(resolve, options.delayMs ?? 2000)
       })
     }
   }
 
-  throw lastError ?? new AuroraError('TIMED_OUT', 'The restored cluster did not take logins in time.')
+  if (lastError) {
+    throw new AuroraError('TIMED_OUT', `${options.what}: no login within ${formatDuration(options.timeoutMs)} (${attempts} attempts); last error: ${lastError.message.split('\n')[0]}`, {cause: lastError})
+  }
+
+  throw new AuroraError('TIMED_OUT', `${options.what}: no login within ${formatDuration(options.timeoutMs)}.`)
 }
 
 /**

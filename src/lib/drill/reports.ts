@@ -58,6 +58,7 @@ export function renderDrillText(report: DrillReport, colour: Palette): string {
   if (teardown.status === 'failed') lines.push(colour.red(`Teardown FAILED: ${teardown.detail}`))
   else if (teardown.status === 'kept') lines.push(colour.yellow(`Teardown: ${teardown.detail}`))
   else lines.push(`Teardown: ${teardown.detail}`)
+  for (const warning of report.warnings ?? []) lines.push(colour.yellow(`Warning: ${warning}`))
   if (report.error) lines.push(colour.red(`Error: ${report.error}`))
   return lines.join('\n')
 }
@@ -143,6 +144,7 @@ export function renderDrillJunit(report: DrillReport): string {
     ...properties.map(([name, value]) => `      <property name="${name}" value="${xmlAttribute(value)}"/>`),
     '    </properties>',
     ...cases.map((testcase) => junitCaseXml(testcase)),
+    ...((report.warnings ?? []).length > 0 ? [`    <system-out>${xmlText(report.warnings.map((warning) => `Warning: ${warning}`).join('\n'))}</system-out>`] : []),
     ...(report.error ? [`    <system-err>${xmlText(report.error)}</system-err>`] : []),
     '  </testsuite>',
     '</testsuites>',
@@ -188,6 +190,7 @@ export function renderDrillMarkdown(report: DrillReport): string {
     `- Total time: ${secondsWithDuration(report.totalSeconds)}`,
     ...(manifest ? [`- Manifest: ${manifest.file ? `${markdownCode(manifest.file)}, ` : ''}${manifest.mode}, taken ${manifest.takenAt}`] : []),
     `- Teardown: ${report.teardown.status === 'failed' ? '**failed**: ' : ''}${markdownLine(report.teardown.detail)}`,
+    ...(report.warnings ?? []).map((warning) => `- Warning: ${markdownLine(warning)}`),
     ...(report.error ? [`- Error: ${markdownLine(report.error)}`] : []),
     '',
     '### Phases',

@@ -50,4 +50,6 @@ export interface DrillReport {
   /** Sum of every phase's seconds. */
   totalSeconds: number
   verifyMode: 'checksum' | 'count' | 'none'
+  /** What the drill found worth saying before it started, e.g. a --check that is false on the source cluster. */
+  warnings: string[]
 }

@@ -4,6 +4,7 @@ import type {DatabaseCredentials} from '../aws/secrets.js'
 
 import {type ConnectAddress, type EndpointMap, resolveConnectAddress} from '../endpoint-map.js'
 import {AuroraError} from '../errors.js'
+import {classifyConnectError, connectFailureHint} from './errors.js'
 import {certificateError, type ClusterTls, describeRoute, nodeTlsOptions, resolveClusterTls} from './tls.js'
 
 export interface ConnectOptions {
@@ -51,8 +52,11 @@ export async function connectWithCredentials(credentials: DatabaseCredentials, o
     const refused = certificateError(error, {address, port, tls})
     if (refused) throw refused
     const reason = (error as Error).message.split('\n')[0]
-    throw new AuroraError('UNEXPECTED', `Cannot connect to ${describeRoute(address, port)} as ${credentials.username}: ${reason}`, {
-      hint: 'Check that the cluster is available (`auroractl status`), that its security group admits you, and the credentials secret.',
+    const failure = classifyConnectError(error)
+    // The driver's error stays the cause: waits for logins read its SQLSTATE or errno to tell transient from permanent.
+    throw new AuroraError('UNEXPECTED', `Cannot connect to ${describeRoute(address, port)} as ${credentials.username}: ${reason}${failure.code ? ` (${failure.code})` : ''}`, {
+      cause: error,
+      hint: connectFailureHint(failure),
     })
   }
 

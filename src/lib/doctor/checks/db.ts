@@ -1,5 +1,6 @@
 import type {Check, CheckOutcome} from '../types.js'
 
+import {classifyConnectError, connectFailureHint} from '../../pg/errors.js'
 import {type DoctorFacts} from '../facts.js'
 import {gradeConnections, gradeHitRate, gradeSequence, gradeWraparound, thresholds} from '../grading.js'
 import {fail, ok, warn} from '../types.js'
@@ -49,9 +50,11 @@ export const dbAuth: Check<DoctorFacts> = {
     try {
       await facts.db()
     } catch (error) {
-      // A refused certificate has its own next step (the CA, the endpoint, --via); anything else is most likely the secret.
+      // Blame what failed: a refused certificate has its own next step (the CA, the endpoint, --via), a network
+      // failure the path; only a refused password or user points at the secret (pg/errors.ts decides which).
       const {code, hint} = error as {code?: string; hint?: string}
-      return fail((error as Error).message, code === 'TLS_UNVERIFIED' && hint ? hint : 'Check the secret (`auroractl secret get`): a rotation may have changed the password, or the user may not exist.')
+      const failure = classifyConnectError(error)
+      return fail((error as Error).message, code === 'TLS_UNVERIFIED' && hint ? hint : connectFailureHint(failure))
     }
 
     const connectMs = Math.round(performance.now() - started)

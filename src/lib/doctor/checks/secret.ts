@@ -18,16 +18,26 @@ export const secretMatchesCluster: Check<DoctorFacts> = {
     }
 
     const cluster = await facts.cluster()
-    const mismatches = [
-      credentials.host && credentials.host !== cluster.Endpoint ? `host ${credentials.host} is not the writer endpoint ${cluster.Endpoint}` : undefined,
+    // Connections go to the cluster's own endpoint and port (from RDS), never the secret's host: a cluster
+    // restored from a snapshot keeps the source's secret, whose host names the source. That is worth a
+    // warning (tools that read the host from the secret reach the other cluster), not a failure.
+    const elsewhere = [
+      credentials.host && credentials.host !== cluster.Endpoint ? `host ${credentials.host} is not this cluster's writer endpoint ${cluster.Endpoint}` : undefined,
       credentials.port && cluster.Port && credentials.port !== cluster.Port ? `port ${credentials.port} is not ${cluster.Port}` : undefined,
     ].filter(Boolean) as string[]
-    if (mismatches.length > 0) return fail(`the secret does not point at this cluster: ${mismatches.join('; ')}`, 'Update the secret (the module writes it), or name the right one with --secret.')
+    const name = facts.options.secretId.split(':').at(-1)
     if (await rotationInProgress(await facts.clients.secretsManager(), facts.options.secretId)) {
       return warn('a rotation is in progress (AWSPENDING differs from AWSCURRENT)', 'Wait for it to finish; logins may fail until it does.')
     }
 
-    return ok(`${facts.options.secretId.split(':').at(-1)}: user ${credentials.username}, ${credentials.host ?? cluster.Endpoint}:${credentials.port ?? cluster.Port}`)
+    if (elsewhere.length > 0) {
+      return warn(
+        `${name}: user ${credentials.username}; the secret points elsewhere: ${elsewhere.join('; ')} (auroractl connects to the cluster's own endpoint; db.auth says whether the login works)`,
+        'Expected for a restored cluster that uses its source\'s secret; otherwise update the secret (the module writes it), or name the right one with --secret.',
+      )
+    }
+
+    return ok(`${name}: user ${credentials.username}, ${credentials.host ?? cluster.Endpoint}:${credentials.port ?? cluster.Port}`)
   },
   timeoutMs: 10_000,
 }

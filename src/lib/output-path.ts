@@ -1,0 +1,39 @@
+import {constants} from 'node:fs'
+import {access, stat} from 'node:fs/promises'
+import path from 'node:path'
+
+import {badInput} from './errors.js'
+
+/**
+ * Refuses (exit 2) a file a command will write only at the end (a manifest, a drill report), before any
+ * AWS call: its folder must exist and be writable, and the path must not be a folder (nor, when it
+ * exists, a file we cannot write). Finding that out after a snapshot or a restore is too late.
+ */
+export async function checkOutputFile(file: string, flag: string): Promise<string> {
+  if (!file.trim()) throw badInput(`${flag} is empty: give the path of a file to write.`)
+  const resolved = path.resolve(file)
+  const folder = path.dirname(resolved)
+  const existing = await stat(resolved).catch(() => null)
+  if (existing?.isDirectory()) throw badInput(`${flag} ${file} is a folder: give the path of a file to write in it (e.g. ${path.join(file, 'out.json')}).`)
+  const folderStat = await stat(folder).catch((error: NodeJS.ErrnoException) => error)
+  if (folderStat instanceof Error) {
+    throw badInput(`${flag} ${file}: the folder ${folder} ${folderStat.code === 'ENOENT' ? 'does not exist' : `cannot be read (${folderStat.code})`}; nothing was done.`, `Create it first (mkdir -p ${folder}), or write somewhere else.`)
+  }
+
+  if (!folderStat.isDirectory()) throw badInput(`${flag} ${file}: ${folder} is not a folder; nothing was done.`)
+  try {
+    await access(existing ? resolved : folder, constants.W_OK)
+  } catch {
+    throw badInput(`${flag} ${file}: ${existing ? 'the file' : `the folder ${folder}`} is not writable; nothing was done.`, 'Write somewhere you can write to, or fix the permissions.')
+  }
+
+  return file
+}
+
+/** checkOutputFile for each flag that was given. */
+export async function checkOutputFiles(files: Record<string, string | undefined>): Promise<void> {
+  for (const [flag, file] of Object.entries(files)) {
+    // eslint-disable-next-line no-await-in-loop
+    if (file !== undefined) await checkOutputFile(file, flag)
+  }
+}
