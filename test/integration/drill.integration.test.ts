@@ -163,7 +163,7 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     expect(await drillLeftovers()).toEqual([])
   }, 150_000)
 
-  it('keeps the cluster with --keep; drill cleanup finds it by tag, refuses without --yes when not interactive, then removes it', async () => {
+  it('keeps the cluster with --keep; drill cleanup finds it by tag, refuses without --confirm when not interactive, then removes it', async () => {
     const kept = await runCli(['drill', '--snapshot', snapshotId, '--keep', '--json'], {env: drillEnv()})
     expect(kept.exitCode, kept.stderr).toBe(0)
     const report = JSON.parse(kept.stdout)
@@ -173,12 +173,13 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     const refused = await runCli(['drill', 'cleanup'], {env: drillEnv()})
     expect(refused.exitCode).toBe(2)
     expect(refused.stdout).toContain(report.drillCluster)
+    expect(refused.stderr).toContain(`Pass --confirm ${sourceCluster} to go ahead.`)
     expect(await drillLeftovers()).toContain(report.drillCluster)
 
-    const young = await runCli(['drill', 'cleanup', '--older-than', '1d', '--yes', '--json'], {env: drillEnv()})
+    const young = await runCli(['drill', 'cleanup', '--older-than', '1d', '--confirm', sourceCluster, '--json'], {env: drillEnv()})
     expect(JSON.parse(young.stdout)).toMatchObject({deleted: [], found: []})
 
-    const cleaned = await runCli(['drill', 'cleanup', '--yes', '--json'], {env: drillEnv()})
+    const cleaned = await runCli(['drill', 'cleanup', '--confirm', sourceCluster, '--json'], {env: drillEnv()})
     expect(cleaned.exitCode, cleaned.stderr).toBe(0)
     expect(JSON.parse(cleaned.stdout).deleted).toEqual([report.drillCluster])
     expect(await drillLeftovers()).toEqual([])

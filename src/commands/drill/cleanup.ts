@@ -4,7 +4,7 @@ import type {LeftoverDrill} from '../../lib/drill/drill.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
-import {timeoutFlag} from '../../lib/flags.js'
+import {confirmFlag, refusedYesFlag, timeoutFlag} from '../../lib/flags.js'
 
 export interface DrillCleanupOutput {
   deleted: string[]
@@ -14,19 +14,22 @@ export interface DrillCleanupOutput {
 
 export default class DrillCleanup extends BaseCommand<typeof DrillCleanup> {
   static override description = `Delete drill clusters a killed drill (or --keep) left behind: clusters tagged auroractl:drill=true, with their instances, no final snapshot.
-Lists them first and asks before deleting (--yes in scripts; a non-interactive run without it refuses). Other clusters are never touched.`
-static override examples = ['<%= config.bin %> drill cleanup', '<%= config.bin %> drill cleanup --older-than 1d --yes --json']
+Lists them first, then asks you to type the cluster they were drilled from (or --confirm CLUSTER; drills of several
+clusters: the region); a non-interactive run without it refuses. Other clusters are never touched.`
+  static override examples = ['<%= config.bin %> drill cleanup', '<%= config.bin %> drill cleanup --older-than 1d --confirm nba-tracker-dev --json']
 static override flags = {
+    confirm: confirmFlag('the cluster the drills were taken from (the region, when they come from several)'),
     'older-than': Flags.string({description: 'Only drill clusters created at least this long ago (e.g. 6h, 1d; default: all)'}),
     timeout: timeoutFlag('30m'),
-    yes: Flags.boolean({description: 'Delete without asking'}),
+    yes: refusedYesFlag,
   }
+static override summary = 'Delete drill clusters a killed drill or --keep left'
 
   async run(): Promise<DrillCleanupOutput> {
     const {flags} = this
     const olderThanMs = flags['older-than'] === undefined ? 0 : parseDuration(flags['older-than'], '--older-than', {maxMs: 365 * 86_400_000, minMs: 1000})
     const timeoutMs = parseDuration(flags.timeout, '--timeout', {maxMs: 24 * 3_600_000, minMs: 60_000})
-    const [{deleteDrillCluster, findLeftoverDrills}, {confirmYes}, rds] = await Promise.all([
+    const [{deleteDrillCluster, findLeftoverDrills}, {confirmByTypedName}, rds] = await Promise.all([
       import('../../lib/drill/drill.js'),
       import('../../lib/confirm.js'),
       this.aws().then((aws) => aws.rds()),
@@ -38,11 +41,13 @@ static override flags = {
     }
 
     for (const drill of found) this.log(`  ${drill.clusterId} (from ${drill.source ?? '?'}, created ${drill.createdAt ?? '?'})`)
-    await confirmYes({
-      action: `delete ${found.length} drill cluster(s)`,
+    const sources = [...new Set(found.map((drill) => drill.source))]
+    const expected = sources.length === 1 && sources[0] ? sources[0] : ((await this.target()).region ?? 'all')
+    await confirmByTypedName({
+      action: `delete ${found.length} drill cluster(s) and their instances, without final snapshots`,
+      confirmFlag: flags.confirm,
+      expected,
       interactive: this.interactive(),
-      question: `Delete these ${found.length} drill cluster(s) and their instances, without final snapshots?`,
-      yes: flags.yes,
     })
     const progress = await this.progress()
     const deleted: string[] = []

@@ -6,7 +6,8 @@ export default class SandboxEnv extends BaseCommand<typeof SandboxEnv> {
   static override baseFlags = globalFlags
   static override description = `Print shell lines that point auroractl (and the AWS CLI, psql) at the running sandbox.
 Use as: eval "$(auroractl sandbox env)". The variables hold no secret: the database password stays in moto's Secrets Manager.`
-static override examples = ['eval "$(<%= config.bin %> sandbox env)"', '<%= config.bin %> sandbox env --json']
+  static override examples = ['eval "$(<%= config.bin %> sandbox env)"', '<%= config.bin %> sandbox env --json']
+static override summary = 'Print the shell lines that point auroractl at the sandbox'
 
   async run(): Promise<Record<string, string>> {
     const [{sandboxPaths}, {readSandboxState, sandboxEnvironment, sandboxHealth, sandboxUnsetVariables}] = await Promise.all([

@@ -16,6 +16,7 @@ export default class SandboxStatus extends BaseCommand<typeof SandboxStatus> {
   static override baseFlags = globalFlags
   static override description = "Tell whether the sandbox's moto and PostgreSQL are running, and where."
   static override examples = ['<%= config.bin %> sandbox status', '<%= config.bin %> sandbox status --json']
+  static override summary = "Tell whether the sandbox's moto and PostgreSQL are running"
 
   async run(): Promise<SandboxStatusOutput> {
     const [{sandboxPaths}, {readSandboxState, sandboxHealth}] = await Promise.all([
