@@ -17,13 +17,45 @@ function idList(value: string | undefined, flag: string, known: string[]): strin
   return ids
 }
 
+/**
+ * The check ids --only and --skip accept, for --help (a command's help must not load every check).
+ * A unit test keeps this list equal to src/lib/doctor's checkIds.
+ */
+export const helpCheckIds = [
+  'aws.credentials',
+  'cluster.status',
+  'cluster.instances',
+  'cluster.scaling',
+  'cluster.backups',
+  'cluster.performance-insights',
+  'cluster.maintenance',
+  'network.subnets',
+  'network.security-group',
+  'network.dns',
+  'network.tcp',
+  'network.tls',
+  'secret.matches-cluster',
+  'db.auth',
+  'db.connections',
+  'db.long-queries',
+  'db.idle-in-transaction',
+  'db.blocking',
+  'db.wraparound',
+  'db.hit-rate',
+  'db.sequences',
+  'capacity.ceiling',
+]
+
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override description = `Diagnose why the database cannot be reached or is struggling: graded checks (ok, warn, fail, skip) across
 AWS credentials, the cluster, the network path (subnets, security group, DNS, TCP, TLS), the credentials, the database
 itself and its capacity, each with the measured value and the next step. Checks run concurrently, each with a timeout.
 Exit 0 when nothing failed, 4 when a check failed. Replaces the troubleshooting runbook:
-\`aws ec2 describe-security-groups\`, \`aws rds describe-db-clusters\`, \`telnet endpoint 5432\` and more.`
-static override examples = [
+\`aws ec2 describe-security-groups\`, \`aws rds describe-db-clusters\`, \`telnet endpoint 5432\` and more.
+
+Check ids for --only and --skip:
+${helpCheckIds.join(', ')}`
+  static override examples = [
     '<%= config.bin %> doctor --from-sg sg-0123456789abcdef0',
     '<%= config.bin %> doctor --via 127.0.0.1:15432 --ca-bundle global-bundle.pem',
     '<%= config.bin %> doctor --only network.tcp,network.tls,db.auth --json',
@@ -32,12 +64,13 @@ static override flags = {
     ...tlsFlags,
     'from-cidr': Flags.string({description: 'Check that the security group admits this IPv4 address or CIDR on 5432', exclusive: ['from-sg']}),
     'from-sg': Flags.string({description: 'Check that the security group admits this security group on 5432 (your app\'s)'}),
-    only: Flags.string({description: 'Run only these checks (comma-separated ids)'}),
+    only: Flags.string({description: 'Run only these checks (comma-separated ids, listed above)'}),
     'query-age': Flags.string({default: '1m', description: 'Sessions older than this count as long-running or long idle in a transaction'}),
-    skip: Flags.string({description: 'Skip these checks (comma-separated ids)'}),
+    skip: Flags.string({description: 'Skip these checks (comma-separated ids, listed above)'}),
     'tcp-timeout': Flags.string({default: '3s', description: 'TCP and TLS connect timeout (e.g. 3s)'}),
     via: viaFlag,
   }
+static override summary = 'Diagnose why the database cannot be reached or is struggling'
 
   async run(): Promise<DoctorReport> {
     const {flags} = this
@@ -86,7 +119,9 @@ static override flags = {
       await facts.close()
     }
 
-    progress.succeed(`${checks.length} checks done`)
+    // A summary never shows ✓ when a check inside failed.
+    if (report.summary.fail > 0) progress.fail(`${checks.length} checks done, ${report.summary.fail} failed`)
+    else progress.succeed(`${checks.length} checks done`)
     if (!this.jsonEnabled()) {
       const {renderDoctorReport} = await import('../lib/render/doctor.js')
       this.log(renderDoctorReport(report, this.colour))

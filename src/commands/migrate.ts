@@ -10,7 +10,7 @@ import type {VerifyMode} from '../lib/migrate/verify.js'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {badInput, ExitCode} from '../lib/errors.js'
-import {tlsFlags, viaFlag} from '../lib/flags.js'
+import {confirmFlag, tlsFlags, viaFlag} from '../lib/flags.js'
 
 export default class Migrate extends BaseCommand<typeof Migrate> {
   static override description = `Move a PostgreSQL database into the cluster and prove nothing was lost.
@@ -20,14 +20,14 @@ per-table counts (or checksums), sequences and object counts hold while the sour
 is renamed to the target's name: on any failure the target database is left as it was. Exit 4 when the verification
 finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --from, AURORACTL_TO_PASSWORD or
 ~/.pgpass for --to. Replaces \`pg_dump > backup.sql\`, \`psql < backup.sql\`, and eyeballing n_live_tup.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> migrate --from "postgresql://app@old-host:5432/nbatracker" --dry-run',
     'PGPASSWORD=... <%= config.bin %> migrate --from postgresql://app@old-host/nbatracker --verify checksum',
     '<%= config.bin %> migrate --from-secret old-db-credentials --jobs 4 --json',
     `<%= config.bin %> migrate --from postgresql://app@old-host/nbatracker --exclude-table 'audit.*' --exclude-table 'tmp_*'`,
   ]
 static override flags = {
-    confirm: Flags.string({description: 'The target database name, to let --drop-existing replace it without a prompt'}),
+    confirm: confirmFlag('the target database (needed when --drop-existing replaces one)'),
     'drop-existing': Flags.boolean({description: 'Replace a non-empty target database with the verified copy (asks you to type its name)'}),
     'dry-run': Flags.boolean({description: 'Run the preflight only'}),
     'exclude-table': Flags.string({description: "Leave out the tables (views, sequences) matching this pg_dump pattern, e.g. 'audit.*' (repeatable)", multiple: true}),
@@ -47,6 +47,7 @@ static override flags = {
     // TLS to the cluster (the target unless --to); the --from/--to URLs keep their own sslmode.
     ...tlsFlags,
   }
+static override summary = 'Move a PostgreSQL database into the cluster, verified'
 
   async run(): Promise<MigrateReport> {
     const {flags} = this

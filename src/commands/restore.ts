@@ -17,7 +17,7 @@ writer (and --readers) with Performance Insights, and waits until all of it is a
 Network, port, KMS key, parameter group (only of the engine's family), tags and deletion protection come from the
 snapshot's own cluster (else from the snapshot); ownership tags (ManagedBy, terraform*, aws:* ...) are not copied.
 Replaces \`aws rds restore-db-cluster-from-snapshot\` + \`aws rds create-db-instance\`.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> restore --snapshot latest --target nba-tracker-restored',
     '<%= config.bin %> restore --snapshot nba-tracker-prod-20261128-031500 --target prod-copy --min 0.5 --max 2 --readers 1',
     '<%= config.bin %> restore --to-time 2026-11-28T02:00:00Z --target prod-before-incident --dry-run',
@@ -34,6 +34,7 @@ static override flags = {
     timeout: timeoutFlag('90m'),
     'to-time': Flags.string({description: 'Restore the cluster as it was at this ISO time (e.g. 2026-11-28T02:00:00Z)', exclusive: ['snapshot', 'latest-restorable']}),
   }
+static override summary = 'Restore a snapshot or point in time into a new cluster'
 
   async run(): Promise<RestoreOutput> {
     const {flags} = this

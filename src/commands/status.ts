@@ -6,11 +6,12 @@ import {requireCluster} from '../lib/target.js'
 export default class Status extends BaseCommand<typeof Status> {
   static override description = `Show the cluster at a glance: status, engine, endpoints, Serverless v2 capacity, instances, backups and the latest snapshot.
 Replaces \`aws rds describe-db-clusters\` + \`describe-db-instances\` + \`describe-db-cluster-snapshots\`.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> status --cluster nba-tracker-prod',
     '<%= config.bin %> status --env prod --json',
     '<%= config.bin %> status --tf-dir infra/environments/dev',
   ]
+static override summary = 'Show the cluster at a glance'
 
   async run(): Promise<ClusterStatus> {
     const clusterId = requireCluster(await this.target())

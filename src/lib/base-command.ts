@@ -24,6 +24,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 protected args!: BaseArgs<T>
   protected colour!: Palette
+  /** Arguments oclif did not take as a flag or a declared argument (commands with `strict = false`), in order. */
+  protected extraArgv: string[] = []
   protected flags!: BaseFlags<T>
   private awsClients?: AwsClients
   private readonly interruption = new AbortController()
@@ -98,7 +100,7 @@ protected args!: BaseArgs<T>
 
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
-    const {args, flags} = await this.parse({
+    const {args, argv, flags} = await this.parse({
       args: this.ctor.args,
       baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -107,6 +109,7 @@ protected args!: BaseArgs<T>
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    this.extraArgv = argv.map(String)
     this.colour = createPalette({json: this.jsonEnabled(), noColorFlag: !this.flags.color})
   }
 

@@ -12,8 +12,10 @@ export interface TypedConfirmation {
 }
 
 /**
- * Destructive actions are confirmed by typing the resource's name, as Heroku does: `--confirm NAME`
- * must match exactly; otherwise a prompt asks for it; a non-interactive run without it is refused.
+ * The one confirmation rule for every destructive action (snapshot delete and prune, migrate --drop-existing,
+ * scale lowering --max, drill cleanup), as Heroku does it: `--confirm NAME` must match exactly; otherwise a
+ * person at a terminal is asked to type NAME; a run without a terminal (CI, a pipe, --json) without it is
+ * refused with exit 2, naming the exact flag to pass. Nothing is changed before this returns.
  */
 export async function confirmByTypedName(options: TypedConfirmation): Promise<void> {
   const {action, confirmFlag, expected, interactive} = options
@@ -30,18 +32,5 @@ export async function confirmByTypedName(options: TypedConfirmation): Promise<vo
   const typed = await input({message: `This will ${action}. Type ${expected} to confirm:`}, {output: process.stderr})
   if (typed.trim() !== expected) {
     throw new AuroraError('BAD_INPUT', `Typed "${typed.trim()}", not "${expected}"; nothing was changed.`)
-  }
-}
-
-/** A yes/no question for risky but non-destructive changes (lowering max capacity): --yes, a prompt, or a refusal. */
-export async function confirmYes(options: {action: string; interactive: boolean; question: string; yes: boolean}): Promise<void> {
-  if (options.yes) return
-  if (!options.interactive) {
-    throw badInput(`Refusing to ${options.action} without confirmation in a non-interactive run; nothing was changed.`, 'Pass --yes to go ahead.')
-  }
-
-  const {confirm} = await import('@inquirer/prompts')
-  if (!(await confirm({default: false, message: options.question}, {output: process.stderr}))) {
-    throw new AuroraError('BAD_INPUT', 'Not confirmed; nothing was changed.')
   }
 }

@@ -203,6 +203,17 @@ function withoutOclifWrapper(message: string): string {
   const match = /^Parsing (--\S+)\s*\n\t([\s\S]*?)(\nSee more help with --help)?$/.exec(message)
   // Our own parsers name the flag; oclif's built-in ones (integer bounds) do not, so name it for them.
   if (match) return match[2]!.includes(match[1]!) ? match[2]! : `${match[1]}: ${match[2]}`
+  // "Missing 1 required arg:\nid  The manual snapshot to delete\nSee more help with --help": name the argument.
+  const missing = /^Missing \d+ required args?:\n([\s\S]*?)(\nSee more help with --help)?$/.exec(message)
+  if (missing) {
+    const args = missing[1]!
+      .split('\n')
+      .map((line) => /^\s*(\S+)\s*(.*)$/.exec(line))
+      .filter((match) => match !== null)
+      .map(([, name, description]) => `${name!.toUpperCase()}${description ? ` (${description.replace(/\.$/, '').toLowerCase()})` : ''}`)
+    return `Missing the required argument ${args.join(', ')}.`
+  }
+
   // "The following error(s) occurred:\n  --b=2 cannot also be provided when using --a\nSee more help with --help"
   const listed = /^The following errors? occurred:\n([\s\S]*?)(\nSee more help with --help)?$/.exec(message)
   if (listed) {

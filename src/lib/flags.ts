@@ -81,3 +81,19 @@ export const tlsFlags = {
     options: ['verify-full', 'require'],
   }),
 }
+
+/**
+ * The one confirmation flag of every destructive action (src/lib/confirm.ts): the name of what is destroyed
+ * or changed, typed again. `what` says which name: "the snapshot id", "the cluster id".
+ */
+export const confirmFlag = (what: string) =>
+  Flags.string({description: `Confirm by naming ${what} again; without it you are asked to type it, and a run without a terminal (or with --json) is refused`})
+
+/** `--yes` used to confirm some actions; it is refused with the flag that replaced it, so no script is confirmed by accident. */
+export const refusedYesFlag = Flags.boolean({
+  description: 'Not accepted: confirm with --confirm NAME',
+  hidden: true,
+  async parse() {
+    throw new Error('--yes is not accepted: confirm a destructive action with --confirm NAME, naming what it acts on (the command says which name when it asks).')
+  },
+})

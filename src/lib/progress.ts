@@ -13,14 +13,34 @@ export interface Progress {
 export const silentProgress: Progress = {fail() {}, note() {}, start() {}, succeed() {}, update() {}}
 
 /**
- * A spinner on a terminal; plain timestamped lines elsewhere (CI logs), where a spinner's redraws
- * would be noise. Updates in plain mode are printed only when their text changes.
+ * Whether a spinner can be drawn on `stream`: a terminal that is not `TERM=dumb` and reports a width.
+ * Some pseudo-terminals (`script` with `stty cols 0`, some `docker exec -t` / `kubectl exec -t`) report
+ * 0 columns; a spinner library that divides by the width then loops forever, blocking the event loop so
+ * not even Ctrl-C or SIGTERM gets through. Anywhere the width is unknown, progress is plain lines.
+ */
+export function canSpin(stream: {columns?: number; isTTY?: boolean}, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (!stream.isTTY || env.TERM === 'dumb') return false
+  return Number.isFinite(stream.columns) && (stream.columns ?? 0) > 0
+}
+
+/**
+ * A spinner on a terminal that can draw one (see canSpin); plain timestamped lines elsewhere (CI logs,
+ * odd terminals), where a spinner's redraws would be noise. Updates in plain mode are printed only when
+ * their text changes.
  */
 export async function createProgress(options: {enabled: boolean}): Promise<Progress> {
   if (!options.enabled) return silentProgress
-  if (process.stderr.isTTY) {
+  if (canSpin(process.stderr)) {
     const {default: ora} = await import('ora')
-    const spinner = ora({stream: process.stderr})
+    // The terminal may still be resized to 0 columns while the spinner runs: the spinner always sees a width.
+    const stream = new Proxy(process.stderr, {
+      get(target, property) {
+        if (property === 'columns') return target.columns > 0 ? target.columns : 80
+        const value = Reflect.get(target, property, target) as unknown
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+      },
+    })
+    const spinner = ora({stream})
     let started = performance.now()
     const elapsed = () => formatDuration(performance.now() - started)
     return {

@@ -74,11 +74,39 @@ function matches(cluster: DBCluster, desired: ScalingConfiguration): boolean {
 
 export interface ScaleResult {
   clusterId: string
-  current: null | ScalingConfiguration
   elapsedSeconds: number
   requested: ScalingConfiguration
   status: null | string
   waited: boolean
+}
+
+/** `scale --json`: the range before and after the change (the requested one; on a dry run, the one it would set). */
+export interface ScaleOutput {
+  after: ScalingConfiguration
+  before: null | ScalingConfiguration
+  /** On a dry run, the API call it would make. */
+  call?: {api: string; input: Record<string, unknown>}
+  clusterId: string
+  dryRun: boolean
+  elapsedSeconds: number
+  status: null | string
+  waited: boolean
+}
+
+/** The ModifyDBCluster call that sets `desired`, applied immediately: what scale sends, and what --dry-run prints. */
+export function scalingCall(clusterId: string, desired: ScalingConfiguration): {api: 'ModifyDBCluster'; input: Record<string, unknown>} {
+  return {
+    api: 'ModifyDBCluster',
+    input: {
+      ApplyImmediately: true,
+      DBClusterIdentifier: clusterId,
+      ServerlessV2ScalingConfiguration: {
+        MaxCapacity: desired.maxAcu,
+        MinCapacity: desired.minAcu,
+        ...(desired.secondsUntilAutoPause === undefined ? {} : {SecondsUntilAutoPause: desired.secondsUntilAutoPause}),
+      },
+    },
+  }
 }
 
 /** Applies a new scaling configuration immediately and (unless told not to) waits until the cluster reports it and is available. */
@@ -87,21 +115,11 @@ export async function applyScaling(
   clusterId: string,
   desired: ScalingConfiguration,
   settings: {progress?: Progress; signal?: AbortSignal; timeoutMs: number; wait: boolean},
-): Promise<Omit<ScaleResult, 'current'>> {
+): Promise<ScaleResult> {
   const progress = settings.progress ?? silentProgress
   const started = performance.now()
   const {ModifyDBClusterCommand} = rdsSdk()
-  await rds.send(
-    new ModifyDBClusterCommand({
-      ApplyImmediately: true,
-      DBClusterIdentifier: clusterId,
-      ServerlessV2ScalingConfiguration: {
-        MaxCapacity: desired.maxAcu,
-        MinCapacity: desired.minAcu,
-        ...(desired.secondsUntilAutoPause === undefined ? {} : {SecondsUntilAutoPause: desired.secondsUntilAutoPause}),
-      },
-    }),
-  )
+  await rds.send(new ModifyDBClusterCommand(scalingCall(clusterId, desired).input as {DBClusterIdentifier: string}))
   let status: null | string = null
   if (settings.wait) {
     progress.start(`Scaling ${clusterId} to ${desired.minAcu}-${desired.maxAcu} ACU`)

@@ -6,7 +6,7 @@ import type {Target} from './target.js'
 import {describeCluster} from './aws/rds.js'
 import {secretsManagerSdk} from './aws/sdk.js'
 import {type DatabaseCredentials, getDatabaseCredentials} from './aws/secrets.js'
-import {AuroraError} from './errors.js'
+import {AuroraError, badInput} from './errors.js'
 
 export type SecretSource = 'cluster' | 'config' | 'env' | 'flag' | 'terraform'
 
@@ -61,6 +61,31 @@ export type SecretField = (typeof secretFields)[number]
 export type SecretFormat = 'env' | 'json' | 'pgpass' | 'text' | 'uri'
 
 export const maskedPassword = '********'
+
+/** Formats programs read: a masked password in them would be used as the password. */
+export const machineFormats: readonly SecretFormat[] = ['env', 'pgpass', 'uri']
+
+/**
+ * Masked values never feed scripts: without --reveal, a format meant for programs (env, pgpass, uri) or the
+ * password field alone is refused when stdout is not a terminal (`eval "$(... --format env)"` would set
+ * PGPASSWORD='********'), and the password field is refused on a terminal too (a mask alone shows nothing).
+ * Text and JSON stay masked: they are for people, and JSON says `"revealed": false`.
+ */
+export function refuseMaskedOutput(options: {field?: SecretField; format: SecretFormat; stdoutIsTerminal: boolean}): void {
+  if (options.field === 'password') {
+    throw badInput(
+      `Refusing to print a masked password for --field password${options.stdoutIsTerminal ? ' to a terminal' : ''}: a script would use the mask.`,
+      'Add --reveal to print the real password (it then goes wherever stdout goes).',
+    )
+  }
+
+  if (options.field === undefined && !options.stdoutIsTerminal && machineFormats.includes(options.format)) {
+    throw badInput(
+      `Refusing to write --format ${options.format} with a masked password into a pipe or file: a script would use the mask.`,
+      'Add --reveal to write the real password, or use --format text or --json for a masked view.',
+    )
+  }
+}
 
 /** The credentials as printed: the password masked unless `reveal`. */
 export function visibleCredentials(credentials: DatabaseCredentials, reveal: boolean): Record<SecretField, null | number | string> {

@@ -179,7 +179,7 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     const refused = await runCli(['drill', 'cleanup', '--older-than', '1s'], {env: drillEnv()})
     expect(refused.exitCode).toBe(2)
     expect(refused.stdout).toContain(report.drillCluster)
-    expect(refused.stderr).toContain(`Pass --confirm ${sourceCluster}`)
+    expect(refused.stderr).toContain(`Pass --confirm ${sourceCluster} to go ahead.`)
     expect(await drillLeftovers()).toContain(report.drillCluster)
 
     const young = await runCli(['drill', 'cleanup', '--older-than', '1d', '--confirm', sourceCluster, '--json'], {env: drillEnv()})

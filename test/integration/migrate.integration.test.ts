@@ -617,7 +617,7 @@ describe('--drop-existing never loses the target: the copy is built aside and sw
       expect(await readdir(workDir)).toEqual(['auroractl-migrate-99999999-abcdef'])
       const real = await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--drop-existing', '--confirm', database, '--verify', 'none', '--work-dir', workDir], {env: sourceEnv()})
       expect(real.exitCode, real.stderr).toBe(0)
-      expect(real.stderr).toContain('removed 1 work folder(s) a killed run left')
+      expect(real.stdout).toContain('removed 1 work folder(s) a killed run left')
       expect(await readdir(workDir)).toEqual([])
     } finally {
       await rm(workDir, {force: true, recursive: true})

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {confirmByTypedName, confirmYes} from '../../src/lib/confirm.js'
+import {confirmByTypedName} from '../../src/lib/confirm.js'
 import {formatDuration, parseDuration} from '../../src/lib/duration.js'
 
 describe('confirmation', () => {
@@ -17,8 +17,7 @@ describe('confirmation', () => {
       exitCode: 2,
       hint: 'Pass --confirm s1 to go ahead.',
     })
-    await expect(confirmYes({action: 'lower the maximum', interactive: false, question: '?', yes: false})).rejects.toMatchObject({exitCode: 2, hint: 'Pass --yes to go ahead.'})
-    await expect(confirmYes({action: 'lower the maximum', interactive: false, question: '?', yes: true})).resolves.toBeUndefined()
+    await expect(confirmByTypedName({action: 'lower the maximum', confirmFlag: 'c1', expected: 'c1', interactive: false})).resolves.toBeUndefined()
   })
 })
 

@@ -4,7 +4,7 @@ import type {LeftoverDrill} from '../../lib/drill/drill.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
-import {timeoutFlag} from '../../lib/flags.js'
+import {confirmFlag, refusedYesFlag, timeoutFlag} from '../../lib/flags.js'
 import {requireCluster} from '../../lib/target.js'
 
 export interface DrillCleanupOutput {
@@ -29,10 +29,12 @@ static override examples = [
   ]
 static override flags = {
     'all-clusters': Flags.boolean({description: "Every source cluster's drills in the region, not only the resolved cluster's"}),
-    confirm: Flags.string({description: 'Confirm by typing the cluster name (all-clusters with --all-clusters); required without a terminal'}),
+    confirm: confirmFlag('the cluster whose drills are deleted (all-clusters with --all-clusters)'),
     'older-than': Flags.string({description: 'Drills created at least this long ago (e.g. 6h, 1d), expired or not (default: only expired drills)'}),
     timeout: timeoutFlag('30m'),
+    yes: refusedYesFlag,
   }
+static override summary = 'Delete drill clusters a killed drill or --keep left'
 
   async run(): Promise<DrillCleanupOutput> {
     const {flags} = this

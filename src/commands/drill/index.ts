@@ -15,7 +15,7 @@ Phases: pick the snapshot (newest, --snapshot ID, or --create-snapshot), restore
 (tagged auroractl:drill, with an expiry), wait until it takes logins with the source's credentials, verify (--check SQL,
 object counts, and with a manifest from \`snapshot create --manifest\` every table's exact rows), then delete the cluster
 (no final snapshot) whatever happened, unless --keep. Exit 0 passed, 4 a check failed, 5 timeout, 130 interrupted, 1 otherwise.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> drill --check "SELECT count(*) > 0 FROM games"',
     '<%= config.bin %> drill --manifest snapshot-manifest.json --verify checksum --report-junit drill.xml --report-md drill.md',
     '<%= config.bin %> drill --create-snapshot --json',
@@ -34,6 +34,7 @@ static override flags = {
     ...tlsFlags,
     verify: Flags.string({default: 'count', description: 'With a manifest: count (exact rows per table), checksum (rows and a hash of each row), none', options: ['count', 'checksum', 'none']}),
   }
+static override summary = 'Rehearse a restore: restore, prove the data, delete the copy'
 
   async run(): Promise<DrillReport> {
     const {flags} = this
@@ -97,7 +98,9 @@ static override flags = {
     }
 
     if (!this.jsonEnabled()) {
-      this.log(reports.renderDrillText(report, this.colour))
+      // The report is the result (stdout); what went wrong is an error (stderr), as everywhere.
+      this.log(reports.renderDrillText({...report, error: undefined}, this.colour))
+      if (report.error) process.stderr.write(`${this.colour.red('Error:')} ${report.error}\n`)
       for (const file of written) this.log(`Wrote ${file}`)
     }
 

@@ -27,7 +27,7 @@ export default class MetricsCapacity extends BaseCommand<typeof MetricsCapacity>
   static override description = `Chart the cluster's Serverless v2 capacity (ACU) over time, with its min and max drawn in, and say how often
 it sat at the ceiling. One CloudWatch GetMetricData request for every asked metric.
 Replaces \`aws cloudwatch get-metric-statistics --namespace AWS/RDS --metric-name ServerlessDatabaseCapacity ...\`.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> metrics capacity',
     '<%= config.bin %> metrics capacity --since 3h --stat Maximum',
     '<%= config.bin %> metrics capacity --by-instance --format table',
@@ -44,6 +44,7 @@ static override flags = {
     stat: Flags.string({default: 'Average', description: 'Statistic per period', options: ['Average', 'Maximum', 'Minimum']}),
     utc: Flags.boolean({description: 'Time axis in UTC instead of the local time zone'}),
   }
+static override summary = "Chart the cluster's Serverless v2 capacity (ACU) over time"
 
   async run(): Promise<MetricsCapacityOutput> {
     const {flags} = this

@@ -17,7 +17,7 @@ export default class PiTopCommand extends BaseCommand<typeof PiTopCommand> {
 sessions (Performance Insights, per instance: the writer unless --instance), with the load over time as a sparkline.
 --source pg answers from pg_stat_statements instead (works where Performance Insights is off).
 Replaces \`aws pi get-resource-metrics --metric-queries file://metrics-query.json ...\` and reading the JSON.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> pi top',
     '<%= config.bin %> pi top --by wait --since 15m',
     '<%= config.bin %> pi top --source pg --limit 5',
@@ -31,6 +31,7 @@ static override flags = {
     ...tlsFlags,
     via: viaFlag,
   }
+static override summary = 'Rank what the database spends its time on'
 
   async run(): Promise<PiTopOutput> {
     const {flags} = this

@@ -19,7 +19,9 @@ export default class SandboxDataPlane extends BaseCommand<typeof SandboxDataPlan
   }
 static override baseFlags = globalFlags
 static override description = 'Internal: the sandbox data plane, run by the moto launcher inside snapshot, restore and delete calls.'
+static override enableJsonFlag = false
 static override hidden = true
+static override summary = 'Internal: the sandbox data plane, run by the moto launcher'
 
   async run(): Promise<void> {
     const {args} = this

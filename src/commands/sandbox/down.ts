@@ -11,7 +11,8 @@ export default class SandboxDown extends BaseCommand<typeof SandboxDown> {
   static override baseFlags = globalFlags
   static override description = `Stop the sandbox's moto and PostgreSQL and remove the throwaway data \`sandbox up\` created.
 The Python venv is kept so the next \`sandbox up\` is quick. Running it when nothing runs is fine.`
-static override examples = ['<%= config.bin %> sandbox down']
+  static override examples = ['<%= config.bin %> sandbox down']
+static override summary = 'Stop the sandbox and remove the throwaway data it created'
 
   async run(): Promise<SandboxDownOutput> {
     const {sandboxDown} = await import('../../lib/sandbox/sandbox.js')

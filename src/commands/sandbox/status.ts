@@ -18,6 +18,7 @@ export default class SandboxStatus extends BaseCommand<typeof SandboxStatus> {
   static override baseFlags = globalFlags
   static override description = "Tell whether the sandbox's moto and PostgreSQL servers (the seeded cluster's and every restored one's) are running, and where."
   static override examples = ['<%= config.bin %> sandbox status', '<%= config.bin %> sandbox status --json']
+  static override summary = "Tell whether the sandbox's moto and PostgreSQL are running"
 
   async run(): Promise<SandboxStatusOutput> {
     const [{sandboxPaths}, {readSandboxState, sandboxHealth, sandboxServers}] = await Promise.all([

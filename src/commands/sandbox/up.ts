@@ -18,7 +18,8 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
   static override description = `Start a local stand-in for AWS and Aurora: moto (the AWS API emulator) and a real PostgreSQL 15 with TLS,
 seeded with the cluster the bundled Terraform module creates. Then \`eval "$(auroractl sandbox env)"\` points every command at it.
 The first run installs moto into a Python venv (about 30 s, needs PyPI); later runs take a few seconds.`
-static override examples = ['<%= config.bin %> sandbox up', 'eval "$(<%= config.bin %> sandbox env)" && <%= config.bin %> status']
+  static override examples = ['<%= config.bin %> sandbox up', 'eval "$(<%= config.bin %> sandbox env)" && <%= config.bin %> status']
+static override summary = 'Start a local moto and PostgreSQL 15 seeded with the cluster'
 
   async run(): Promise<SandboxUpOutput> {
     const started = performance.now()

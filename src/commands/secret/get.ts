@@ -3,7 +3,6 @@ import * as Flags from '@oclif/core/flags'
 import type {LibpqTls, SecretField, SecretFormat, SecretSource} from '../../lib/secret.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
-import {badInput} from '../../lib/errors.js'
 import {tlsFlags} from '../../lib/flags.js'
 
 export interface SecretGetOutput {
@@ -16,12 +15,13 @@ export interface SecretGetOutput {
 
 export default class SecretGet extends BaseCommand<typeof SecretGet> {
   static override description = `Show the cluster's credentials from Secrets Manager, with the password masked.
-The password is printed only with --reveal, or with --field password when stdout is not a terminal (for scripts).
+The password is printed only with --reveal. Formats meant for programs (env, pgpass, uri, --field password) refuse
+to print a masked password into a pipe or file (exit 2): add --reveal.
 The secret comes from --secret, the config file, Terraform's database_secret_arn, or the cluster's RDS-managed secret.
 Replaces \`aws secretsmanager get-secret-value --secret-id ... --query SecretString --output text | jq -r .password\`.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> secret get',
-    'PGPASSWORD="$(<%= config.bin %> secret get --field password)" psql ...',
+    'PGPASSWORD="$(<%= config.bin %> secret get --field password --reveal)" psql ...',
     '<%= config.bin %> secret get --format uri --reveal',
     'eval "$(<%= config.bin %> secret get --format env --reveal)"',
   ]
@@ -32,13 +32,15 @@ static override flags = {
     // For --format env and uri: the sslmode and root certificate psql and other libpq clients should use.
     ...tlsFlags,
   }
+static override summary = "Show the cluster's credentials, password masked"
 
   async run(): Promise<SecretGetOutput> {
     const {flags} = this
     const field = flags.field as SecretField | undefined
     const stdoutIsTerminal = Boolean(process.stdout.isTTY)
-    if (field === 'password' && !flags.reveal && stdoutIsTerminal && !this.jsonEnabled()) {
-      throw badInput('Refusing to print the password to a terminal.', 'Add --reveal, or pipe the output into the program that needs it.')
+    if (!flags.reveal && !this.jsonEnabled()) {
+      const {refuseMaskedOutput} = await import('../../lib/secret.js')
+      refuseMaskedOutput({field, format: flags.format as SecretFormat, stdoutIsTerminal})
     }
 
     const target = await this.target()
@@ -61,8 +63,7 @@ static override flags = {
     if (rotation.status === 'rejected') throw rotation.reason
     const [credentials, rotating] = [loaded.value, rotation.value]
     if (rotating) this.warn(`A rotation of ${secretId} is in progress: the password may change in a moment (AWSPENDING differs from AWSCURRENT).`)
-    // --field password in a pipe is the scripting case the masking exists to allow.
-    const reveal = flags.reveal || (field === 'password' && !stdoutIsTerminal)
+    const reveal = Boolean(flags.reveal)
     const fields = visibleCredentials(credentials, reveal)
     if (field) {
       this.log(fields[field] === null ? '' : String(fields[field]))

@@ -14,7 +14,7 @@ export default class SnapshotCreate extends BaseCommand<typeof SnapshotCreate> {
   static override description = `Take a manual snapshot of the cluster and wait until it is available.
 The id defaults to <cluster>-<yyyymmdd-hhmmss> (UTC). Tags record created-by=auroractl and --reason.
 Replaces \`aws rds create-db-cluster-snapshot\`.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> snapshot create --reason "deploy 3f2a9c1"',
     '<%= config.bin %> snapshot create --id before-migration --tag ticket=OPS-42 --no-wait --json',
     '<%= config.bin %> snapshot create --manifest snapshot-manifest.json --manifest-mode checksum',
@@ -31,6 +31,7 @@ static override flags = {
     timeout: timeoutFlag('30m'),
     wait: waitFlag,
   }
+static override summary = 'Take a manual snapshot and wait until it is available'
 
   async run(): Promise<CreatedSnapshot & {manifest?: {exact: boolean; file: string; tables: number}}> {
     const {flags} = this

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
-import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../../lib/base-command.js'
+import {confirmFlag} from '../../lib/flags.js'
 
 export interface SnapshotDeleteOutput {
   deleted: string
@@ -15,8 +15,9 @@ static override description = `Delete a manual snapshot. Asks you to type its id
 Replaces \`aws rds delete-db-cluster-snapshot\`.`
 static override examples = ['<%= config.bin %> snapshot delete nba-tracker-dev-20261128-031500', '<%= config.bin %> snapshot delete old-one --confirm old-one --json']
 static override flags = {
-    confirm: Flags.string({description: 'The snapshot id again, to delete without a prompt'}),
+    confirm: confirmFlag('the snapshot id'),
   }
+static override summary = 'Delete a manual snapshot, confirmed by its id'
 
   async run(): Promise<SnapshotDeleteOutput> {
     const id = this.args.id as string

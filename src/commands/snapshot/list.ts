@@ -8,11 +8,12 @@ import {requireCluster} from '../../lib/target.js'
 export default class SnapshotList extends BaseCommand<typeof SnapshotList> {
   static override description = `List the cluster's snapshots, newest first: age, status, size and who made them.
 Replaces \`aws rds describe-db-cluster-snapshots\`.`
-static override examples = ['<%= config.bin %> snapshot list', '<%= config.bin %> snapshot list --type manual --limit 5 --json']
+  static override examples = ['<%= config.bin %> snapshot list', '<%= config.bin %> snapshot list --type manual --limit 5 --json']
 static override flags = {
     limit: Flags.integer({description: 'Show at most this many (1-1000)', max: 1000, min: 1}),
     type: Flags.string({default: 'all', description: 'Which snapshots', options: ['manual', 'automated', 'all']}),
   }
+static override summary = "List the cluster's snapshots, newest first"
 
   async run(): Promise<SnapshotSummary[]> {
     const clusterId = requireCluster(await this.target())

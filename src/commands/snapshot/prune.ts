@@ -4,6 +4,7 @@ import type {SnapshotSummary} from '../../lib/snapshots.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
+import {confirmFlag} from '../../lib/flags.js'
 import {parseTags} from '../../lib/tags.js'
 import {requireCluster} from '../../lib/target.js'
 
@@ -19,17 +20,18 @@ export interface SnapshotPruneOutput {
 export default class SnapshotPrune extends BaseCommand<typeof SnapshotPrune> {
   static override description = `Delete old manual snapshots of the cluster (pre-deploy snapshots pile up and cost money). Never touches automated ones.
 Lists what it will delete, then asks you to type the cluster id (or --confirm CLUSTER).`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> snapshot prune --keep 10 --dry-run',
     '<%= config.bin %> snapshot prune --older-than 30d --tag created-by=auroractl --confirm nba-tracker-prod',
   ]
 static override flags = {
-    confirm: Flags.string({description: 'The cluster id, to delete without a prompt'}),
+    confirm: confirmFlag('the cluster id'),
     'dry-run': Flags.boolean({description: 'Only list what would be deleted'}),
     keep: Flags.integer({description: 'Keep this many of the newest matching manual snapshots (0-1000)', max: 1000, min: 0}),
     'older-than': Flags.string({description: 'Only snapshots older than this (e.g. 30d, 12h)'}),
     tag: Flags.string({description: 'Only snapshots with this tag KEY=VALUE (repeatable)', multiple: true}),
   }
+static override summary = 'Delete old manual snapshots, never automated ones'
 
   async run(): Promise<SnapshotPruneOutput> {
     const {flags} = this

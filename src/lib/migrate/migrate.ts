@@ -98,7 +98,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   // Started first, they overlap the connections: asking three tools their version is the slowest part of the preflight.
   const toolsChecked = toolMajors()
   import('execa').catch(() => {})
-  const holder = await connect(options.source)
+  const holder = await connectUnlessInterrupted(options.source, options.signal)
   // Every connection but the maintenance one, which outlives them to drop the scratch database.
   const opened: Client[] = [holder]
   let maintenance: Client | undefined
@@ -131,9 +131,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
     report.filter.leftOut = preflight.leftOut
     report.jobs = options.jobs ?? preflight.defaultJobs
     phases.preflightSeconds = seconds(performance.now() - phaseStart)
-    progress.succeed(`Preflight: ${preflight.items.filter((item) => item.status !== 'ok').length} note(s)`)
-    for (const item of preflight.items) progress.note(`  ${item.status.padEnd(4)} ${item.id}: ${item.detail}`)
+    // The items are the result (stdout, through the rendered report); failures also end the run here, on stderr.
     const failed = preflight.items.filter((item) => item.status === 'fail')
+    const preflightSummary = `Preflight: ${failed.length} failed, ${preflight.items.filter((item) => item.status === 'warn').length} warning(s)`
+    if (failed.length > 0) progress.fail(preflightSummary)
+    else progress.succeed(preflightSummary)
     if (failed.length > 0) throw badInput(`Preflight failed: ${failed.map((item) => `${item.id}: ${item.detail}`).join('; ')}. Nothing was written.`)
     if (options.dryRun) return report
     if (preflight.targetHasObjects) await options.confirmReplace(options.target.database)
@@ -634,4 +636,28 @@ async function checkSwap(maintenance: Client, options: MigrateOptions, targetExi
   }
 
   return items
+}
+
+/**
+ * The first connection to the source, given up at once on Ctrl-C or SIGTERM: a source that accepts TCP and
+ * never answers would otherwise hold the interrupted run for the whole connect timeout. Nothing exists yet.
+ */
+async function connectUnlessInterrupted(source: ConnectionInfo, signal: AbortSignal | undefined): Promise<Client> {
+  const connecting = connect(source)
+  if (!signal) return connecting
+  const stop = new AbortController()
+  const aborted = new Promise<never>((_resolve, reject) => {
+    const interrupted = () => reject(new AuroraError('INTERRUPTED', `Interrupted while connecting to the source ${describeConnection(source)}; nothing was written.`))
+    if (signal.aborted) interrupted()
+    else signal.addEventListener('abort', interrupted, {once: true, signal: stop.signal})
+  })
+  try {
+    return await Promise.race([connecting, aborted])
+  } catch (error) {
+    // A connection that arrives after all is closed; one that fails has nothing to close.
+    connecting.then((client) => client.end().catch(() => {}), () => {})
+    throw error
+  } finally {
+    stop.abort()
+  }
 }

@@ -22,8 +22,13 @@ function filterLine(filter: FilterReport): null | string {
 
 export function renderMigrateReport(report: MigrateReport, colour: Palette): string {
   const filter = filterLine(report.filter)
-  if (report.dryRun) return [`Dry run: preflight done, nothing copied (${report.tables} tables, ${formatBytes(report.sourceBytes)}, ${report.jobs} job(s)).`, ...(filter ? [filter] : [])].join('\n')
-  const lines = [`Copied ${report.source} -> ${report.target} (${report.path}, ${report.jobs} job(s)) in ${report.phases.copySeconds} s${report.throughputBytesPerSecond ? `, ${formatBytes(report.throughputBytesPerSecond)}/s` : ''}.`]
+  // The preflight is part of the result: every item on a dry run, what needs attention on a real one.
+  const preflight = report.preflight.filter((item) => report.dryRun || item.status !== 'ok').map((item) => `  ${paintStatus(item.status, colour)} ${item.id}: ${item.detail}`)
+  if (report.dryRun) {
+    return [`Dry run: preflight done, nothing copied (${report.tables} tables, ${formatBytes(report.sourceBytes)}, ${report.jobs} job(s)).`, ...preflight, ...(filter ? [filter] : [])].join('\n')
+  }
+
+  const lines = [...(preflight.length > 0 ? ['Preflight:', ...preflight] : []), `Copied ${report.source} -> ${report.target} (${report.path}, ${report.jobs} job(s)) in ${report.phases.copySeconds} s${report.throughputBytesPerSecond ? `, ${formatBytes(report.throughputBytesPerSecond)}/s` : ''}.`]
   if (filter) lines.push(filter)
   const {verification} = report
   const database = report.target.replace(/^.*\//, '').replace(/ \(via .*\)$/, '')
@@ -59,4 +64,9 @@ function swapLine(report: MigrateReport, database: string): string {
   if (!swap.replaced) return `The copy is now database ${database}.`
   if (swap.oldNotDropped) return `The copy replaced database ${database}; the old one is kept as ${swap.oldKeptAs} (it could not be dropped: ${swap.oldNotDropped}).`
   return `The copy replaced database ${database}; the old one was ${swap.oldKeptAs ? `kept as ${swap.oldKeptAs}` : 'dropped'}.`
+}
+
+function paintStatus(status: 'fail' | 'ok' | 'warn', colour: Palette): string {
+  const padded = status.padEnd(4)
+  return status === 'ok' ? colour.green(padded) : status === 'warn' ? colour.yellow(padded) : colour.red(padded)
 }
