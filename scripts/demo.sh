@@ -18,3 +18,7 @@ SQL
 manifest=.sandbox/demo-manifest.json
 run snapshot create --reason "demo" --manifest "$manifest"
 run drill --manifest "$manifest" --check "SELECT count(*) > 0 FROM games" --report-md .sandbox/demo-drill.md
+echo
+echo 'Next, in this shell (npm link puts a plain `auroractl` on your PATH):'
+echo '  eval "$(npx auroractl sandbox env)" && npx auroractl doctor'
+echo '  npx auroractl sandbox down'

@@ -34,3 +34,24 @@ describe('secret get without --reveal', () => {
     expect(() => refuseMaskedOutput({format: 'text', stdoutIsTerminal: false})).not.toThrow()
   })
 })
+
+describe('the next steps commands print run as printed', () => {
+  it('says auroractl when PATH has this package, npx auroractl inside its folder, else node and the bin path', async () => {
+    const {mkdtemp, rm, symlink} = await import('node:fs/promises')
+    const {default: os} = await import('node:os')
+    const {default: path} = await import('node:path')
+    const {howToRun} = await import('../../src/lib/invocation.js')
+    const {packageRoot} = await import('../../src/lib/sandbox/paths.js')
+    const bin = path.join(packageRoot, 'bin', 'run.js')
+    const elsewhere = os.tmpdir()
+    expect(howToRun({PATH: '/usr/bin'}, packageRoot)).toBe('npx auroractl')
+    expect(howToRun({PATH: '/usr/bin'}, elsewhere)).toBe(`node ${bin}`)
+    const linked = await mkdtemp(path.join(os.tmpdir(), 'auroractl-path-'))
+    try {
+      await symlink(bin, path.join(linked, 'auroractl'))
+      expect(howToRun({PATH: `/usr/bin${path.delimiter}${linked}`}, elsewhere)).toBe('auroractl')
+    } finally {
+      await rm(linked, {force: true, recursive: true})
+    }
+  })
+})

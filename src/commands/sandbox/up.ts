@@ -41,7 +41,10 @@ static override summary = 'Start a local moto and PostgreSQL 15 seeded with the 
         ? `The sandbox is already running (moto ${output.motoUrl}, PostgreSQL 127.0.0.1:${output.postgresPort}); nothing to do.`
         : `Sandbox up in ${output.elapsedSeconds} s: cluster ${output.cluster}, moto ${output.motoUrl}, PostgreSQL 127.0.0.1:${output.postgresPort}.`,
     )
-    this.log(`Next: eval "$(${this.config.bin} sandbox env)" && ${this.config.bin} status`)
+    // A next step that runs as printed: `auroractl` is on PATH only after `npm link` or a global install.
+    const {howToRun} = await import('../../lib/invocation.js')
+    const run = howToRun()
+    process.stderr.write(`Next: eval "$(${run} sandbox env)" && ${run} status\n`)
     return output
   }
 }
