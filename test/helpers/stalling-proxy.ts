@@ -4,7 +4,7 @@ import http from 'node:http'
 
 /**
  * An HTTP proxy in front of the sandbox's moto that keeps one resource from ever finishing: every call is
- * forwarded, and answers that mention `id` say `status` where moto says "available". moto finishes
+ * forwarded, and answers that mention `id` (or, for `prefix*`, an id starting so) say `status` where moto says "available". moto finishes
  * snapshots, restores and modifications at once; behind this proxy a command really waits, as it would
  * on AWS, whatever calls it makes before and after.
  */
@@ -18,7 +18,9 @@ export async function startStallingProxy(motoUrl: string, stall: {id: string; st
         const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !['connection', 'content-length', 'host'].includes(name))) as Record<string, string>
         const answer = await fetch(new URL(request.url ?? '/', motoUrl), {body: body.length > 0 ? body : undefined, headers, method: request.method})
         let text = await answer.text()
-        if (text.includes(`>${stall.id}<`)) text = text.replaceAll('<Status>available</Status>', `<Status>${stall.status}</Status>`)
+        // A trailing * stalls every resource whose id starts so (ids a command makes up, like a drill's).
+        const mentioned = stall.id.endsWith('*') ? text.includes(`>${stall.id.slice(0, -1)}`) : text.includes(`>${stall.id}<`)
+        if (mentioned) text = text.replaceAll('<Status>available</Status>', `<Status>${stall.status}</Status>`)
         response.statusCode = answer.status
         response.setHeader('content-type', answer.headers.get('content-type') ?? 'text/xml')
         response.end(text)

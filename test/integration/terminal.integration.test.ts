@@ -37,6 +37,10 @@ afterAll(async () => {
 interface WaitingCase {
   args: () => string[]
   cleanup?: () => Promise<void>
+  /** How long it may take to exit after the signal: a drill first tears down what it created (default: a second). */
+  exitWithinMs?: number
+  /** What it must print within a second of the signal, when it does work before exiting. */
+  reacts?: RegExp
   /** Extra time to let it reach its wait when it prints nothing first. */
   settle?: number
   /** Where AWS calls go: moto, or a proxy that keeps the resource from finishing. */
@@ -49,6 +53,24 @@ const rds = () => sandboxClients().rds()
 
 const waitingCommands: Record<string, WaitingCase> = {
   doctor: {args: () => ['doctor', '--via', silentAddress(), '--tcp-timeout', '60s', '--only', 'network.tcp,network.tls'], waitingFor: /Running 2 checks/},
+  // A drill waits for its restored cluster; on the signal it stops waiting at once and tears that cluster down.
+  drill: {
+    args: () => ['drill', '--snapshot', 'latest', '--timeout', '10m'],
+    async cleanup() {
+      const client = await rds()
+      const {DescribeDBClustersCommand} = await import('@aws-sdk/client-rds')
+      const {DBClusters} = await client.send(new DescribeDBClustersCommand({}))
+      for (const cluster of DBClusters ?? []) {
+        if (cluster.DBClusterIdentifier?.startsWith('nba-tracker-dev-drill-')) {
+          await client.send(new DeleteDBClusterCommand({DBClusterIdentifier: cluster.DBClusterIdentifier, SkipFinalSnapshot: true})).catch(() => {})
+        }
+      }
+    },
+    exitWithinMs: 30_000,
+    reacts: /Deleting nba-tracker-dev-drill-/,
+    stall: {id: 'nba-tracker-dev-drill-*', status: 'creating'},
+    waitingFor: /Waiting for cluster nba-tracker-dev-drill-/,
+  },
   // The source never answers: migrate waits for its connection (no line to wait for, so wait a moment).
   migrate: {args: () => ['migrate', '--from', `postgresql://app@${silentAddress()}/app?sslmode=require`, '--to-database', 'never_copied', '--dry-run'], settle: 2000, waitingFor: /^/},
   restore: {
@@ -72,7 +94,7 @@ const waitingCommands: Record<string, WaitingCase> = {
 }
 
 describe('waiting commands in a terminal that reports 0 columns', () => {
-  it.each(Object.entries(waitingCommands).flatMap(([name, waiting]) => [[name, waiting, 'SIGINT'] as const, ...(name === 'snapshot create' || name === 'doctor' ? [[name, waiting, 'SIGTERM'] as const] : [])]))(
+  it.each(Object.entries(waitingCommands).flatMap(([name, waiting]) => [[name, waiting, 'SIGINT'] as const, ...(name === 'snapshot create' || name === 'doctor' || name === 'drill' ? [[name, waiting, 'SIGTERM'] as const] : [])]))(
     '%s prints plain progress lines and exits 130 within a second of %s',
     async (_name, waiting, signal) => {
       const proxy = waiting.stall ? await startStallingProxy(sandboxEnv().AWS_ENDPOINT_URL!, waiting.stall) : undefined
@@ -92,7 +114,12 @@ describe('waiting commands in a terminal that reports 0 columns', () => {
         await sleep(1000)
         expect(cli.screenBytes() - before).toBeLessThan(4096)
         process.kill(pid, signal)
-        expect(await timeToExit(pid, 1000), `${signal} not honoured within a second`).not.toBeNull()
+        if (waiting.reacts) {
+          for (let index = 0; index < 10 && !waiting.reacts.test(cli.screen()); index++) await sleep(100)
+          expect(cli.screen(), `${signal} not honoured within a second`).toMatch(waiting.reacts)
+        }
+
+        expect(await timeToExit(pid, waiting.exitWithinMs ?? 1000), `${signal} not honoured in time`).not.toBeNull()
         expect(await cli.exited).toBe(130)
         expect(cli.screenBytes()).toBeLessThan(64 * 1024)
         expect(cli.screen()).toMatch(/Interrupted/)
