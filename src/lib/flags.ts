@@ -21,7 +21,7 @@ export const targetFlags = {
     helpGroup: 'TARGET',
   }),
   'endpoint-url': Flags.string({
-    description: 'Send AWS API calls to this URL (moto, LocalStack, a VPC endpoint) [env: AWS_ENDPOINT_URL]',
+    description: 'Send AWS API calls to this URL (moto, LocalStack, a VPC endpoint) [env: AURORACTL_ENDPOINT_URL, then AWS_ENDPOINT_URL]',
     helpGroup: 'TARGET',
   }),
   env: Flags.string({
@@ -29,7 +29,7 @@ export const targetFlags = {
     helpGroup: 'TARGET',
   }),
   profile: Flags.string({description: 'AWS profile (SSO profiles work) [env: AWS_PROFILE]', helpGroup: 'TARGET'}),
-  region: Flags.string({description: 'AWS region [env: AWS_REGION]', helpGroup: 'TARGET'}),
+  region: Flags.string({description: 'AWS region [env: AWS_REGION, then AWS_DEFAULT_REGION]', helpGroup: 'TARGET'}),
   secret: Flags.string({
     description: "ARN or name of the Secrets Manager secret with the cluster's credentials [env: AURORACTL_SECRET]",
     helpGroup: 'TARGET',

@@ -14,7 +14,7 @@ export default class Drill extends BaseCommand<typeof Drill> {
 Phases: pick the snapshot (newest, --snapshot ID, or --create-snapshot), restore it through the same code as \`restore\`
 (tagged auroractl:drill, with an expiry), wait until it takes logins with the source's credentials, verify (--check SQL,
 object counts, and with a manifest from \`snapshot create --manifest\` every table's exact rows), then delete the cluster
-(no final snapshot) whatever happened, unless --keep. Exit 0 passed, 4 a check failed, 5 timeout, 130 interrupted, 1 otherwise.`
+(no final snapshot) whatever happened, unless --keep. Exit 0 passed, 2 bad input (nothing created), 4 a check failed, 5 timeout, 130 interrupted, 1 otherwise.`
   static override examples = [
     '<%= config.bin %> drill --check "SELECT count(*) > 0 FROM games"',
     '<%= config.bin %> drill --manifest snapshot-manifest.json --verify checksum --report-junit drill.xml --report-md drill.md',

@@ -12,7 +12,7 @@ import {requireCluster} from '../../lib/target.js'
 
 export default class SnapshotCreate extends BaseCommand<typeof SnapshotCreate> {
   static override description = `Take a manual snapshot of the cluster and wait until it is available.
-The id defaults to <cluster>-<yyyymmdd-hhmmss> (UTC). Tags record created-by=auroractl and --reason.
+The id defaults to <cluster>-<yyyymmdd-hhmmss>-<4 random> (UTC; unique for runs started in the same second). Tags record created-by=auroractl and --reason.
 Replaces \`aws rds create-db-cluster-snapshot\`.`
   static override examples = [
     '<%= config.bin %> snapshot create --reason "deploy 3f2a9c1"',
@@ -21,7 +21,7 @@ Replaces \`aws rds create-db-cluster-snapshot\`.`
   ]
 static override flags = {
     ...tlsFlags,
-    id: Flags.string({description: 'Snapshot identifier (default: <cluster>-<yyyymmdd-hhmmss>)'}),
+    id: Flags.string({description: 'Snapshot identifier (default: <cluster>-<yyyymmdd-hhmmss>-<4 random>)'}),
     manifest: Flags.string({
       description: 'Also write FILE: exact per-table row counts (and checksums), sequences, object counts and the PostgreSQL version, read just before the snapshot. `drill --manifest FILE` proves a restore against it.',
     }),
