@@ -169,14 +169,15 @@ describe('secret get for libpq clients', () => {
 
   it('--format uri carries sslmode=verify-full and the bundled file, or require when asked', async () => {
     const env = {...sandboxEnv(), AURORACTL_CACHE_DIR: path.join(work, 'uri-cache'), PGSSLROOTCERT: undefined}
-    const result = await runCli(['secret', 'get', '--format', 'uri'], {env})
+    // Into a pipe, a uri without --reveal is refused (a script would use the mask): these are for a script.
+    const result = await runCli(['secret', 'get', '--format', 'uri', '--reveal'], {env})
     expect(result.exitCode, result.stderr).toBe(0)
     const url = new URL(result.stdout.trim())
     expect(url.searchParams.get('sslmode')).toBe('verify-full')
     const rootCert = url.searchParams.get('sslrootcert')!
     expect(path.dirname(rootCert)).toBe(env.AURORACTL_CACHE_DIR)
     expect((await readFile(rootCert, 'utf8')).match(/BEGIN CERTIFICATE/g)!.length).toBeGreaterThan(100)
-    const optedOut = await runCli(['secret', 'get', '--format', 'uri', '--tls', 'require'], {env})
+    const optedOut = await runCli(['secret', 'get', '--format', 'uri', '--reveal', '--tls', 'require'], {env})
     expect(new URL(optedOut.stdout.trim()).search).toBe('?sslmode=require')
     expect(optedOut.stderr).toContain('Warning: TLS is not verified (--tls require)')
   })
