@@ -321,7 +321,7 @@ describe('migrate faults', () => {
     const exited = new Promise<null | number>((resolve) => {
       child.on('exit', (code) => resolve(code))
     })
-    for (let index = 0; index < 400 && !stderr.includes('Copying'); index++) await sleep(10)
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !stderr.includes('Copying'); ) await sleep(10)
     child.kill('SIGINT')
     expect(await exited).toBe(130)
     expect(stderr).toContain('Interrupted: the copy was stopped and dropped. The target database')
@@ -349,9 +349,10 @@ describe('migrate faults', () => {
     await watcher.connect()
     try {
       const running = runCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--jobs', '1', '--json'], {env: sourceEnv()})
-      // The dump's own session on the source, once its COPY of events is under way.
+      // The dump's own session on the source, once its COPY of events is under way (a deadline, not a count:
+      // on a busy machine the CLI takes a while to get there).
       let terminated = false
-      for (let index = 0; index < 400 && !terminated; index++) {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !terminated; ) {
          
         const {rows} = await watcher.query(
           `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'auroractl-migrate' AND query LIKE 'COPY public.events %' AND datname = 'bulk'`,
@@ -399,7 +400,7 @@ describe('migrate faults', () => {
       const watcher = new pg.Client({connectionString: target.url()})
       await watcher.connect()
       let copying = false
-      for (let index = 0; index < 1000 && !copying; index++) {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !copying; ) {
         const {rows} = await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_progress_copy WHERE tuples_processed > 0`)
         copying = rows[0]!.n > 0
         if (!copying) await sleep(10)
@@ -467,7 +468,7 @@ async function terminateDumpMidCopy(server: TestPostgres): Promise<boolean> {
   const watcher = new pg.Client({connectionString: server.url('bulk')})
   await watcher.connect()
   try {
-    for (let index = 0; index < 600; index++) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
       const {rows} = await watcher.query(
         `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'auroractl-migrate' AND query LIKE 'COPY public.events %' AND datname = 'bulk'`,
       )
@@ -504,7 +505,7 @@ describe('--drop-existing never loses the target: the copy is built aside and sw
         ...sandboxEnv(),
         PGPASSWORD: doomed.password,
       })
-      for (let index = 0; index < 600 && !run.output.stderr.includes('Copying'); index++) await sleep(10)
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !run.output.stderr.includes('Copying'); ) await sleep(10)
       expect(run.output.stderr).toContain('Copying')
       await doomed.stop()
       const code = await run.exited
@@ -568,9 +569,9 @@ describe('--drop-existing never loses the target: the copy is built aside and sw
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-test-work-'))
     try {
       const run = startCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--drop-existing', '--confirm', database, '--jobs', '2', '--work-dir', workDir], sourceEnv())
-      for (let index = 0; index < 600 && !run.output.stderr.includes('Copying'); index++) await sleep(10)
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !run.output.stderr.includes('Copying'); ) await sleep(10)
       // The dump is being written into the work folder now.
-      for (let index = 0; index < 300 && (await readdir(workDir)).length === 0; index++) await sleep(10)
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && (await readdir(workDir)).length === 0; ) await sleep(10)
       expect(await readdir(workDir)).toHaveLength(1)
       run.child.kill('SIGTERM')
       expect(await run.exited).toBe(130)
@@ -579,7 +580,7 @@ describe('--drop-existing never loses the target: the copy is built aside and sw
       expect(await targetState(database)).toEqual({leftovers: [], precious: 100, tables: ['public.precious']})
 
       const hurried = startCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--drop-existing', '--confirm', database, '--jobs', '2', '--work-dir', workDir], sourceEnv())
-      for (let index = 0; index < 600 && (await readdir(workDir)).length === 0; index++) await sleep(10)
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && (await readdir(workDir)).length === 0; ) await sleep(10)
       hurried.child.kill('SIGTERM')
       hurried.child.kill('SIGTERM')
       expect(await hurried.exited).toBe(130)
