@@ -9,6 +9,10 @@ export default [
     rules: {
       // Terraform output names and AWS API fields are snake_case or PascalCase by contract.
       camelcase: ['error', {properties: 'never'}],
+      // Long orchestrations read as lists of named phases (see drill's phase()): a function too long or
+      // too branchy to read at once is split, not waved through as a warning.
+      complexity: ['error', 20],
+      'max-lines-per-function': ['error', {max: 80, skipBlankLines: true, skipComments: true}],
       // Commands and lib modules are ESM; dynamic imports keep start-up lean on purpose.
       'n/no-unsupported-features/node-builtins': 'off',
       // Names say what things are; abbreviations such as `pg`, `env`, `args` are the ecosystem's own.
@@ -18,6 +22,8 @@ export default [
   {
     files: ['test/**/*.ts'],
     rules: {
+      // A describe callback holds its whole suite; its tests are the functions worth keeping short.
+      'max-lines-per-function': 'off',
       // Tests assert on fixed strings and shapes; that is their point.
       'max-nested-callbacks': 'off',
       'mocha/max-top-level-suites': 'off',

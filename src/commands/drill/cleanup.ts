@@ -66,6 +66,16 @@ static override summary = 'Delete drill clusters a killed drill or --keep left'
       expected: allClusters ? 'all-clusters' : sourceCluster!,
       interactive: this.interactive(),
     })
+    const {deleted, failed} = await this.deleteEach(found, (clusterId) => deleteDrillCluster(rds, clusterId, timeoutMs))
+    for (const id of deleted) this.log(`deleted  ${id}`)
+    for (const failure of failed) this.log(`failed   ${failure.clusterId}: ${failure.error}`)
+    this.log(`Deleted ${deleted.length} of ${found.length} drill cluster(s)${failed.length > 0 ? `; ${failed.length} failed` : ''}.`)
+    if (failed.length > 0) process.exitCode = 1
+    return {deleted, failed, found, notExpired, scope}
+  }
+
+  /** One at a time, each with its own progress line; a failure is recorded and the next one still tried. */
+  private async deleteEach(found: LeftoverDrill[], remove: (clusterId: string) => Promise<unknown>): Promise<Pick<DrillCleanupOutput, 'deleted' | 'failed'>> {
     const progress = await this.progress()
     const deleted: string[] = []
     const failed: DrillCleanupOutput['failed'] = []
@@ -73,7 +83,7 @@ static override summary = 'Delete drill clusters a killed drill or --keep left'
       progress.start(`Deleting ${drill.clusterId}`)
       try {
         // eslint-disable-next-line no-await-in-loop
-        await deleteDrillCluster(rds, drill.clusterId, timeoutMs)
+        await remove(drill.clusterId)
         deleted.push(drill.clusterId)
         progress.succeed(`Deleted ${drill.clusterId}`)
       } catch (error) {
@@ -82,10 +92,6 @@ static override summary = 'Delete drill clusters a killed drill or --keep left'
       }
     }
 
-    for (const id of deleted) this.log(`deleted  ${id}`)
-    for (const failure of failed) this.log(`failed   ${failure.clusterId}: ${failure.error}`)
-    this.log(`Deleted ${deleted.length} of ${found.length} drill cluster(s)${failed.length > 0 ? `; ${failed.length} failed` : ''}.`)
-    if (failed.length > 0) process.exitCode = 1
-    return {deleted, failed, found, notExpired, scope}
+    return {deleted, failed}
   }
 }

@@ -1,7 +1,7 @@
 import type {DBClusterSnapshot, RDSClient} from '@aws-sdk/client-rds'
 import type {Client, QueryConfig} from 'pg'
 
-import type {DrillCheck, DrillOutcome, DrillPhase, DrillReport, DrillTeardown, PhaseName} from './types.js'
+import type {DrillCheck, DrillOutcome, DrillReport, DrillTeardown, PhaseName} from './types.js'
 
 import {listClusterInstances, listClusters, listClusterSnapshots} from '../aws/rds.js'
 import {rdsSdk} from '../aws/sdk.js'
@@ -157,21 +157,59 @@ export async function trySourceChecks(client: Client, checks: string[], options:
  * phase: the report says what failed, and teardown has run.
  */
 export async function runDrill(rds: RDSClient, options: DrillOptions): Promise<DrillReport> {
+  const run = startDrill(options)
+  try {
+    await phase(run, 'pick', () => pickPhase(rds, run))
+    await phase(run, 'restore', () => restorePhase(rds, run))
+    await phase(run, 'ready', () => readyPhase(run))
+    await phase(run, 'verify', () => verifyPhase(run))
+  } catch (error) {
+    run.report.outcome = outcomeOf(error)
+    run.report.error = (error as Error).message.split('\n')[0]
+  } finally {
+    clearTimeout(run.timer)
+    options.signal?.removeEventListener('abort', run.onAbort)
+    await run.client?.end().catch(() => {})
+  }
+
+  await teardownPhase(rds, run)
+  return finishReport(run)
+}
+
+/** What a drill's phases share while it runs. */
+interface DrillRun {
+  /** The login to the restored cluster, from the ready phase on. */
+  client?: Client
+  drillCluster: string
+  manifest?: SnapshotManifest
+  now: () => Date
+  onAbort: () => void
+  options: DrillOptions
+  progress: Progress
+  /** Time left of the drill's --timeout (at least a second, so a phase that starts late still tries). */
+  remaining: () => number
+  report: DrillReport
+  /** Once the restore was asked for, teardown must look for a cluster to delete. */
+  restoreStarted: boolean
+  startedAt: Date
+  /** Aborted by the --timeout or by Ctrl-C/SIGTERM; its reason says which. */
+  stop: AbortController
+  timer: NodeJS.Timeout
+}
+
+/** The report as it stands before anything is created, the --timeout clock, and Ctrl-C/SIGTERM handling. */
+function startDrill(options: DrillOptions): DrillRun {
   const now = options.now ?? (() => new Date())
-  const progress = options.progress ?? silentProgress
   const startedAt = now()
   const deadline = performance.now() + options.timeoutMs
-  const remaining = () => Math.max(1000, deadline - performance.now())
   const drillCluster = drillClusterId(options.sourceClusterId, startedAt)
-  const phases: DrillPhase[] = []
-  const checks: DrillCheck[] = []
   const report: DrillReport = {
-    checks,
+    checks: [],
     drillCluster,
     finishedAt: '',
     manifest: options.manifest ? {file: options.manifest.file, mode: options.manifest.manifest.mode, takenAt: options.manifest.manifest.takenAt} : null,
     outcome: 'passed',
-    phases,
+    phases: [],
     restoreSeconds: 0,
     snapshot: null,
     sourceCluster: options.sourceClusterId,
@@ -188,116 +226,140 @@ export async function runDrill(rds: RDSClient, options: DrillOptions): Promise<D
   const onAbort = () => stop.abort(new AuroraError('INTERRUPTED', 'Interrupted.'))
   if (options.signal?.aborted) onAbort()
   options.signal?.addEventListener('abort', onAbort)
-  let manifest = options.manifest?.manifest
-  let restoreStarted = false
-  let client: Client | undefined
-
-  const phase = async (name: PhaseName, work: () => Promise<string>): Promise<void> => {
-    const started = performance.now()
-    try {
-      if (stop.signal.aborted) throw stop.signal.reason
-      const detail = await Promise.race([work(), aborted(stop.signal)])
-      phases.push({detail, name, seconds: seconds(performance.now() - started), status: 'passed'})
-    } catch (error) {
-      const failure = stop.signal.aborted ? (stop.signal.reason as Error) : (error as Error)
-      phases.push({detail: failure.message.split('\n')[0]!, name, seconds: seconds(performance.now() - started), status: 'failed'})
-      throw failure
-    }
+  return {
+    drillCluster,
+    manifest: options.manifest?.manifest,
+    now,
+    onAbort,
+    options,
+    progress: options.progress ?? silentProgress,
+    remaining: () => Math.max(1000, deadline - performance.now()),
+    report,
+    restoreStarted: false,
+    startedAt,
+    stop,
+    timer,
   }
+}
 
+/** One phase: timed, its one-line detail reported, and a timeout or Ctrl-C ending it at once (the reason is the abort's). */
+async function phase(run: DrillRun, name: PhaseName, work: () => Promise<string>): Promise<void> {
+  const {phases} = run.report
+  const {signal} = run.stop
+  const started = performance.now()
   try {
-    await phase('pick', async () => {
-      progress.start('Picking the snapshot')
-      const picked = await pickSnapshot(rds, options, {drillCluster, signal: stop.signal, timeoutMs: remaining()}, async (created) => {
-        // Take the manifest just before the snapshot so the drill proves that snapshot.
-        const source = await options.connect(options.sourceClusterId)
-        try {
-          const draft = await readManifest(source, {cluster: options.sourceClusterId, mode: options.verify === 'checksum' ? 'checksum' : 'count'})
-          const snapshot = await created()
-          manifest = await completeManifest(source, draft, snapshot.DBClusterSnapshotIdentifier!)
-          report.manifest = {file: null, mode: manifest.mode, takenAt: manifest.takenAt}
-          return snapshot
-        } finally {
-          await source.end().catch(() => {})
-        }
-      })
-      report.snapshot = {createdAt: picked.snapshot.SnapshotCreateTime?.toISOString() ?? null, id: picked.snapshot.DBClusterSnapshotIdentifier!, type: picked.snapshot.SnapshotType ?? null}
-      if (manifest && manifest.snapshotId !== report.snapshot.id) {
-        throw badInput(`The manifest describes snapshot ${manifest.snapshotId}, but the drill picked ${report.snapshot.id}.`, `Pass --snapshot ${manifest.snapshotId}.`)
-      }
-
-      progress.succeed(`Snapshot ${report.snapshot.id} (${picked.how})`)
-      return `${report.snapshot.id}: ${picked.how}, taken ${report.snapshot.createdAt ?? '?'}`
-    })
-
-    await phase('restore', async () => {
-      const plan = await planRestore(rds, {
-        deletionProtection: false,
-        extraTags: [
-          {Key: drillTag, Value: 'true'},
-          {Key: drillExpiresTag, Value: drillExpiry(startedAt, options.timeoutMs, options.teardownTimeoutMs).toISOString()},
-          {Key: drillSourceTag, Value: options.sourceClusterId},
-        ],
-        fromOtherCluster: options.fromOtherCluster,
-        readers: 0,
-        source: {clusterExplicit: options.clusterExplicit, kind: 'snapshot', snapshot: report.snapshot!.id, sourceClusterId: options.sourceClusterId},
-        targetId: drillCluster,
-      })
-      restoreStarted = true
-      const restored = await executeRestore(rds, plan, {progress, signal: stop.signal, timeoutMs: remaining()})
-      return `${drillCluster}: accepted ${restored.phases.apiAcceptedSeconds} s, cluster available ${restored.phases.clusterAvailableSeconds} s, writer available ${restored.phases.instancesAvailableSeconds} s`
-    })
-
-    await phase('ready', async () => {
-      progress.start(`Logging in to ${drillCluster} with ${options.sourceClusterId}'s credentials`)
-      // A new cluster's endpoint can take a minute or two to resolve and accept; longer than ten means something is wrong.
-      client = await connectWhenReady(() => options.connect(drillCluster), {progress, signal: stop.signal, timeoutMs: Math.min(remaining(), 10 * 60_000), what: `Logging in to ${drillCluster}`})
-      const {rows} = await client.query<{database: string; version: string}>(`SELECT current_database() AS database, current_setting('server_version') AS version`)
-      progress.succeed(`Logged in to ${drillCluster}`)
-      return `endpoint reachable, login works (database ${rows[0]!.database}, PostgreSQL ${rows[0]!.version})`
-    })
-
-    await phase('verify', async () => {
-      progress.start('Verifying the restored data')
-      checks.push(...(await verifyRestored(client!, {checks: options.checks, manifest, verify: options.verify})))
-      const failed = checks.filter((check) => !check.passed)
-      if (failed.length > 0) {
-        progress.fail(`${failed.length} of ${checks.length} checks failed`)
-        throw new AuroraError('CHECK_FAILED', `${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''}`)
-      }
-
-      progress.succeed(`${checks.length} checks passed`)
-      return `${checks.length} checks passed${manifest ? ` against the manifest (${manifest.exactness.exact ? 'exact' : 'approximate'})` : ''}`
-    })
+    if (signal.aborted) throw signal.reason
+    const detail = await Promise.race([work(), aborted(signal)])
+    phases.push({detail, name, seconds: seconds(performance.now() - started), status: 'passed'})
   } catch (error) {
-    report.outcome = outcomeOf(error)
-    report.error = (error as Error).message.split('\n')[0]
-  } finally {
-    clearTimeout(timer)
-    options.signal?.removeEventListener('abort', onAbort)
-    await client?.end().catch(() => {})
+    const failure = signal.aborted ? (signal.reason as Error) : (error as Error)
+    phases.push({detail: failure.message.split('\n')[0]!, name, seconds: seconds(performance.now() - started), status: 'failed'})
+    throw failure
+  }
+}
+
+/** The snapshot: given, the newest, or taken now with a manifest read just before it. */
+async function pickPhase(rds: RDSClient, run: DrillRun): Promise<string> {
+  const {options, progress, report} = run
+  progress.start('Picking the snapshot')
+  const picked = await pickSnapshot(rds, options, {drillCluster: run.drillCluster, signal: run.stop.signal, timeoutMs: run.remaining()}, async (created) => {
+    // Take the manifest just before the snapshot so the drill proves that snapshot.
+    const source = await options.connect(options.sourceClusterId)
+    try {
+      const draft = await readManifest(source, {cluster: options.sourceClusterId, mode: options.verify === 'checksum' ? 'checksum' : 'count'})
+      const snapshot = await created()
+      run.manifest = await completeManifest(source, draft, snapshot.DBClusterSnapshotIdentifier!)
+      report.manifest = {file: null, mode: run.manifest.mode, takenAt: run.manifest.takenAt}
+      return snapshot
+    } finally {
+      await source.end().catch(() => {})
+    }
+  })
+  report.snapshot = {createdAt: picked.snapshot.SnapshotCreateTime?.toISOString() ?? null, id: picked.snapshot.DBClusterSnapshotIdentifier!, type: picked.snapshot.SnapshotType ?? null}
+  if (run.manifest && run.manifest.snapshotId !== report.snapshot.id) {
+    throw badInput(`The manifest describes snapshot ${run.manifest.snapshotId}, but the drill picked ${report.snapshot.id}.`, `Pass --snapshot ${run.manifest.snapshotId}.`)
   }
 
-  // Teardown runs whatever happened above, with its own time budget and no abort signal: a second
-  // Ctrl-C is the only way to stop it (and the cleanup command finds what that leaves).
+  progress.succeed(`Snapshot ${report.snapshot.id} (${picked.how})`)
+  return `${report.snapshot.id}: ${picked.how}, taken ${report.snapshot.createdAt ?? '?'}`
+}
+
+/** The throwaway cluster, restored through the same code as `restore`, tagged so `drill cleanup` can find it. */
+async function restorePhase(rds: RDSClient, run: DrillRun): Promise<string> {
+  const {drillCluster, options} = run
+  const plan = await planRestore(rds, {
+    deletionProtection: false,
+    extraTags: [
+      {Key: drillTag, Value: 'true'},
+      {Key: drillExpiresTag, Value: drillExpiry(run.startedAt, options.timeoutMs, options.teardownTimeoutMs).toISOString()},
+      {Key: drillSourceTag, Value: options.sourceClusterId},
+    ],
+    fromOtherCluster: options.fromOtherCluster,
+    readers: 0,
+    source: {clusterExplicit: options.clusterExplicit, kind: 'snapshot', snapshot: run.report.snapshot!.id, sourceClusterId: options.sourceClusterId},
+    targetId: drillCluster,
+  })
+  run.restoreStarted = true
+  const restored = await executeRestore(rds, plan, {progress: run.progress, signal: run.stop.signal, timeoutMs: run.remaining()})
+  return `${drillCluster}: accepted ${restored.phases.apiAcceptedSeconds} s, cluster available ${restored.phases.clusterAvailableSeconds} s, writer available ${restored.phases.instancesAvailableSeconds} s`
+}
+
+/** A login to the restored cluster with the source cluster's credentials. */
+async function readyPhase(run: DrillRun): Promise<string> {
+  const {drillCluster, options, progress} = run
+  progress.start(`Logging in to ${drillCluster} with ${options.sourceClusterId}'s credentials`)
+  // A new cluster's endpoint can take a minute or two to resolve and accept; longer than ten means something is wrong.
+  run.client = await connectWhenReady(() => options.connect(drillCluster), {progress, signal: run.stop.signal, timeoutMs: Math.min(run.remaining(), 10 * 60_000), what: `Logging in to ${drillCluster}`})
+  const {rows} = await run.client.query<{database: string; version: string}>(`SELECT current_database() AS database, current_setting('server_version') AS version`)
+  progress.succeed(`Logged in to ${drillCluster}`)
+  return `endpoint reachable, login works (database ${rows[0]!.database}, PostgreSQL ${rows[0]!.version})`
+}
+
+/** The --check queries, object counts, and against a manifest every table's rows and every sequence. */
+async function verifyPhase(run: DrillRun): Promise<string> {
+  const {manifest, options, progress} = run
+  const {checks} = run.report
+  progress.start('Verifying the restored data')
+  checks.push(...(await verifyRestored(run.client!, {checks: options.checks, manifest, verify: options.verify})))
+  const failed = checks.filter((check) => !check.passed)
+  if (failed.length > 0) {
+    progress.fail(`${failed.length} of ${checks.length} checks failed`)
+    throw new AuroraError('CHECK_FAILED', `${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''}`)
+  }
+
+  progress.succeed(`${checks.length} checks passed`)
+  return `${checks.length} checks passed${manifest ? ` against the manifest (${manifest.exactness.exact ? 'exact' : 'approximate'})` : ''}`
+}
+
+/**
+ * Teardown runs whatever happened before it, with its own time budget and no abort signal: a second
+ * Ctrl-C is the only way to stop it (and the cleanup command finds what that leaves).
+ */
+async function teardownPhase(rds: RDSClient, run: DrillRun): Promise<void> {
+  const {options, report} = run
   const teardownStarted = performance.now()
-  report.teardown = await removeDrillCluster(rds, drillCluster, {keep: options.keep, progress, restoreStarted, timeoutMs: options.teardownTimeoutMs ?? defaultTeardownTimeoutMs})
-  phases.push({
+  report.teardown = await removeDrillCluster(rds, run.drillCluster, {keep: options.keep, progress: run.progress, restoreStarted: run.restoreStarted, timeoutMs: options.teardownTimeoutMs ?? defaultTeardownTimeoutMs})
+  report.phases.push({
     detail: report.teardown.detail,
     name: 'teardown',
     seconds: seconds(performance.now() - teardownStarted),
     status: report.teardown.status === 'failed' ? 'failed' : report.teardown.status === 'kept' ? 'skipped' : 'passed',
   })
   if (report.teardown.status === 'failed' && report.outcome === 'passed') report.outcome = 'error'
+}
+
+/** Phases not reached are listed as skipped, in the runbook's order; the totals are the phases' sums. */
+function finishReport(run: DrillRun): DrillReport {
+  const {phases} = run.report
   for (const name of ['pick', 'restore', 'ready', 'verify'] as const) {
     if (!phases.some((entry) => entry.name === name)) phases.splice(- 1, 0, {detail: 'not reached', name, seconds: 0, status: 'skipped'})
   }
 
   phases.sort((a, b) => phaseOrder.indexOf(a.name) - phaseOrder.indexOf(b.name))
-  report.restoreSeconds = seconds(phases.filter((entry) => ['pick', 'ready', 'restore'].includes(entry.name)).reduce((sum, entry) => sum + entry.seconds * 1000, 0))
-  report.totalSeconds = seconds(phases.reduce((sum, entry) => sum + entry.seconds * 1000, 0))
-  report.finishedAt = now().toISOString()
-  return report
+  run.report.restoreSeconds = seconds(phases.filter((entry) => ['pick', 'ready', 'restore'].includes(entry.name)).reduce((sum, entry) => sum + entry.seconds * 1000, 0))
+  run.report.totalSeconds = seconds(phases.reduce((sum, entry) => sum + entry.seconds * 1000, 0))
+  run.report.finishedAt = run.now().toISOString()
+  return run.report
 }
 
 const phaseOrder: PhaseName[] = ['pick', 'restore', 'ready', 'verify', 'teardown']

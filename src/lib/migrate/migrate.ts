@@ -77,15 +77,53 @@ async function connect(info: ConnectionInfo, database?: string): Promise<Client>
  * verification mismatch, Ctrl-C, SIGTERM) leaves it exactly as it was.
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
-  const progress = options.progress ?? silentProgress
+  const run = await startRun(options)
+  try {
+    const preflight = await preflightPhase(run)
+    if (options.dryRun) return run.report
+    if (preflight.targetHasObjects) await options.confirmReplace(options.target.database)
+    const sourceVerify = await copyPhase(run, preflight)
+    if (sourceVerify && !(await verifyPhase(run, preflight, sourceVerify))) return run.report
+    await swapPhase(run, preflight)
+    run.report.phases.totalSeconds = seconds(performance.now() - run.started)
+    return run.report
+  } catch (error) {
+    throw explainFailure(run, error)
+  } finally {
+    await cleanUp(run)
+  }
+}
+
+/** What a migration holds while it runs: what its phases share, and what its cleanup must undo. */
+interface MigrateRun {
+  children?: ChildProcesses
+  /** The source connection that holds the dump's snapshot until the verification ends. */
+  holder: Client
+  /** Where databases are created, renamed and dropped; it outlives the others to drop the scratch database. */
+  maintenance?: Client
+  onAbort: () => void
+  /** Every connection but the maintenance one. */
+  opened: Client[]
+  options: MigrateOptions
+  progress: Progress
+  report: MigrateReport
+  scratch?: string
+  started: number
+  swapped: boolean
+  swapping: boolean
+  toolsChecked: ReturnType<typeof toolMajors>
+  workDir?: WorkDir
+}
+
+/** The report as a dry run would give it, the source connection, and Ctrl-C/SIGTERM handling. Nothing is written. */
+async function startRun(options: MigrateOptions): Promise<MigrateRun> {
   const started = performance.now()
-  const phases: Record<string, number> = {}
   const report: MigrateReport = {
     dryRun: options.dryRun,
     filter: {excludeTables: options.filter.excludeTables, leftOut: [], schemas: options.filter.schemas, tables: options.filter.tables},
     jobs: 1,
     path: null,
-    phases,
+    phases: {},
     preflight: [],
     source: describeConnection(options.source),
     sourceBytes: 0,
@@ -99,162 +137,211 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   const toolsChecked = toolMajors()
   import('execa').catch(() => {})
   const holder = await connectUnlessInterrupted(options.source, options.signal)
-  // Every connection but the maintenance one, which outlives them to drop the scratch database.
-  const opened: Client[] = [holder]
-  let maintenance: Client | undefined
-  let children: ChildProcesses | undefined
-  let scratch: string | undefined
-  let swapped = false
-  let workDir: undefined | WorkDir
-  let swapping = false
-  const closeOpened = () => Promise.all(opened.splice(0).map((client) => client.end().catch(() => {})))
-  // Ctrl-C or SIGTERM: stop the children and end the queries in flight; the catch below says what state things are in.
-  const onAbort = () => {
-    children?.stop()
-    if (!swapping) closeOpened().catch(() => {})
+  const run: MigrateRun = {
+    holder,
+    onAbort() {
+      // Ctrl-C or SIGTERM: stop the children and end the queries in flight; explainFailure says what state things are in.
+      run.children?.stop()
+      if (!run.swapping) closeOpened(run).catch(() => {})
+    },
+    opened: [holder],
+    options,
+    progress: options.progress ?? silentProgress,
+    report,
+    started,
+    swapped: false,
+    swapping: false,
+    toolsChecked,
   }
+  options.signal?.addEventListener('abort', run.onAbort)
+  return run
+}
 
-  options.signal?.addEventListener('abort', onAbort)
-  const interrupted = () => {
-    if (options.signal?.aborted) throw new Error('interrupted')
-  }
+const closeOpened = async (run: MigrateRun) => Promise.all(run.opened.splice(0).map((client) => client.end().catch(() => {})))
 
+function throwIfInterrupted(run: MigrateRun): void {
+  if (run.options.signal?.aborted) throw new Error('interrupted')
+}
+
+/** How many connections verify each side: no more than the copy's jobs, at most four. */
+const verifyWidth = (jobs: number) => Math.max(1, Math.min(4, jobs))
+
+/** 1. Preflight, read-only on both sides. Its items are the result; a failed one ends the run, with nothing written. */
+async function preflightPhase(run: MigrateRun): Promise<Preflight> {
+  const {options, progress, report} = run
+  progress.start('Preflight (read-only on both sides)')
+  const phaseStart = performance.now()
+  run.maintenance = await connectMaintenance(options.target)
+  const preflight = await runPreflight(run.holder, run.maintenance, options, run.toolsChecked)
+  report.preflight = preflight.items
+  report.sourceBytes = preflight.sourceBytes
+  report.tables = preflight.tables.length
+  report.filter.leftOut = preflight.leftOut
+  report.jobs = options.jobs ?? preflight.defaultJobs
+  report.phases.preflightSeconds = seconds(performance.now() - phaseStart)
+  // The items are the result (stdout, through the rendered report); failures also end the run here, on stderr.
+  const failed = preflight.items.filter((item) => item.status === 'fail')
+  const preflightSummary = `Preflight: ${failed.length} failed, ${preflight.items.filter((item) => item.status === 'warn').length} warning(s)`
+  if (failed.length > 0) progress.fail(preflightSummary)
+  else progress.succeed(preflightSummary)
+  if (failed.length > 0) throw badInput(`Preflight failed: ${failed.map((item) => `${item.id}: ${item.detail}`).join('; ')}. Nothing was written.`)
+  return preflight
+}
+
+type SourceVerification = Awaited<ReturnType<typeof startSourceVerification>>
+
+/**
+ * 2. and 3. One consistent view of the source, held until its verification ends; the source's half of
+ * the verification started on it; the copy, into a scratch database the target's sessions never see.
+ * Timed together as the copy. Returns the source's verification, still running, unless --verify none.
+ */
+async function copyPhase(run: MigrateRun, preflight: Preflight): Promise<SourceVerification | undefined> {
+  const {options, progress, report} = run
+  throwIfInterrupted(run)
+  const phaseStart = performance.now()
+  const {snapshot, sourceVerify} = await holdSourceSnapshot(run, preflight)
+  throwIfInterrupted(run)
+  report.path = report.jobs > 1 ? 'parallel' : 'stream'
+  const scratchSide = await createScratch(run, preflight)
+  run.workDir = await createWorkDir(options.workDir)
+  progress.start(`Copying ${preflight.tables.length} tables (${formatBytes(report.sourceBytes)}) with ${report.path === 'stream' ? 'pg_dump | psql in one transaction' : `pg_dump/pg_restore -j ${report.jobs}`}`)
+  await copyIntoScratch(run, {scratchSide, snapshot, totalBytes: preflight.tables.reduce((sum, table) => sum + table.bytes, 0), workDir: run.workDir})
+  throwIfInterrupted(run)
+  report.phases.copySeconds = seconds(performance.now() - phaseStart)
+  report.throughputBytesPerSecond = report.phases.copySeconds > 0 ? Math.round(report.sourceBytes / report.phases.copySeconds) : null
+  progress.succeed(`Copied with ${report.path === 'stream' ? 'pg_dump | psql' : `-j ${report.jobs}`} into ${scratchSide.database}`)
+  return sourceVerify
+}
+
+/** The dump's snapshot on the holder connection, and the source's verification reading it (not the target): it runs during the copy. */
+async function holdSourceSnapshot(run: MigrateRun, preflight: Preflight): Promise<{snapshot: string; sourceVerify?: SourceVerification}> {
+  const {holder, options, report} = run
+  await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+  const {rows} = await holder.query<{snapshot: string}>('SELECT pg_export_snapshot() AS snapshot')
+  const {snapshot} = rows[0]!
+  if (options.verify === 'none') return {snapshot}
+  const sourceVerify = await startSourceVerification(options.source, snapshot, {
+    mode: options.verify,
+    onDone(elapsed) {
+      // Reported apart from verifySeconds: this much ran alongside the copy.
+      report.phases.sourceVerifySeconds = elapsed
+    },
+    opened: run.opened,
+    preflight,
+    width: verifyWidth(report.jobs),
+  })
+  return {snapshot, sourceVerify}
+}
+
+/** The scratch database, named in the run before it is created so that cleanup drops it whatever happens next. */
+async function createScratch(run: MigrateRun, preflight: Preflight): Promise<ConnectionInfo> {
+  const {target} = run.options
+  const scratch = scratchDatabaseName(target.database)
+  run.scratch = scratch
+  await createScratchDatabase(run.maintenance!, scratch, preflight.targetExists ? target.database : undefined)
+  const scratchSide: ConnectionInfo = {...target, database: scratch}
+  // pg_dump --table creates no schema: the scratch database gets those the copied tables live in.
+  if (preflight.schemasToCreate.length > 0) await createSchemas(scratchSide, preflight.schemasToCreate)
+  return scratchSide
+}
+
+/** pg_dump | psql, or pg_dump/pg_restore -j, with COPY progress sampled meanwhile; the work folder goes as soon as the copy ends. */
+async function copyIntoScratch(run: MigrateRun, copy: {scratchSide: ConnectionInfo; snapshot: string; totalBytes: number; workDir: WorkDir}): Promise<void> {
+  const {options, report} = run
+  const {scratchSide, snapshot, workDir} = copy
+  const stopProgress = await watchProgress(options.target, scratchSide.database, {opened: run.opened, progress: run.progress, totalBytes: copy.totalBytes})
   try {
-    // 1. Preflight.
-    progress.start('Preflight (read-only on both sides)')
-    let phaseStart = performance.now()
-    maintenance = await connectMaintenance(options.target)
-    const preflight = await runPreflight(holder, maintenance, options, toolsChecked)
-    report.preflight = preflight.items
-    report.sourceBytes = preflight.sourceBytes
-    report.tables = preflight.tables.length
-    report.filter.leftOut = preflight.leftOut
-    report.jobs = options.jobs ?? preflight.defaultJobs
-    phases.preflightSeconds = seconds(performance.now() - phaseStart)
-    // The items are the result (stdout, through the rendered report); failures also end the run here, on stderr.
-    const failed = preflight.items.filter((item) => item.status === 'fail')
-    const preflightSummary = `Preflight: ${failed.length} failed, ${preflight.items.filter((item) => item.status === 'warn').length} warning(s)`
-    if (failed.length > 0) progress.fail(preflightSummary)
-    else progress.succeed(preflightSummary)
-    if (failed.length > 0) throw badInput(`Preflight failed: ${failed.map((item) => `${item.id}: ${item.detail}`).join('; ')}. Nothing was written.`)
-    if (options.dryRun) return report
-    if (preflight.targetHasObjects) await options.confirmReplace(options.target.database)
-
-    // 2. One consistent view of the source, held until its verification ends.
-    interrupted()
-    phaseStart = performance.now()
-    await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-    const {rows} = await holder.query<{snapshot: string}>('SELECT pg_export_snapshot() AS snapshot')
-    const {snapshot} = rows[0]!
-
-    // The source's half of the verification reads the snapshot, not the target: it runs during the copy.
-    const verifyWidth = Math.max(1, Math.min(4, report.jobs))
-    const sourceVerify =
-      options.verify === 'none'
-        ? undefined
-        : await startSourceVerification(options.source, snapshot, {
-            mode: options.verify,
-            onDone(elapsed) {
-              // Reported apart from verifySeconds: this much ran alongside the copy.
-              phases.sourceVerifySeconds = elapsed
-            },
-            opened,
-            preflight,
-            width: verifyWidth,
-          })
-
-    // 3. Copy, into a scratch database the target's sessions never see.
-    interrupted()
-    report.path = report.jobs > 1 ? 'parallel' : 'stream'
-    scratch = scratchDatabaseName(options.target.database)
-    await createScratchDatabase(maintenance, scratch, preflight.targetExists ? options.target.database : undefined)
-    const scratchSide: ConnectionInfo = {...options.target, database: scratch}
-    // pg_dump --table creates no schema: the scratch database gets those the copied tables live in.
-    if (preflight.schemasToCreate.length > 0) await createSchemas(scratchSide, preflight.schemasToCreate)
-    workDir = await createWorkDir(options.workDir)
-    progress.start(`Copying ${preflight.tables.length} tables (${formatBytes(report.sourceBytes)}) with ${report.path === 'stream' ? 'pg_dump | psql in one transaction' : `pg_dump/pg_restore -j ${report.jobs}`}`)
-    const stopProgress = await watchProgress(options.target, scratch, {opened, progress, totalBytes: preflight.tables.reduce((sum, table) => sum + table.bytes, 0)})
-    try {
-      const onChild = (running: ChildProcesses) => {
-        children = running
-        // Ctrl-C may come between phases, before there was a child to stop.
-        if (options.signal?.aborted) running.stop()
-      }
-
-      await (report.path === 'stream'
-        ? copyStreaming(options.source, scratchSide, {filter: options.filter, onChild, snapshot, workDir: workDir.path})
-        : copyParallel(options.source, scratchSide, {filter: options.filter, jobs: report.jobs, onChild, restoreInto: scratch, snapshot, workDir: workDir.path}))
-    } finally {
-      await stopProgress()
-      await workDir.remove()
+    const onChild = (running: ChildProcesses) => {
+      run.children = running
+      // Ctrl-C may come between phases, before there was a child to stop.
+      if (options.signal?.aborted) running.stop()
     }
 
-    interrupted()
-    phases.copySeconds = seconds(performance.now() - phaseStart)
-    report.throughputBytesPerSecond = phases.copySeconds > 0 ? Math.round(report.sourceBytes / phases.copySeconds) : null
-    progress.succeed(`Copied with ${report.path === 'stream' ? 'pg_dump | psql' : `-j ${report.jobs}`} into ${scratch}`)
-
-    // 4. Verify the scratch copy: source connections join the dump's snapshot, so the comparison is exact while the source keeps writing.
-    if (sourceVerify) {
-      phaseStart = performance.now()
-      progress.start(`Verifying ${preflight.tables.length} tables (${options.verify})`)
-      const targetClients = await Promise.all(Array.from({length: verifyWidth}, () => connect(scratchSide)))
-      opened.push(...targetClients)
-      const {tables} = preflight
-      report.verification = await verifyMigration(
-        sourceVerify,
-        {clients: targetClients},
-        {
-          filter: preflight.filter,
-          mode: options.verify,
-          onTable: (done, total) => progress.update(`Verifying: ${done}/${total} tables`),
-          sameMajor: preflight.sourceMajor === preflight.targetMajor,
-          sequences: await listSequences(sourceVerify.clients[0]!, preflight.filter),
-          tables,
-        },
-      )
-      phases.verifySeconds = seconds(performance.now() - phaseStart)
-      interrupted()
-      const mismatched = report.verification.tables.filter((table) => !table.match).length
-      if (!report.verification.match) {
-        progress.fail(`Verification found ${mismatched} table(s) that differ: the copy is dropped, ${options.target.database} is left as it was`)
-        return report
-      }
-
-      progress.succeed(`Verified: ${tables.length} tables, ${report.verification.sequences.length} sequences, object counts`)
-    }
-
-    // 5. Swap: quick, and not interrupted half-way (a second Ctrl-C still ends the process).
-    await closeOpened()
-    interrupted()
-    swapping = true
-    progress.start(`Swapping the copy in as ${options.target.database}`)
-    report.swap = await swapIn(maintenance, {database: options.target.database, keepOld: options.keepOld, scratch, targetExists: preflight.targetExists})
-    swapped = true
-    progress.succeed(
-      report.swap.replaced
-        ? `Swapped in as ${options.target.database}; the old database was ${report.swap.oldKeptAs ? `kept as ${report.swap.oldKeptAs}` : 'dropped'}`
-        : `Renamed into place as ${options.target.database}`,
-    )
-    phases.totalSeconds = seconds(performance.now() - started)
-    return report
-  } catch (error) {
-    if (options.signal?.aborted && !swapped) {
-      throw new AuroraError('INTERRUPTED', `Interrupted: the copy was stopped and dropped. ${untouched(options.target.database)}`)
-    }
-
-    if (error instanceof AuroraError && error.code === 'UNEXPECTED' && scratch && !swapped) {
-      throw new AuroraError(error.code, `${error.message} ${untouched(options.target.database)}`, {hint: error.hint})
-    }
-
-    throw error
+    await (report.path === 'stream'
+      ? copyStreaming(options.source, scratchSide, {filter: options.filter, onChild, snapshot, workDir: workDir.path})
+      : copyParallel(options.source, scratchSide, {filter: options.filter, jobs: report.jobs, onChild, restoreInto: scratchSide.database, snapshot, workDir: workDir.path}))
   } finally {
-    options.signal?.removeEventListener('abort', onAbort)
-    await closeOpened()
-    await workDir?.remove()
-    if (scratch && !swapped) await dropScratchDatabase(maintenance, options.target, scratch, progress)
-    await maintenance?.end().catch(() => {})
+    await stopProgress()
+    await workDir.remove()
   }
+}
+
+/**
+ * 4. Verify the scratch copy: source connections join the dump's snapshot, so the comparison is exact
+ * while the source keeps writing. False when they differ: the report says how, and the copy is dropped.
+ */
+async function verifyPhase(run: MigrateRun, preflight: Preflight, sourceVerify: SourceVerification): Promise<boolean> {
+  const {options, progress, report} = run
+  const phaseStart = performance.now()
+  progress.start(`Verifying ${preflight.tables.length} tables (${options.verify})`)
+  const scratchSide: ConnectionInfo = {...options.target, database: run.scratch!}
+  const targetClients = await Promise.all(Array.from({length: verifyWidth(report.jobs)}, () => connect(scratchSide)))
+  run.opened.push(...targetClients)
+  const {tables} = preflight
+  report.verification = await verifyMigration(
+    sourceVerify,
+    {clients: targetClients},
+    {
+      filter: preflight.filter,
+      mode: options.verify,
+      onTable: (done, total) => progress.update(`Verifying: ${done}/${total} tables`),
+      sameMajor: preflight.sourceMajor === preflight.targetMajor,
+      sequences: await listSequences(sourceVerify.clients[0]!, preflight.filter),
+      tables,
+    },
+  )
+  report.phases.verifySeconds = seconds(performance.now() - phaseStart)
+  throwIfInterrupted(run)
+  const mismatched = report.verification.tables.filter((table) => !table.match).length
+  if (!report.verification.match) {
+    progress.fail(`Verification found ${mismatched} table(s) that differ: the copy is dropped, ${options.target.database} is left as it was`)
+    return false
+  }
+
+  progress.succeed(`Verified: ${tables.length} tables, ${report.verification.sequences.length} sequences, object counts`)
+  return true
+}
+
+/** 5. Swap: quick, and not interrupted half-way (a second Ctrl-C still ends the process). */
+async function swapPhase(run: MigrateRun, preflight: Preflight): Promise<void> {
+  const {options, progress, report} = run
+  await closeOpened(run)
+  throwIfInterrupted(run)
+  run.swapping = true
+  progress.start(`Swapping the copy in as ${options.target.database}`)
+  report.swap = await swapIn(run.maintenance!, {database: options.target.database, keepOld: options.keepOld, scratch: run.scratch!, targetExists: preflight.targetExists})
+  run.swapped = true
+  progress.succeed(
+    report.swap.replaced
+      ? `Swapped in as ${options.target.database}; the old database was ${report.swap.oldKeptAs ? `kept as ${report.swap.oldKeptAs}` : 'dropped'}`
+      : `Renamed into place as ${options.target.database}`,
+  )
+}
+
+/** What a failure before the swap means for the target: untouched, and the copy dropped. */
+function explainFailure(run: MigrateRun, error: unknown): unknown {
+  const {database} = run.options.target
+  if (run.options.signal?.aborted && !run.swapped) {
+    return new AuroraError('INTERRUPTED', `Interrupted: the copy was stopped and dropped. ${untouched(database)}`)
+  }
+
+  if (error instanceof AuroraError && error.code === 'UNEXPECTED' && run.scratch && !run.swapped) {
+    return new AuroraError(error.code, `${error.message} ${untouched(database)}`, {hint: error.hint})
+  }
+
+  return error
+}
+
+/**
+ * In this order: the connections (the scratch database cannot be dropped while they are in it), the
+ * work folder, the scratch database unless it was swapped in, and last the maintenance connection that drops it.
+ */
+async function cleanUp(run: MigrateRun): Promise<void> {
+  run.options.signal?.removeEventListener('abort', run.onAbort)
+  await closeOpened(run)
+  await run.workDir?.remove()
+  if (run.scratch && !run.swapped) await dropScratchDatabase(run.maintenance, run.options.target, run.scratch, run.progress)
+  await run.maintenance?.end().catch(() => {})
 }
 
 const untouched = (database: string) => `The target database ${database} was not touched (the copy went into a scratch database, now dropped).`
@@ -479,17 +566,44 @@ async function runPreflight(source: Client, maintenance: Client, options: Migrat
   const items: PreflightItem[] = []
   const add = (id: string, status: PreflightItem['status'], detail: string) => items.push({detail, id, status})
   const [sourceMajor, targetMajor] = await Promise.all([serverMajor(source), serverMajor(maintenance)])
+  items.push(await checkTools(toolsChecked, sourceMajor, targetMajor))
+  const target = await checkTargetDatabase(maintenance, options)
+  items.push(target.item, ...(await checkSwap(maintenance, options, target.targetExists)), await checkExtensions(source, maintenance))
+  const filter = await resolveFilter(source, options.filter)
+  items.push(await checkOwners(source, maintenance, options.target.user, filter))
 
-  // Client tools: pg_dump must be at least the source server's major version.
+  const tables = await listTables(source, filter)
+  const {leftOut, schemasToCreate} = await checkFilter(source, filter, add)
+  const withoutKey = tables.filter((table) => !table.hasPrimaryKey && !table.isPartition)
+  add('tables', withoutKey.length > 0 ? 'warn' : 'ok', `${tables.length} tables${withoutKey.length > 0 ? `; without a primary key: ${withoutKey.map((table) => `${table.schema}.${table.name}`).join(', ')}` : ''}`)
+  const {rows: special} = await source.query<{event_triggers: number; large_objects: number; size: string}>(
+    'SELECT (SELECT count(*) FROM pg_largeobject_metadata)::int AS large_objects, (SELECT count(*) FROM pg_event_trigger)::int AS event_triggers, pg_database_size(current_database())::bigint AS size',
+  )
+  const {event_triggers: eventTriggers, large_objects: largeObjects} = special[0]!
+  if (largeObjects > 0) add('large-objects', ...largeObjectsNote(largeObjects, filter))
+  if (eventTriggers > 0) add('event-triggers', 'warn', `${eventTriggers} event trigger(s): creating them needs a superuser, which a managed target does not grant`)
+
+  const sourceBytes = Number(special[0]!.size)
+  const {jobs: defaultJobs, why} = chooseJobs(sourceBytes, tables, os.availableParallelism())
+  const jobs = options.jobs ?? defaultJobs
+  add('connections', ...(await checkConnections(maintenance, jobs)))
+  add('size', 'ok', `source database ${formatBytes(sourceBytes)}: ${jobs === 1 ? 'one transaction (pg_dump | psql)' : `parallel, ${jobs} jobs (pg_dump -Fd / pg_restore)`}${options.jobs ? ' (--jobs)' : ` by default: ${why}`}`)
+  return {defaultJobs, filter, items, leftOut, schemasToCreate, sourceBytes, sourceMajor, tables, targetExists: target.targetExists, targetHasObjects: target.targetHasObjects, targetMajor}
+}
+
+/** Client tools: pg_dump must be at least the source server's major version. */
+async function checkTools(toolsChecked: ReturnType<typeof toolMajors>, sourceMajor: number, targetMajor: number): Promise<PreflightItem> {
   const tools = await toolsChecked
   const tooOld = tools.filter(([, major]) => major === null || major < sourceMajor)
   if (tooOld.length > 0) {
-    add('tools', 'fail', `${tooOld.map(([tool, major]) => `${tool} ${major ?? 'missing'}`).join(', ')}; the source runs PostgreSQL ${sourceMajor}: install postgresql-client-${sourceMajor} or newer`)
-  } else {
-    add('tools', 'ok', `${tools.map(([tool, major]) => `${tool} ${major}`).join(', ')} for source ${sourceMajor}, target ${targetMajor}`)
+    return {detail: `${tooOld.map(([tool, major]) => `${tool} ${major ?? 'missing'}`).join(', ')}; the source runs PostgreSQL ${sourceMajor}: install postgresql-client-${sourceMajor} or newer`, id: 'tools', status: 'fail'}
   }
 
-  // The target database: absent (created), empty, or refused.
+  return {detail: `${tools.map(([tool, major]) => `${tool} ${major}`).join(', ')} for source ${sourceMajor}, target ${targetMajor}`, id: 'tools', status: 'ok'}
+}
+
+/** The target database: absent (created), empty, or refused. */
+async function checkTargetDatabase(maintenance: Client, options: MigrateOptions): Promise<{item: PreflightItem; targetExists: boolean; targetHasObjects: boolean}> {
   const {database} = options.target
   const {rows: exists} = await maintenance.query<{found: boolean}>('SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS found', [database])
   const targetExists = exists[0]!.found
@@ -504,51 +618,44 @@ async function runPreflight(source: Client, maintenance: Client, options: Migrat
     }
   }
 
-  if (!targetExists) add('target.empty', 'ok', `database ${database} does not exist: it will be created`)
-  else if (!targetHasObjects) add('target.empty', 'ok', `database ${database} holds no tables, views or sequences`)
-  else if (options.dropExisting) add('target.empty', 'warn', `database ${database} holds objects: --drop-existing replaces it with the copy once that is verified, after you confirm (${options.keepOld ? 'kept under a new name' : 'then dropped'}; --keep-old keeps it)`)
-  else add('target.empty', 'fail', `database ${database} is not empty; pass --drop-existing to replace it (it asks you to type its name)`)
-  items.push(...(await checkSwap(maintenance, options, targetExists)))
+  const item = (status: PreflightItem['status'], detail: string) => ({item: {detail, id: 'target.empty', status}, targetExists, targetHasObjects})
+  if (!targetExists) return item('ok', `database ${database} does not exist: it will be created`)
+  if (!targetHasObjects) return item('ok', `database ${database} holds no tables, views or sequences`)
+  if (options.dropExisting) return item('warn', `database ${database} holds objects: --drop-existing replaces it with the copy once that is verified, after you confirm (${options.keepOld ? 'kept under a new name' : 'then dropped'}; --keep-old keeps it)`)
+  return item('fail', `database ${database} is not empty; pass --drop-existing to replace it (it asks you to type its name)`)
+}
 
-  // Extensions: the source's must be installable on the target.
+/** Extensions: the source's must be installable on the target. */
+async function checkExtensions(source: Client, maintenance: Client): Promise<PreflightItem> {
   const {rows: sourceExtensions} = await source.query<{name: string; version: string}>(inventorySql.extensions)
   const allowed = await maintenance.query<{setting: string}>(`SELECT current_setting('rds.extensions', true) AS setting`)
   const offered = allowed.rows[0]?.setting
     ? allowed.rows[0].setting.split(',').map((name) => name.trim())
     : (await maintenance.query<{name: string}>('SELECT name FROM pg_available_extensions')).rows.map((row) => row.name)
   const missing = sourceExtensions.filter((extension) => !offered.includes(extension.name)).map((extension) => extension.name)
-  if (missing.length > 0) add('extensions', 'fail', `not available on the target: ${missing.join(', ')}`)
-  else add('extensions', 'ok', sourceExtensions.length > 0 ? `all available on the target: ${sourceExtensions.map((extension) => extension.name).join(', ')}` : 'none beyond plpgsql')
+  if (missing.length > 0) return {detail: `not available on the target: ${missing.join(', ')}`, id: 'extensions', status: 'fail'}
+  return {detail: sourceExtensions.length > 0 ? `all available on the target: ${sourceExtensions.map((extension) => extension.name).join(', ')}` : 'none beyond plpgsql', id: 'extensions', status: 'ok'}
+}
 
-  // Owners and grants: copied without them (--no-owner --no-acl); say which roles that concerns.
-  const filter = await resolveFilter(source, options.filter)
+/** Owners and grants: copied without them (--no-owner --no-acl); say which roles that concerns. */
+async function checkOwners(source: Client, maintenance: Client, targetUser: string, filter: TableFilter & {resolved: ParsedFilter}): Promise<PreflightItem> {
   const {rows: owners} = await source.query<{role: string}>(inventorySql.owners, filterParams(filter))
   const {rows: roles} = await maintenance.query<{name: string}>('SELECT rolname AS name FROM pg_roles')
   const absent = owners.map((owner) => owner.role).filter((role) => !roles.some((existing) => existing.name === role))
-  add('owners', absent.length > 0 ? 'warn' : 'ok', `objects will be owned by ${options.target.user} (--no-owner --no-acl)${absent.length > 0 ? `; source owners missing on the target: ${absent.join(', ')}` : ''}`)
+  return {
+    detail: `objects will be owned by ${targetUser} (--no-owner --no-acl)${absent.length > 0 ? `; source owners missing on the target: ${absent.join(', ')}` : ''}`,
+    id: 'owners',
+    status: absent.length > 0 ? 'warn' : 'ok',
+  }
+}
 
-  const tables = await listTables(source, filter)
-  const {leftOut, schemasToCreate} = await checkFilter(source, filter, add)
-  const withoutKey = tables.filter((table) => !table.hasPrimaryKey && !table.isPartition)
-  add('tables', withoutKey.length > 0 ? 'warn' : 'ok', `${tables.length} tables${withoutKey.length > 0 ? `; without a primary key: ${withoutKey.map((table) => `${table.schema}.${table.name}`).join(', ')}` : ''}`)
-  const {rows: special} = await source.query<{event_triggers: number; large_objects: number; size: string}>(
-    'SELECT (SELECT count(*) FROM pg_largeobject_metadata)::int AS large_objects, (SELECT count(*) FROM pg_event_trigger)::int AS event_triggers, pg_database_size(current_database())::bigint AS size',
-  )
-  const {event_triggers: eventTriggers, large_objects: largeObjects} = special[0]!
-  if (largeObjects > 0) add('large-objects', ...largeObjectsNote(largeObjects, filter))
-  if (eventTriggers > 0) add('event-triggers', 'warn', `${eventTriggers} event trigger(s): creating them needs a superuser, which a managed target does not grant`)
-
-  // Jobs: each pg_restore job, and each verification worker, is a connection on the target.
-  const sourceBytes = Number(special[0]!.size)
-  const {jobs: defaultJobs, why} = chooseJobs(sourceBytes, tables, os.availableParallelism())
-  const jobs = options.jobs ?? defaultJobs
+/** Jobs: each pg_restore job, and each verification worker, is a connection on the target. */
+async function checkConnections(maintenance: Client, jobs: number): Promise<[PreflightItem['status'], string]> {
   const {rows: connections} = await maintenance.query<{free: number}>(
     `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int - (SELECT count(*) FROM pg_stat_activity)::int AS free`,
   )
   const needed = jobs + Math.min(4, jobs) + 2
-  add('connections', connections[0]!.free >= needed ? 'ok' : 'fail', `${jobs} job(s) need about ${needed} connections; the target has ${connections[0]!.free} free`)
-  add('size', 'ok', `source database ${formatBytes(sourceBytes)}: ${jobs === 1 ? 'one transaction (pg_dump | psql)' : `parallel, ${jobs} jobs (pg_dump -Fd / pg_restore)`}${options.jobs ? ' (--jobs)' : ` by default: ${why}`}`)
-  return {defaultJobs, filter, items, leftOut, schemasToCreate, sourceBytes, sourceMajor, tables, targetExists, targetHasObjects, targetMajor}
+  return [connections[0]!.free >= needed ? 'ok' : 'fail', `${jobs} job(s) need about ${needed} connections; the target has ${connections[0]!.free} free`]
 }
 
 /** pg_dump copies large objects only when no --schema or --table is given. */

@@ -10,7 +10,7 @@ import {AuroraError} from '../errors.js'
 import {connectWithCredentials} from '../pg/connect.js'
 import {captureSnapshot, stopDataPlane, writeRegistry} from './data-plane.js'
 import {ensureMotoVenv, motoRequirement, startMoto} from './moto.js'
-import {sandboxPaths} from './paths.js'
+import {type SandboxPaths, sandboxPaths} from './paths.js'
 import {
   findPostgresBinDir,
   initDataDir,
@@ -23,7 +23,7 @@ import {
 import {freePort, stopProcess} from './processes.js'
 import {seedCluster, type SeededCluster} from './seed.js'
 import {readSandboxState, sandboxCredentials, sandboxEnvironment, sandboxHealth, type SandboxState} from './state.js'
-import {createSandboxTls} from './tls.js'
+import {createSandboxTls, type SandboxTls} from './tls.js'
 
 export interface SandboxStep {
   ms: number
@@ -46,73 +46,24 @@ export interface SandboxUpResult {
 export async function sandboxUp(options: {env?: NodeJS.ProcessEnv; log: (line: string) => void; version: string}): Promise<SandboxUpResult> {
   const env = options.env ?? process.env
   const paths = sandboxPaths(env)
-  const existing = await readSandboxState(paths)
-  if (existing) {
-    const health = await sandboxHealth(existing)
-    if (health.moto && health.postgres) {
-      return {alreadyRunning: true, dir: paths.dir, env: sandboxEnvironment(existing), state: existing, steps: []}
-    }
-
-    options.log('Found a sandbox that is no longer running whole; clearing it and starting afresh')
-    await sandboxDown({env})
-  }
-
-  const steps: SandboxStep[] = []
-  const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
-    const started = performance.now()
-    const result = await work()
-    const ms = Math.round(performance.now() - started)
-    steps.push({ms, step})
-    options.log(`✓ ${step} (${(ms / 1000).toFixed(1)} s)`)
-    return result
-  }
+  const running = await healthySandbox(paths, options.log, env)
+  if (running) return running
 
   // Prerequisites first, so a machine that lacks one is told before anything is started.
   const binDir = findPostgresBinDir(env)
   const runAs = await postgresRunAs(env)
 
   await mkdir(paths.dir, {recursive: true})
-  const started: {motoPid?: number; postgres?: {binDir: string; dataDir: string; runAs?: RunAs}} = {}
+  const up: SandboxStart = {log: options.log, started: {}, steps: []}
   try {
-    const python = await timed(`Python venv with ${motoRequirement}`, () => ensureMotoVenv(paths, options.log, env))
+    const python = await timed(up, `Python venv with ${motoRequirement}`, () => ensureMotoVenv(paths, options.log, env))
     const [motoPort, pgPort] = [await freePort(), await freePort()]
-    const moto = await timed(`moto on 127.0.0.1:${motoPort}`, () => startMoto(python, paths, motoPort))
-    started.motoPid = moto.pid
-
-    const masterPassword = randomBytes(24).toString('base64url')
-    const clients = new AwsClients({credentials: sandboxCredentials, endpointUrl: moto.url, region: 'us-east-1', version: options.version})
-    const cluster = await timed('AWS resources seeded (VPC, security groups, cluster, 2 instances, secret, metrics)', async () =>
-      seedCluster(
-        {
-          cloudWatch: await clients.cloudWatch(),
-          ec2: await clients.ec2(),
-          rds: await clients.rds(),
-          secretsManager: await clients.secretsManager(),
-        },
-        masterPassword,
-      ),
-    )
-
-    const endpointNames = [cluster.writerEndpoint, cluster.readerEndpoint, ...cluster.instanceEndpoints]
-    const tls = await timed('TLS certificate for the cluster endpoints', () => createSandboxTls(paths.tls, endpointNames))
-
-    const pgRoot = await preparePgRoot(paths.pgRoot, runAs)
-    const postgres = {binDir, dataDir: path.join(pgRoot, 'data'), logFile: path.join(pgRoot, 'postgres.log'), pgRoot, port: pgPort, runAs}
-    const superuserPassword = randomBytes(24).toString('base64url')
-    await timed(`PostgreSQL (${binDir}) on 127.0.0.1:${pgPort}`, async () => {
-      await initDataDir(postgres, superuserPassword, {cert: tls.serverCert, key: tls.serverKey})
-      await startPostgres(postgres)
-      started.postgres = postgres
-    })
-    await writeFile(paths.superuser, JSON.stringify({password: superuserPassword, port: pgPort, username: 'postgres'}), {mode: 0o600})
-    await timed(`Database ${cluster.databaseName} owned by ${cluster.username}`, () =>
-      createMasterUser(pgPort, superuserPassword, cluster, masterPassword),
-    )
-
-    const endpoints: Record<string, string> = {}
-    for (const name of endpointNames) endpoints[`${name}:${cluster.port}`] = `127.0.0.1:${pgPort}`
-    await writeFile(paths.endpointMap, `${JSON.stringify({endpoints}, null, 2)}\n`)
-
+    const moto = await timed(up, `moto on 127.0.0.1:${motoPort}`, () => startMoto(python, paths, motoPort))
+    up.started.motoPid = moto.pid
+    const {clients, cluster, masterPassword} = await seedPhase(up, moto.url, options.version)
+    const tls = await timed(up, 'TLS certificate for the cluster endpoints', () => createSandboxTls(paths.tls, endpointNames(cluster)))
+    const postgres = await postgresPhase(up, paths, {binDir, cluster, masterPassword, port: pgPort, runAs, tls})
+    await writeEndpointMap(paths, cluster, pgPort)
     const state: SandboxState = {
       caCert: tls.caCert,
       cluster,
@@ -122,26 +73,109 @@ export async function sandboxUp(options: {env?: NodeJS.ProcessEnv; log: (line: s
       startedAt: new Date().toISOString(),
       version: 1,
     }
-    await timed('Login with the seeded secret over TLS (verify-full) through the endpoint map', () => verifyLogin(clients, state))
-    await writeFile(paths.state, `${JSON.stringify(state, null, 2)}\n`)
-    // From here on, snapshots of the cluster capture its database and restores get data (see data-plane.ts).
-    await writeRegistry(paths, {
-      clusters: {[cluster.clusterId]: {database: cluster.databaseName, dataDir: postgres.dataDir, logFile: postgres.logFile, pgRoot, port: pgPort, primary: true}},
-      snapshots: {},
-    })
-    // moto took an automated snapshot when the cluster was created, before there was a data plane: give it the
-    // database as it is now (just created, like the cluster it was taken of).
-    for (const snapshot of await listClusterSnapshots(await clients.rds(), cluster.clusterId)) {
-      // eslint-disable-next-line no-await-in-loop
-      await captureSnapshot(paths, {cluster: cluster.clusterId, snapshot: snapshot.DBClusterSnapshotIdentifier!})
-    }
-
-    return {alreadyRunning: false, dir: paths.dir, env: sandboxEnvironment(state), state, steps}
+    await timed(up, 'Login with the seeded secret over TLS (verify-full) through the endpoint map', () => verifyLogin(clients, state))
+    await recordSandbox(paths, state, clients)
+    return {alreadyRunning: false, dir: paths.dir, env: sandboxEnvironment(state), state, steps: up.steps}
   } catch (error) {
     // Leave nothing half-started behind.
-    if (started.postgres) await stopPostgres(started.postgres).catch(() => false)
-    await stopProcess(started.motoPid)
+    if (up.started.postgres) await stopPostgres(up.started.postgres).catch(() => false)
+    await stopProcess(up.started.motoPid)
     throw error
+  }
+}
+
+/** What `sandbox up` has started so far (stopped again if a later step fails), and its timed steps. */
+interface SandboxStart {
+  log: (line: string) => void
+  started: {motoPid?: number; postgres?: {binDir: string; dataDir: string; runAs?: RunAs}}
+  steps: SandboxStep[]
+}
+
+/** A sandbox already running whole, to be left alone; a half-dead one is cleared (and undefined returned). */
+async function healthySandbox(paths: SandboxPaths, log: (line: string) => void, env: NodeJS.ProcessEnv): Promise<SandboxUpResult | undefined> {
+  const existing = await readSandboxState(paths)
+  if (!existing) return undefined
+  const health = await sandboxHealth(existing)
+  if (health.moto && health.postgres) {
+    return {alreadyRunning: true, dir: paths.dir, env: sandboxEnvironment(existing), state: existing, steps: []}
+  }
+
+  log('Found a sandbox that is no longer running whole; clearing it and starting afresh')
+  await sandboxDown({env})
+  return undefined
+}
+
+/** One step of `sandbox up`: timed, and reported with a tick when it is done. */
+async function timed<T>(up: SandboxStart, step: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now()
+  const result = await work()
+  const ms = Math.round(performance.now() - started)
+  up.steps.push({ms, step})
+  up.log(`✓ ${step} (${(ms / 1000).toFixed(1)} s)`)
+  return result
+}
+
+/** The module's AWS resources in moto, with a fresh master password. */
+async function seedPhase(up: SandboxStart, motoUrl: string, version: string): Promise<{clients: AwsClients; cluster: SeededCluster; masterPassword: string}> {
+  const masterPassword = randomBytes(24).toString('base64url')
+  const clients = new AwsClients({credentials: sandboxCredentials, endpointUrl: motoUrl, region: 'us-east-1', version})
+  const cluster = await timed(up, 'AWS resources seeded (VPC, security groups, cluster, 2 instances, secret, metrics)', async () =>
+    seedCluster(
+      {
+        cloudWatch: await clients.cloudWatch(),
+        ec2: await clients.ec2(),
+        rds: await clients.rds(),
+        secretsManager: await clients.secretsManager(),
+      },
+      masterPassword,
+    ),
+  )
+  return {clients, cluster, masterPassword}
+}
+
+const endpointNames = (cluster: SeededCluster) => [cluster.writerEndpoint, cluster.readerEndpoint, ...cluster.instanceEndpoints]
+
+/** PostgreSQL with the cluster's certificate, its superuser's login saved, and the cluster's master user and database in it. */
+async function postgresPhase(
+  up: SandboxStart,
+  paths: SandboxPaths,
+  settings: {binDir: string; cluster: SeededCluster; masterPassword: string; port: number; runAs: RunAs | undefined; tls: SandboxTls},
+): Promise<SandboxState['postgres']> {
+  const {binDir, cluster, port, runAs, tls} = settings
+  const pgRoot = await preparePgRoot(paths.pgRoot, runAs)
+  const postgres = {binDir, dataDir: path.join(pgRoot, 'data'), logFile: path.join(pgRoot, 'postgres.log'), pgRoot, port, runAs}
+  const superuserPassword = randomBytes(24).toString('base64url')
+  await timed(up, `PostgreSQL (${binDir}) on 127.0.0.1:${port}`, async () => {
+    await initDataDir(postgres, superuserPassword, {cert: tls.serverCert, key: tls.serverKey})
+    await startPostgres(postgres)
+    up.started.postgres = postgres
+  })
+  await writeFile(paths.superuser, JSON.stringify({password: superuserPassword, port, username: 'postgres'}), {mode: 0o600})
+  await timed(up, `Database ${cluster.databaseName} owned by ${cluster.username}`, () => createMasterUser(port, superuserPassword, cluster, settings.masterPassword))
+  return postgres
+}
+
+/** Every endpoint of the cluster (writer, reader, instances) leads to the one local PostgreSQL. */
+async function writeEndpointMap(paths: SandboxPaths, cluster: SeededCluster, pgPort: number): Promise<void> {
+  const endpoints: Record<string, string> = {}
+  for (const name of endpointNames(cluster)) endpoints[`${name}:${cluster.port}`] = `127.0.0.1:${pgPort}`
+  await writeFile(paths.endpointMap, `${JSON.stringify({endpoints}, null, 2)}\n`)
+}
+
+/** state.json, and the data plane's registry with the cluster's database in it. */
+async function recordSandbox(paths: SandboxPaths, state: SandboxState, clients: AwsClients): Promise<void> {
+  const {cluster, postgres} = state
+  await writeFile(paths.state, `${JSON.stringify(state, null, 2)}\n`)
+  // From here on, snapshots of the cluster capture its database and restores get data (see data-plane.ts).
+  await writeRegistry(paths, {
+    clusters: {[cluster.clusterId]: {database: cluster.databaseName, dataDir: postgres.dataDir, logFile: postgres.logFile, pgRoot: postgres.pgRoot, port: postgres.port, primary: true}},
+    snapshots: {},
+  })
+  // moto took an automated snapshot when the cluster was created, before there was a data plane: give it the
+  // database as it is now (just created, like the cluster it was taken of).
+  for (const snapshot of await listClusterSnapshots(await clients.rds(), cluster.clusterId)) {
+    // eslint-disable-next-line no-await-in-loop
+    await captureSnapshot(paths, {cluster: cluster.clusterId, snapshot: snapshot.DBClusterSnapshotIdentifier!})
   }
 }
 

@@ -1,6 +1,6 @@
 import type {CloudWatchClient, Dimension, MetricDatum} from '@aws-sdk/client-cloudwatch'
 import type {EC2Client} from '@aws-sdk/client-ec2'
-import type {RDSClient} from '@aws-sdk/client-rds'
+import type {DBCluster, RDSClient} from '@aws-sdk/client-rds'
 import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
 import {cloudWatchSdk, ec2Sdk, rdsSdk, secretsManagerSdk} from '../aws/sdk.js'
@@ -72,44 +72,82 @@ const awsTags = Object.entries(sandboxShape.tags).map(([Key, Value]) => ({Key, V
 
 /** Creates, through the AWS APIs, what `terraform apply` of the module would: network, cluster, instances, secret. */
 export async function seedCluster(clients: SeedClients, masterPassword: string, now: Date = new Date()): Promise<SeededCluster> {
-  const ec2 = ec2Sdk()
-  const rdsApi = rdsSdk()
-  const {CreateSecretCommand} = secretsManagerSdk()
   const shape = sandboxShape
+  const network = await createNetwork(clients.ec2)
+  const cluster = await createCluster(clients.rds, network, masterPassword)
+  const instanceEndpoints = await createInstances(clients.rds)
+  const secretArn = await createMasterSecret(clients.secretsManager, cluster.Endpoint, masterPassword)
+  await seedCapacityMetrics(clients.cloudWatch, now)
 
-  const {Vpc: vpc} = await clients.ec2.send(new ec2.CreateVpcCommand({CidrBlock: shape.vpcCidr}))
+  return {
+    appSecurityGroupId: network.appSecurityGroupId,
+    clusterArn: cluster.DBClusterArn!,
+    clusterId: shape.clusterId,
+    databaseName: shape.databaseName,
+    dbSecurityGroupId: network.dbSecurityGroupId,
+    instanceEndpoints,
+    parameterGroup: shape.parameterGroupName,
+    port: shape.port,
+    readerEndpoint: cluster.ReaderEndpoint!,
+    region: shape.region,
+    secretArn,
+    subnetIds: network.subnetIds,
+    username: shape.username,
+    vpcId: network.vpcId,
+    writerEndpoint: cluster.Endpoint!,
+  }
+}
+
+interface SeededNetwork {
+  appSecurityGroupId: string
+  dbSecurityGroupId: string
+  subnetIds: string[]
+  vpcId: string
+}
+
+/** The VPC, a subnet per availability zone, and the two security groups: 5432 open to the application's only. */
+async function createNetwork(client: EC2Client): Promise<SeededNetwork> {
+  const ec2 = ec2Sdk()
+  const shape = sandboxShape
+  const {Vpc: vpc} = await client.send(new ec2.CreateVpcCommand({CidrBlock: shape.vpcCidr}))
   const vpcId = vpc!.VpcId!
   const subnetIds = await Promise.all(
     shape.subnets.map(async (subnet) => {
-      const {Subnet: created} = await clients.ec2.send(
+      const {Subnet: created} = await client.send(
         new ec2.CreateSubnetCommand({AvailabilityZone: subnet.availabilityZone, CidrBlock: subnet.cidr, VpcId: vpcId}),
       )
       return created!.SubnetId!
     }),
   )
 
-  const {GroupId: appSecurityGroupId} = await clients.ec2.send(
+  const {GroupId: appSecurityGroupId} = await client.send(
     new ec2.CreateSecurityGroupCommand({Description: 'Application servers', GroupName: shape.appSecurityGroupName, VpcId: vpcId}),
   )
-  const {GroupId: dbSecurityGroupId} = await clients.ec2.send(
+  const {GroupId: dbSecurityGroupId} = await client.send(
     new ec2.CreateSecurityGroupCommand({Description: 'Aurora PostgreSQL: 5432 from the application', GroupName: shape.dbSecurityGroupName, VpcId: vpcId}),
   )
-  await clients.ec2.send(
+  await client.send(
     new ec2.AuthorizeSecurityGroupIngressCommand({
       GroupId: dbSecurityGroupId,
       IpPermissions: [{FromPort: shape.port, IpProtocol: 'tcp', ToPort: shape.port, UserIdGroupPairs: [{GroupId: appSecurityGroupId}]}],
     }),
   )
+  return {appSecurityGroupId: appSecurityGroupId!, dbSecurityGroupId: dbSecurityGroupId!, subnetIds, vpcId}
+}
 
-  await clients.rds.send(
+/** The subnet group, the cluster parameter group, and the cluster with the module's defaults. */
+async function createCluster(rds: RDSClient, network: SeededNetwork, masterPassword: string): Promise<DBCluster> {
+  const rdsApi = rdsSdk()
+  const shape = sandboxShape
+  await rds.send(
     new rdsApi.CreateDBSubnetGroupCommand({
       DBSubnetGroupDescription: 'Aurora subnets in two availability zones',
       DBSubnetGroupName: shape.subnetGroupName,
-      SubnetIds: subnetIds,
+      SubnetIds: network.subnetIds,
       Tags: awsTags,
     }),
   )
-  await clients.rds.send(
+  await rds.send(
     new rdsApi.CreateDBClusterParameterGroupCommand({
       DBClusterParameterGroupName: shape.parameterGroupName,
       DBParameterGroupFamily: shape.parameterGroupFamily,
@@ -117,7 +155,7 @@ export async function seedCluster(clients: SeedClients, masterPassword: string, 
       Tags: awsTags,
     }),
   )
-  const {DBCluster: cluster} = await clients.rds.send(
+  const {DBCluster: cluster} = await rds.send(
     new rdsApi.CreateDBClusterCommand({
       BackupRetentionPeriod: shape.backupRetentionPeriod,
       CopyTagsToSnapshot: true,
@@ -138,15 +176,21 @@ export async function seedCluster(clients: SeedClients, masterPassword: string, 
       ServerlessV2ScalingConfiguration: {MaxCapacity: shape.maxCapacity, MinCapacity: shape.minCapacity},
       StorageEncrypted: true,
       Tags: awsTags,
-      VpcSecurityGroupIds: [dbSecurityGroupId!],
+      VpcSecurityGroupIds: [network.dbSecurityGroupId],
     }),
   )
+  return cluster!
+}
 
+/** The serverless writer and reader; returns their endpoints. */
+async function createInstances(rds: RDSClient): Promise<string[]> {
+  const rdsApi = rdsSdk()
+  const shape = sandboxShape
   const instanceEndpoints: string[] = []
   for (const instance of shape.instances) {
     // One at a time, writer first: the first instance created in an Aurora cluster becomes its writer.
     // eslint-disable-next-line no-await-in-loop
-    const {DBInstance: created} = await clients.rds.send(
+    const {DBInstance: created} = await rds.send(
       new rdsApi.CreateDBInstanceCommand({
         AutoMinorVersionUpgrade: true,
         AvailabilityZone: instance.availabilityZone,
@@ -163,7 +207,14 @@ export async function seedCluster(clients: SeedClients, masterPassword: string, 
     if (created?.Endpoint?.Address) instanceEndpoints.push(created.Endpoint.Address)
   }
 
-  const {ARN: secretArn} = await clients.secretsManager.send(
+  return instanceEndpoints
+}
+
+/** The master credentials secret, in the shape RDS-managed secrets have; returns its ARN. */
+async function createMasterSecret(secretsManager: SecretsManagerClient, host: string | undefined, masterPassword: string): Promise<string> {
+  const {CreateSecretCommand} = secretsManagerSdk()
+  const shape = sandboxShape
+  const {ARN: secretArn} = await secretsManager.send(
     new CreateSecretCommand({
       Description: `Master credentials for ${shape.clusterId}`,
       Name: shape.secretName,
@@ -171,7 +222,7 @@ export async function seedCluster(clients: SeedClients, masterPassword: string, 
         dbClusterIdentifier: shape.clusterId,
         dbname: shape.databaseName,
         engine: 'postgres',
-        host: cluster!.Endpoint,
+        host,
         password: masterPassword,
         port: shape.port,
         username: shape.username,
@@ -179,26 +230,7 @@ export async function seedCluster(clients: SeedClients, masterPassword: string, 
       Tags: awsTags,
     }),
   )
-
-  await seedCapacityMetrics(clients.cloudWatch, now)
-
-  return {
-    appSecurityGroupId: appSecurityGroupId!,
-    clusterArn: cluster!.DBClusterArn!,
-    clusterId: shape.clusterId,
-    databaseName: shape.databaseName,
-    dbSecurityGroupId: dbSecurityGroupId!,
-    instanceEndpoints,
-    parameterGroup: shape.parameterGroupName,
-    port: shape.port,
-    readerEndpoint: cluster!.ReaderEndpoint!,
-    region: shape.region,
-    secretArn: secretArn!,
-    subnetIds,
-    username: shape.username,
-    vpcId,
-    writerEndpoint: cluster!.Endpoint!,
-  }
+  return secretArn!
 }
 
 /** Hours of history the sandbox's CloudWatch holds at one-minute resolution. */
