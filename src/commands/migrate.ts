@@ -106,14 +106,13 @@ static override summary = 'Move a PostgreSQL database into the cluster, verified
   }
 
   private async clusterTarget(): Promise<ConnectionInfo> {
-    const [{resolveClusterConnection}, {connectionFromCredentials}, {libpqTlsEnvironment}] = await Promise.all([
+    const [{resolveClusterConnection}, {connectionFromCredentials}, {libpqTls}] = await Promise.all([
       import('../lib/cluster-connection.js'),
       import('../lib/migrate/connection.js'),
       import('../lib/pg/tls.js'),
     ])
     const connection = await resolveClusterConnection(await this.target(), await this.aws(), {tls: await this.clusterTls()})
-    const {PGSSLMODE, PGSSLROOTCERT} = await libpqTlsEnvironment(connection.tls)
-    return connectionFromCredentials(connection.credentials, connection.address, connection.database, {sslmode: PGSSLMODE, sslrootcert: PGSSLROOTCERT})
+    return connectionFromCredentials(connection.credentials, connection.address, connection.database, await libpqTls(connection.tls))
   }
 
   private async sourceFromSecret(secretId: string): Promise<ConnectionInfo> {
