@@ -5,7 +5,7 @@ import type {RestorePlan, RestoreResult, RestoreSource} from '../lib/restore.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {parseDuration, parseIsoTime} from '../lib/duration.js'
 import {badInput} from '../lib/errors.js'
-import {timeoutFlag} from '../lib/flags.js'
+import {integerFlag, timeoutFlag} from '../lib/flags.js'
 import {parseAcuFlag} from '../lib/scaling.js'
 
 export type RestoreOutput = (RestorePlan & {dryRun: true}) | (RestoreResult & {dryRun: false})
@@ -28,7 +28,7 @@ static override flags = {
     'latest-restorable': Flags.boolean({description: "Restore the cluster's latest restorable time", exclusive: ['snapshot', 'to-time']}),
     max: Flags.string({description: 'Maximum ACU of the new cluster (default: the source cluster\'s)'}),
     min: Flags.string({description: 'Minimum ACU of the new cluster (default: the source cluster\'s)'}),
-    readers: Flags.integer({default: 0, description: 'Reader instances besides the writer (0-15)', max: 15, min: 0}),
+    readers: integerFlag({default: 0, description: 'Reader instances besides the writer (0-15)', max: 15, min: 0}),
     snapshot: Flags.string({description: 'Snapshot id, or "latest" for the newest available snapshot of the cluster', exclusive: ['to-time', 'latest-restorable']}),
     target: Flags.string({description: 'Identifier of the new cluster', required: true}),
     timeout: timeoutFlag('90m'),

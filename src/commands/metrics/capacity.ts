@@ -4,6 +4,7 @@ import type {CapacitySummary, MetricName, MetricSeries, Statistic} from '../../l
 
 import {BaseCommand} from '../../lib/base-command.js'
 import {parseDuration, parseIsoTime} from '../../lib/duration.js'
+import {integerFlag} from '../../lib/flags.js'
 import {requireCluster} from '../../lib/target.js'
 
 export interface MetricsCapacityOutput {
@@ -30,7 +31,7 @@ static override flags = {
     end: Flags.string({dependsOn: ['start'], description: 'End of the window: an ISO time with a zone (default now)'}),
     format: Flags.string({default: 'chart', description: 'Output format', options: ['chart', 'table', 'csv']}),
     metric: Flags.string({description: 'Metric to fetch (repeatable; default ServerlessDatabaseCapacity and ACUUtilization)', multiple: true, options: ['ServerlessDatabaseCapacity', 'ACUUtilization', 'CPUUtilization', 'DatabaseConnections', 'FreeableMemory']}),
-    period: Flags.integer({description: 'Seconds per datapoint, a multiple of 60 (default 60, raised when CloudWatch needs it)'}),
+    period: integerFlag({description: 'Seconds per datapoint, a multiple of 60 (default 60, raised when CloudWatch needs it)'}),
     since: Flags.string({default: '1h', description: 'Window ending now (e.g. 1h, 6h, 7d)', exclusive: ['start']}),
     start: Flags.string({description: 'Start of the window: an ISO time with a zone, e.g. 2026-11-28T02:00:00Z (a time without one is refused)'}),
     stat: Flags.string({default: 'Average', description: 'Statistic per period', options: ['Average', 'Maximum', 'Minimum']}),
