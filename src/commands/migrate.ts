@@ -10,7 +10,7 @@ import type {VerifyMode} from '../lib/migrate/verify.js'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {badInput, ExitCode} from '../lib/errors.js'
-import {confirmFlag, tlsFlags, viaFlag} from '../lib/flags.js'
+import {confirmFlag, integerFlag, tlsFlags, viaFlag} from '../lib/flags.js'
 
 export default class Migrate extends BaseCommand<typeof Migrate> {
   static override description = `Move a PostgreSQL database into the cluster and prove nothing was lost.
@@ -35,7 +35,7 @@ static override flags = {
     'from-ca-bundle': Flags.string({description: "PEM file of CAs to verify the source's certificate (libpq sslrootcert)"}),
     'from-secret': Flags.string({description: 'Source credentials from a Secrets Manager secret in the RDS format'}),
     'from-sslmode': Flags.string({description: "TLS to the source, as libpq's sslmode (default: the URL's, else prefer: TLS when the server offers it)", options: ['disable', 'prefer', 'require', 'verify-ca', 'verify-full']}),
-    jobs: Flags.integer({description: 'Parallel jobs: 1 streams in one transaction; more uses pg_dump -Fd / pg_restore -j (default: from the size)', max: 16, min: 1}),
+    jobs: integerFlag({description: 'Parallel jobs: 1 streams in one transaction; more uses pg_dump -Fd / pg_restore -j (default: from the size)', max: 16, min: 1}),
     'keep-old': Flags.boolean({description: 'With --drop-existing: keep the replaced database as <name>__auroractl_old_<time> instead of dropping it'}),
     schema: Flags.string({description: "Copy only the schemas matching this pg_dump pattern, e.g. 'sales' or 'tenant_*' (repeatable)", multiple: true}),
     table: Flags.string({description: "Copy only the tables (views, sequences) matching this pg_dump pattern, e.g. 'public.orders*' (repeatable; overrides --schema, as in pg_dump)", multiple: true}),
@@ -106,14 +106,13 @@ static override summary = 'Move a PostgreSQL database into the cluster, verified
   }
 
   private async clusterTarget(): Promise<ConnectionInfo> {
-    const [{resolveClusterConnection}, {connectionFromCredentials}, {libpqTlsEnvironment}] = await Promise.all([
+    const [{resolveClusterConnection}, {connectionFromCredentials}, {libpqTls}] = await Promise.all([
       import('../lib/cluster-connection.js'),
       import('../lib/migrate/connection.js'),
       import('../lib/pg/tls.js'),
     ])
     const connection = await resolveClusterConnection(await this.target(), await this.aws(), {tls: await this.clusterTls()})
-    const {PGSSLMODE, PGSSLROOTCERT} = await libpqTlsEnvironment(connection.tls)
-    return connectionFromCredentials(connection.credentials, connection.address, connection.database, {sslmode: PGSSLMODE, sslrootcert: PGSSLROOTCERT})
+    return connectionFromCredentials(connection.credentials, connection.address, connection.database, await libpqTls(connection.tls))
   }
 
   private async sourceFromSecret(secretId: string): Promise<ConnectionInfo> {

@@ -3,9 +3,9 @@ import * as Flags from '@oclif/core/flags'
 import type {RestorePlan, RestoreResult, RestoreSource} from '../lib/restore.js'
 
 import {BaseCommand} from '../lib/base-command.js'
-import {parseDuration} from '../lib/duration.js'
+import {parseDuration, parseIsoTime} from '../lib/duration.js'
 import {badInput} from '../lib/errors.js'
-import {timeoutFlag} from '../lib/flags.js'
+import {integerFlag, timeoutFlag} from '../lib/flags.js'
 import {parseAcuFlag} from '../lib/scaling.js'
 
 export type RestoreOutput = (RestorePlan & {dryRun: true}) | (RestoreResult & {dryRun: false})
@@ -28,11 +28,11 @@ static override flags = {
     'latest-restorable': Flags.boolean({description: "Restore the cluster's latest restorable time", exclusive: ['snapshot', 'to-time']}),
     max: Flags.string({description: 'Maximum ACU of the new cluster (default: the source cluster\'s)'}),
     min: Flags.string({description: 'Minimum ACU of the new cluster (default: the source cluster\'s)'}),
-    readers: Flags.integer({default: 0, description: 'Reader instances besides the writer (0-15)', max: 15, min: 0}),
+    readers: integerFlag({default: 0, description: 'Reader instances besides the writer (0-15)', max: 15, min: 0}),
     snapshot: Flags.string({description: 'Snapshot id, or "latest" for the newest available snapshot of the cluster', exclusive: ['to-time', 'latest-restorable']}),
     target: Flags.string({description: 'Identifier of the new cluster', required: true}),
     timeout: timeoutFlag('90m'),
-    'to-time': Flags.string({description: 'Restore the cluster as it was at this ISO time (e.g. 2026-11-28T02:00:00Z)', exclusive: ['snapshot', 'latest-restorable']}),
+    'to-time': Flags.string({description: 'Restore the cluster as it was at this ISO time with a zone, e.g. 2026-11-28T02:00:00Z (a time without one is refused)', exclusive: ['snapshot', 'latest-restorable']}),
   }
 static override summary = 'Restore a snapshot or point in time into a new cluster'
 
@@ -69,11 +69,6 @@ static override summary = 'Restore a snapshot or point in time into a new cluste
 
     if (!clusterId) throw badInput('--to-time and --latest-restorable restore a point in time of a cluster: name it with --cluster.')
     if (flags['latest-restorable']) return {kind: 'point-in-time', latest: true, sourceClusterId: clusterId}
-    const time = new Date(flags['to-time']!)
-    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(flags['to-time']!) || Number.isNaN(time.getTime())) {
-      throw badInput(`--to-time "${flags['to-time']}" is not an ISO 8601 time with a zone, e.g. 2026-11-28T02:00:00Z.`)
-    }
-
-    return {kind: 'point-in-time', latest: false, sourceClusterId: clusterId, time}
+    return {kind: 'point-in-time', latest: false, sourceClusterId: clusterId, time: parseIsoTime(flags['to-time']!, '--to-time')}
   }
 }

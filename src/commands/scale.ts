@@ -5,7 +5,7 @@ import type {ScaleOutput} from '../lib/scaling.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {parseDuration} from '../lib/duration.js'
 import {badInput} from '../lib/errors.js'
-import {confirmFlag, refusedYesFlag, timeoutFlag, waitFlag} from '../lib/flags.js'
+import {confirmFlag, integerFlag, refusedYesFlag, timeoutFlag, waitFlag} from '../lib/flags.js'
 import {parseAcuFlag} from '../lib/scaling.js'
 import {requireCluster} from '../lib/target.js'
 
@@ -25,7 +25,7 @@ static override flags = {
     'dry-run': Flags.boolean({description: 'Print the change and the API call it would make, and change nothing'}),
     max: Flags.string({description: 'Maximum ACU: 1 to 256 in steps of 0.5 (default: unchanged)'}),
     min: Flags.string({description: 'Minimum ACU: 0 to 256 in steps of 0.5, at most --max (default: unchanged)'}),
-    'seconds-until-auto-pause': Flags.integer({description: 'With --min 0: pause after this many idle seconds (300-86400)'}),
+    'seconds-until-auto-pause': integerFlag({description: 'With --min 0: pause after this many idle seconds (300-86400)'}),
     timeout: timeoutFlag('15m'),
     wait: waitFlag,
     yes: refusedYesFlag,

@@ -22,6 +22,25 @@ export function parseDuration(value: string, flag: string, limits: {maxMs?: numb
   return total
 }
 
+/**
+ * An instant as an ISO 8601 time with a zone: "2026-11-28T02:00:00Z", "2026-11-28T03:00+01:00". A time
+ * without a zone is refused rather than read in this machine's zone: the same command would otherwise
+ * mean another hour on a laptop, a CI runner or a bastion host.
+ */
+export function parseIsoTime(value: string, flag: string): Date {
+  const time = new Date(value)
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(value) || Number.isNaN(time.getTime())) {
+    throw badInput(`${flag} "${value}" is not an ISO 8601 time with a zone, e.g. 2026-11-28T02:00:00Z.`)
+  }
+
+  return time
+}
+
+/** Elapsed milliseconds as seconds with one decimal, as reports and --json results give them: 1234.5 -> 1.2. */
+export function seconds(ms: number): number {
+  return Math.round(ms / 100) / 10
+}
+
 /** 95000 -> "1m35s"; 7200000 -> "2h". */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return 'unlimited'

@@ -1,3 +1,5 @@
+import {CLIError} from '@oclif/core/errors'
+
 /**
  * Exit codes are part of auroractl's contract with scripts and CI jobs; the README documents them.
  * Keep this table and the README's table in step.
@@ -54,6 +56,8 @@ export class AuroraError extends Error {
   readonly code: ErrorCode
   readonly exitCode: ExitCodeValue
   readonly hint?: string
+  /** The message as written: oclif rewrites `message` ("Parsing --flag \n\t...") when a flag's parse function throws. */
+  readonly written: string
 
   constructor(code: ErrorCode, message: string, options: {cause?: unknown; exitCode?: ExitCodeValue; hint?: string} = {}) {
     super(message, {cause: options.cause})
@@ -61,6 +65,7 @@ export class AuroraError extends Error {
     this.code = code
     this.exitCode = options.exitCode ?? exitCodeFor[code]
     this.hint = options.hint
+    this.written = message
   }
 }
 
@@ -68,6 +73,9 @@ export class AuroraError extends Error {
 export function badInput(message: string, hint?: string): AuroraError {
   return new AuroraError('BAD_INPUT', message, {hint})
 }
+
+/** The hint of every error from parsing the command line (oclif's, and our flags' own refusals of a flag). */
+export const parseErrorHint = 'Run the command with --help to see its flags and their valid values.'
 
 export interface RenderedError {
   code: ErrorCode | string
@@ -103,16 +111,11 @@ export function withoutUrlPasswords(text: string): string {
 
 function renderError(error: unknown): RenderedError {
   if (error instanceof AuroraError) {
-    return {code: error.code, exitCode: error.exitCode, hint: error.hint, message: firstLine(withoutOclifWrapper(error.message))}
+    return {code: error.code, exitCode: error.exitCode, hint: error.hint, message: firstLine(error.written)}
   }
 
   if (isParseError(error)) {
-    return {
-      code: 'BAD_INPUT',
-      exitCode: ExitCode.usage,
-      hint: 'Run the command with --help to see its flags and their valid values.',
-      message: firstLine(withoutOclifWrapper(error.message)),
-    }
+    return {code: 'BAD_INPUT', exitCode: ExitCode.usage, hint: parseErrorHint, message: parseErrorMessage(error)}
   }
 
   if (error instanceof Error && /Region is missing/i.test(error.message)) {
@@ -187,45 +190,50 @@ function errnoCode(error: unknown): string | undefined {
   return cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined
 }
 
-/** oclif's flag and argument parse errors all carry a `parse` property. */
-function isParseError(error: unknown): error is Error {
-  return (
-    error instanceof Error &&
-    ('parse' in error || /^(Nonexistent|Unexpected|Required|Failed|Invalid).*(Flag|Arg|Error)/.test(error.constructor.name) || /^Parsing --\S+\s*\n/.test(error.message))
-  )
+/**
+ * oclif's command-line parse errors (NonExistentFlagsError, UnexpectedArgsError, RequiredArgsError,
+ * FlagInvalidOptionError, ArgInvalidOptionError, FailedFlagValidationError ...) are CLIErrors that
+ * carry the parser's state in `parse`; @oclif/core exports CLIError but not those classes.
+ */
+type ParseError = CLIError & {args?: unknown[]; parse: unknown}
+
+function isParseError(error: unknown): error is ParseError {
+  return error instanceof CLIError && 'parse' in error
+}
+
+/** A RequiredArgsError's `args` are the missing arguments' definitions; an UnexpectedArgsError's are the strings given. */
+function missingArguments(error: ParseError): Array<{description?: string; name: string}> | undefined {
+  const {args} = error
+  if (!Array.isArray(args) || args.length === 0) return undefined
+  return args.every((arg) => typeof arg === 'object' && arg !== null && typeof (arg as {name?: unknown}).name === 'string')
+    ? (args as Array<{description?: string; name: string}>)
+    : undefined
 }
 
 /**
- * oclif rewrites errors thrown by a flag's parse function to "Parsing --flag \n\t<message>\nSee more help with --help";
- * the message we wrote is the useful part.
+ * One line for a parse error. A missing argument is named from its definition ("Missing the required
+ * argument ID (the manual snapshot to delete)."). Otherwise oclif's message, without the
+ * "See more help with --help" line every parse error ends with: one line, or a heading followed by one
+ * problem a line ("The following errors occurred:" and "--b=2 cannot also be provided when using --a" ...),
+ * whose problems are kept, joined with "; ".
  */
-function withoutOclifWrapper(message: string): string {
-  const match = /^Parsing (--\S+)\s*\n\t([\s\S]*?)(\nSee more help with --help)?$/.exec(message)
-  // Our own parsers name the flag; oclif's built-in ones (integer bounds) do not, so name it for them.
-  if (match) return match[2]!.includes(match[1]!) ? match[2]! : `${match[1]}: ${match[2]}`
-  // "Missing 1 required arg:\nid  The manual snapshot to delete\nSee more help with --help": name the argument.
-  const missing = /^Missing \d+ required args?:\n([\s\S]*?)(\nSee more help with --help)?$/.exec(message)
+function parseErrorMessage(error: ParseError): string {
+  const missing = missingArguments(error)
   if (missing) {
-    const args = missing[1]!
-      .split('\n')
-      .map((line) => /^\s*(\S+)\s*(.*)$/.exec(line))
-      .filter((match) => match !== null)
-      .map(([, name, description]) => `${name!.toUpperCase()}${description ? ` (${description.replace(/\.$/, '').toLowerCase()})` : ''}`)
-    return `Missing the required argument ${args.join(', ')}.`
+    const names = missing.map(({description, name}) => `${name.toUpperCase()}${description ? ` (${description.replace(/\.$/, '').toLowerCase()})` : ''}`)
+    return `Missing the required argument ${names.join(', ')}.`
   }
 
-  // "The following error(s) occurred:\n  --b=2 cannot also be provided when using --a\nSee more help with --help"
-  const listed = /^The following errors? occurred:\n([\s\S]*?)(\nSee more help with --help)?$/.exec(message)
-  if (listed) {
-    return listed[1]!
-      .split('\n')
-      .map((line) => line.trim())
-      .filter(Boolean)
-      .join('; ')
-  }
-
-  return message
+  const lines = error.message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+  if (lines.at(-1) === oclifHelpLine) lines.pop()
+  return lines.length > 1 ? lines.slice(1).join('; ') : (lines[0] ?? '')
 }
+
+/** The line oclif appends to every parse error's message. */
+const oclifHelpLine = 'See more help with --help'
 
 function firstLine(text: string): string {
   return text.split('\n').map((line) => line.trim()).find(Boolean) ?? ''

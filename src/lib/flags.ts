@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
+import {badInput, parseErrorHint} from './errors.js'
 import {parseHostPort} from './validation.js'
 
 /**
@@ -51,6 +52,21 @@ export const viaFlag = Flags.string({
   },
 })
 
+/**
+ * oclif's integer flag, refusing a bad value as every other flag does: a usage error (exit 2) that names the
+ * flag ("--limit: Expected an integer greater than or equal to 1 but received: 0"). oclif's own integer
+ * parser throws a bare CLIError, which nothing but its text would tell apart from an unexpected failure.
+ */
+export const integerFlag = Flags.custom<number, {max?: number; min?: number}>({
+  async parse(input, context, options) {
+    try {
+      return await Flags.integer().parse(input, context, options)
+    } catch (error) {
+      throw badInput(`--${options.name}: ${(error as Error).message}`, parseErrorHint)
+    }
+  },
+})
+
 /** How long to wait for AWS before giving up (exit 5); what was started keeps going in AWS. */
 export const timeoutFlag = (defaultValue: string) =>
   Flags.string({
@@ -94,6 +110,9 @@ export const refusedYesFlag = Flags.boolean({
   description: 'Not accepted: confirm with --confirm NAME',
   hidden: true,
   async parse() {
-    throw new Error('--yes is not accepted: confirm a destructive action with --confirm NAME, naming what it acts on (the command says which name when it asks).')
+    throw badInput(
+      '--yes is not accepted: confirm a destructive action with --confirm NAME, naming what it acts on (the command says which name when it asks).',
+      parseErrorHint,
+    )
   },
 })

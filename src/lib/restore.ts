@@ -3,6 +3,7 @@ import type {DBCluster, DBClusterSnapshot, RDSClient, Tag} from '@aws-sdk/client
 import {describeCluster, listClusterSnapshots} from './aws/rds.js'
 import {rdsSdk} from './aws/sdk.js'
 import {runWaiter} from './aws/wait.js'
+import {seconds} from './duration.js'
 import {AuroraError, badInput} from './errors.js'
 import {type Progress, silentProgress} from './progress.js'
 import {currentScaling, type ScalingConfiguration, validateScaling} from './scaling.js'
@@ -327,8 +328,6 @@ export interface RestoreResult {
   snapshotId: null | string
   sourceClusterId: null | string
 }
-
-const seconds = (ms: number) => Math.round(ms / 100) / 10
 
 /**
  * Carries out a plan: restore the cluster (it comes without instances), make sure its Serverless v2

@@ -3,6 +3,7 @@ import type {DBCluster, RDSClient} from '@aws-sdk/client-rds'
 import {describeCluster} from './aws/rds.js'
 import {rdsSdk, smithyClient} from './aws/sdk.js'
 import {runWaiter} from './aws/wait.js'
+import {seconds} from './duration.js'
 import {badInput} from './errors.js'
 import {type Progress, silentProgress} from './progress.js'
 
@@ -136,7 +137,7 @@ export async function applyScaling(
     progress.succeed(`${clusterId} scales between ${desired.minAcu} and ${desired.maxAcu} ACU`)
   }
 
-  return {clusterId, elapsedSeconds: Math.round((performance.now() - started) / 100) / 10, requested: desired, status, waited: settings.wait}
+  return {clusterId, elapsedSeconds: seconds(performance.now() - started), requested: desired, status, waited: settings.wait}
 }
 
 /** Polls (with the SDK's waiter machinery) until the cluster reports `desired` and is available. */

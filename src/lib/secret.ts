@@ -7,6 +7,7 @@ import {describeCluster} from './aws/rds.js'
 import {secretsManagerSdk} from './aws/sdk.js'
 import {type DatabaseCredentials, getDatabaseCredentials} from './aws/secrets.js'
 import {AuroraError, badInput} from './errors.js'
+import {defaultTlsMode, type LibpqTls} from './pg/tls.js'
 
 export type SecretSource = 'cluster' | 'config' | 'env' | 'flag' | 'terraform'
 
@@ -103,19 +104,12 @@ export function visibleCredentials(credentials: DatabaseCredentials, reveal: boo
 const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`
 const pgpassEscape = (value: string) => value.replaceAll('\\', '\\\\').replaceAll(':', String.raw`\:`)
 
-/** libpq's TLS settings for the env and uri formats (from src/lib/pg/tls.ts). */
-export interface LibpqTls {
-  sslmode: 'require' | 'verify-full'
-  /** The root certificate file for verify-full: --ca-bundle, PGSSLROOTCERT, or the bundled RDS CAs' 0600 file. */
-  sslrootcert?: string
-}
-
 /**
  * Renders credentials in one of the formats tools take. `visible` already has the password masked or not.
  * env and uri carry `tls`: verify-full with its root certificate unless the user chose --tls require.
  */
 export function formatCredentials(visible: Record<SecretField, null | number | string>, format: SecretFormat, tls?: LibpqTls): string {
-  const {sslmode = 'verify-full', sslrootcert} = tls ?? {}
+  const {sslmode, sslrootcert} = tls ?? {sslmode: defaultTlsMode}
   const value = (field: SecretField) => (visible[field] === null ? '' : String(visible[field]))
   switch (format) {
     case 'env': {

@@ -5,6 +5,7 @@ import {randomBytes} from 'node:crypto'
 import {describeCluster, listClusterSnapshots} from './aws/rds.js'
 import {rdsSdk, smithyClient} from './aws/sdk.js'
 import {runWaiter} from './aws/wait.js'
+import {seconds} from './duration.js'
 import {AuroraError, badInput} from './errors.js'
 import {type Progress, silentProgress} from './progress.js'
 import {createdByTag, hasTags, tagValue} from './tags.js'
@@ -125,7 +126,7 @@ export async function createSnapshot(rds: RDSClient, input: CreateSnapshotInput,
     progress.succeed(`Snapshot ${input.snapshotId} available`)
   }
 
-  return {...summarizeSnapshot(snapshot, now()), elapsedSeconds: Math.round((performance.now() - started) / 100) / 10, waited: settings.wait}
+  return {...summarizeSnapshot(snapshot, now()), elapsedSeconds: seconds(performance.now() - started), waited: settings.wait}
 }
 
 /** Snapshot states from which it never becomes available (the SDK's own waiter treats them so too). */

@@ -98,6 +98,8 @@ describe('metrics capacity against moto CloudWatch', () => {
     [['--since', 'an hour'], '--since "an hour" is not a duration'],
     [['--period', '90'], '--period 90 is not allowed: a multiple of 60 seconds'],
     [['--start', 'yesterday'], '--start "yesterday" is not an ISO 8601 time'],
+    [['--start', '2026-11-28T02:00:00'], '--start "2026-11-28T02:00:00" is not an ISO 8601 time with a zone, e.g. 2026-11-28T02:00:00Z.'],
+    [['--start', '2026-11-28T01:00:00Z', '--end', '2026-11-28T02:00'], '--end "2026-11-28T02:00" is not an ISO 8601 time with a zone'],
     [['--stat', 'p99'], 'Expected --stat=p99 to be one of: Average, Maximum, Minimum'],
     [['--start', '2026-11-28T02:00:00Z', '--end', '2026-11-28T01:00:00Z'], '--start must be before --end'],
   ])('rejects %j with exit 2', async (args, message) => {

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {confirmByTypedName} from '../../src/lib/confirm.js'
-import {formatDuration, parseDuration} from '../../src/lib/duration.js'
+import {formatDuration, parseDuration, parseIsoTime, seconds} from '../../src/lib/duration.js'
 
 describe('confirmation', () => {
   it('accepts a matching --confirm and refuses a different one (exit 2)', async () => {
@@ -40,5 +40,27 @@ describe('durations', () => {
   it('enforces limits', () => {
     expect(() => parseDuration('5s', '--timeout', {minMs: 10_000})).toThrow('--timeout "5s" must be from 10s to unlimited.')
     expect(formatDuration(95_000)).toBe('1m35s')
+  })
+})
+
+describe('times', () => {
+  it('reads an ISO 8601 time with a zone (Z or an offset, with or without seconds)', () => {
+    expect(parseIsoTime('2026-11-28T02:00:00Z', '--start').toISOString()).toBe('2026-11-28T02:00:00.000Z')
+    expect(parseIsoTime('2026-11-28T03:00+01:00', '--start').toISOString()).toBe('2026-11-28T02:00:00.000Z')
+    expect(parseIsoTime('2026-11-28T02:00:00.250-0130', '--start').toISOString()).toBe('2026-11-28T03:30:00.250Z')
+  })
+
+  it('refuses a time without a zone, and anything else, with exit 2 naming the flag and the form', () => {
+    for (const value of ['2026-11-28T02:00:00', '2026-11-28', 'yesterday', '2026-13-45T02:00:00Z']) {
+      expect(() => parseIsoTime(value, '--to-time')).toThrow(
+        expect.objectContaining({exitCode: 2, message: `--to-time "${value}" is not an ISO 8601 time with a zone, e.g. 2026-11-28T02:00:00Z.`}),
+      )
+    }
+  })
+})
+
+describe('elapsed seconds', () => {
+  it('are rounded to a tenth', () => {
+    expect([seconds(0), seconds(49), seconds(50), seconds(1234.5), seconds(61_960)]).toEqual([0, 0, 0.1, 1.2, 62])
   })
 })

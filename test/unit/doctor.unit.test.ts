@@ -1,4 +1,4 @@
-import {describe, expect, it} from 'vitest'
+import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import type {Check} from '../../src/lib/doctor/types.js'
 
@@ -71,17 +71,31 @@ const sleep = (ms: number) =>
     setTimeout(resolve, ms)
   })
 
-const slow = (id: string) =>
-  check(id, [], async () => {
-    await sleep(300)
-    return ok(id)
+describe('runChecks', () => {
+  afterEach(() => {
+    vi.useRealTimers()
   })
 
-describe('runChecks', () => {
-  it('runs independent checks concurrently: the total is about the slowest, not the sum', async () => {
-    const report = await runChecks([slow('a'), slow('b'), slow('c'), slow('d')], {})
+  it('runs independent checks concurrently: every one has started before any finishes', async () => {
+    const events: string[] = []
+    let allStarted!: () => void
+    const gate = new Promise<void>((resolve) => {
+      allStarted = resolve
+    })
+    // Each check waits until all four have started: run one after another, the first would never finish
+    // and would fail at its timeout instead.
+    const gated = (id: string) =>
+      check(id, [], async () => {
+        events.push(`start ${id}`)
+        if (events.length === 4) allStarted()
+        await gate
+        events.push(`end ${id}`)
+        return ok(id)
+      })
+    const report = await runChecks([gated('a'), gated('b'), gated('c'), gated('d')], {})
     expect(report.summary.ok).toBe(4)
-    expect(report.summary.totalMs).toBeLessThan(900)
+    expect(events.slice(0, 4).sort()).toEqual(['start a', 'start b', 'start c', 'start d'])
+    expect(events.slice(4).sort()).toEqual(['end a', 'end b', 'end c', 'end d'])
   })
 
   it('skips a check whose dependency did not pass, naming it', async () => {
@@ -96,10 +110,17 @@ describe('runChecks', () => {
     ])
   })
 
-  it('fails a check that overruns its timeout, within that timeout', async () => {
-    const report = await runChecks([check('hangs', [], () => new Promise(() => {}), 200)], {})
-    expect(report.checks[0]).toMatchObject({detail: 'no answer within 200ms', status: 'fail'})
-    expect(report.summary.totalMs).toBeLessThan(1000)
+  it('fails a check that overruns its timeout, when that timeout passes', async () => {
+    vi.useFakeTimers()
+    let report: Awaited<ReturnType<typeof runChecks>> | undefined
+    const running = runChecks([check('hangs', [], () => new Promise(() => {}), 200)], {}).then((done) => {
+      report = done
+    })
+    await vi.advanceTimersByTimeAsync(199)
+    expect(report).toBeUndefined()
+    await vi.advanceTimersByTimeAsync(1)
+    await running
+    expect(report?.checks[0]).toMatchObject({detail: 'no answer within 200ms', status: 'fail'})
   })
 
   it('turns a thrown error into a failed check with its first line', async () => {

@@ -1,7 +1,7 @@
 import {DescribeDBClustersCommand, RDSClient} from '@aws-sdk/client-rds'
 import {HttpResponse} from '@smithy/core/protocols'
 import {Readable} from 'node:stream'
-import {describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import {AwsClients} from '../../src/lib/aws/clients.js'
 
@@ -26,21 +26,55 @@ async function scriptedClient(answers: Array<[number, string]>) {
   return {calls: () => calls, client: new RDSClient({...config, requestHandler})}
 }
 
+/**
+ * Settles `promise` on fake timers: the SDK's back-off and adaptive rate limiter wait on setTimeout, so
+ * the clock is moved on (and the delays it passed counted) instead of spending seconds of real time.
+ */
+async function onFakeClock<T>(promise: Promise<T>): Promise<{result: PromiseSettledResult<T>; waitedMs: number}> {
+  let settled: PromiseSettledResult<T> | undefined
+  promise.then(
+    (value) => {
+      settled = {status: 'fulfilled', value}
+    },
+    (error: unknown) => {
+      settled = {reason: error, status: 'rejected'}
+    },
+  )
+  const start = Date.now()
+  const outcome = () => settled
+  for (let step = 0; step < 10_000 && outcome() === undefined; step++) await vi.advanceTimersByTimeAsync(10)
+  const result = outcome()
+  if (result === undefined) throw new Error('the request did not settle within 100 s of fake time')
+  return {result, waitedMs: Date.now() - start}
+}
+
 describe('retries (the shared client configuration)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+    vi.spyOn(Math, 'random').mockReturnValue(0.5) // the back-off's jitter: a fixed, non-zero delay
+  })
+
+  afterEach(() => {
+    vi.restoreAllMocks()
+    vi.useRealTimers()
+  })
+
   it('retries AWS throttling and then succeeds', async () => {
     const {calls, client} = await scriptedClient([
       [400, throttled],
       [400, throttled],
       [200, ok],
     ])
-    const {DBClusters} = await client.send(new DescribeDBClustersCommand({}))
-    expect(DBClusters?.[0]?.DBClusterIdentifier).toBe('prod')
+    const {result, waitedMs} = await onFakeClock(client.send(new DescribeDBClustersCommand({})))
+    expect(result).toMatchObject({status: 'fulfilled', value: {DBClusters: [{DBClusterIdentifier: 'prod'}]}})
     expect(calls()).toBe(3)
+    expect(waitedMs).toBeGreaterThan(0) // it backed off between the attempts
   })
 
   it('gives up after the bounded number of attempts', async () => {
     const {calls, client} = await scriptedClient([[400, throttled]])
-    await expect(client.send(new DescribeDBClustersCommand({}))).rejects.toMatchObject({name: 'Throttling'})
+    const {result} = await onFakeClock(client.send(new DescribeDBClustersCommand({})))
+    expect(result).toMatchObject({reason: {name: 'Throttling'}, status: 'rejected'})
     expect(calls()).toBe(4)
-  }, 30_000)
+  })
 })

@@ -3,8 +3,8 @@ import * as Flags from '@oclif/core/flags'
 import type {CapacitySummary, MetricName, MetricSeries, Statistic} from '../../lib/metrics.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
-import {parseDuration} from '../../lib/duration.js'
-import {badInput} from '../../lib/errors.js'
+import {parseDuration, parseIsoTime} from '../../lib/duration.js'
+import {integerFlag} from '../../lib/flags.js'
 import {requireCluster} from '../../lib/target.js'
 
 export interface MetricsCapacityOutput {
@@ -14,13 +14,6 @@ export interface MetricsCapacityOutput {
   series: MetricSeries[]
   summary: CapacitySummary | null
   window: {end: string; periodSeconds: number; start: string; stat: Statistic}
-}
-
-function parseTime(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined
-  const time = Date.parse(value)
-  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(value) || Number.isNaN(time)) throw badInput(`${flag} "${value}" is not an ISO 8601 time, e.g. 2026-11-28T02:00:00Z.`)
-  return time
 }
 
 export default class MetricsCapacity extends BaseCommand<typeof MetricsCapacity> {
@@ -35,12 +28,12 @@ Replaces \`aws cloudwatch get-metric-statistics --namespace AWS/RDS --metric-nam
   ]
 static override flags = {
     'by-instance': Flags.boolean({description: 'One series per instance instead of the cluster'}),
-    end: Flags.string({dependsOn: ['start'], description: 'End of the window (ISO time; default now)'}),
+    end: Flags.string({dependsOn: ['start'], description: 'End of the window: an ISO time with a zone (default now)'}),
     format: Flags.string({default: 'chart', description: 'Output format', options: ['chart', 'table', 'csv']}),
     metric: Flags.string({description: 'Metric to fetch (repeatable; default ServerlessDatabaseCapacity and ACUUtilization)', multiple: true, options: ['ServerlessDatabaseCapacity', 'ACUUtilization', 'CPUUtilization', 'DatabaseConnections', 'FreeableMemory']}),
-    period: Flags.integer({description: 'Seconds per datapoint, a multiple of 60 (default 60, raised when CloudWatch needs it)'}),
+    period: integerFlag({description: 'Seconds per datapoint, a multiple of 60 (default 60, raised when CloudWatch needs it)'}),
     since: Flags.string({default: '1h', description: 'Window ending now (e.g. 1h, 6h, 7d)', exclusive: ['start']}),
-    start: Flags.string({description: 'Start of the window (ISO time)'}),
+    start: Flags.string({description: 'Start of the window: an ISO time with a zone, e.g. 2026-11-28T02:00:00Z (a time without one is refused)'}),
     stat: Flags.string({default: 'Average', description: 'Statistic per period', options: ['Average', 'Maximum', 'Minimum']}),
     utc: Flags.boolean({description: 'Time axis in UTC instead of the local time zone'}),
   }
@@ -48,8 +41,8 @@ static override summary = "Chart the cluster's Serverless v2 capacity (ACU) over
 
   async run(): Promise<MetricsCapacityOutput> {
     const {flags} = this
-    const startMs = parseTime(flags.start, '--start')
-    const endMs = parseTime(flags.end, '--end')
+    const startMs = flags.start === undefined ? undefined : parseIsoTime(flags.start, '--start').getTime()
+    const endMs = flags.end === undefined ? undefined : parseIsoTime(flags.end, '--end').getTime()
     const sinceMs = startMs === undefined ? parseDuration(flags.since, '--since', {maxMs: 455 * 86_400_000, minMs: 60_000}) : undefined
     const {fetchMetrics, planWindow, summarizeCapacity} = await import('../../lib/metrics.js')
     const window = planWindow({endMs, periodSeconds: flags.period, sinceMs, startMs, stat: flags.stat as Statistic}, new Date())

@@ -5,7 +5,7 @@ import type {LoadDimension, PiTop} from '../../lib/pi.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
-import {tlsFlags, viaFlag} from '../../lib/flags.js'
+import {integerFlag, tlsFlags, viaFlag} from '../../lib/flags.js'
 import {requireCluster} from '../../lib/target.js'
 
 export type PiTopOutput =
@@ -25,7 +25,7 @@ Replaces \`aws pi get-resource-metrics --metric-queries file://metrics-query.jso
 static override flags = {
     by: Flags.string({default: 'sql', description: 'What to rank', options: ['sql', 'wait', 'user', 'host']}),
     instance: Flags.string({description: 'Instance to look at (default: the writer)'}),
-    limit: Flags.integer({default: 10, description: 'Rows to show (1-25)', max: 25, min: 1}),
+    limit: integerFlag({default: 10, description: 'Rows to show (1-25)', max: 25, min: 1}),
     since: Flags.string({default: '1h', description: 'Window ending now (e.g. 15m, 1h, 1d)'}),
     source: Flags.string({default: 'pi', description: 'pi: Performance Insights; pg: pg_stat_statements', options: ['pi', 'pg']}),
     ...tlsFlags,

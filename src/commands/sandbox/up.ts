@@ -1,4 +1,5 @@
 import {BaseCommand} from '../../lib/base-command.js'
+import {seconds} from '../../lib/duration.js'
 import {globalFlags} from '../../lib/flags.js'
 
 export interface SandboxUpOutput {
@@ -29,7 +30,7 @@ static override summary = 'Start a local moto and PostgreSQL 15 seeded with the 
       alreadyRunning: result.alreadyRunning,
       cluster: result.state.cluster.clusterId,
       dir: result.dir,
-      elapsedSeconds: Math.round((performance.now() - started) / 100) / 10,
+      elapsedSeconds: seconds(performance.now() - started),
       endpoint: result.state.cluster.writerEndpoint,
       env: result.env,
       motoUrl: result.state.moto.url,

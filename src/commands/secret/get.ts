@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
-import type {LibpqTls, SecretField, SecretFormat, SecretSource} from '../../lib/secret.js'
+import type {LibpqTls} from '../../lib/pg/tls.js'
+import type {SecretField, SecretFormat, SecretSource} from '../../lib/secret.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
 import {tlsFlags} from '../../lib/flags.js'
@@ -71,9 +72,8 @@ static override summary = "Show the cluster's credentials, password masked"
       const format = flags.format as SecretFormat
       let tls: LibpqTls | undefined
       if (format === 'env' || format === 'uri') {
-        const {libpqTlsEnvironment} = await import('../../lib/pg/tls.js')
-        const {PGSSLMODE, PGSSLROOTCERT} = await libpqTlsEnvironment(await this.clusterTls())
-        tls = {sslmode: PGSSLMODE, sslrootcert: PGSSLROOTCERT}
+        const {libpqTls} = await import('../../lib/pg/tls.js')
+        tls = await libpqTls(await this.clusterTls())
       }
 
       this.log(formatCredentials(fields, format, tls))

@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import type {SnapshotSummary} from '../../lib/snapshots.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
+import {integerFlag} from '../../lib/flags.js'
 import {requireCluster} from '../../lib/target.js'
 
 export default class SnapshotList extends BaseCommand<typeof SnapshotList> {
@@ -10,7 +11,7 @@ export default class SnapshotList extends BaseCommand<typeof SnapshotList> {
 Replaces \`aws rds describe-db-cluster-snapshots\`.`
   static override examples = ['<%= config.bin %> snapshot list', '<%= config.bin %> snapshot list --type manual --limit 5 --json']
 static override flags = {
-    limit: Flags.integer({description: 'Show at most this many (1-1000)', max: 1000, min: 1}),
+    limit: integerFlag({description: 'Show at most this many (1-1000)', max: 1000, min: 1}),
     type: Flags.string({default: 'all', description: 'Which snapshots', options: ['manual', 'automated', 'all']}),
   }
 static override summary = "List the cluster's snapshots, newest first"

@@ -4,7 +4,7 @@ import type {SnapshotSummary} from '../../lib/snapshots.js'
 
 import {BaseCommand} from '../../lib/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
-import {confirmFlag} from '../../lib/flags.js'
+import {confirmFlag, integerFlag} from '../../lib/flags.js'
 import {parseTags} from '../../lib/tags.js'
 import {requireCluster} from '../../lib/target.js'
 
@@ -27,7 +27,7 @@ Lists what it will delete, then asks you to type the cluster id (or --confirm CL
 static override flags = {
     confirm: confirmFlag('the cluster id'),
     'dry-run': Flags.boolean({description: 'Only list what would be deleted'}),
-    keep: Flags.integer({description: 'Keep this many of the newest matching manual snapshots (0-1000)', max: 1000, min: 0}),
+    keep: integerFlag({description: 'Keep this many of the newest matching manual snapshots (0-1000)', max: 1000, min: 0}),
     'older-than': Flags.string({description: 'Only snapshots older than this (e.g. 30d, 12h)'}),
     tag: Flags.string({description: 'Only snapshots with this tag KEY=VALUE (repeatable)', multiple: true}),
   }

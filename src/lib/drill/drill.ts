@@ -6,7 +6,7 @@ import type {DrillCheck, DrillOutcome, DrillReport, DrillTeardown, PhaseName} fr
 import {listClusterInstances, listClusters, listClusterSnapshots} from '../aws/rds.js'
 import {rdsSdk} from '../aws/sdk.js'
 import {runWaiter} from '../aws/wait.js'
-import {formatDuration} from '../duration.js'
+import {formatDuration, seconds} from '../duration.js'
 import {AuroraError, badInput} from '../errors.js'
 import {objectCounts, type ObjectCounts, readSequence, type TableRef} from '../migrate/inventory.js'
 import {measureTables} from '../migrate/verify.js'
@@ -49,7 +49,6 @@ export interface DrillOptions {
   warnings?: string[]
 }
 
-const seconds = (ms: number) => Math.round(ms / 100) / 10
 const defaultTeardownTimeoutMs = 30 * 60_000
 const expiryMarginMs = 30 * 60_000
 

@@ -8,6 +8,7 @@ import {checkServerIdentity, type PeerCertificate} from 'node:tls'
 
 import type {DatabaseCredentials} from '../aws/secrets.js'
 import type {ConnectAddress} from '../endpoint-map.js'
+import type {LibpqTls} from '../pg/tls.js'
 
 import {AuroraError, badInput} from '../errors.js'
 
@@ -92,7 +93,7 @@ export function connectionFromCredentials(
   credentials: DatabaseCredentials,
   address: ConnectAddress,
   database: string,
-  tls: {sslmode: 'require' | 'verify-full'; sslrootcert?: string},
+  tls: LibpqTls,
 ): ConnectionInfo {
   return {
     database,

