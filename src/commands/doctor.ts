@@ -2,12 +2,12 @@ import * as Flags from '@oclif/core/flags'
 
 import type {DoctorReport} from '../lib/doctor/run.js'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {parseDuration} from '../lib/duration.js'
-import {badInput, ExitCode} from '../lib/errors.js'
-import {tlsFlags, viaFlag} from '../lib/flags.js'
-import {requireCluster} from '../lib/target.js'
-import {parseIpv4Cidr} from '../lib/validation.js'
+import {BaseCommand} from '../lib/cli/base-command.js'
+import {parseDuration} from '../lib/cli/duration.js'
+import {badInput, ExitCode} from '../lib/cli/errors.js'
+import {tlsFlags, viaFlag} from '../lib/cli/flags.js'
+import {parseIpv4Cidr} from '../lib/cli/validation.js'
+import {requireCluster} from '../lib/target/target.js'
 
 function idList(value: string | undefined, flag: string, known: string[]): string[] | undefined {
   if (value === undefined) return undefined
@@ -85,7 +85,7 @@ static override summary = 'Diagnose why the database cannot be reached or is str
     const target = await this.target()
     const clusterId = requireCluster(target)
     const aws = await this.aws()
-    const {loadEndpointMap} = await import('../lib/endpoint-map.js')
+    const {loadEndpointMap} = await import('../lib/target/endpoint-map.js')
     const {resolveSecretId} = await import('../lib/secret.js')
     let secretId: string | undefined
     try {
@@ -123,7 +123,7 @@ static override summary = 'Diagnose why the database cannot be reached or is str
     if (report.summary.fail > 0) progress.fail(`${checks.length} checks done, ${report.summary.fail} failed`)
     else progress.succeed(`${checks.length} checks done`)
     if (!this.jsonEnabled()) {
-      const {renderDoctorReport} = await import('../lib/render/doctor.js')
+      const {renderDoctorReport} = await import('../lib/cli/render/doctor.js')
       this.log(renderDoctorReport(report, this.colour))
     }
 

@@ -6,11 +6,11 @@ import path from 'node:path'
 
 import type {ConnectionInfo, SslMode} from '../lib/migrate/connection.js'
 import type {MigrateReport} from '../lib/migrate/migrate.js'
-import type {VerifyMode} from '../lib/migrate/verify.js'
+import type {VerifyMode} from '../lib/pg/verification/verify.js'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {badInput, ExitCode} from '../lib/errors.js'
-import {confirmFlag, integerFlag, tlsFlags, viaFlag} from '../lib/flags.js'
+import {BaseCommand} from '../lib/cli/base-command.js'
+import {badInput, ExitCode} from '../lib/cli/errors.js'
+import {confirmFlag, integerFlag, tlsFlags, viaFlag} from '../lib/cli/flags.js'
 
 export default class Migrate extends BaseCommand<typeof Migrate> {
   static override description = `Move a PostgreSQL database into the cluster and prove nothing was lost.
@@ -54,12 +54,12 @@ static override summary = 'Move a PostgreSQL database into the cluster, verified
     const [{parseConnectionUrl, withTlsOverrides}, {migrate}, {confirmByTypedName}] = await Promise.all([
       import('../lib/migrate/connection.js'),
       import('../lib/migrate/migrate.js'),
-      import('../lib/confirm.js'),
+      import('../lib/cli/confirm.js'),
     ])
     // Everything the user typed is checked before the first connection.
     const workDir = await checkWorkDir(flags['work-dir'])
     if (flags['keep-old'] && !flags['drop-existing']) throw badInput('--keep-old keeps the database --drop-existing replaces: pass both, or neither.')
-    const {parseFilter} = await import('../lib/migrate/filter.js')
+    const {parseFilter} = await import('../lib/pg/verification/filter.js')
     const filter = {excludeTables: flags['exclude-table'] ?? [], schemas: flags.schema ?? [], tables: flags.table ?? []}
     // Empty or malformed patterns: exit 2 before anything connects.
     parseFilter(filter)
@@ -97,7 +97,7 @@ static override summary = 'Move a PostgreSQL database into the cluster, verified
       }),
     )
     if (!this.jsonEnabled()) {
-      const {renderMigrateReport} = await import('../lib/render/migrate.js')
+      const {renderMigrateReport} = await import('../lib/cli/render/migrate.js')
       this.log(renderMigrateReport(report, this.colour))
     }
 
@@ -107,7 +107,7 @@ static override summary = 'Move a PostgreSQL database into the cluster, verified
 
   private async clusterTarget(): Promise<ConnectionInfo> {
     const [{resolveClusterConnection}, {connectionFromCredentials}, {libpqTls}] = await Promise.all([
-      import('../lib/cluster-connection.js'),
+      import('../lib/target/cluster-connection.js'),
       import('../lib/migrate/connection.js'),
       import('../lib/pg/tls.js'),
     ])

@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {badInput} from '../lib/errors.js'
-import {tlsFlags, viaFlag} from '../lib/flags.js'
+import {BaseCommand} from '../lib/cli/base-command.js'
+import {badInput} from '../lib/cli/errors.js'
+import {tlsFlags, viaFlag} from '../lib/cli/flags.js'
 
 export interface PsqlOutput {
   exitCode: number
@@ -59,7 +59,7 @@ static override summary = 'Open psql on the cluster, credentials from Secrets Ma
       )
     }
 
-    const [{resolveClusterConnection}, {buildPsqlInvocation, runPsql}] = await Promise.all([import('../lib/cluster-connection.js'), import('../lib/psql.js')])
+    const [{resolveClusterConnection}, {buildPsqlInvocation, runPsql}] = await Promise.all([import('../lib/target/cluster-connection.js'), import('../lib/pg/psql.js')])
     const connection = await resolveClusterConnection(await this.target(), await this.aws(), {
       database: this.flags.database,
       reader: this.flags.reader,

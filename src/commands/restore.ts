@@ -1,11 +1,11 @@
 import * as Flags from '@oclif/core/flags'
 
-import type {RestorePlan, RestoreResult, RestoreSource} from '../lib/restore.js'
+import type {RestorePlan, RestoreResult, RestoreSource} from '../lib/restore/restore.js'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {parseDuration, parseIsoTime} from '../lib/duration.js'
-import {badInput} from '../lib/errors.js'
-import {integerFlag, timeoutFlag} from '../lib/flags.js'
+import {BaseCommand} from '../lib/cli/base-command.js'
+import {parseDuration, parseIsoTime} from '../lib/cli/duration.js'
+import {badInput} from '../lib/cli/errors.js'
+import {integerFlag, timeoutFlag} from '../lib/cli/flags.js'
 import {parseAcuFlag} from '../lib/scaling.js'
 
 export type RestoreOutput = (RestorePlan & {dryRun: true}) | (RestoreResult & {dryRun: false})
@@ -43,7 +43,7 @@ static override summary = 'Restore a snapshot or point in time into a new cluste
     const maxAcu = parseAcuFlag(flags.max, '--max')
     const target = await this.target()
     const source = this.source(target.cluster, target.sources.cluster === 'flag')
-    const [{executeRestore, planRestore}, rds] = await Promise.all([import('../lib/restore.js'), this.aws().then((aws) => aws.rds())])
+    const [{executeRestore, planRestore}, rds] = await Promise.all([import('../lib/restore/restore.js'), this.aws().then((aws) => aws.rds())])
     const plan = await planRestore(rds, {fromOtherCluster: flags['from-other-cluster'], maxAcu, minAcu, readers: flags.readers, source, targetId: flags.target})
     for (const note of plan.notes) process.stderr.write(`${this.colour.yellow('Note:')} ${note}\n`)
     if (flags['dry-run']) {

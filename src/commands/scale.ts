@@ -2,12 +2,12 @@ import * as Flags from '@oclif/core/flags'
 
 import type {ScaleOutput} from '../lib/scaling.js'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {parseDuration} from '../lib/duration.js'
-import {badInput} from '../lib/errors.js'
-import {confirmFlag, integerFlag, refusedYesFlag, timeoutFlag, waitFlag} from '../lib/flags.js'
+import {BaseCommand} from '../lib/cli/base-command.js'
+import {parseDuration} from '../lib/cli/duration.js'
+import {badInput} from '../lib/cli/errors.js'
+import {confirmFlag, integerFlag, refusedYesFlag, timeoutFlag, waitFlag} from '../lib/cli/flags.js'
 import {parseAcuFlag} from '../lib/scaling.js'
-import {requireCluster} from '../lib/target.js'
+import {requireCluster} from '../lib/target/target.js'
 
 export default class Scale extends BaseCommand<typeof Scale> {
   static override description = `Change the cluster's Serverless v2 capacity range (ACU), applied immediately.
@@ -42,7 +42,7 @@ static override summary = "Change the cluster's Serverless v2 capacity range (AC
     const [{applyScaling, currentScaling, scalingCall, validateScaling}, {describeCluster}, {confirmByTypedName}, rds] = await Promise.all([
       import('../lib/scaling.js'),
       import('../lib/aws/rds.js'),
-      import('../lib/confirm.js'),
+      import('../lib/cli/confirm.js'),
       this.aws().then((aws) => aws.rds()),
     ])
     const cluster = await describeCluster(rds, clusterId)

@@ -1,7 +1,7 @@
 import type {ClusterStatus} from '../lib/cluster-status.js'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {requireCluster} from '../lib/target.js'
+import {BaseCommand} from '../lib/cli/base-command.js'
+import {requireCluster} from '../lib/target/target.js'
 
 export default class Status extends BaseCommand<typeof Status> {
   static override description = `Show the cluster at a glance: status, engine, endpoints, Serverless v2 capacity, instances, backups and the latest snapshot.
@@ -19,7 +19,7 @@ static override summary = 'Show the cluster at a glance'
     const {getClusterStatus} = await import('../lib/cluster-status.js')
     const status = await getClusterStatus(rds, clusterId)
     if (!this.jsonEnabled()) {
-      const {renderClusterStatus} = await import('../lib/render/status.js')
+      const {renderClusterStatus} = await import('../lib/cli/render/status.js')
       this.log(renderClusterStatus(status, this.colour))
     }
 

@@ -1,8 +1,8 @@
 import type {CloudWatchClient, MetricDataQuery} from '@aws-sdk/client-cloudwatch'
 
 import {cloudWatchSdk} from './aws/sdk.js'
-import {formatDuration} from './duration.js'
-import {badInput} from './errors.js'
+import {formatDuration} from './cli/duration.js'
+import {badInput} from './cli/errors.js'
 
 export const knownMetrics = ['ServerlessDatabaseCapacity', 'ACUUtilization', 'CPUUtilization', 'DatabaseConnections', 'FreeableMemory'] as const
 export type MetricName = (typeof knownMetrics)[number]

@@ -3,7 +3,7 @@ import type {RDSClient} from '@aws-sdk/client-rds'
 
 import {describeCluster, listClusterInstances} from './aws/rds.js'
 import {piSdk} from './aws/sdk.js'
-import {AuroraError} from './errors.js'
+import {AuroraError} from './cli/errors.js'
 
 export type LoadDimension = 'host' | 'sql' | 'user' | 'wait'
 

@@ -3,9 +3,9 @@ import type {DBCluster, RDSClient} from '@aws-sdk/client-rds'
 import {describeCluster} from './aws/rds.js'
 import {rdsSdk, smithyClient} from './aws/sdk.js'
 import {runWaiter} from './aws/wait.js'
-import {seconds} from './duration.js'
-import {badInput} from './errors.js'
-import {type Progress, silentProgress} from './progress.js'
+import {seconds} from './cli/duration.js'
+import {badInput} from './cli/errors.js'
+import {type Progress, silentProgress} from './cli/progress.js'
 
 export interface ScalingConfiguration {
   maxAcu: number

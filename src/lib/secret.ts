@@ -1,12 +1,12 @@
 import type {RDSClient} from '@aws-sdk/client-rds'
 import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
-import type {Target} from './target.js'
+import type {Target} from './target/target.js'
 
 import {describeCluster} from './aws/rds.js'
 import {secretsManagerSdk} from './aws/sdk.js'
 import {type DatabaseCredentials, getDatabaseCredentials} from './aws/secrets.js'
-import {AuroraError, badInput} from './errors.js'
+import {AuroraError, badInput} from './cli/errors.js'
 import {defaultTlsMode, type LibpqTls} from './pg/tls.js'
 
 export type SecretSource = 'cluster' | 'config' | 'env' | 'flag' | 'terraform'

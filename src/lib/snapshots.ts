@@ -5,11 +5,11 @@ import {randomBytes} from 'node:crypto'
 import {describeCluster, listClusterSnapshots} from './aws/rds.js'
 import {rdsSdk, smithyClient} from './aws/sdk.js'
 import {runWaiter} from './aws/wait.js'
-import {seconds} from './duration.js'
-import {AuroraError, badInput} from './errors.js'
-import {type Progress, silentProgress} from './progress.js'
-import {createdByTag, hasTags, tagValue} from './tags.js'
-import {validateIdentifier, validateSnapshotReference} from './validation.js'
+import {seconds} from './cli/duration.js'
+import {AuroraError, badInput} from './cli/errors.js'
+import {type Progress, silentProgress} from './cli/progress.js'
+import {validateIdentifier, validateSnapshotReference} from './cli/validation.js'
+import {createdByTag, hasTags, tagValue} from './restore/tags.js'
 
 /** Four random lower-case letters or digits: what keeps ids made in the same second apart (36^4 = 1.7 million). */
 export function randomSuffix(length = 4): string {

@@ -7,7 +7,7 @@ import {describe, expect, it} from 'vitest'
 import {renderTables, spliceTables} from '../../scripts/infra-docs.mjs'
 import {packageRoot} from '../../src/lib/sandbox/paths.js'
 import {sandboxShape} from '../../src/lib/sandbox/seed.js'
-import {terraformOutputNames} from '../../src/lib/terraform.js'
+import {terraformOutputNames} from '../../src/lib/target/terraform.js'
 import {moduleDir, terraform, terraformInstalled} from '../helpers/terraform.js'
 
 type Block = Record<string, unknown>

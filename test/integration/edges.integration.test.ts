@@ -7,9 +7,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {getDatabaseCredentials} from '../../src/lib/aws/secrets.js'
 import {deleteDrillCluster} from '../../src/lib/drill/drill.js'
-import {loadEndpointMap} from '../../src/lib/endpoint-map.js'
 import {connectWithCredentials} from '../../src/lib/pg/connect.js'
 import {freePort} from '../../src/lib/sandbox/processes.js'
+import {loadEndpointMap} from '../../src/lib/target/endpoint-map.js'
 import {runCli} from '../helpers/run-cli.js'
 import {sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
 

@@ -9,9 +9,9 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {getDatabaseCredentials} from '../../src/lib/aws/secrets.js'
-import {loadEndpointMap} from '../../src/lib/endpoint-map.js'
 import {connectWithCredentials} from '../../src/lib/pg/connect.js'
 import {sandboxShape, seededMetricHours} from '../../src/lib/sandbox/seed.js'
+import {loadEndpointMap} from '../../src/lib/target/endpoint-map.js'
 import {runCli} from '../helpers/run-cli.js'
 import {sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
 

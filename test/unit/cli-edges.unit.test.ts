@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
 
 import {helpCheckIds} from '../../src/commands/doctor.js'
+import {canSpin} from '../../src/lib/cli/progress.js'
 import {checkIds} from '../../src/lib/doctor/index.js'
-import {canSpin} from '../../src/lib/progress.js'
 import {refuseMaskedOutput} from '../../src/lib/secret.js'
 
 describe('progress', () => {
@@ -40,7 +40,7 @@ describe('the next steps commands print run as printed', () => {
     const {mkdtemp, rm, symlink} = await import('node:fs/promises')
     const {default: os} = await import('node:os')
     const {default: path} = await import('node:path')
-    const {howToRun} = await import('../../src/lib/invocation.js')
+    const {howToRun} = await import('../../src/lib/cli/invocation.js')
     const {packageRoot} = await import('../../src/lib/sandbox/paths.js')
     const bin = path.join(packageRoot, 'bin', 'run.js')
     const elsewhere = os.tmpdir()

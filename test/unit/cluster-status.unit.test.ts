@@ -9,9 +9,9 @@ import {mockClient} from 'aws-sdk-client-mock'
 import {stripVTControlCharacters} from 'node:util'
 import {beforeEach, describe, expect, it} from 'vitest'
 
+import {createPalette} from '../../src/lib/cli/render/colour.js'
+import {renderClusterStatus} from '../../src/lib/cli/render/status.js'
 import {getClusterStatus} from '../../src/lib/cluster-status.js'
-import {createPalette} from '../../src/lib/render/colour.js'
-import {renderClusterStatus} from '../../src/lib/render/status.js'
 
 const rdsMock = mockClient(RDSClient)
 const rds = new RDSClient({credentials: {accessKeyId: 'a', secretAccessKey: 'b'}, region: 'eu-west-1'})

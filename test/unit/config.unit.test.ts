@@ -3,8 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 
-import {findConfigFile, loadConfigFile, parseConfigFile} from '../../src/lib/config.js'
-import {ExitCode} from '../../src/lib/errors.js'
+import {ExitCode} from '../../src/lib/cli/errors.js'
+import {findConfigFile, loadConfigFile, parseConfigFile} from '../../src/lib/target/config.js'
 
 async function rejection(promise: Promise<unknown>) {
   try {

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {confirmByTypedName} from '../../src/lib/confirm.js'
-import {formatDuration, parseDuration, parseIsoTime, seconds} from '../../src/lib/duration.js'
+import {confirmByTypedName} from '../../src/lib/cli/confirm.js'
+import {formatDuration, parseDuration, parseIsoTime, seconds} from '../../src/lib/cli/duration.js'
 
 describe('confirmation', () => {
   it('accepts a matching --confirm and refuses a different one (exit 2)', async () => {

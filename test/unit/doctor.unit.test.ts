@@ -2,6 +2,8 @@ import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import type {Check} from '../../src/lib/doctor/types.js'
 
+import {createPalette} from '../../src/lib/cli/render/colour.js'
+import {renderDoctorReport} from '../../src/lib/cli/render/doctor.js'
 import {cidrContains} from '../../src/lib/doctor/checks/network.js'
 import {
   gradeBackupRetention,
@@ -16,8 +18,6 @@ import {
 import {allChecks, checkIds} from '../../src/lib/doctor/index.js'
 import {runChecks} from '../../src/lib/doctor/run.js'
 import {fail, ok, warn} from '../../src/lib/doctor/types.js'
-import {createPalette} from '../../src/lib/render/colour.js'
-import {renderDoctorReport} from '../../src/lib/render/doctor.js'
 
 describe('grading thresholds', () => {
   it('grades connections: warn at 75%, fail at 90%', () => {

@@ -8,8 +8,8 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import type {DrillCheck, DrillReport} from '../../src/lib/drill/types.js'
 
+import {createPalette} from '../../src/lib/cli/render/colour.js'
 import {renderDrillJunit, renderDrillMarkdown, renderDrillText, writeDrillReports} from '../../src/lib/drill/reports.js'
-import {createPalette} from '../../src/lib/render/colour.js'
 
 const plain = createPalette({json: false, noColorFlag: true})
 const awkward = `a | b <&"'>`

@@ -3,8 +3,8 @@ import {describe, expect, it} from 'vitest'
 import type {SnapshotManifest} from '../../src/lib/drill/manifest.js'
 import type {DrillReport} from '../../src/lib/drill/types.js'
 
+import {identifierProblem} from '../../src/lib/cli/validation.js'
 import {drillClusterId, drillExitCode, validateDrill} from '../../src/lib/drill/drill.js'
-import {identifierProblem} from '../../src/lib/validation.js'
 
 const manifest = {mode: 'count', snapshotId: 'nba-20261128'} as SnapshotManifest
 

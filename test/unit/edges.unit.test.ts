@@ -3,9 +3,9 @@ import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 
+import {checkOutputFile} from '../../src/lib/cli/output-path.js'
+import {parseIpv4Cidr} from '../../src/lib/cli/validation.js'
 import {classifyAwsFailure} from '../../src/lib/doctor/checks/aws.js'
-import {checkOutputFile} from '../../src/lib/output-path.js'
-import {parseIpv4Cidr} from '../../src/lib/validation.js'
 
 describe('parseIpv4Cidr (doctor --from-cidr)', () => {
   it('takes addresses and CIDRs, an address as /32', () => {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {parseEndpointMap, resolveConnectAddress} from '../../src/lib/endpoint-map.js'
+import {parseEndpointMap, resolveConnectAddress} from '../../src/lib/target/endpoint-map.js'
 
 const writer = 'nba.cluster-abc.us-east-1.rds.amazonaws.com'
 

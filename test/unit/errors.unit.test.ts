@@ -4,8 +4,8 @@ import * as Flags from '@oclif/core/flags'
 import {parse} from '@oclif/core/parser'
 import {describe, expect, it} from 'vitest'
 
-import {AuroraError, badInput, ExitCode, toRenderedError} from '../../src/lib/errors.js'
-import {integerFlag, refusedYesFlag, viaFlag} from '../../src/lib/flags.js'
+import {AuroraError, badInput, ExitCode, toRenderedError} from '../../src/lib/cli/errors.js'
+import {integerFlag, refusedYesFlag, viaFlag} from '../../src/lib/cli/flags.js'
 
 /** What oclif's own parser throws for these arguments: the real error classes, messages and fields. */
 async function parseError(argv: string[], input: Parameters<typeof parse>[1]): Promise<unknown> {

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {dumpFilterArgs} from '../../src/lib/migrate/copy.js'
-import {crossDatabasePatterns, filterParams, parseFilter, patternToRegex} from '../../src/lib/migrate/filter.js'
+import {crossDatabasePatterns, filterParams, parseFilter, patternToRegex} from '../../src/lib/pg/verification/filter.js'
 
 const table = (pattern: string) => patternToRegex(pattern, {flag: '--table', parts: 2})
 const schema = (pattern: string) => patternToRegex(pattern, {flag: '--schema', parts: 1})

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {withoutManagedTargetRefusals} from '../../src/lib/migrate/copy.js'
 import {chooseJobs} from '../../src/lib/migrate/migrate.js'
-import {rowHashSql, tableSql} from '../../src/lib/migrate/verify.js'
+import {rowHashSql, tableSql} from '../../src/lib/pg/verification/verify.js'
 
 const GiB = 1024 ** 3
 const table = (columns: Array<{name: string; type: string}>) => ({bytes: 0, columns, hasPrimaryKey: true, isPartition: false, name: 'Games', schema: 'public'})
@@ -101,7 +101,7 @@ describe('connection strings keep each side to its own credentials', () => {
   })
 
   it('masks URL passwords in any rendered error', async () => {
-    const {toRenderedError, withoutUrlPasswords} = await import('../../src/lib/errors.js')
+    const {toRenderedError, withoutUrlPasswords} = await import('../../src/lib/cli/errors.js')
     expect(withoutUrlPasswords('Unexpected argument: postgresql://app:hunter2@db:5432/x and postgres://u:p%40ss@h/y')).toBe(
       'Unexpected argument: postgresql://app:********@db:5432/x and postgres://u:********@h/y',
     )

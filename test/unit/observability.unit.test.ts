@@ -6,11 +6,11 @@ import {Readable} from 'node:stream'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import {AwsClients} from '../../src/lib/aws/clients.js'
+import {sparkline} from '../../src/lib/cli/render/load.js'
+import {resample} from '../../src/lib/cli/render/metrics.js'
 import {planWindow, summarizeCapacity} from '../../src/lib/metrics.js'
 import {statementsSql} from '../../src/lib/pg/statements.js'
 import {piTop, resolvePiInstance} from '../../src/lib/pi.js'
-import {sparkline} from '../../src/lib/render/load.js'
-import {resample} from '../../src/lib/render/metrics.js'
 
 const now = new Date('2026-11-28T12:00:00Z')
 const hour = 3_600_000

@@ -2,8 +2,8 @@ import net from 'node:net'
 import pg from 'pg'
 import {describe, expect, it} from 'vitest'
 
+import {AuroraError} from '../../src/lib/cli/errors.js'
 import {connectWhenReady} from '../../src/lib/drill/drill.js'
-import {AuroraError} from '../../src/lib/errors.js'
 import {classifyConnectError, connectFailureHint, isTransientConnectError} from '../../src/lib/pg/errors.js'
 
 /** The error node-postgres raises for a server's ErrorResponse, with its SQLSTATE. */

@@ -8,8 +8,8 @@ import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import {drillExpiry} from '../../src/lib/drill/drill.js'
-import {parameterGroupFamily, planRestore} from '../../src/lib/restore.js'
-import {inheritableTags, isOwnershipTag} from '../../src/lib/tags.js'
+import {parameterGroupFamily, planRestore} from '../../src/lib/restore/restore.js'
+import {inheritableTags, isOwnershipTag} from '../../src/lib/restore/tags.js'
 
 const rdsMock = mockClient(RDSClient)
 const rds = new RDSClient({credentials: {accessKeyId: 'a', secretAccessKey: 'b'}, region: 'us-east-1'})

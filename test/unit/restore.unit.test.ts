@@ -12,7 +12,7 @@ import {
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
-import {executeRestore, planRestore} from '../../src/lib/restore.js'
+import {executeRestore, planRestore} from '../../src/lib/restore/restore.js'
 
 const rdsMock = mockClient(RDSClient)
 const rds = new RDSClient({credentials: {accessKeyId: 'a', secretAccessKey: 'b'}, region: 'us-east-1'})

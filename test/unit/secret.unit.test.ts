@@ -2,8 +2,8 @@ import {DescribeSecretCommand, SecretsManagerClient} from '@aws-sdk/client-secre
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
+import {buildPsqlInvocation} from '../../src/lib/pg/psql.js'
 import {resolveClusterTls} from '../../src/lib/pg/tls.js'
-import {buildPsqlInvocation} from '../../src/lib/psql.js'
 import {formatCredentials, maskedPassword, rotationInProgress, visibleCredentials} from '../../src/lib/secret.js'
 
 const password = 'p@ss:w/rd with\'quote'

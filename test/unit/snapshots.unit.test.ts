@@ -9,8 +9,8 @@ import {
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
+import {identifierProblem} from '../../src/lib/cli/validation.js'
 import {createSnapshot, defaultSnapshotId, deleteSnapshots, selectForPrune, waitForSnapshot} from '../../src/lib/snapshots.js'
-import {identifierProblem} from '../../src/lib/validation.js'
 
 const rdsMock = mockClient(RDSClient)
 const rds = new RDSClient({credentials: {accessKeyId: 'a', secretAccessKey: 'b'}, region: 'us-east-1'})

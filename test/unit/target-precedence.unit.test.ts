@@ -1,9 +1,9 @@
 import {describe, expect, it, vi} from 'vitest'
 
-import type {ConfigFile} from '../../src/lib/config.js'
-import type {TerraformOutputs} from '../../src/lib/terraform.js'
+import type {ConfigFile} from '../../src/lib/target/config.js'
+import type {TerraformOutputs} from '../../src/lib/target/terraform.js'
 
-import {describeConflict, describeTargetLine, resolveTarget, type ResolveTargetInput} from '../../src/lib/target.js'
+import {describeConflict, describeTargetLine, resolveTarget, type ResolveTargetInput} from '../../src/lib/target/target.js'
 
 const config: ConfigFile = {
   defaultEnv: 'dev',

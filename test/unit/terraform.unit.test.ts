@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {describe, expect, it} from 'vitest'
 
-import {parseTerraformOutputs, regionFromArn, terraformOutputNames} from '../../src/lib/terraform.js'
+import {parseTerraformOutputs, regionFromArn, terraformOutputNames} from '../../src/lib/target/terraform.js'
 
 const recorded = await readFile(new URL('../fixtures/terraform-output.json', import.meta.url), 'utf8')
 

@@ -5,6 +5,7 @@ import path from 'node:path'
 import {rootCertificates} from 'node:tls'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {buildPsqlInvocation} from '../../src/lib/pg/psql.js'
 import {
   bundledCertificates,
   bundledTrustLabel,
@@ -15,7 +16,6 @@ import {
   rootCertificateFile,
   trustedCertificates,
 } from '../../src/lib/pg/tls.js'
-import {buildPsqlInvocation} from '../../src/lib/psql.js'
 
 const endpoint = 'prod.cluster-abc.us-east-1.rds.amazonaws.com'
 const permissions = async (file: string) => ((await stat(file)).mode % 0o1000).toString(8)

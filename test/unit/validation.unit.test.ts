@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {AuroraError, ExitCode} from '../../src/lib/errors.js'
-import {identifierProblem, parseHostPort, validateEndpointUrl, validateIdentifier, validateRegion} from '../../src/lib/validation.js'
+import {AuroraError, ExitCode} from '../../src/lib/cli/errors.js'
+import {identifierProblem, parseHostPort, validateEndpointUrl, validateIdentifier, validateRegion} from '../../src/lib/cli/validation.js'
 
 function thrown(fn: () => unknown): AuroraError {
   try {

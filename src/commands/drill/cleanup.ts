@@ -2,10 +2,10 @@ import * as Flags from '@oclif/core/flags'
 
 import type {LeftoverDrill} from '../../lib/drill/drill.js'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {parseDuration} from '../../lib/duration.js'
-import {confirmFlag, refusedYesFlag, timeoutFlag} from '../../lib/flags.js'
-import {requireCluster} from '../../lib/target.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {parseDuration} from '../../lib/cli/duration.js'
+import {confirmFlag, refusedYesFlag, timeoutFlag} from '../../lib/cli/flags.js'
+import {requireCluster} from '../../lib/target/target.js'
 
 export interface DrillCleanupOutput {
   deleted: string[]
@@ -44,7 +44,7 @@ static override summary = 'Delete drill clusters a killed drill or --keep left'
     const sourceCluster = allClusters ? undefined : requireCluster(await this.target())
     const [{deleteDrillCluster, findLeftoverDrills}, {confirmByTypedName}, rds] = await Promise.all([
       import('../../lib/drill/drill.js'),
-      import('../../lib/confirm.js'),
+      import('../../lib/cli/confirm.js'),
       this.aws().then((aws) => aws.rds()),
     ])
     const scope = {allClusters, olderThan: flags['older-than'] ?? null, sourceCluster: sourceCluster ?? null}

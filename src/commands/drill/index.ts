@@ -2,12 +2,12 @@ import * as Flags from '@oclif/core/flags'
 
 import type {DrillReport} from '../../lib/drill/types.js'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {parseDuration} from '../../lib/duration.js'
-import {AuroraError} from '../../lib/errors.js'
-import {timeoutFlag, tlsFlags} from '../../lib/flags.js'
-import {checkOutputFiles} from '../../lib/output-path.js'
-import {requireCluster} from '../../lib/target.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {parseDuration} from '../../lib/cli/duration.js'
+import {AuroraError} from '../../lib/cli/errors.js'
+import {timeoutFlag, tlsFlags} from '../../lib/cli/flags.js'
+import {checkOutputFiles} from '../../lib/cli/output-path.js'
+import {requireCluster} from '../../lib/target/target.js'
 
 export default class Drill extends BaseCommand<typeof Drill> {
   static override description = `Rehearse a restore: restore a snapshot into a throwaway cluster, time it, prove the data, and delete it.
@@ -44,7 +44,7 @@ static override summary = 'Rehearse a restore: restore, prove the data, delete t
     const [{drillExitCode, runDrill, trySourceChecks, validateDrill}, {loadManifest}, {connectToCluster, resolveClusterConnection, sameCredentialsOn}, {describeCluster}, aws] = await Promise.all([
       import('../../lib/drill/drill.js'),
       import('../../lib/drill/manifest.js'),
-      import('../../lib/cluster-connection.js'),
+      import('../../lib/target/cluster-connection.js'),
       import('../../lib/aws/rds.js'),
       this.aws(),
     ])

@@ -2,10 +2,10 @@ import * as Flags from '@oclif/core/flags'
 
 import type {CapacitySummary, MetricName, MetricSeries, Statistic} from '../../lib/metrics.js'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {parseDuration, parseIsoTime} from '../../lib/duration.js'
-import {integerFlag} from '../../lib/flags.js'
-import {requireCluster} from '../../lib/target.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {parseDuration, parseIsoTime} from '../../lib/cli/duration.js'
+import {integerFlag} from '../../lib/cli/flags.js'
+import {requireCluster} from '../../lib/target/target.js'
 
 export interface MetricsCapacityOutput {
   cluster: string
@@ -75,7 +75,7 @@ static override summary = "Chart the cluster's Serverless v2 capacity (ACU) over
     series: MetricSeries[],
     context: {cluster: string; scaling: MetricsCapacityOutput['scaling']; summary: CapacitySummary | null; window: import('../../lib/metrics.js').MetricsWindow},
   ): Promise<void> {
-    const render = await import('../../lib/render/metrics.js')
+    const render = await import('../../lib/cli/render/metrics.js')
     if (series.every((item) => item.points.length === 0)) {
       this.log(`No datapoints for ${context.cluster} between ${context.window.start.toISOString()} and ${context.window.end.toISOString()}: a new or paused cluster has none yet. Try a longer --since.`)
       return

@@ -3,10 +3,10 @@ import * as Flags from '@oclif/core/flags'
 import type {StatementsTop} from '../../lib/pg/statements.js'
 import type {LoadDimension, PiTop} from '../../lib/pi.js'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {parseDuration} from '../../lib/duration.js'
-import {integerFlag, tlsFlags, viaFlag} from '../../lib/flags.js'
-import {requireCluster} from '../../lib/target.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {parseDuration} from '../../lib/cli/duration.js'
+import {integerFlag, tlsFlags, viaFlag} from '../../lib/cli/flags.js'
+import {requireCluster} from '../../lib/target/target.js'
 
 export type PiTopOutput =
   | (PiTop & {by: LoadDimension; end: string; instanceId: string; source: 'pi'; start: string})
@@ -41,7 +41,7 @@ static override summary = 'Rank what the database spends its time on'
     const clusterId = requireCluster(target)
     const aws = await this.aws()
     const columns = process.stdout.columns || Number(process.env.COLUMNS) || 100
-    const render = await import('../../lib/render/load.js')
+    const render = await import('../../lib/cli/render/load.js')
     if (flags.source === 'pg') {
       const output = await this.fromStatements(by)
       if (!this.jsonEnabled()) this.log(render.renderStatementsTop(output, {by: output.by, columns}))
@@ -58,7 +58,7 @@ static override summary = 'Rank what the database spends its time on'
   }
 
   private async fromStatements(by: LoadDimension): Promise<Extract<PiTopOutput, {source: 'pg'}>> {
-    const [{connectToCluster, resolveClusterConnection}, {topStatements}] = await Promise.all([import('../../lib/cluster-connection.js'), import('../../lib/pg/statements.js')])
+    const [{connectToCluster, resolveClusterConnection}, {topStatements}] = await Promise.all([import('../../lib/target/cluster-connection.js'), import('../../lib/pg/statements.js')])
     const connection = await resolveClusterConnection(await this.target(), await this.aws(), {tls: await this.clusterTls()})
     const client = await connectToCluster(connection)
     try {

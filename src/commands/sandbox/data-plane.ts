@@ -2,9 +2,9 @@ import {Args} from '@oclif/core'
 
 import type {SandboxPaths} from '../../lib/sandbox/paths.js'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {badInput} from '../../lib/errors.js'
-import {globalFlags} from '../../lib/flags.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {badInput} from '../../lib/cli/errors.js'
+import {globalFlags} from '../../lib/cli/flags.js'
 
 const actions = ['snapshot', 'restore', 'add-instance', 'remove-instance', 'delete-cluster', 'delete-snapshot'] as const
 

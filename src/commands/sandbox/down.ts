@@ -1,5 +1,5 @@
-import {BaseCommand} from '../../lib/base-command.js'
-import {globalFlags} from '../../lib/flags.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {globalFlags} from '../../lib/cli/flags.js'
 
 export interface SandboxDownOutput {
   dir: string

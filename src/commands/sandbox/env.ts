@@ -1,6 +1,6 @@
-import {BaseCommand} from '../../lib/base-command.js'
-import {AuroraError} from '../../lib/errors.js'
-import {globalFlags} from '../../lib/flags.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {AuroraError} from '../../lib/cli/errors.js'
+import {globalFlags} from '../../lib/cli/flags.js'
 
 export default class SandboxEnv extends BaseCommand<typeof SandboxEnv> {
   static override baseFlags = globalFlags

@@ -1,7 +1,7 @@
-import type {Palette} from '../../lib/render/colour.js'
+import type {Palette} from '../../lib/cli/render/colour.js'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {globalFlags} from '../../lib/flags.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {globalFlags} from '../../lib/cli/flags.js'
 
 export interface SandboxStatusOutput {
   cluster: null | string

@@ -1,6 +1,6 @@
-import {BaseCommand} from '../../lib/base-command.js'
-import {seconds} from '../../lib/duration.js'
-import {globalFlags} from '../../lib/flags.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {seconds} from '../../lib/cli/duration.js'
+import {globalFlags} from '../../lib/cli/flags.js'
 
 export interface SandboxUpOutput {
   alreadyRunning: boolean
@@ -43,7 +43,7 @@ static override summary = 'Start a local moto and PostgreSQL 15 seeded with the 
         : `Sandbox up in ${output.elapsedSeconds} s: cluster ${output.cluster}, moto ${output.motoUrl}, PostgreSQL 127.0.0.1:${output.postgresPort}.`,
     )
     // A next step that runs as printed: `auroractl` is on PATH only after `npm link` or a global install.
-    const {howToRun} = await import('../../lib/invocation.js')
+    const {howToRun} = await import('../../lib/cli/invocation.js')
     const run = howToRun()
     process.stderr.write(`Next: eval "$(${run} sandbox env)" && ${run} status\n`)
     return output

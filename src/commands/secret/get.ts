@@ -3,8 +3,8 @@ import * as Flags from '@oclif/core/flags'
 import type {LibpqTls} from '../../lib/pg/tls.js'
 import type {SecretField, SecretFormat, SecretSource} from '../../lib/secret.js'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {tlsFlags} from '../../lib/flags.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {tlsFlags} from '../../lib/cli/flags.js'
 
 export interface SecretGetOutput {
   fields: Record<string, null | number | string>

@@ -2,13 +2,13 @@ import * as Flags from '@oclif/core/flags'
 
 import type {CreatedSnapshot} from '../../lib/snapshots.js'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {parseDuration} from '../../lib/duration.js'
-import {AuroraError, badInput, toRenderedError} from '../../lib/errors.js'
-import {timeoutFlag, tlsFlags, waitFlag} from '../../lib/flags.js'
-import {checkOutputFile} from '../../lib/output-path.js'
-import {parseTags} from '../../lib/tags.js'
-import {requireCluster} from '../../lib/target.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {parseDuration} from '../../lib/cli/duration.js'
+import {AuroraError, badInput, toRenderedError} from '../../lib/cli/errors.js'
+import {timeoutFlag, tlsFlags, waitFlag} from '../../lib/cli/flags.js'
+import {checkOutputFile} from '../../lib/cli/output-path.js'
+import {parseTags} from '../../lib/restore/tags.js'
+import {requireCluster} from '../../lib/target/target.js'
 
 export default class SnapshotCreate extends BaseCommand<typeof SnapshotCreate> {
   static override description = `Take a manual snapshot of the cluster and wait until it is available.
@@ -59,7 +59,7 @@ static override summary = 'Take a manual snapshot and wait until it is available
     }
 
     const file = flags.manifest
-    const [{connectToCluster, resolveClusterConnection}, manifests] = await Promise.all([import('../../lib/cluster-connection.js'), import('../../lib/drill/manifest.js')])
+    const [{connectToCluster, resolveClusterConnection}, manifests] = await Promise.all([import('../../lib/target/cluster-connection.js'), import('../../lib/drill/manifest.js')])
     const client = await connectToCluster(await resolveClusterConnection(await this.target(), await this.aws(), {tls: await this.clusterTls()}))
     try {
       const mode = (flags['manifest-mode'] ?? 'count') as 'checksum' | 'count'

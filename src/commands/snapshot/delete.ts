@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {confirmFlag} from '../../lib/flags.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {confirmFlag} from '../../lib/cli/flags.js'
 
 export interface SnapshotDeleteOutput {
   deleted: string
@@ -23,7 +23,7 @@ static override summary = 'Delete a manual snapshot, confirmed by its id'
     const id = this.args.id as string
     const [{deleteSnapshot, snapshotToDelete}, {confirmByTypedName}, rds] = await Promise.all([
       import('../../lib/snapshots.js'),
-      import('../../lib/confirm.js'),
+      import('../../lib/cli/confirm.js'),
       this.aws().then((aws) => aws.rds()),
     ])
     await snapshotToDelete(rds, id)

@@ -2,9 +2,9 @@ import * as Flags from '@oclif/core/flags'
 
 import type {SnapshotSummary} from '../../lib/snapshots.js'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {integerFlag} from '../../lib/flags.js'
-import {requireCluster} from '../../lib/target.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {integerFlag} from '../../lib/cli/flags.js'
+import {requireCluster} from '../../lib/target/target.js'
 
 export default class SnapshotList extends BaseCommand<typeof SnapshotList> {
   static override description = `List the cluster's snapshots, newest first: age, status, size and who made them.
@@ -24,7 +24,7 @@ static override summary = "List the cluster's snapshots, newest first"
       if (snapshots.length === 0) {
         this.log(`No ${this.flags.type === 'all' ? '' : `${this.flags.type} `}snapshots of ${clusterId}. Create one with \`${this.config.bin} snapshot create\`.`)
       } else {
-        const {renderSnapshotTable} = await import('../../lib/render/snapshots.js')
+        const {renderSnapshotTable} = await import('../../lib/cli/render/snapshots.js')
         this.log(renderSnapshotTable(snapshots, this.colour))
       }
     }

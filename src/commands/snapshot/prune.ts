@@ -2,11 +2,11 @@ import * as Flags from '@oclif/core/flags'
 
 import type {SnapshotSummary} from '../../lib/snapshots.js'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {parseDuration} from '../../lib/duration.js'
-import {confirmFlag, integerFlag} from '../../lib/flags.js'
-import {parseTags} from '../../lib/tags.js'
-import {requireCluster} from '../../lib/target.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {parseDuration} from '../../lib/cli/duration.js'
+import {confirmFlag, integerFlag} from '../../lib/cli/flags.js'
+import {parseTags} from '../../lib/restore/tags.js'
+import {requireCluster} from '../../lib/target/target.js'
 
 export interface SnapshotPruneOutput {
   deleted: string[]
@@ -41,7 +41,7 @@ static override summary = 'Delete old manual snapshots, never automated ones'
     const [{deleteSnapshots, selectForPrune, summarizeSnapshot}, {describeCluster, listClusterSnapshots}, {confirmByTypedName}, rds] = await Promise.all([
       import('../../lib/snapshots.js'),
       import('../../lib/aws/rds.js'),
-      import('../../lib/confirm.js'),
+      import('../../lib/cli/confirm.js'),
       this.aws().then((aws) => aws.rds()),
     ])
     const now = new Date()
@@ -56,7 +56,7 @@ static override summary = 'Delete old manual snapshots, never automated ones'
       return output
     }
 
-    const {renderSnapshotTable} = await import('../../lib/render/snapshots.js')
+    const {renderSnapshotTable} = await import('../../lib/cli/render/snapshots.js')
     this.log(`${flags['dry-run'] ? 'Would delete' : 'Will delete'} ${selected.length} of ${manual} manual snapshots of ${clusterId}:`)
     this.log(renderSnapshotTable(summaries, this.colour))
     if (flags['dry-run']) return output

@@ -1,6 +1,6 @@
 import type {DBCluster, DBClusterSnapshot, DBInstance, RDSClient} from '@aws-sdk/client-rds'
 
-import {AuroraError} from '../errors.js'
+import {AuroraError} from '../cli/errors.js'
 import {rdsSdk} from './sdk.js'
 
 /** Describes one cluster, or fails with exit 3 and a hint listing the clusters that do exist. */

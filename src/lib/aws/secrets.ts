@@ -1,6 +1,6 @@
 import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
-import {AuroraError, badInput} from '../errors.js'
+import {AuroraError, badInput} from '../cli/errors.js'
 import {secretsManagerSdk} from './sdk.js'
 
 /**

@@ -1,5 +1,5 @@
-import {formatDuration} from '../duration.js'
-import {AuroraError} from '../errors.js'
+import {formatDuration} from '../cli/duration.js'
+import {AuroraError} from '../cli/errors.js'
 
 /** The parts of a smithy WaiterResult we read. */
 export interface WaiterOutcome {

@@ -6,13 +6,13 @@ import type {STSClient} from '@aws-sdk/client-sts'
 import type {Client, QueryResultRow} from 'pg'
 
 import type {DatabaseCredentials} from '../aws/secrets.js'
-import type {ConnectAddress, EndpointMap} from '../endpoint-map.js'
+import type {ConnectAddress, EndpointMap} from '../target/endpoint-map.js'
 
 import {describeCluster, listClusterInstances} from '../aws/rds.js'
-import {resolveConnectAddress} from '../endpoint-map.js'
 import {connectWithCredentials} from '../pg/connect.js'
 import {type ClusterTls, resolveClusterTls} from '../pg/tls.js'
 import {loadCredentials} from '../secret.js'
+import {resolveConnectAddress} from '../target/endpoint-map.js'
 
 export interface DoctorClients {
   cloudWatch: () => Promise<CloudWatchClient>

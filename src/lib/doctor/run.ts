@@ -1,6 +1,6 @@
 import type {Check, CheckOutcome, CheckResult} from './types.js'
 
-import {formatDuration} from '../duration.js'
+import {formatDuration} from '../cli/duration.js'
 
 export interface DoctorSummary {
   fail: number

@@ -2,9 +2,9 @@ import type {Client} from 'pg'
 
 import {readFile, writeFile} from 'node:fs/promises'
 
-import {AuroraError, badInput} from '../errors.js'
-import {listSequences, listTables, type ObjectCounts, objectCounts, qualified, readSequence, type TableRef} from '../migrate/inventory.js'
-import {measureTables} from '../migrate/verify.js'
+import {AuroraError, badInput} from '../cli/errors.js'
+import {listSequences, listTables, type ObjectCounts, objectCounts, qualified, readSequence, type TableRef} from '../pg/verification/inventory.js'
+import {measureTables} from '../pg/verification/verify.js'
 
 /**
  * What a snapshot should hold, written by `snapshot create --manifest`: exact per-table row counts

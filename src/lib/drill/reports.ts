@@ -2,10 +2,10 @@ import Table from 'cli-table3'
 import {mkdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import type {Palette} from '../render/colour.js'
+import type {Palette} from '../cli/render/colour.js'
 import type {DrillOutcome, DrillReport, PhaseStatus} from './types.js'
 
-import {formatDuration} from '../duration.js'
+import {formatDuration} from '../cli/duration.js'
 
 const textHeadlines: Record<DrillOutcome, string> = {
   error: 'ERROR',

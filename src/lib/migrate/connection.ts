@@ -7,10 +7,10 @@ import path from 'node:path'
 import {checkServerIdentity, type PeerCertificate} from 'node:tls'
 
 import type {DatabaseCredentials} from '../aws/secrets.js'
-import type {ConnectAddress} from '../endpoint-map.js'
 import type {LibpqTls} from '../pg/tls.js'
+import type {ConnectAddress} from '../target/endpoint-map.js'
 
-import {AuroraError, badInput} from '../errors.js'
+import {AuroraError, badInput} from '../cli/errors.js'
 
 export const sslModes = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const
 export type SslMode = (typeof sslModes)[number]

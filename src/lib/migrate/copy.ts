@@ -1,9 +1,9 @@
 import {rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {AuroraError} from '../errors.js'
+import {AuroraError} from '../cli/errors.js'
+import {type TableFilter} from '../pg/verification/filter.js'
 import {type ConnectionInfo, dbnameArgument, libpqEnvironment} from './connection.js'
-import {type TableFilter} from './filter.js'
 
 /** The tables to copy: pg_dump's -n/-t/-T patterns (see filter.ts, which reads them as pg_dump does). */
 export type DumpFilter = TableFilter

@@ -2,16 +2,16 @@ import type {Client} from 'pg'
 
 import os from 'node:os'
 
-import {seconds} from '../duration.js'
-import {AuroraError, badInput} from '../errors.js'
-import {type Progress, silentProgress} from '../progress.js'
+import {seconds} from '../cli/duration.js'
+import {AuroraError, badInput} from '../cli/errors.js'
+import {type Progress, silentProgress} from '../cli/progress.js'
+import {crossDatabasePatterns, filterParams, isFiltered, type ParsedFilter, resolveFilter, type TableFilter} from '../pg/verification/filter.js'
+import {inventorySql, listSequences, listTables, qualified, quoteIdentifier, serverMajor, type TableRef, tableSelection, unmatchedPatterns} from '../pg/verification/inventory.js'
+import {measureTables, type TableMeasure, verifyMigration, type VerifyMode, type VerifyReport} from '../pg/verification/verify.js'
 import {type ConnectionInfo, describeConnection, openConnection} from './connection.js'
 import {type ChildProcesses, copyParallel, copyStreaming, createWorkDir, type DumpFilter, findLeftoverWorkDirs, removeLeftoverWorkDirs, toolMajors, type WorkDir} from './copy.js'
-import {crossDatabasePatterns, filterParams, isFiltered, type ParsedFilter, resolveFilter, type TableFilter} from './filter.js'
 import {formatBytes} from './format.js'
-import {inventorySql, listSequences, listTables, qualified, quoteIdentifier, serverMajor, type TableRef, tableSelection, unmatchedPatterns} from './inventory.js'
 import {watchCopyProgress} from './progress.js'
-import {measureTables, type TableMeasure, verifyMigration, type VerifyMode, type VerifyReport} from './verify.js'
 
 export interface PreflightItem {
   detail: string

@@ -1,6 +1,6 @@
 import type {Client} from 'pg'
 
-import {formatDuration} from '../duration.js'
+import {formatDuration} from '../cli/duration.js'
 import {formatBytes} from './format.js'
 
 /** What COPY is doing on the target right now (PostgreSQL 14+), per table. */

@@ -2,8 +2,8 @@ import type {Client} from 'pg'
 
 import type {DatabaseCredentials} from '../aws/secrets.js'
 
-import {type ConnectAddress, type EndpointMap, resolveConnectAddress} from '../endpoint-map.js'
-import {AuroraError} from '../errors.js'
+import {AuroraError} from '../cli/errors.js'
+import {type ConnectAddress, type EndpointMap, resolveConnectAddress} from '../target/endpoint-map.js'
 import {classifyConnectError, connectFailureHint} from './errors.js'
 import {certificateError, type ClusterTls, describeRoute, nodeTlsOptions, resolveClusterTls} from './tls.js'
 

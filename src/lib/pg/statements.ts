@@ -1,6 +1,6 @@
 import type {Client} from 'pg'
 
-import {AuroraError, badInput} from '../errors.js'
+import {AuroraError, badInput} from '../cli/errors.js'
 
 /**
  * pg_stat_statements queries, by server version: PostgreSQL 13 renamed total_time and mean_time

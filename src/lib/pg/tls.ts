@@ -7,9 +7,9 @@ import {isIP} from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 
-import type {ConnectAddress} from '../endpoint-map.js'
+import type {ConnectAddress} from '../target/endpoint-map.js'
 
-import {AuroraError} from '../errors.js'
+import {AuroraError} from '../cli/errors.js'
 
 /**
  * TLS to the cluster, decided here and nowhere else. Every connection (node-postgres, and libpq

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import type {SandboxPaths} from './paths.js'
 
-import {AuroraError} from '../errors.js'
+import {AuroraError} from '../cli/errors.js'
 import {initDataDir, installServerCertificate, postgresRunAs, preparePgRoot, startPostgres, stopPostgres} from './postgres.js'
 import {freePort} from './processes.js'
 import {readSandboxState, type SandboxState} from './state.js'

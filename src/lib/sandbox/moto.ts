@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import type {SandboxPaths} from './paths.js'
 
-import {AuroraError} from '../errors.js'
+import {AuroraError} from '../cli/errors.js'
 import {packageRoot} from './paths.js'
 import {spawnDetached, waitFor} from './processes.js'
 

@@ -3,7 +3,7 @@ import {appendFile, chmod, chown, copyFile, mkdir, mkdtemp, readFile, rm, writeF
 import os from 'node:os'
 import path from 'node:path'
 
-import {AuroraError} from '../errors.js'
+import {AuroraError} from '../cli/errors.js'
 
 const serverBinaries = ['initdb', 'pg_ctl', 'postgres']
 const installHint =

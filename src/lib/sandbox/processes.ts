@@ -3,7 +3,7 @@ import {openSync} from 'node:fs'
 import net from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {AuroraError} from '../errors.js'
+import {AuroraError} from '../cli/errors.js'
 
 /** A free TCP port on the loopback interface, chosen by the kernel. */
 export async function freePort(): Promise<number> {

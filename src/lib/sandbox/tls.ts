@@ -1,7 +1,7 @@
 import {chmod, mkdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {AuroraError} from '../errors.js'
+import {AuroraError} from '../cli/errors.js'
 
 export interface SandboxTls {
   caCert: string

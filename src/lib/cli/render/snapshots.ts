@@ -1,6 +1,6 @@
 import Table from 'cli-table3'
 
-import type {SnapshotSummary} from '../snapshots.js'
+import type {SnapshotSummary} from '../../snapshots.js'
 import type {Palette} from './colour.js'
 
 import {formatAge} from './text.js'

@@ -3,9 +3,9 @@ import type {Interfaces} from '@oclif/core'
 
 import {Command} from '@oclif/core/command'
 
-import type {AwsClients} from './aws/clients.js'
-import type {ClusterTls, TlsMode} from './pg/tls.js'
-import type {Target, TargetFlags} from './target.js'
+import type {AwsClients} from '../aws/clients.js'
+import type {ClusterTls, TlsMode} from '../pg/tls.js'
+import type {Target, TargetFlags} from '../target/target.js'
 
 import {ExitCode, toRenderedError} from './errors.js'
 import {globalFlags, targetFlags} from './flags.js'
@@ -36,7 +36,7 @@ protected args!: BaseArgs<T>
   protected async aws(): Promise<AwsClients> {
     if (!this.awsClients) {
       const target = await this.target()
-      const {AwsClients} = await import('./aws/clients.js')
+      const {AwsClients} = await import('../aws/clients.js')
       this.awsClients = new AwsClients({
         endpointUrl: target.endpointUrl,
         profile: target.profile,
@@ -74,7 +74,7 @@ protected args!: BaseArgs<T>
    * commands that declare tlsFlags. Verification switched off is said on stderr every time, --json or not.
    */
   protected async clusterTls(): Promise<ClusterTls> {
-    const {resolveClusterTls} = await import('./pg/tls.js')
+    const {resolveClusterTls} = await import('../pg/tls.js')
     const flags = this.flags as {'ca-bundle'?: string; tls?: string}
     const tls = resolveClusterTls({caBundle: flags['ca-bundle'], mode: flags.tls as TlsMode | undefined})
     if (tls.warning) process.stderr.write(`${this.colour.yellow('Warning:')} ${tls.warning}\n`)
@@ -137,9 +137,9 @@ protected args!: BaseArgs<T>
   protected target(): Promise<Target> {
     this.resolvedTarget ??= (async () => {
       const [{describeConflict, describeTargetLine, resolveTarget}, {loadConfigFile}, {readTerraformOutputs}] = await Promise.all([
-        import('./target.js'),
-        import('./config.js'),
-        import('./terraform.js'),
+        import('../target/target.js'),
+        import('../target/config.js'),
+        import('../target/terraform.js'),
       ])
       const target = await resolveTarget({
         env: process.env,

@@ -1,6 +1,6 @@
 import Table from 'cli-table3'
 
-import type {ClusterStatus} from '../cluster-status.js'
+import type {ClusterStatus} from '../../cluster-status.js'
 import type {Palette} from './colour.js'
 
 import {formatAge, keyValueBlock} from './text.js'

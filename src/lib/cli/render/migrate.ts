@@ -1,8 +1,8 @@
-import type {FilterReport, MigrateReport} from '../migrate/migrate.js'
-import type {TableMeasure} from '../migrate/verify.js'
+import type {FilterReport, MigrateReport} from '../../migrate/migrate.js'
+import type {TableMeasure} from '../../pg/verification/verify.js'
 import type {Palette} from './colour.js'
 
-import {formatBytes} from '../migrate/format.js'
+import {formatBytes} from '../../migrate/format.js'
 
 const measure = (side: TableMeasure, missing: string) =>
   side.error === undefined ? `${side.rows} rows${side.hash ? ` (hash ${side.hash})` : ''}` : `${missing} (${side.error.split('\n')[0]})`

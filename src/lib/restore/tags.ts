@@ -1,6 +1,6 @@
 import type {Tag} from '@aws-sdk/client-rds'
 
-import {badInput} from './errors.js'
+import {badInput} from '../cli/errors.js'
 
 /** The tag every resource auroractl creates carries, so `snapshot prune` and `drill cleanup` can find them. */
 export const createdByTag = {Key: 'created-by', Value: 'auroractl'} as const

@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {AuroraError} from './errors.js'
+import {AuroraError} from '../cli/errors.js'
 
 export const configFileName = 'auroractl.config.json'
 

@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises'
 
-import {AuroraError} from './errors.js'
-import {parseHostPort} from './validation.js'
+import {AuroraError} from '../cli/errors.js'
+import {parseHostPort} from '../cli/validation.js'
 
 /**
  * Maps the database endpoints AWS reports (`host:port`) to the address to actually connect to.

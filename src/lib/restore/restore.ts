@@ -1,15 +1,15 @@
 import type {DBCluster, DBClusterSnapshot, RDSClient, Tag} from '@aws-sdk/client-rds'
 
-import {describeCluster, listClusterSnapshots} from './aws/rds.js'
-import {rdsSdk} from './aws/sdk.js'
-import {runWaiter} from './aws/wait.js'
-import {seconds} from './duration.js'
-import {AuroraError, badInput} from './errors.js'
-import {type Progress, silentProgress} from './progress.js'
-import {currentScaling, type ScalingConfiguration, validateScaling} from './scaling.js'
-import {findSnapshot} from './snapshots.js'
+import {describeCluster, listClusterSnapshots} from '../aws/rds.js'
+import {rdsSdk} from '../aws/sdk.js'
+import {runWaiter} from '../aws/wait.js'
+import {seconds} from '../cli/duration.js'
+import {AuroraError, badInput} from '../cli/errors.js'
+import {type Progress, silentProgress} from '../cli/progress.js'
+import {validateIdentifier, validateSnapshotReference} from '../cli/validation.js'
+import {currentScaling, type ScalingConfiguration, validateScaling} from '../scaling.js'
+import {findSnapshot} from '../snapshots.js'
 import {inheritableTags, provenanceTags} from './tags.js'
-import {validateIdentifier, validateSnapshotReference} from './validation.js'
 
 export type RestoreSource =
   | {

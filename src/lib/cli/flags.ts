@@ -5,7 +5,7 @@ import {parseHostPort} from './validation.js'
 
 /**
  * Flags every command shares. Their environment fallbacks (AURORACTL_CLUSTER, AWS_REGION ...)
- * are applied in src/lib/target.ts, in one place, so the precedence is the same everywhere.
+ * are applied in src/lib/target/target.ts, in one place, so the precedence is the same everywhere.
  */
 export const globalFlags = {
   color: Flags.boolean({
@@ -99,7 +99,7 @@ export const tlsFlags = {
 }
 
 /**
- * The one confirmation flag of every destructive action (src/lib/confirm.ts): the name of what is destroyed
+ * The one confirmation flag of every destructive action (src/lib/cli/confirm.ts): the name of what is destroyed
  * or changed, typed again. `what` says which name: "the snapshot id", "the cluster id".
  */
 export const confirmFlag = (what: string) =>

@@ -1,9 +1,9 @@
 import type {ConfigFile, EnvironmentConfig} from './config.js'
 import type {TerraformOutputs} from './terraform.js'
 
-import {AuroraError, badInput} from './errors.js'
+import {AuroraError, badInput} from '../cli/errors.js'
+import {parseHostPort, validateEndpointUrl, validateIdentifier, validateRegion} from '../cli/validation.js'
 import {regionFromArn} from './terraform.js'
-import {parseHostPort, validateEndpointUrl, validateIdentifier, validateRegion} from './validation.js'
 
 /** Where a resolved value came from, shown by `--json` output and in errors. */
 export type ValueSource = 'config' | 'env' | 'flag' | 'terraform'

@@ -1,14 +1,14 @@
 import type {DBCluster} from '@aws-sdk/client-rds'
 import type {Client} from 'pg'
 
-import type {AwsClients} from './aws/clients.js'
-import type {DatabaseCredentials} from './aws/secrets.js'
-import type {ClusterTls} from './pg/tls.js'
+import type {AwsClients} from '../aws/clients.js'
+import type {DatabaseCredentials} from '../aws/secrets.js'
+import type {ClusterTls} from '../pg/tls.js'
 import type {Target} from './target.js'
 
-import {describeCluster} from './aws/rds.js'
+import {describeCluster} from '../aws/rds.js'
+import {loadCredentials, resolveSecretId} from '../secret.js'
 import {type ConnectAddress, loadEndpointMap, resolveConnectAddress} from './endpoint-map.js'
-import {loadCredentials, resolveSecretId} from './secret.js'
 import {requireCluster} from './target.js'
 
 /** Everything a command needs to open a database connection to the cluster, worked out one way for all of them. */
@@ -37,7 +37,7 @@ export async function resolveClusterConnection(
     endpointMap: target.endpointMap ? await loadEndpointMap(target.endpointMap) : undefined,
     via: target.via,
   })
-  const {resolveClusterTls} = await import('./pg/tls.js')
+  const {resolveClusterTls} = await import('../pg/tls.js')
   return {
     address,
     cluster,
@@ -49,7 +49,7 @@ export async function resolveClusterConnection(
 
 /** Opens a pg connection as the secret's user, with the connection's TLS (verify-full unless --tls require). */
 export async function connectToCluster(connection: ClusterConnection, options: {connectTimeoutMs?: number} = {}): Promise<Client> {
-  const {connectWithCredentials} = await import('./pg/connect.js')
+  const {connectWithCredentials} = await import('../pg/connect.js')
   return connectWithCredentials(connection.credentials, {
     address: connection.address,
     connectTimeoutMs: options.connectTimeoutMs,

@@ -1,7 +1,7 @@
 import Table from 'cli-table3'
 
-import type {StatementsTop} from '../pg/statements.js'
-import type {LoadDimension, PiTop} from '../pi.js'
+import type {StatementsTop} from '../../pg/statements.js'
+import type {LoadDimension, PiTop} from '../../pi.js'
 
 const bars = '▁▂▃▄▅▆▇█'
 

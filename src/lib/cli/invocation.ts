@@ -1,7 +1,7 @@
 import {existsSync, realpathSync} from 'node:fs'
 import path from 'node:path'
 
-import {packageRoot} from './sandbox/paths.js'
+import {packageRoot} from '../sandbox/paths.js'
 
 /**
  * How a person can run this auroractl from the shell they are in, for the next steps commands print:

@@ -1,4 +1,4 @@
-import {AuroraError} from './errors.js'
+import {AuroraError} from '../cli/errors.js'
 
 /**
  * The module's outputs that auroractl reads (see infra/modules/rds/outputs.tf).

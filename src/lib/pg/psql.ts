@@ -1,11 +1,11 @@
 import {lookup} from 'node:dns/promises'
 import {isIP} from 'node:net'
 
-import type {DatabaseCredentials} from './aws/secrets.js'
-import type {ConnectAddress} from './endpoint-map.js'
+import type {DatabaseCredentials} from '../aws/secrets.js'
+import type {ConnectAddress} from '../target/endpoint-map.js'
 
-import {AuroraError} from './errors.js'
-import {type ClusterTls, libpqTlsEnvironment} from './pg/tls.js'
+import {AuroraError} from '../cli/errors.js'
+import {type ClusterTls, libpqTlsEnvironment} from './tls.js'
 
 export interface PsqlInvocation {
   args: string[]

@@ -1,5 +1,5 @@
-import type {DoctorReport} from '../doctor/run.js'
-import type {CheckResult, CheckStatus, Layer} from '../doctor/types.js'
+import type {DoctorReport} from '../../doctor/run.js'
+import type {CheckResult, CheckStatus, Layer} from '../../doctor/types.js'
 import type {Palette} from './colour.js'
 
 const layerTitles: Record<Layer, string> = {

@@ -1,7 +1,7 @@
 import asciichart from 'asciichart'
 import Table from 'cli-table3'
 
-import type {CapacitySummary, MetricSeries, MetricsWindow} from '../metrics.js'
+import type {CapacitySummary, MetricSeries, MetricsWindow} from '../../metrics.js'
 import type {Palette} from './colour.js'
 
 /** Shrinks a series to `width` columns, keeping each bucket's maximum so peaks stay visible. */

@@ -1,6 +1,6 @@
 import type {Client} from 'pg'
 
-import {badInput} from '../errors.js'
+import {badInput} from '../../cli/errors.js'
 
 /**
  * What `migrate` copies, in pg_dump's own terms: `--schema` (-n), `--table` (-t) and
