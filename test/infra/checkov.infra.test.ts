@@ -36,12 +36,17 @@ describe('checkov over infra/', () => {
     const broken = await mkdtemp(path.join(os.tmpdir(), 'auroractl-checkov-'))
     await cp(moduleDir, broken, {recursive: true})
     const main = path.join(broken, 'main.tf')
-    await writeFile(main, (await readFile(main, 'utf8')).replace('storage_encrypted                   = true', 'storage_encrypted                   = false'))
+    const encrypted = 'storage_encrypted                   = true'
+    await writeFile(main, (await readFile(main, 'utf8')).replace(encrypted, 'storage_encrypted                   = false'))
     const security = path.join(broken, 'security.tf')
-    await writeFile(security, (await readFile(security, 'utf8')).replace('cidr_ipv4         = each.value', 'cidr_ipv4         = "0.0.0.0/0"'))
+    const fromCidr = 'cidr_ipv4         = each.value'
+    await writeFile(security, (await readFile(security, 'utf8')).replace(fromCidr, 'cidr_ipv4         = "0.0.0.0/0"'))
+    // The edits above took: a changed module would otherwise make this test prove nothing.
+    expect(await readFile(main, 'utf8')).not.toContain(encrypted)
+    expect(await readFile(security, 'utf8')).not.toContain(fromCidr)
     const report = await runCheckov(checkov, broken)
-    const failed = new Set(report.results.failed_checks.map((check) => check.check_id))
-    expect(failed).toContain('CKV_AWS_96') // Aurora encrypted at rest
-    expect(report.summary.failed).toBeGreaterThanOrEqual(1)
+    const failed = report.results.failed_checks.map((check) => `${check.check_id} ${check.resource}`)
+    expect(failed).toContain('CKV_AWS_96 aws_rds_cluster.this') // Aurora encrypted at rest
+    expect(failed).toContain('CKV_AURORACTL_5432 aws_vpc_security_group_ingress_rule.from_cidr') // 5432 from 0.0.0.0/0 (infra/checkov)
   })
 })
