@@ -21,9 +21,10 @@ export default class SandboxStatus extends BaseCommand<typeof SandboxStatus> {
   static override summary = "Tell whether the sandbox's moto and PostgreSQL are running"
 
   async run(): Promise<SandboxStatusOutput> {
-    const [{sandboxPaths}, {readSandboxState, sandboxHealth, sandboxServers}] = await Promise.all([
+    const [{sandboxPaths}, {readSandboxState, sandboxHealth}, {sandboxServers}] = await Promise.all([
       import('../../lib/sandbox/paths.js'),
       import('../../lib/sandbox/state.js'),
+      import('../../lib/sandbox/data-plane.js'),
     ])
     const paths = sandboxPaths()
     const state = await readSandboxState(paths)

@@ -5,8 +5,8 @@ import path from 'node:path'
 import type {SandboxPaths} from './paths.js'
 
 import {AuroraError} from '../cli/errors.js'
-import {initDataDir, installServerCertificate, postgresRunAs, preparePgRoot, startPostgres, stopPostgres} from './postgres.js'
-import {freePort} from './processes.js'
+import {initDataDir, installServerCertificate, postgresRunAs, postmasterPid, preparePgRoot, startPostgres, stopPostgres} from './postgres.js'
+import {freePort, isAlive} from './processes.js'
 import {readSandboxState, type SandboxState} from './state.js'
 import {issueServerCertificate} from './tls.js'
 
@@ -220,4 +220,13 @@ async function requireState(paths: SandboxPaths): Promise<SandboxState> {
   const state = await readSandboxState(paths)
   if (!state) throw new AuroraError('SANDBOX', `No sandbox state in ${paths.dir}.`)
   return state
+}
+
+/** Every PostgreSQL server the sandbox runs, from the data plane's registry (the seeded one always first). */
+export async function sandboxServers(paths: SandboxPaths, state: SandboxState): Promise<Array<{cluster: string; port: number; primary: boolean; running: boolean}>> {
+  const registry = await readRegistry(paths).catch(() => ({clusters: {}, snapshots: {}}))
+  const served = Object.entries(registry.clusters).map(([cluster, server]) => ({cluster, dataDir: server.dataDir, port: server.port, primary: server.primary}))
+  if (!served.some((server) => server.primary)) served.push({cluster: state.cluster.clusterId, dataDir: state.postgres.dataDir, port: state.postgres.port, primary: true})
+  const servers = await Promise.all(served.map(async ({dataDir, ...server}) => ({...server, running: isAlive(await postmasterPid(dataDir))})))
+  return servers.sort((a, b) => Number(b.primary) - Number(a.primary) || a.cluster.localeCompare(b.cluster))
 }

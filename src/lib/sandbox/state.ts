@@ -42,16 +42,6 @@ export async function sandboxHealth(state: SandboxState): Promise<SandboxHealth>
   return {moto, postgres: isAlive(pid)}
 }
 
-/** Every PostgreSQL server the sandbox runs, from the data plane's registry (the seeded one always first). */
-export async function sandboxServers(paths: SandboxPaths, state: SandboxState): Promise<Array<{cluster: string; port: number; primary: boolean; running: boolean}>> {
-  const {readRegistry} = await import('./data-plane.js')
-  const registry = await readRegistry(paths).catch(() => ({clusters: {}, snapshots: {}}))
-  const served = Object.entries(registry.clusters).map(([cluster, server]) => ({cluster, dataDir: server.dataDir, port: server.port, primary: server.primary}))
-  if (!served.some((server) => server.primary)) served.push({cluster: state.cluster.clusterId, dataDir: state.postgres.dataDir, port: state.postgres.port, primary: true})
-  const servers = await Promise.all(served.map(async ({dataDir, ...server}) => ({...server, running: isAlive(await postmasterPid(dataDir))})))
-  return servers.sort((a, b) => Number(b.primary) - Number(a.primary) || a.cluster.localeCompare(b.cluster))
-}
-
 /** The variables `sandbox env` prints: after `eval`, every command talks to the sandbox. */
 export function sandboxEnvironment(state: SandboxState): Record<string, string> {
   return {
