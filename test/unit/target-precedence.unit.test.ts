@@ -37,7 +37,7 @@ describe('an explicit flag always wins (issue #13 item 1)', () => {
     ['Terraform of the --env tfDir beats AURORACTL_CLUSTER', {AURORACTL_CLUSTER: 'env-cluster'}, {env: 'tf'}, 'tf-cluster', 'Terraform outputs of tfDir from --env tf: /project/auroractl.config.json /infra/prod'],
     ['--cluster beats Terraform of --tf-dir', {}, {cluster: 'flag-cluster', 'tf-dir': '/tf'}, 'flag-cluster', '--cluster'],
   ]
-  it.each(table)('%s', async (_name, env, flags, cluster, origin) => {
+  it.each(table)('%s', async (...[, env, flags, cluster, origin]) => {
     const target = await resolveTarget(input({env, flags}))
     expect(target.cluster).toBe(cluster)
     expect(target.origins.cluster).toBe(origin)
