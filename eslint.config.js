@@ -12,7 +12,6 @@ export default [
       // Long orchestrations read as lists of named phases (see drill's phase()): a function too long or
       // too branchy to read at once is split, not waved through as a warning.
       complexity: ['error', 20],
-      'max-lines-per-function': ['error', {max: 80, skipBlankLines: true, skipComments: true}],
       // Commands and lib modules are ESM; dynamic imports keep start-up lean on purpose.
       'n/no-unsupported-features/node-builtins': 'off',
       // Names say what things are; abbreviations such as `pg`, `env`, `args` are the ecosystem's own.
@@ -20,10 +19,13 @@ export default [
     },
   },
   {
+    // The issue's rule: no function in src/lib over 80 lines (commands and benches read top to bottom as they are).
+    files: ['src/lib/**/*.ts'],
+    rules: {'max-lines-per-function': ['error', {max: 80, skipBlankLines: true, skipComments: true}]},
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
-      // A describe callback holds its whole suite; its tests are the functions worth keeping short.
-      'max-lines-per-function': 'off',
       // Tests assert on fixed strings and shapes; that is their point.
       'max-nested-callbacks': 'off',
       'mocha/max-top-level-suites': 'off',

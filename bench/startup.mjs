@@ -38,9 +38,21 @@ function compare(label, subject, baseline) {
 }
 
 console.log(`median of ${runs} alternating runs each`)
-compare('auroractl --version / node -e 0', () => time('node', [cli, '--version']), () => time('node', ['-e', '0']))
-compare('auroractl --help / node -e 0', () => time('node', [cli, '--help']), () => time('node', ['-e', '0']))
-compare('auroractl status --help / node -e 0', () => time('node', [cli, 'status', '--help']), () => time('node', ['-e', '0']))
+compare(
+  'auroractl --version / node -e 0',
+  () => time('node', [cli, '--version']),
+  () => time('node', ['-e', '0']),
+)
+compare(
+  'auroractl --help / node -e 0',
+  () => time('node', [cli, '--help']),
+  () => time('node', ['-e', '0']),
+)
+compare(
+  'auroractl status --help / node -e 0',
+  () => time('node', [cli, 'status', '--help']),
+  () => time('node', ['-e', '0']),
+)
 
 const sandbox = spawnSync('node', [cli, 'sandbox', 'env', '--json'], {encoding: 'utf8'})
 const aws = spawnSync('aws', ['--version'], {encoding: 'utf8'})
@@ -55,11 +67,21 @@ if (sandbox.status !== 0) {
   compare(
     'auroractl status / aws rds describe-db-clusters',
     () => time('node', [cli, 'status'], env),
-    () => time('aws', ['rds', 'describe-db-clusters', '--db-cluster-identifier', vars.AURORACTL_CLUSTER, '--endpoint-url', vars.AWS_ENDPOINT_URL], env),
+    () =>
+      time(
+        'aws',
+        ['rds', 'describe-db-clusters', '--db-cluster-identifier', vars.AURORACTL_CLUSTER, '--endpoint-url', vars.AWS_ENDPOINT_URL],
+        env,
+      ),
   )
   compare(
     'auroractl status --json / aws rds describe-db-clusters',
     () => time('node', [cli, 'status', '--json'], env),
-    () => time('aws', ['rds', 'describe-db-clusters', '--db-cluster-identifier', vars.AURORACTL_CLUSTER, '--endpoint-url', vars.AWS_ENDPOINT_URL], env),
+    () =>
+      time(
+        'aws',
+        ['rds', 'describe-db-clusters', '--db-cluster-identifier', vars.AURORACTL_CLUSTER, '--endpoint-url', vars.AWS_ENDPOINT_URL],
+        env,
+      ),
   )
 }

@@ -9,7 +9,9 @@ const graph = await madge('src', {
 })
 const cycles = graph.circular()
 const upward = Object.entries(graph.obj()).flatMap(([file, imports]) =>
-  file.startsWith('lib/') ? imports.filter((imported) => imported.startsWith('commands/')).map((imported) => `${file} imports ${imported}`) : [],
+  file.startsWith('lib/')
+    ? imports.filter((imported) => imported.startsWith('commands/')).map((imported) => `${file} imports ${imported}`)
+    : [],
 )
 for (const cycle of cycles) console.error(`import cycle: ${cycle.join(' -> ')} -> ${cycle[0]}`)
 for (const line of upward) console.error(`src/lib must not import src/commands: ${line}`)

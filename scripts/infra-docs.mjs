@@ -18,7 +18,10 @@ function formatDefault(value) {
   return `\`${JSON.stringify(value).replaceAll(',', ', ')}\``
 }
 
-const cell = (text) => String(text).replaceAll('|', String.raw`\|`).replaceAll('\n', ' ')
+const cell = (text) =>
+  String(text)
+    .replaceAll('|', String.raw`\|`)
+    .replaceAll('\n', ' ')
 
 export async function renderTables() {
   const variables = (await parse('variables.tf', await readFile(path.join(moduleDir, 'variables.tf'), 'utf8'))).variable
@@ -32,11 +35,13 @@ export async function renderTables() {
   }
 
   const lines = ['### Required inputs', '', '| Name | Description | Type | Sensitive |', '|------|-------------|------|-----------|']
-  for (const row of required) lines.push(`| \`${row.name}\` | ${cell(row.description)} | \`${row.type}\` | ${row.sensitive ? 'yes' : 'no'} |`)
+  for (const row of required)
+    lines.push(`| \`${row.name}\` | ${cell(row.description)} | \`${row.type}\` | ${row.sensitive ? 'yes' : 'no'} |`)
   lines.push('', '### Optional inputs', '', '| Name | Description | Type | Default |', '|------|-------------|------|---------|')
   for (const row of optional) lines.push(`| \`${row.name}\` | ${cell(row.description)} | \`${row.type}\` | ${formatDefault(row.default)} |`)
   lines.push('', '### Outputs', '', '| Name | Description | Sensitive |', '|------|-------------|-----------|')
-  for (const [name, [output]] of Object.entries(outputs)) lines.push(`| \`${name}\` | ${cell(output.description ?? '')} | ${output.sensitive ? 'yes' : 'no'} |`)
+  for (const [name, [output]] of Object.entries(outputs))
+    lines.push(`| \`${name}\` | ${cell(output.description ?? '')} | ${output.sensitive ? 'yes' : 'no'} |`)
   return lines.join('\n')
 }
 

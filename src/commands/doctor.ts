@@ -11,9 +11,13 @@ import {requireCluster} from '../lib/target/target.js'
 
 function idList(value: string | undefined, flag: string, known: string[]): string[] | undefined {
   if (value === undefined) return undefined
-  const ids = value.split(',').map((id) => id.trim()).filter(Boolean)
+  const ids = value
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean)
   const unknown = ids.filter((id) => !known.includes(id))
-  if (ids.length === 0 || unknown.length > 0) throw badInput(`${flag} names unknown check(s) ${unknown.join(', ') || '(none given)'}; checks: ${known.join(', ')}.`)
+  if (ids.length === 0 || unknown.length > 0)
+    throw badInput(`${flag} names unknown check(s) ${unknown.join(', ') || '(none given)'}; checks: ${known.join(', ')}.`)
   return ids
 }
 
@@ -60,17 +64,20 @@ ${helpCheckIds.join(', ')}`
     '<%= config.bin %> doctor --via 127.0.0.1:15432 --ca-bundle global-bundle.pem',
     '<%= config.bin %> doctor --only network.tcp,network.tls,db.auth --json',
   ]
-static override flags = {
+  static override flags = {
     ...tlsFlags,
-    'from-cidr': Flags.string({description: 'Check that the security group admits this IPv4 address or CIDR on 5432', exclusive: ['from-sg']}),
-    'from-sg': Flags.string({description: 'Check that the security group admits this security group on 5432 (your app\'s)'}),
+    'from-cidr': Flags.string({
+      description: 'Check that the security group admits this IPv4 address or CIDR on 5432',
+      exclusive: ['from-sg'],
+    }),
+    'from-sg': Flags.string({description: "Check that the security group admits this security group on 5432 (your app's)"}),
     only: Flags.string({description: 'Run only these checks (comma-separated ids, listed above)'}),
     'query-age': Flags.string({default: '1m', description: 'Sessions older than this count as long-running or long idle in a transaction'}),
     skip: Flags.string({description: 'Skip these checks (comma-separated ids, listed above)'}),
     'tcp-timeout': Flags.string({default: '3s', description: 'TCP and TLS connect timeout (e.g. 3s)'}),
     via: viaFlag,
   }
-static override summary = 'Diagnose why the database cannot be reached or is struggling'
+  static override summary = 'Diagnose why the database cannot be reached or is struggling'
 
   async run(): Promise<DoctorReport> {
     const {flags} = this
@@ -79,7 +86,8 @@ static override summary = 'Diagnose why the database cannot be reached or is str
     const skipped = idList(flags.skip, '--skip', checkIds) ?? []
     const tcpTimeoutMs = parseDuration(flags['tcp-timeout'], '--tcp-timeout', {maxMs: 60_000, minMs: 100})
     const queryAgeSeconds = parseDuration(flags['query-age'], '--query-age', {minMs: 1000}) / 1000
-    if (flags['from-sg'] && !/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/.test(flags['from-sg'])) throw badInput(`--from-sg "${flags['from-sg']}" is not a security group id (sg-0123456789abcdef0).`)
+    if (flags['from-sg'] && !/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/.test(flags['from-sg']))
+      throw badInput(`--from-sg "${flags['from-sg']}" is not a security group id (sg-0123456789abcdef0).`)
     const fromCidr = flags['from-cidr'] === undefined ? undefined : parseIpv4Cidr(flags['from-cidr'], '--from-cidr')
 
     const target = await this.target()
@@ -95,7 +103,13 @@ static override summary = 'Diagnose why the database cannot be reached or is str
     }
 
     const facts = new DoctorFacts(
-      {cloudWatch: () => aws.cloudWatch(), ec2: () => aws.ec2(), rds: () => aws.rds(), secretsManager: () => aws.secretsManager(), sts: () => aws.sts()},
+      {
+        cloudWatch: () => aws.cloudWatch(),
+        ec2: () => aws.ec2(),
+        rds: () => aws.rds(),
+        secretsManager: () => aws.secretsManager(),
+        sts: () => aws.sts(),
+      },
       {
         clusterId,
         endpointMap: target.endpointMap ? await loadEndpointMap(target.endpointMap) : undefined,

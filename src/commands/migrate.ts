@@ -26,28 +26,54 @@ finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --f
     '<%= config.bin %> migrate --from-secret old-db-credentials --jobs 4 --json',
     `<%= config.bin %> migrate --from postgresql://app@old-host/nbatracker --exclude-table 'audit.*' --exclude-table 'tmp_*'`,
   ]
-static override flags = {
+  static override flags = {
     confirm: confirmFlag('the target database (needed when --drop-existing replaces one)'),
     'drop-existing': Flags.boolean({description: 'Replace a non-empty target database with the verified copy (asks you to type its name)'}),
     'dry-run': Flags.boolean({description: 'Run the preflight only'}),
-    'exclude-table': Flags.string({description: "Leave out the tables (views, sequences) matching this pg_dump pattern, e.g. 'audit.*' (repeatable)", multiple: true}),
-    from: Flags.string({description: 'Source: postgresql://USER@HOST:PORT/DATABASE[?sslmode=...&sslrootcert=...] (password from PGPASSWORD or ~/.pgpass)', exactlyOne: ['from', 'from-secret']}),
+    'exclude-table': Flags.string({
+      description: "Leave out the tables (views, sequences) matching this pg_dump pattern, e.g. 'audit.*' (repeatable)",
+      multiple: true,
+    }),
+    from: Flags.string({
+      description: 'Source: postgresql://USER@HOST:PORT/DATABASE[?sslmode=...&sslrootcert=...] (password from PGPASSWORD or ~/.pgpass)',
+      exactlyOne: ['from', 'from-secret'],
+    }),
     'from-ca-bundle': Flags.string({description: "PEM file of CAs to verify the source's certificate (libpq sslrootcert)"}),
     'from-secret': Flags.string({description: 'Source credentials from a Secrets Manager secret in the RDS format'}),
-    'from-sslmode': Flags.string({description: "TLS to the source, as libpq's sslmode (default: the URL's, else prefer: TLS when the server offers it)", options: ['disable', 'prefer', 'require', 'verify-ca', 'verify-full']}),
-    jobs: integerFlag({description: 'Parallel jobs: 1 streams in one transaction; more uses pg_dump -Fd / pg_restore -j (default: from the size)', max: 16, min: 1}),
-    'keep-old': Flags.boolean({description: 'With --drop-existing: keep the replaced database as <name>__auroractl_old_<time> instead of dropping it'}),
-    schema: Flags.string({description: "Copy only the schemas matching this pg_dump pattern, e.g. 'sales' or 'tenant_*' (repeatable)", multiple: true}),
-    table: Flags.string({description: "Copy only the tables (views, sequences) matching this pg_dump pattern, e.g. 'public.orders*' (repeatable; overrides --schema, as in pg_dump)", multiple: true}),
-    to: Flags.string({description: "Target URL instead of the cluster's writer and secret (password from AURORACTL_TO_PASSWORD or ~/.pgpass)"}),
-    'to-database': Flags.string({description: 'Target database (default: the dbname in the cluster\'s secret, or the --to URL\'s)'}),
+    'from-sslmode': Flags.string({
+      description: "TLS to the source, as libpq's sslmode (default: the URL's, else prefer: TLS when the server offers it)",
+      options: ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'],
+    }),
+    jobs: integerFlag({
+      description: 'Parallel jobs: 1 streams in one transaction; more uses pg_dump -Fd / pg_restore -j (default: from the size)',
+      max: 16,
+      min: 1,
+    }),
+    'keep-old': Flags.boolean({
+      description: 'With --drop-existing: keep the replaced database as <name>__auroractl_old_<time> instead of dropping it',
+    }),
+    schema: Flags.string({
+      description: "Copy only the schemas matching this pg_dump pattern, e.g. 'sales' or 'tenant_*' (repeatable)",
+      multiple: true,
+    }),
+    table: Flags.string({
+      description:
+        "Copy only the tables (views, sequences) matching this pg_dump pattern, e.g. 'public.orders*' (repeatable; overrides --schema, as in pg_dump)",
+      multiple: true,
+    }),
+    to: Flags.string({
+      description: "Target URL instead of the cluster's writer and secret (password from AURORACTL_TO_PASSWORD or ~/.pgpass)",
+    }),
+    'to-database': Flags.string({description: "Target database (default: the dbname in the cluster's secret, or the --to URL's)"}),
     verify: Flags.string({default: 'count', description: 'How to prove the copy', options: ['count', 'checksum', 'none']}),
     via: viaFlag,
-    'work-dir': Flags.string({description: 'Folder for the private (0700) work files: the --jobs N dump, removed on every exit (default: the system temp folder)'}),
+    'work-dir': Flags.string({
+      description: 'Folder for the private (0700) work files: the --jobs N dump, removed on every exit (default: the system temp folder)',
+    }),
     // TLS to the cluster (the target unless --to); the --from/--to URLs keep their own sslmode.
     ...tlsFlags,
   }
-static override summary = 'Move a PostgreSQL database into the cluster, verified'
+  static override summary = 'Move a PostgreSQL database into the cluster, verified'
 
   async run(): Promise<MigrateReport> {
     const {flags} = this
@@ -58,7 +84,8 @@ static override summary = 'Move a PostgreSQL database into the cluster, verified
     ])
     // Everything the user typed is checked before the first connection.
     const workDir = await checkWorkDir(flags['work-dir'])
-    if (flags['keep-old'] && !flags['drop-existing']) throw badInput('--keep-old keeps the database --drop-existing replaces: pass both, or neither.')
+    if (flags['keep-old'] && !flags['drop-existing'])
+      throw badInput('--keep-old keeps the database --drop-existing replaces: pass both, or neither.')
     const {parseFilter} = await import('../lib/pg/verification/filter.js')
     const filter = {excludeTables: flags['exclude-table'] ?? [], schemas: flags.schema ?? [], tables: flags.table ?? []}
     // Empty or malformed patterns: exit 2 before anything connects.
@@ -75,14 +102,21 @@ static override summary = 'Move a PostgreSQL database into the cluster, verified
     }
 
     if (source.password === undefined && process.env.PGPASSWORD) source = {...source, password: process.env.PGPASSWORD}
-    let target = flags.to ? {...parseConnectionUrl(flags.to, '--to'), password: process.env.AURORACTL_TO_PASSWORD || undefined} : await this.clusterTarget()
+    let target = flags.to
+      ? {...parseConnectionUrl(flags.to, '--to'), password: process.env.AURORACTL_TO_PASSWORD || undefined}
+      : await this.clusterTarget()
     if (flags['to-database']) target = {...target, database: flags['to-database']}
 
     const progress = await this.progress()
     const report = await this.interruptibly((signal) =>
       migrate({
         confirmReplace: (database) =>
-          confirmByTypedName({action: `replace database ${database} on the target with the verified copy`, confirmFlag: flags.confirm, expected: database, interactive: this.interactive()}),
+          confirmByTypedName({
+            action: `replace database ${database} on the target with the verified copy`,
+            confirmFlag: flags.confirm,
+            expected: database,
+            interactive: this.interactive(),
+          }),
         dropExisting: flags['drop-existing'],
         dryRun: flags['dry-run'],
         filter,
@@ -118,8 +152,16 @@ static override summary = 'Move a PostgreSQL database into the cluster, verified
   private async sourceFromSecret(secretId: string): Promise<ConnectionInfo> {
     const {getDatabaseCredentials} = await import('../lib/aws/secrets.js')
     const credentials = await getDatabaseCredentials(await (await this.aws()).secretsManager(), secretId)
-    if (!credentials.host || !credentials.dbname) throw badInput(`--from-secret ${secretId} has no "host" or "dbname" field; use --from URL.`)
-    return {database: credentials.dbname, host: credentials.host, password: credentials.password, port: credentials.port ?? 5432, sslmode: 'prefer', user: credentials.username}
+    if (!credentials.host || !credentials.dbname)
+      throw badInput(`--from-secret ${secretId} has no "host" or "dbname" field; use --from URL.`)
+    return {
+      database: credentials.dbname,
+      host: credentials.host,
+      password: credentials.password,
+      port: credentials.port ?? 5432,
+      sslmode: 'prefer',
+      user: credentials.username,
+    }
   }
 }
 
@@ -127,12 +169,26 @@ static override summary = 'Move a PostgreSQL database into the cluster, verified
 async function checkWorkDir(value: string | undefined): Promise<string> {
   if (value === undefined) return os.tmpdir()
   const dir = path.resolve(value)
-  const isDirectory = await stat(dir).then((info) => info.isDirectory(), () => false)
-  const writable = isDirectory && (await access(dir, constants.W_OK).then(() => true, () => false))
+  const isDirectory = await stat(dir).then(
+    (info) => info.isDirectory(),
+    () => false,
+  )
+  const writable =
+    isDirectory &&
+    (await access(dir, constants.W_OK).then(
+      () => true,
+      () => false,
+    ))
   if (!writable) throw badInput(`--work-dir ${value} is not a folder you can write to: give an existing, writable folder.`)
   return dir
 }
 
 async function checkReadableFile(file: string, flag: string): Promise<void> {
-  if (!(await access(file).then(() => true, () => false))) throw badInput(`${flag} ${file} cannot be read: give a PEM file of CA certificates.`)
+  if (
+    !(await access(file).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw badInput(`${flag} ${file} cannot be read: give a PEM file of CA certificates.`)
 }

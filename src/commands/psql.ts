@@ -23,14 +23,14 @@ psql's own (0 ok, 1 fatal error, 2 connection lost, 3 script error with ON_ERROR
     '<%= config.bin %> psql --reader -- -c "select count(*) from games"',
     '<%= config.bin %> psql --via 127.0.0.1:15432 --ca-bundle global-bundle.pem',
   ]
-static override flags = {
+  static override flags = {
     ...tlsFlags,
-    database: Flags.string({description: 'Database to connect to (default: the secret\'s dbname)'}),
+    database: Flags.string({description: "Database to connect to (default: the secret's dbname)"}),
     reader: Flags.boolean({description: 'Connect to the reader endpoint'}),
     via: viaFlag,
   }
-static override strict = false
-static override summary = 'Open psql on the cluster, credentials from Secrets Manager'
+  static override strict = false
+  static override summary = 'Open psql on the cluster, credentials from Secrets Manager'
 
   /** `auroractl psql -c "..."`: oclif refuses the flag it does not know; say where psql's arguments go. */
   override async catch(error: Error & {exitCode?: number}): Promise<never> {
@@ -46,7 +46,10 @@ static override summary = 'Open psql on the cluster, credentials from Secrets Ma
 
   async run(): Promise<PsqlOutput> {
     if (this.jsonEnabled()) {
-      throw badInput('psql does not take --json: its output is psql\'s own and cannot be one JSON document.', `For JSON from a query, let psql make it: ${this.config.bin} psql -- -tA -c "select json_agg(t) from (select ...) t"`)
+      throw badInput(
+        "psql does not take --json: its output is psql's own and cannot be one JSON document.",
+        `For JSON from a query, let psql make it: ${this.config.bin} psql -- -tA -c "select json_agg(t) from (select ...) t"`,
+      )
     }
 
     const userArgs = this.argv.includes('--') ? this.argv.slice(this.argv.indexOf('--') + 1) : []
@@ -59,14 +62,23 @@ static override summary = 'Open psql on the cluster, credentials from Secrets Ma
       )
     }
 
-    const [{resolveClusterConnection}, {buildPsqlInvocation, runPsql}] = await Promise.all([import('../lib/target/cluster-connection.js'), import('../lib/pg/psql.js')])
+    const [{resolveClusterConnection}, {buildPsqlInvocation, runPsql}] = await Promise.all([
+      import('../lib/target/cluster-connection.js'),
+      import('../lib/pg/psql.js'),
+    ])
     const connection = await resolveClusterConnection(await this.target(), await this.aws(), {
       database: this.flags.database,
       reader: this.flags.reader,
       tls: await this.clusterTls(),
     })
     const {address} = connection
-    const invocation = await buildPsqlInvocation({address, credentials: connection.credentials, database: connection.database, tls: connection.tls, userArgs})
+    const invocation = await buildPsqlInvocation({
+      address,
+      credentials: connection.credentials,
+      database: connection.database,
+      tls: connection.tls,
+      userArgs,
+    })
     const exitCode = await runPsql(invocation)
     process.exitCode = exitCode
     return {exitCode, host: address.servername, route: address.route, sslmode: invocation.env.PGSSLMODE!}

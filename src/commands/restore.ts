@@ -22,19 +22,27 @@ Replaces \`aws rds restore-db-cluster-from-snapshot\` + \`aws rds create-db-inst
     '<%= config.bin %> restore --snapshot nba-tracker-prod-20261128-031500 --target prod-copy --min 0.5 --max 2 --readers 1',
     '<%= config.bin %> restore --to-time 2026-11-28T02:00:00Z --target prod-before-incident --dry-run',
   ]
-static override flags = {
+  static override flags = {
     'dry-run': Flags.boolean({description: 'Print the API calls it would make, and change nothing'}),
-    'from-other-cluster': Flags.boolean({description: "Restore a snapshot of another cluster with --cluster's network, KMS key and parameter group (refused without it)"}),
+    'from-other-cluster': Flags.boolean({
+      description: "Restore a snapshot of another cluster with --cluster's network, KMS key and parameter group (refused without it)",
+    }),
     'latest-restorable': Flags.boolean({description: "Restore the cluster's latest restorable time", exclusive: ['snapshot', 'to-time']}),
-    max: Flags.string({description: 'Maximum ACU of the new cluster (default: the source cluster\'s)'}),
-    min: Flags.string({description: 'Minimum ACU of the new cluster (default: the source cluster\'s)'}),
+    max: Flags.string({description: "Maximum ACU of the new cluster (default: the source cluster's)"}),
+    min: Flags.string({description: "Minimum ACU of the new cluster (default: the source cluster's)"}),
     readers: integerFlag({default: 0, description: 'Reader instances besides the writer (0-15)', max: 15, min: 0}),
-    snapshot: Flags.string({description: 'Snapshot id, or "latest" for the newest available snapshot of the cluster', exclusive: ['to-time', 'latest-restorable']}),
+    snapshot: Flags.string({
+      description: 'Snapshot id, or "latest" for the newest available snapshot of the cluster',
+      exclusive: ['to-time', 'latest-restorable'],
+    }),
     target: Flags.string({description: 'Identifier of the new cluster', required: true}),
     timeout: timeoutFlag('90m'),
-    'to-time': Flags.string({description: 'Restore the cluster as it was at this ISO time with a zone, e.g. 2026-11-28T02:00:00Z (a time without one is refused)', exclusive: ['snapshot', 'latest-restorable']}),
+    'to-time': Flags.string({
+      description: 'Restore the cluster as it was at this ISO time with a zone, e.g. 2026-11-28T02:00:00Z (a time without one is refused)',
+      exclusive: ['snapshot', 'latest-restorable'],
+    }),
   }
-static override summary = 'Restore a snapshot or point in time into a new cluster'
+  static override summary = 'Restore a snapshot or point in time into a new cluster'
 
   async run(): Promise<RestoreOutput> {
     const {flags} = this
@@ -43,8 +51,18 @@ static override summary = 'Restore a snapshot or point in time into a new cluste
     const maxAcu = parseAcuFlag(flags.max, '--max')
     const target = await this.target()
     const source = this.source(target.cluster, target.sources.cluster === 'flag')
-    const [{executeRestore, planRestore}, rds] = await Promise.all([import('../lib/restore/restore.js'), this.aws().then((aws) => aws.rds())])
-    const plan = await planRestore(rds, {fromOtherCluster: flags['from-other-cluster'], maxAcu, minAcu, readers: flags.readers, source, targetId: flags.target})
+    const [{executeRestore, planRestore}, rds] = await Promise.all([
+      import('../lib/restore/restore.js'),
+      this.aws().then((aws) => aws.rds()),
+    ])
+    const plan = await planRestore(rds, {
+      fromOtherCluster: flags['from-other-cluster'],
+      maxAcu,
+      minAcu,
+      readers: flags.readers,
+      source,
+      targetId: flags.target,
+    })
     for (const note of plan.notes) process.stderr.write(`${this.colour.yellow('Note:')} ${note}\n`)
     if (flags['dry-run']) {
       this.log(`Dry run: restoring ${plan.targetId} would make these calls (nothing was changed):`)
@@ -55,7 +73,9 @@ static override summary = 'Restore a snapshot or point in time into a new cluste
     const progress = await this.progress()
     const result = await this.interruptibly((signal) => executeRestore(rds, plan, {progress, signal, timeoutMs}))
     const {phases} = result
-    this.log(`Restored ${result.clusterId} in ${phases.totalSeconds} s (accepted ${phases.apiAcceptedSeconds} s, cluster ${phases.clusterAvailableSeconds} s, instances ${phases.instancesAvailableSeconds} s).`)
+    this.log(
+      `Restored ${result.clusterId} in ${phases.totalSeconds} s (accepted ${phases.apiAcceptedSeconds} s, cluster ${phases.clusterAvailableSeconds} s, instances ${phases.instancesAvailableSeconds} s).`,
+    )
     this.log(`Writer endpoint: ${result.endpoint}`)
     return {dryRun: false, ...result}
   }

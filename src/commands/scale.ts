@@ -20,7 +20,7 @@ the cluster id, or pass --confirm CLUSTER. Replaces \`aws rds modify-db-cluster 
     '<%= config.bin %> scale --max 2 --confirm nba-tracker-prod --json',
     '<%= config.bin %> scale --min 0 --max 1 --seconds-until-auto-pause 900',
   ]
-static override flags = {
+  static override flags = {
     confirm: confirmFlag('the cluster id (needed when lowering --max)'),
     'dry-run': Flags.boolean({description: 'Print the change and the API call it would make, and change nothing'}),
     max: Flags.string({description: 'Maximum ACU: 1 to 256 in steps of 0.5 (default: unchanged)'}),
@@ -30,7 +30,7 @@ static override flags = {
     wait: waitFlag,
     yes: refusedYesFlag,
   }
-static override summary = "Change the cluster's Serverless v2 capacity range (ACU)"
+  static override summary = "Change the cluster's Serverless v2 capacity range (ACU)"
 
   async run(): Promise<ScaleOutput> {
     const {flags} = this
@@ -56,12 +56,23 @@ static override summary = "Change the cluster's Serverless v2 capacity range (AC
       cluster.EngineVersion,
     )
     const describe = (scaling: typeof current) => (scaling ? `${scaling.minAcu}-${scaling.maxAcu} ACU` : 'not configured')
-    this.log(`${clusterId}: ${describe(current)} -> ${describe(desired)}${desired.secondsUntilAutoPause ? `, auto-pause after ${desired.secondsUntilAutoPause}s` : ''}`)
+    this.log(
+      `${clusterId}: ${describe(current)} -> ${describe(desired)}${desired.secondsUntilAutoPause ? `, auto-pause after ${desired.secondsUntilAutoPause}s` : ''}`,
+    )
     if (flags['dry-run']) {
       const call = scalingCall(clusterId, desired)
       this.log(`Dry run: this call would make the change (nothing was changed):`)
       this.log(`  ${call.api} ${JSON.stringify(call.input)}`)
-      return {after: desired, before: current ?? null, call, clusterId, dryRun: true, elapsedSeconds: 0, status: cluster.Status ?? null, waited: false}
+      return {
+        after: desired,
+        before: current ?? null,
+        call,
+        clusterId,
+        dryRun: true,
+        elapsedSeconds: 0,
+        status: cluster.Status ?? null,
+        waited: false,
+      }
     }
 
     if (current && desired.maxAcu < current.maxAcu) {
@@ -74,8 +85,22 @@ static override summary = "Change the cluster's Serverless v2 capacity range (AC
     }
 
     const progress = await this.progress()
-    const result = await this.interruptibly((signal) => applyScaling(rds, clusterId, desired, {progress, signal, timeoutMs, wait: flags.wait}))
-    this.log(result.waited ? `${clusterId} now scales between ${desired.minAcu} and ${desired.maxAcu} ACU.` : `Requested; AWS applies it now. Check with \`${this.config.bin} status\`.`)
-    return {after: result.requested, before: current ?? null, clusterId, dryRun: false, elapsedSeconds: result.elapsedSeconds, status: result.status, waited: result.waited}
+    const result = await this.interruptibly((signal) =>
+      applyScaling(rds, clusterId, desired, {progress, signal, timeoutMs, wait: flags.wait}),
+    )
+    this.log(
+      result.waited
+        ? `${clusterId} now scales between ${desired.minAcu} and ${desired.maxAcu} ACU.`
+        : `Requested; AWS applies it now. Check with \`${this.config.bin} status\`.`,
+    )
+    return {
+      after: result.requested,
+      before: current ?? null,
+      clusterId,
+      dryRun: false,
+      elapsedSeconds: result.elapsedSeconds,
+      status: result.status,
+      waited: result.waited,
+    }
   }
 }

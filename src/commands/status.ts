@@ -11,7 +11,7 @@ Replaces \`aws rds describe-db-clusters\` + \`describe-db-instances\` + \`descri
     '<%= config.bin %> status --env prod --json',
     '<%= config.bin %> status --tf-dir infra/environments/dev',
   ]
-static override summary = 'Show the cluster at a glance'
+  static override summary = 'Show the cluster at a glance'
 
   async run(): Promise<ClusterStatus> {
     const clusterId = requireCluster(await this.target())

@@ -68,7 +68,9 @@ export function summarizeCluster(
   latestSnapshot: DBClusterSnapshot | undefined,
   now: Date,
 ): ClusterStatus {
-  const writers = new Set((cluster.DBClusterMembers ?? []).filter((member) => member.IsClusterWriter).map((member) => member.DBInstanceIdentifier))
+  const writers = new Set(
+    (cluster.DBClusterMembers ?? []).filter((member) => member.IsClusterWriter).map((member) => member.DBInstanceIdentifier),
+  )
   const scaling = cluster.ServerlessV2ScalingConfiguration
   return {
     arn: cluster.DBClusterArn ?? null,

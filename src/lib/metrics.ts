@@ -4,7 +4,13 @@ import {cloudWatchSdk} from './aws/sdk.js'
 import {formatDuration} from './cli/duration.js'
 import {badInput} from './cli/errors.js'
 
-export const knownMetrics = ['ServerlessDatabaseCapacity', 'ACUUtilization', 'CPUUtilization', 'DatabaseConnections', 'FreeableMemory'] as const
+export const knownMetrics = [
+  'ServerlessDatabaseCapacity',
+  'ACUUtilization',
+  'CPUUtilization',
+  'DatabaseConnections',
+  'FreeableMemory',
+] as const
 export type MetricName = (typeof knownMetrics)[number]
 export const defaultMetrics: MetricName[] = ['ServerlessDatabaseCapacity', 'ACUUtilization']
 export type Statistic = 'Average' | 'Maximum' | 'Minimum'
@@ -35,12 +41,16 @@ const retention = [
 export const maxPointsPerSeries = 1440
 
 /** Works out the window and period from the flags, raising the period where CloudWatch or the point limit requires, and saying so. */
-export function planWindow(options: {endMs?: number; periodSeconds?: number; sinceMs?: number; startMs?: number; stat: Statistic}, now: Date): MetricsWindow {
+export function planWindow(
+  options: {endMs?: number; periodSeconds?: number; sinceMs?: number; startMs?: number; stat: Statistic},
+  now: Date,
+): MetricsWindow {
   const end = new Date(options.endMs ?? now.getTime())
   const start = new Date(options.startMs ?? end.getTime() - (options.sinceMs ?? 3_600_000))
   if (start >= end) throw badInput(`--start must be before --end (got ${start.toISOString()} and ${end.toISOString()}).`)
   const oldest = retention.at(-1)!.maxAgeMs
-  if (now.getTime() - start.getTime() > oldest) throw badInput(`The window starts ${formatDuration(now.getTime() - start.getTime())} ago; CloudWatch keeps metrics for 455 days.`)
+  if (now.getTime() - start.getTime() > oldest)
+    throw badInput(`The window starts ${formatDuration(now.getTime() - start.getTime())} ago; CloudWatch keeps metrics for 455 days.`)
   const notes: string[] = []
   let period = options.periodSeconds ?? 60
   if (period < 60 || period % 60 !== 0) throw badInput(`--period ${period} is not allowed: a multiple of 60 seconds (60, 300, 3600 ...).`)
@@ -88,11 +98,18 @@ export async function fetchMetrics(
   do {
     // eslint-disable-next-line no-await-in-loop
     const page = await cloudWatch.send(
-      new GetMetricDataCommand({EndTime: options.window.end, MetricDataQueries: queries, NextToken: nextToken, ScanBy: 'TimestampAscending', StartTime: options.window.start}),
+      new GetMetricDataCommand({
+        EndTime: options.window.end,
+        MetricDataQueries: queries,
+        NextToken: nextToken,
+        ScanBy: 'TimestampAscending',
+        StartTime: options.window.start,
+      }),
     )
     for (const result of page.MetricDataResults ?? []) {
       const target = series[Number(result.Id!.slice(1))]!
-      for (const [index, timestamp] of (result.Timestamps ?? []).entries()) target.points.push({t: timestamp.toISOString(), v: result.Values![index]!})
+      for (const [index, timestamp] of (result.Timestamps ?? []).entries())
+        target.points.push({t: timestamp.toISOString(), v: result.Values![index]!})
     }
 
     nextToken = page.NextToken

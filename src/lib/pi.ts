@@ -28,9 +28,13 @@ export async function resolvePiInstance(rds: RDSClient, clusterId: string, insta
   const wanted = instanceId ?? writerId
   const instance = instances.find((item) => item.DBInstanceIdentifier === wanted)
   if (!instance) {
-    throw new AuroraError('NOT_FOUND', instanceId ? `Instance "${instanceId}" is not in cluster ${clusterId}.` : `Cluster ${clusterId} has no writer instance.`, {
-      hint: `Instances: ${instances.map((item) => item.DBInstanceIdentifier).join(', ') || 'none'}.`,
-    })
+    throw new AuroraError(
+      'NOT_FOUND',
+      instanceId ? `Instance "${instanceId}" is not in cluster ${clusterId}.` : `Cluster ${clusterId} has no writer instance.`,
+      {
+        hint: `Instances: ${instances.map((item) => item.DBInstanceIdentifier).join(', ') || 'none'}.`,
+      },
+    )
   }
 
   if (!instance.PerformanceInsightsEnabled || !instance.DbiResourceId) {
@@ -39,7 +43,11 @@ export async function resolvePiInstance(rds: RDSClient, clusterId: string, insta
     })
   }
 
-  return {instanceId: instance.DBInstanceIdentifier!, maxAcu: cluster.ServerlessV2ScalingConfiguration?.MaxCapacity ?? null, resourceId: instance.DbiResourceId}
+  return {
+    instanceId: instance.DBInstanceIdentifier!,
+    maxAcu: cluster.ServerlessV2ScalingConfiguration?.MaxCapacity ?? null,
+    resourceId: instance.DbiResourceId,
+  }
 }
 
 export interface LoadRow {
@@ -61,7 +69,10 @@ export interface PiTop {
 }
 
 /** DescribeDimensionKeys for the ranking, GetResourceMetrics for the load over time; both on db.load.avg. */
-export async function piTop(pi: PIClient, options: {by: LoadDimension; end: Date; limit: number; resourceId: string; start: Date}): Promise<PiTop> {
+export async function piTop(
+  pi: PIClient,
+  options: {by: LoadDimension; end: Date; limit: number; resourceId: string; start: Date},
+): Promise<PiTop> {
   const {DescribeDimensionKeysCommand, GetResourceMetricsCommand} = piSdk()
   const windowSeconds = (options.end.getTime() - options.start.getTime()) / 1000
   // PI offers 1 s, 60 s, 300 s, 3600 s and 86400 s periods; aim for at most ~200 points.
@@ -92,7 +103,9 @@ export async function piTop(pi: PIClient, options: {by: LoadDimension; end: Date
       ),
     ])
     const series = (metric: string) => metrics.MetricList?.find((item) => item.Key?.Metric === metric)?.DataPoints ?? []
-    const vcpuValues = series('os.general.numVCPUs.avg').map((point) => point.Value).filter((value): value is number => value !== undefined)
+    const vcpuValues = series('os.general.numVCPUs.avg')
+      .map((point) => point.Value)
+      .filter((value): value is number => value !== undefined)
     const load = series('db.load.avg')
       .filter((point) => point.Value !== undefined && point.Timestamp)
       .map((point) => ({t: point.Timestamp!.toISOString(), v: point.Value!}))
@@ -119,21 +132,29 @@ export async function piTop(pi: PIClient, options: {by: LoadDimension; end: Date
 const round = (value: number) => Math.round(value * 1000) / 1000
 
 function explainPiError(error: unknown): unknown {
-  const {name} = (error as Error)
+  const {name} = error as Error
   const message = (error as Error).message ?? ''
   if (name === 'NotAuthorizedException') {
-    return new AuroraError('AWS', `Performance Insights refused: ${message.split('\n')[0]}`, {hint: 'Allow pi:DescribeDimensionKeys and pi:GetResourceMetrics on the instance (IAM), or use --source pg.'})
+    return new AuroraError('AWS', `Performance Insights refused: ${message.split('\n')[0]}`, {
+      hint: 'Allow pi:DescribeDimensionKeys and pi:GetResourceMetrics on the instance (IAM), or use --source pg.',
+    })
   }
 
   if (name === 'InvalidArgumentException' && /not enabled|not found|disabled/i.test(message)) {
-    return new AuroraError('NOT_FOUND', `Performance Insights has no data for this instance: ${message.split('\n')[0]}`, {hint: 'Enable Performance Insights on it, or use --source pg.'})
+    return new AuroraError('NOT_FOUND', `Performance Insights has no data for this instance: ${message.split('\n')[0]}`, {
+      hint: 'Enable Performance Insights on it, or use --source pg.',
+    })
   }
 
   const status = (error as {$metadata?: {httpStatusCode?: number}}).$metadata?.httpStatusCode
   if (status === 404 || /<html|html>|XML parse|Unexpected token/i.test(message)) {
-    return new AuroraError('NOT_FOUND', 'The Performance Insights API is not available at this endpoint (moto and the sandbox have none).', {
-      hint: 'Use --source pg (pg_stat_statements), or point AWS_ENDPOINT_URL_PI at a Performance Insights endpoint.',
-    })
+    return new AuroraError(
+      'NOT_FOUND',
+      'The Performance Insights API is not available at this endpoint (moto and the sandbox have none).',
+      {
+        hint: 'Use --source pg (pg_stat_statements), or point AWS_ENDPOINT_URL_PI at a Performance Insights endpoint.',
+      },
+    )
   }
 
   return error

@@ -41,11 +41,15 @@ const onGrid = (value: number) => Number.isFinite(value) && Math.round(value * 2
 export function validateScaling(config: ScalingConfiguration, engineVersion: string | undefined): ScalingConfiguration {
   const flags = {max: '--max', min: '--min', pause: '--seconds-until-auto-pause'}
   const {maxAcu, minAcu, secondsUntilAutoPause} = config
-  if (!onGrid(minAcu) || minAcu < 0 || minAcu > 256) throw badInput(`${flags.min} ${minAcu} is not allowed: capacity goes from 0 to 256 ACU in steps of 0.5.`)
-  if (!onGrid(maxAcu) || maxAcu < 1 || maxAcu > 256) throw badInput(`${flags.max} ${maxAcu} is not allowed: the maximum goes from 1 to 256 ACU in steps of 0.5.`)
+  if (!onGrid(minAcu) || minAcu < 0 || minAcu > 256)
+    throw badInput(`${flags.min} ${minAcu} is not allowed: capacity goes from 0 to 256 ACU in steps of 0.5.`)
+  if (!onGrid(maxAcu) || maxAcu < 1 || maxAcu > 256)
+    throw badInput(`${flags.max} ${maxAcu} is not allowed: the maximum goes from 1 to 256 ACU in steps of 0.5.`)
   if (minAcu > maxAcu) throw badInput(`${flags.min} ${minAcu} is above ${flags.max} ${maxAcu}: the minimum must not exceed the maximum.`)
   if (minAcu === 0 && !supportsAutoPause(engineVersion)) {
-    throw badInput(`${flags.min} 0 needs Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3 or later; this cluster runs ${engineVersion ?? 'an unknown version'}.`)
+    throw badInput(
+      `${flags.min} 0 needs Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3 or later; this cluster runs ${engineVersion ?? 'an unknown version'}.`,
+    )
   }
 
   if (secondsUntilAutoPause !== undefined) {
@@ -155,7 +159,10 @@ export async function waitForScaling(
         const cluster = await describeCluster(rds, clusterId)
         status = cluster.Status ?? ''
         settings.onPoll?.(cluster)
-        return {reason: cluster, state: cluster.Status === 'available' && matches(cluster, desired) ? WaiterState.SUCCESS : WaiterState.RETRY}
+        return {
+          reason: cluster,
+          state: cluster.Status === 'available' && matches(cluster, desired) ? WaiterState.SUCCESS : WaiterState.RETRY,
+        }
       }),
     {
       delays: {max: 15, min: 2},

@@ -113,14 +113,14 @@ export function formatCredentials(visible: Record<SecretField, null | number | s
   const value = (field: SecretField) => (visible[field] === null ? '' : String(visible[field]))
   switch (format) {
     case 'env': {
-      return [...[
-        ['PGHOST', 'host'],
-        ['PGPORT', 'port'],
-        ['PGDATABASE', 'dbname'],
-        ['PGUSER', 'username'],
-        ['PGPASSWORD', 'password'],
-      ]
-        .map(([name, field]) => `export ${name}=${shellQuote(value(field as SecretField))}`),
+      return [
+        ...[
+          ['PGHOST', 'host'],
+          ['PGPORT', 'port'],
+          ['PGDATABASE', 'dbname'],
+          ['PGUSER', 'username'],
+          ['PGPASSWORD', 'password'],
+        ].map(([name, field]) => `export ${name}=${shellQuote(value(field as SecretField))}`),
         `export PGSSLMODE=${shellQuote(sslmode)}`,
         ...(sslrootcert ? [`export PGSSLROOTCERT=${shellQuote(sslrootcert)}`] : []),
       ].join('\n')

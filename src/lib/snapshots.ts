@@ -64,7 +64,9 @@ export function summarizeSnapshot(snapshot: DBClusterSnapshot, now: Date): Snaps
 export async function findSnapshot(rds: RDSClient, snapshotId: string): Promise<DBClusterSnapshot | undefined> {
   const {DescribeDBClusterSnapshotsCommand} = rdsSdk()
   try {
-    const {DBClusterSnapshots: found = []} = await rds.send(new DescribeDBClusterSnapshotsCommand({DBClusterSnapshotIdentifier: snapshotId}))
+    const {DBClusterSnapshots: found = []} = await rds.send(
+      new DescribeDBClusterSnapshotsCommand({DBClusterSnapshotIdentifier: snapshotId}),
+    )
     return found[0]
   } catch (error) {
     if ((error as Error).name === 'DBClusterSnapshotNotFoundFault') return undefined
@@ -95,14 +97,23 @@ export interface CreatedSnapshot extends SnapshotSummary {
  * Takes a manual snapshot and (unless told not to) waits until it is available, reporting its
  * PercentProgress. Nothing is created when the cluster is unknown or the id is taken.
  */
-export async function createSnapshot(rds: RDSClient, input: CreateSnapshotInput, settings: WaitSettings, now: () => Date = () => new Date()): Promise<CreatedSnapshot> {
+export async function createSnapshot(
+  rds: RDSClient,
+  input: CreateSnapshotInput,
+  settings: WaitSettings,
+  now: () => Date = () => new Date(),
+): Promise<CreatedSnapshot> {
   validateIdentifier(input.snapshotId, 'snapshot', '--id')
-  if (input.reason !== undefined && input.reason.length > 256) throw badInput('--reason is longer than 256 characters (it is stored as a tag value).')
+  if (input.reason !== undefined && input.reason.length > 256)
+    throw badInput('--reason is longer than 256 characters (it is stored as a tag value).')
   const progress = settings.progress ?? silentProgress
   const started = performance.now()
   await describeCluster(rds, input.clusterId)
   if (await findSnapshot(rds, input.snapshotId)) {
-    throw badInput(`Snapshot "${input.snapshotId}" already exists; nothing was created.`, 'Pick another --id, or leave --id out for a timestamped one. See them with `auroractl snapshot list`.')
+    throw badInput(
+      `Snapshot "${input.snapshotId}" already exists; nothing was created.`,
+      'Pick another --id, or leave --id out for a timestamped one. See them with `auroractl snapshot list`.',
+    )
   }
 
   const tags = [createdByTag, ...(input.reason ? [{Key: 'reason', Value: input.reason}] : []), ...input.tags]
@@ -139,7 +150,10 @@ const failedSnapshotStates = new Set(['deleted', 'deleting', 'failed', 'incompat
 export async function waitForSnapshot(
   rds: RDSClient,
   snapshotId: string,
-  settings: Pick<WaitSettings, 'signal' | 'timeoutMs'> & {delays?: {max: number; min: number}; onPoll?: (snapshot: DBClusterSnapshot) => void},
+  settings: Pick<WaitSettings, 'signal' | 'timeoutMs'> & {
+    delays?: {max: number; min: number}
+    onPoll?: (snapshot: DBClusterSnapshot) => void
+  },
 ): Promise<DBClusterSnapshot> {
   const {createWaiter, WaiterState} = smithyClient()
   const {DescribeDBClusterSnapshotsCommand} = rdsSdk()
@@ -151,7 +165,8 @@ export async function waitForSnapshot(
         latest = found[0]
         if (latest) settings.onPoll?.(latest)
         if (latest?.Status === 'available') return {reason: latest, state: WaiterState.SUCCESS}
-        if (!latest || failedSnapshotStates.has(latest.Status ?? '')) return {reason: `snapshot status ${latest?.Status ?? 'gone'}`, state: WaiterState.FAILURE}
+        if (!latest || failedSnapshotStates.has(latest.Status ?? ''))
+          return {reason: `snapshot status ${latest?.Status ?? 'gone'}`, state: WaiterState.FAILURE}
         return {reason: latest, state: WaiterState.RETRY}
       }),
     {
@@ -168,7 +183,11 @@ export async function waitForSnapshot(
 export type SnapshotType = 'all' | 'automated' | 'manual'
 
 /** The cluster's snapshots, newest first. */
-export async function listSnapshots(rds: RDSClient, clusterId: string, options: {limit?: number; now?: Date; type: SnapshotType}): Promise<SnapshotSummary[]> {
+export async function listSnapshots(
+  rds: RDSClient,
+  clusterId: string,
+  options: {limit?: number; now?: Date; type: SnapshotType},
+): Promise<SnapshotSummary[]> {
   await describeCluster(rds, clusterId)
   const now = options.now ?? new Date()
   return (await listClusterSnapshots(rds, clusterId))
@@ -182,11 +201,16 @@ export async function snapshotToDelete(rds: RDSClient, snapshotId: string): Prom
   validateSnapshotReference(snapshotId, 'ID')
   const snapshot = await findSnapshot(rds, snapshotId)
   if (!snapshot) {
-    throw new AuroraError('NOT_FOUND', `Snapshot "${snapshotId}" was not found.`, {hint: 'See the snapshots with `auroractl snapshot list`.'})
+    throw new AuroraError('NOT_FOUND', `Snapshot "${snapshotId}" was not found.`, {
+      hint: 'See the snapshots with `auroractl snapshot list`.',
+    })
   }
 
   if (snapshot.SnapshotType === 'automated') {
-    throw badInput(`Snapshot "${snapshotId}" is automated: AWS deletes it when the backup retention period ends.`, 'Shorten the retention with the module\'s backup_retention_period instead.')
+    throw badInput(
+      `Snapshot "${snapshotId}" is automated: AWS deletes it when the backup retention period ends.`,
+      "Shorten the retention with the module's backup_retention_period instead.",
+    )
   }
 
   return snapshot
@@ -206,7 +230,11 @@ export interface DeleteOutcome {
  * Deletes the snapshots one at a time and keeps going past a failure, so the record says exactly which
  * were deleted and which were not (and why). `onResult` reports each as it happens.
  */
-export async function deleteSnapshots(rds: RDSClient, ids: string[], onResult: (id: string, error?: string) => void = () => {}): Promise<DeleteOutcome> {
+export async function deleteSnapshots(
+  rds: RDSClient,
+  ids: string[],
+  onResult: (id: string, error?: string) => void = () => {},
+): Promise<DeleteOutcome> {
   const outcome: DeleteOutcome = {deleted: [], failed: []}
   for (const id of ids) {
     try {

@@ -45,10 +45,25 @@ export const externalChecksDir = path.join(packageRoot, 'infra', 'checkov')
 /** Runs checkov over a folder of Terraform, offline (--skip-download), with our own checks, and returns its JSON report. */
 export async function runCheckov(checkov: string, dir: string): Promise<CheckovReport> {
   // checkov exits 1 when a check fails; the report is on stdout either way.
-  const {stdout} = await run(checkov, ['--directory', dir, '--external-checks-dir', externalChecksDir, '--framework', 'terraform', '--skip-download', '--output', 'json', '--compact'], {
-    env: {...process.env, BC_SKIP_MAPPING: 'TRUE', CHECKOV_CREATE_GRAPH: 'True'},
-    maxBuffer: 64 * 1024 * 1024,
-  }).catch((error: {stdout?: string}) => ({stdout: error.stdout ?? ''}))
+  const {stdout} = await run(
+    checkov,
+    [
+      '--directory',
+      dir,
+      '--external-checks-dir',
+      externalChecksDir,
+      '--framework',
+      'terraform',
+      '--skip-download',
+      '--output',
+      'json',
+      '--compact',
+    ],
+    {
+      env: {...process.env, BC_SKIP_MAPPING: 'TRUE', CHECKOV_CREATE_GRAPH: 'True'},
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  ).catch((error: {stdout?: string}) => ({stdout: error.stdout ?? ''}))
   const parsed = JSON.parse(stdout) as CheckovReport | CheckovReport[]
   return Array.isArray(parsed) ? parsed.find((report) => report.results)! : parsed
 }

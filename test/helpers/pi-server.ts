@@ -12,7 +12,9 @@ export interface PiRequest {
  * (X-Amz-Target: PerformanceInsightsv20180227.*), so the real SDK client serializes and parses real
  * requests; the answers are the ones a test hands in.
  */
-export async function startPiServer(answers: Record<string, (body: Record<string, unknown>) => unknown>): Promise<{close: () => Promise<void>; requests: PiRequest[]; url: string}> {
+export async function startPiServer(
+  answers: Record<string, (body: Record<string, unknown>) => unknown>,
+): Promise<{close: () => Promise<void>; requests: PiRequest[]; url: string}> {
   const requests: PiRequest[] = []
   const server = http.createServer((request, response) => {
     let text = ''

@@ -27,7 +27,10 @@ const isolatedVariables = [
 ]
 
 /** Runs the built CLI (`bin/run.js`) as a user would, in a clean environment plus `env`. */
-export function runCli(args: string[], options: {cwd?: string; env?: Record<string, string | undefined>; nodeArgs?: string[]} = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: {cwd?: string; env?: Record<string, string | undefined>; nodeArgs?: string[]} = {},
+): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {...process.env}
   for (const name of isolatedVariables) delete env[name]
   Object.assign(env, {COLUMNS: '120', NO_COLOR: '1'}, options.env)

@@ -8,15 +8,24 @@ import http from 'node:http'
  * snapshots, restores and modifications at once; behind this proxy a command really waits, as it would
  * on AWS, whatever calls it makes before and after.
  */
-export async function startStallingProxy(motoUrl: string, stall: {id: string; status: string}): Promise<{close: () => Promise<void>; url: string}> {
+export async function startStallingProxy(
+  motoUrl: string,
+  stall: {id: string; status: string},
+): Promise<{close: () => Promise<void>; url: string}> {
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', async () => {
       try {
         const body = Buffer.concat(chunks)
-        const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !['connection', 'content-length', 'host'].includes(name))) as Record<string, string>
-        const answer = await fetch(new URL(request.url ?? '/', motoUrl), {body: body.length > 0 ? body : undefined, headers, method: request.method})
+        const headers = Object.fromEntries(
+          Object.entries(request.headers).filter(([name]) => !['connection', 'content-length', 'host'].includes(name)),
+        ) as Record<string, string>
+        const answer = await fetch(new URL(request.url ?? '/', motoUrl), {
+          body: body.length > 0 ? body : undefined,
+          headers,
+          method: request.method,
+        })
         let text = await answer.text()
         // A trailing * stalls every resource whose id starts so (ids a command makes up, like a drill's).
         const mentioned = stall.id.endsWith('*') ? text.includes(`>${stall.id.slice(0, -1)}`) : text.includes(`>${stall.id}<`)

@@ -25,18 +25,27 @@ export async function startStallingRds(): Promise<{close: () => Promise<void>; c
       const id = parameters.get('DBClusterSnapshotIdentifier') ?? ''
       response.setHeader('content-type', 'text/xml')
       if (action === 'DescribeDBClusters') {
-        response.end(xml(action, '<DBClusters><DBCluster><DBClusterIdentifier>stalled</DBClusterIdentifier><Status>available</Status></DBCluster></DBClusters>'))
+        response.end(
+          xml(
+            action,
+            '<DBClusters><DBCluster><DBClusterIdentifier>stalled</DBClusterIdentifier><Status>available</Status></DBCluster></DBClusters>',
+          ),
+        )
       } else if (action === 'CreateDBClusterSnapshot') {
         creates++
         response.end(xml(action, snapshot(id)))
       } else if (action === 'DescribeDBClusterSnapshots' && creates === 0) {
         response.statusCode = 404
-        response.end(`<ErrorResponse><Error><Type>Sender</Type><Code>DBClusterSnapshotNotFoundFault</Code><Message>not found</Message></Error><RequestId>r</RequestId></ErrorResponse>`)
+        response.end(
+          `<ErrorResponse><Error><Type>Sender</Type><Code>DBClusterSnapshotNotFoundFault</Code><Message>not found</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+        )
       } else if (action === 'DescribeDBClusterSnapshots') {
         response.end(xml(action, `<DBClusterSnapshots>${snapshot(id)}</DBClusterSnapshots>`))
       } else {
         response.statusCode = 400
-        response.end(`<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>${action}</Message></Error><RequestId>r</RequestId></ErrorResponse>`)
+        response.end(
+          `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>${action}</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+        )
       }
     })
   })

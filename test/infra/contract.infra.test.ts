@@ -21,7 +21,8 @@ async function parseFolder(dir: string): Promise<Hcl> {
     for (const [kind, entries] of Object.entries(parsed)) {
       merged[kind] ??= {}
       if (kind === 'resource' || kind === 'data') {
-        for (const [type, byName] of Object.entries(entries)) merged[kind][type] = {...merged[kind][type], ...(byName as Record<string, Block[]>)}
+        for (const [type, byName] of Object.entries(entries))
+          merged[kind][type] = {...merged[kind][type], ...(byName as Record<string, Block[]>)}
       } else {
         Object.assign(merged[kind], entries)
       }
@@ -103,7 +104,16 @@ describe('module interface: the seed README is the contract', () => {
   })
 
   it('has a validation with a message on every constrained input', () => {
-    const unconstrained = new Set(['apply_immediately', 'auto_minor_version_upgrade', 'copy_tags_to_snapshot', 'deletion_protection', 'force_ssl', 'iam_database_authentication_enabled', 'skip_final_snapshot', 'tags'])
+    const unconstrained = new Set([
+      'apply_immediately',
+      'auto_minor_version_upgrade',
+      'copy_tags_to_snapshot',
+      'deletion_protection',
+      'force_ssl',
+      'iam_database_authentication_enabled',
+      'skip_final_snapshot',
+      'tags',
+    ])
     for (const [name, [variable]] of Object.entries(variables)) {
       if (unconstrained.has(name)) continue
       const validations = (variable!.validation ?? []) as Block[]
@@ -114,8 +124,19 @@ describe('module interface: the seed README is the contract', () => {
 
   it('outputs what the seed lists, what the runbooks use, and everything auroractl reads', () => {
     const expected = [
-      'cluster_endpoint', 'cluster_reader_endpoint', 'cluster_port', 'database_name', 'database_url', 'security_group_id', 'database_secret_arn',
-      'cluster_id', 'cluster_resource_id', 'master_username', 'cluster_arn', 'engine_version_actual', 'instance_ids',
+      'cluster_endpoint',
+      'cluster_reader_endpoint',
+      'cluster_port',
+      'database_name',
+      'database_url',
+      'security_group_id',
+      'database_secret_arn',
+      'cluster_id',
+      'cluster_resource_id',
+      'master_username',
+      'cluster_arn',
+      'engine_version_actual',
+      'instance_ids',
     ]
     for (const name of [...expected, ...Object.keys(terraformOutputNames)]) expect(outputs, name).toHaveProperty(name)
     for (const [name, [output]] of Object.entries(outputs)) {
@@ -187,8 +208,18 @@ describe('module resources: the cluster shape', () => {
   it('opens 5432 only to the allowed sources, each rule described, with no egress', () => {
     const rules = resources.aws_vpc_security_group_ingress_rule!
     expect(Object.keys(rules).sort()).toEqual(['from_cidr', 'from_security_group'])
-    expect(rules.from_security_group![0]).toMatchObject({for_each: '${toset(var.allowed_security_group_ids)}', from_port: 5432, ip_protocol: 'tcp', to_port: 5432})
-    expect(rules.from_cidr![0]).toMatchObject({cidr_ipv4: '${each.value}', for_each: '${toset(var.allowed_cidr_blocks)}', from_port: 5432, to_port: 5432})
+    expect(rules.from_security_group![0]).toMatchObject({
+      for_each: '${toset(var.allowed_security_group_ids)}',
+      from_port: 5432,
+      ip_protocol: 'tcp',
+      to_port: 5432,
+    })
+    expect(rules.from_cidr![0]).toMatchObject({
+      cidr_ipv4: '${each.value}',
+      for_each: '${toset(var.allowed_cidr_blocks)}',
+      from_port: 5432,
+      to_port: 5432,
+    })
     for (const [rule] of Object.values(rules)) expect(rule!.description).toBeTruthy()
     expect(resources).not.toHaveProperty('aws_vpc_security_group_egress_rule')
     expect(resource('aws_security_group', 'this')).not.toHaveProperty('egress')
@@ -259,7 +290,16 @@ describe('README and examples', () => {
   })
 
   const examples: Array<[string, Record<string, unknown>]> = [
-    ['dev', {db_name: 'nbatracker', db_username: 'nbatracker', environment: 'dev', project_name: 'nba-tracker', tags: {Component: 'Database', Owner: 'Backend Team'}}],
+    [
+      'dev',
+      {
+        db_name: 'nbatracker',
+        db_username: 'nbatracker',
+        environment: 'dev',
+        project_name: 'nba-tracker',
+        tags: {Component: 'Database', Owner: 'Backend Team'},
+      },
+    ],
     [
       'prod',
       {

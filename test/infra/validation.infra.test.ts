@@ -84,38 +84,45 @@ const accepted: Array<Record<string, string>> = [
   {engine_version: '15.10', monitoring_interval: '0', reader_count: '0', secret_recovery_window_in_days: '0'},
 ]
 
-describe.skipIf(!terraformInstalled)('module variable validations (terraform plan on the variable blocks; skipped when terraform is not installed)', () => {
-  let dir: string
-  beforeAll(async () => {
-    dir = await variablesOnlyDir()
-  })
+describe.skipIf(!terraformInstalled)(
+  'module variable validations (terraform plan on the variable blocks; skipped when terraform is not installed)',
+  () => {
+    let dir: string
+    beforeAll(async () => {
+      dir = await variablesOnlyDir()
+    })
 
-  async function plan(overrides: Record<string, string>) {
-    return terraform(['plan', '-input=false', '-no-color', '-lock=false', ...varArgs({...good, ...overrides})], dir)
-  }
+    async function plan(overrides: Record<string, string>) {
+      return terraform(['plan', '-input=false', '-no-color', '-lock=false', ...varArgs({...good, ...overrides})], dir)
+    }
 
-  it.each(accepted)('accepts %j', async (overrides) => {
-    const result = await plan(overrides)
-    expect(result.output).not.toContain('Invalid value for variable')
-    expect(result.exitCode, result.output).toBe(0)
-  })
+    it.each(accepted)('accepts %j', async (overrides) => {
+      const result = await plan(overrides)
+      expect(result.output).not.toContain('Invalid value for variable')
+      expect(result.exitCode, result.output).toBe(0)
+    })
 
-  it.each(rejected)('rejects %j: %s', async (overrides, message) => {
-    const result = await plan(overrides)
-    expect(result.exitCode).not.toBe(0)
-    expect(result.output).toContain('Invalid value for variable')
-    // Terraform wraps long messages; compare with the line breaks folded.
-    expect(result.output.replaceAll(/\s+/g, ' ')).toContain(message)
-  })
+    it.each(rejected)('rejects %j: %s', async (overrides, message) => {
+      const result = await plan(overrides)
+      expect(result.exitCode).not.toBe(0)
+      expect(result.output).toContain('Invalid value for variable')
+      // Terraform wraps long messages; compare with the line breaks folded.
+      expect(result.output.replaceAll(/\s+/g, ' ')).toContain(message)
+    })
 
-  it('never prints the password when rejecting it, as callers pass it (a sensitive root variable)', async () => {
-    const caller = await moduleCallDir()
-    const rejectedPassword = await terraform(['plan', '-input=false', '-no-color', '-lock=false'], caller, {TF_VAR_database_password: 'Leaky Secret'})
-    expect(rejectedPassword.exitCode).not.toBe(0)
-    expect(rejectedPassword.output.replaceAll(/\s+/g, ' ')).toContain('db_password must be 8-128 characters')
-    expect(rejectedPassword.output).not.toContain('Leaky Secret')
-    const acceptedPassword = await terraform(['plan', '-input=false', '-no-color', '-lock=false'], caller, {TF_VAR_database_password: 'Good-Secret-1'})
-    expect(acceptedPassword.exitCode, acceptedPassword.output).toBe(0)
-    expect(acceptedPassword.output).not.toContain('Good-Secret-1')
-  })
-})
+    it('never prints the password when rejecting it, as callers pass it (a sensitive root variable)', async () => {
+      const caller = await moduleCallDir()
+      const rejectedPassword = await terraform(['plan', '-input=false', '-no-color', '-lock=false'], caller, {
+        TF_VAR_database_password: 'Leaky Secret',
+      })
+      expect(rejectedPassword.exitCode).not.toBe(0)
+      expect(rejectedPassword.output.replaceAll(/\s+/g, ' ')).toContain('db_password must be 8-128 characters')
+      expect(rejectedPassword.output).not.toContain('Leaky Secret')
+      const acceptedPassword = await terraform(['plan', '-input=false', '-no-color', '-lock=false'], caller, {
+        TF_VAR_database_password: 'Good-Secret-1',
+      })
+      expect(acceptedPassword.exitCode, acceptedPassword.output).toBe(0)
+      expect(acceptedPassword.output).not.toContain('Good-Secret-1')
+    })
+  },
+)

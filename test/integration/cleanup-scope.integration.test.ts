@@ -37,8 +37,16 @@ beforeAll(async () => {
     [drills.theirsExpired, drillTags(theirs, past)],
   ]
   for (const [id, tags] of shapes) {
-     
-    await client.send(new CreateDBClusterCommand({DBClusterIdentifier: id, Engine: 'aurora-postgresql', EngineVersion: '15.14', MasterUsername: 'edge', MasterUserPassword: 'edge-password-1', Tags: tags}))
+    await client.send(
+      new CreateDBClusterCommand({
+        DBClusterIdentifier: id,
+        Engine: 'aurora-postgresql',
+        EngineVersion: '15.14',
+        MasterUsername: 'edge',
+        MasterUserPassword: 'edge-password-1',
+        Tags: tags,
+      }),
+    )
   }
 })
 
@@ -46,7 +54,6 @@ afterAll(async () => {
   const client = await rds()
   const left = await existing()
   for (const id of Object.values(drills).filter((drill) => left.includes(drill))) {
-     
     await deleteDrillCluster(client, id, 60_000).catch(() => {})
   }
 })
@@ -59,11 +66,15 @@ describe('drill cleanup is scoped', () => {
     expect(await existing()).toEqual(expect.arrayContaining(Object.values(drills)))
   })
 
-  it('by default takes only the resolved cluster\'s drills whose expiry has passed, and reports each', async () => {
+  it("by default takes only the resolved cluster's drills whose expiry has passed, and reports each", async () => {
     const result = await runCli(['drill', 'cleanup', '--cluster', mine, '--confirm', mine, '--json'], {env: sandboxEnv()})
     expect(result.exitCode, result.stderr).toBe(0)
     const output = JSON.parse(result.stdout)
-    expect(output).toMatchObject({deleted: [drills.mineExpired], failed: [], scope: {allClusters: false, olderThan: null, sourceCluster: mine}})
+    expect(output).toMatchObject({
+      deleted: [drills.mineExpired],
+      failed: [],
+      scope: {allClusters: false, olderThan: null, sourceCluster: mine},
+    })
     expect(output.notExpired.map((drill: {clusterId: string}) => drill.clusterId)).toEqual([drills.mineRunning])
     const left = await existing()
     expect(left).not.toContain(drills.mineExpired)
@@ -82,7 +93,9 @@ describe('drill cleanup is scoped', () => {
   })
 
   it('--older-than takes a running drill deliberately', async () => {
-    const result = await runCli(['drill', 'cleanup', '--cluster', mine, '--older-than', '1s', '--confirm', mine, '--json'], {env: sandboxEnv()})
+    const result = await runCli(['drill', 'cleanup', '--cluster', mine, '--older-than', '1s', '--confirm', mine, '--json'], {
+      env: sandboxEnv(),
+    })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout).deleted).toEqual([drills.mineRunning])
   })

@@ -15,17 +15,21 @@ const env = (cluster = 'nba-tracker-dev') => ({...sandboxEnv(), AURORACTL_CLUSTE
 const scratch = `edges-${process.pid}`
 
 async function seededPassword(): Promise<string> {
-  const {SecretString} = await (await sandboxClients().secretsManager()).send(new GetSecretValueCommand({SecretId: sandboxEnv().AURORACTL_SECRET}))
+  const {SecretString} = await (
+    await sandboxClients().secretsManager()
+  ).send(new GetSecretValueCommand({SecretId: sandboxEnv().AURORACTL_SECRET}))
   return JSON.parse(SecretString!).password
 }
 
 async function scalingOf(clusterId: string) {
-  const {DBClusters: clusters = []} = await (await sandboxClients().rds()).send(new DescribeDBClustersCommand({DBClusterIdentifier: clusterId}))
+  const {DBClusters: clusters = []} = await (
+    await sandboxClients().rds()
+  ).send(new DescribeDBClustersCommand({DBClusterIdentifier: clusterId}))
   return clusters[0]!.ServerlessV2ScalingConfiguration
 }
 
 describe('psql behaves like psql', () => {
-  it('Ctrl-C goes to psql, which cancels the running query; auroractl waits and passes psql\'s exit code through', async () => {
+  it("Ctrl-C goes to psql, which cancels the running query; auroractl waits and passes psql's exit code through", async () => {
     // Its own process group, as a shell gives a foreground job: Ctrl-C reaches auroractl and psql alike.
     const child = spawn(process.execPath, [cliPath, 'psql', '--', '-X', '-tA'], {
       detached: true,
@@ -94,8 +98,13 @@ describe('one confirmation rule: --confirm NAME', () => {
 
   afterAll(async () => {
     const rds = await sandboxClients().rds()
-    const {DBClusters: clusters = []} = await rds.send(new DescribeDBClustersCommand({DBClusterIdentifier: scratch})).catch(() => ({DBClusters: []}))
-    for (const member of clusters[0]?.DBClusterMembers ?? []) await rds.send(new DeleteDBInstanceCommand({DBInstanceIdentifier: member.DBInstanceIdentifier, SkipFinalSnapshot: true})).catch(() => {})
+    const {DBClusters: clusters = []} = await rds
+      .send(new DescribeDBClustersCommand({DBClusterIdentifier: scratch}))
+      .catch(() => ({DBClusters: []}))
+    for (const member of clusters[0]?.DBClusterMembers ?? [])
+      await rds
+        .send(new DeleteDBInstanceCommand({DBInstanceIdentifier: member.DBInstanceIdentifier, SkipFinalSnapshot: true}))
+        .catch(() => {})
     await rds.send(new DeleteDBClusterCommand({DBClusterIdentifier: scratch, SkipFinalSnapshot: true})).catch(() => {})
   })
 
@@ -108,7 +117,9 @@ describe('one confirmation rule: --confirm NAME', () => {
     expect(yes.stderr).toContain('--yes is not accepted: confirm a destructive action with --confirm NAME')
     const dry = await runCli(['scale', '--max', '2', '--dry-run'], {env: env(scratch)})
     expect(dry.exitCode, dry.stderr).toBe(0)
-    expect(dry.stdout).toContain(`ModifyDBCluster {"ApplyImmediately":true,"DBClusterIdentifier":"${scratch}","ServerlessV2ScalingConfiguration":{"MaxCapacity":2,"MinCapacity":0.5}}`)
+    expect(dry.stdout).toContain(
+      `ModifyDBCluster {"ApplyImmediately":true,"DBClusterIdentifier":"${scratch}","ServerlessV2ScalingConfiguration":{"MaxCapacity":2,"MinCapacity":0.5}}`,
+    )
     expect(await scalingOf(scratch)).toMatchObject({MaxCapacity: 4})
     const wrong = await runCli(['scale', '--max', '2', '--confirm', 'nba-tracker-dev'], {env: env(scratch)})
     expect(wrong.exitCode).toBe(2)
@@ -134,12 +145,17 @@ describe('help that fits', () => {
     expect(commands.split('\n').filter((line) => /^ {6,}\S/.test(line))).toEqual([])
     for (const topic of ['snapshot', 'sandbox', 'secret', 'metrics', 'pi']) {
       const topicHelp = await runCli([topic, '--help'], {env: {COLUMNS: '80'}})
-      expect(topicHelp.stdout.split('\n').filter((line) => /^ {6,}\S/.test(line)), topic).toEqual([])
+      expect(
+        topicHelp.stdout.split('\n').filter((line) => /^ {6,}\S/.test(line)),
+        topic,
+      ).toEqual([])
     }
   })
 
   it('every command in the manifest has a summary of one line that fits beside its name', async () => {
-    const manifest = JSON.parse(await readFile(path.join(packageRoot, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {summary?: string}>}
+    const manifest = JSON.parse(await readFile(path.join(packageRoot, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, {summary?: string}>
+    }
     for (const [id, command] of Object.entries(manifest.commands)) {
       expect(command.summary, id).toMatch(/^[^\n]{10,60}$/)
     }

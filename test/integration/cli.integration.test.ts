@@ -14,13 +14,21 @@ const {version} = JSON.parse(await readFile(path.join(packageRoot, 'package.json
 /** The sandbox's AWS side only: credentials, endpoint, region. The cluster is named per test. */
 function awsOnly(): Record<string, string> {
   const env = sandboxEnv()
-  return {AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID!, AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL!, AWS_REGION: env.AWS_REGION!, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY!}
+  return {
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID!,
+    AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL!,
+    AWS_REGION: env.AWS_REGION!,
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY!,
+  }
 }
 
 /** Runs the CLI with a preload that records every CommonJS module it loaded (the AWS SDK is CommonJS). */
 async function modulesLoadedBy(args: string[], env: Record<string, string> = {}): Promise<string[]> {
   const report = path.join(await mkdtemp(path.join(os.tmpdir(), 'auroractl-modules-')), 'modules.txt')
-  const result = await runCli(args, {env: {...env, REPORT_MODULES_FILE: report}, nodeArgs: ['--import', path.join(packageRoot, 'test/helpers/report-modules.mjs')]})
+  const result = await runCli(args, {
+    env: {...env, REPORT_MODULES_FILE: report},
+    nodeArgs: ['--import', path.join(packageRoot, 'test/helpers/report-modules.mjs')],
+  })
   expect(result.exitCode, result.stderr).toBe(0)
   return (await readFile(report, 'utf8')).split('\n')
 }
@@ -39,7 +47,17 @@ describe('auroractl as a user runs it', () => {
     for (const command of ['status', 'sandbox', 'autocomplete']) expect(result.stdout).toMatch(new RegExp(`^  ${command}\\s`, 'm'))
     const status = await runCli(['status', '--help'])
     expect(status.exitCode).toBe(0)
-    for (const flag of ['--cluster', '--region', '--profile', '--endpoint-url', '--secret', '--env', '--tf-dir', '--json', '--[no-]color']) {
+    for (const flag of [
+      '--cluster',
+      '--region',
+      '--profile',
+      '--endpoint-url',
+      '--secret',
+      '--env',
+      '--tf-dir',
+      '--json',
+      '--[no-]color',
+    ]) {
       expect(status.stdout).toContain(flag)
     }
   })
@@ -47,7 +65,10 @@ describe('auroractl as a user runs it', () => {
   it('--version and --help load no AWS SDK client; status loads only RDS', async () => {
     for (const args of [['--version'], ['--help'], ['status', '--help'], ['sandbox', '--help']]) {
       const loaded = await modulesLoadedBy(args)
-      expect(loaded.filter((file) => file.includes(`${path.sep}@aws-sdk${path.sep}`)), args.join(' ')).toEqual([])
+      expect(
+        loaded.filter((file) => file.includes(`${path.sep}@aws-sdk${path.sep}`)),
+        args.join(' '),
+      ).toEqual([])
     }
 
     // The detector works: a command that calls AWS shows up in it.
@@ -71,7 +92,12 @@ describe('auroractl as a user runs it', () => {
     const result = await runCli(['status', '--json'], {env: sandboxEnv()})
     expect(result.exitCode, result.stderr).toBe(0)
     const status = JSON.parse(result.stdout)
-    expect(status).toMatchObject({capacity: {maxAcu: 1, minAcu: 0.5}, engine: {name: 'aurora-postgresql'}, id: 'nba-tracker-dev', status: 'available'})
+    expect(status).toMatchObject({
+      capacity: {maxAcu: 1, minAcu: 0.5},
+      engine: {name: 'aurora-postgresql'},
+      id: 'nba-tracker-dev',
+      status: 'available',
+    })
     expect(status.instances.map((instance: {role: string}) => instance.role)).toEqual(['writer', 'reader'])
   })
 
@@ -80,11 +106,18 @@ describe('auroractl as a user runs it', () => {
     expect(human.exitCode).toBe(3)
     expect(human.stdout).toBe('')
     // Other test files create clusters of their own, so the list may hold more than the seeded one.
-    expect(human.stderr).toMatch(/^Cluster nba-tracker-prod \(from --cluster\) in us-east-1\nError: Cluster "nba-tracker-prod" was not found in us-east-1\.\nHint: Clusters in us-east-1: (.+, )?nba-tracker-dev(, .+)?\. Pass one with --cluster, or check --region\.\n$/)
+    expect(human.stderr).toMatch(
+      /^Cluster nba-tracker-prod \(from --cluster\) in us-east-1\nError: Cluster "nba-tracker-prod" was not found in us-east-1\.\nHint: Clusters in us-east-1: (.+, )?nba-tracker-dev(, .+)?\. Pass one with --cluster, or check --region\.\n$/,
+    )
     const json = await runCli(['status', '--cluster', 'nba-tracker-prod', '--json'], {env: awsOnly()})
     expect(json.exitCode).toBe(3)
     expect(JSON.parse(json.stdout)).toEqual({
-      error: {code: 'CLUSTER_NOT_FOUND', exitCode: 3, hint: expect.stringContaining('nba-tracker-dev'), message: 'Cluster "nba-tracker-prod" was not found in us-east-1.'},
+      error: {
+        code: 'CLUSTER_NOT_FOUND',
+        exitCode: 3,
+        hint: expect.stringContaining('nba-tracker-dev'),
+        message: 'Cluster "nba-tracker-prod" was not found in us-east-1.',
+      },
     })
   })
 
@@ -93,7 +126,10 @@ describe('auroractl as a user runs it', () => {
     [['status', '--cluster', '1bad'], '--cluster "1bad" must start with a letter'],
     [['status', '--cluster', 'bad--name'], 'must not contain two consecutive hyphens'],
     [['status', '--cluster', 'ok', '--region', 'mars'], '--region "mars" is not an AWS region name'],
-    [['status', '--cluster', 'ok', '--endpoint-url', 'localhost:5000'], '--endpoint-url "localhost:5000" must be an http:// or https:// URL'],
+    [
+      ['status', '--cluster', 'ok', '--endpoint-url', 'localhost:5000'],
+      '--endpoint-url "localhost:5000" must be an http:// or https:// URL',
+    ],
     [['status'], 'No cluster named: pass --cluster, set AURORACTL_CLUSTER'],
     [['status', '--env', 'prod'], '--env "prod" was given, but no auroractl.config.json was found'],
   ])('bad input %j exits 2 with one clear line', async (args, message) => {
@@ -127,7 +163,9 @@ describe('auroractl as a user runs it', () => {
   })
 
   it('an unreachable AWS endpoint is one line with a hint, exit 1', async () => {
-    const result = await runCli(['status', '--cluster', 'nba-tracker-dev', '--endpoint-url', 'http://127.0.0.1:9'], {env: {...awsOnly(), AWS_ENDPOINT_URL: undefined}})
+    const result = await runCli(['status', '--cluster', 'nba-tracker-dev', '--endpoint-url', 'http://127.0.0.1:9'], {
+      env: {...awsOnly(), AWS_ENDPOINT_URL: undefined},
+    })
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toContain('Error: Cannot reach the AWS endpoint (ECONNREFUSED)')
     expect(result.stderr).toContain('Hint: Check --endpoint-url')
@@ -141,9 +179,13 @@ describe('auroractl as a user runs it', () => {
     })
     const {port} = server.address() as net.AddressInfo
     try {
-      const child = spawn(process.execPath, [cliPath, 'status', '--cluster', 'nba-tracker-dev', '--endpoint-url', `http://127.0.0.1:${port}`], {
-        env: {...process.env, ...awsOnly(), AWS_ENDPOINT_URL: undefined, NO_COLOR: '1'},
-      })
+      const child = spawn(
+        process.execPath,
+        [cliPath, 'status', '--cluster', 'nba-tracker-dev', '--endpoint-url', `http://127.0.0.1:${port}`],
+        {
+          env: {...process.env, ...awsOnly(), AWS_ENDPOINT_URL: undefined, NO_COLOR: '1'},
+        },
+      )
       let stderr = ''
       child.stderr.on('data', (chunk) => {
         stderr += chunk
@@ -167,14 +209,22 @@ describe('auroractl as a user runs it', () => {
     const env = sandboxEnv()
     await writeFile(
       path.join(dir, 'auroractl.config.json'),
-      JSON.stringify({environments: {dev: {cluster: 'nba-tracker-dev', endpointUrl: env.AWS_ENDPOINT_URL, region: 'us-east-1'}, prod: {cluster: 'nba-tracker-prod', region: 'us-east-1'}}}),
+      JSON.stringify({
+        environments: {
+          dev: {cluster: 'nba-tracker-dev', endpointUrl: env.AWS_ENDPOINT_URL, region: 'us-east-1'},
+          prod: {cluster: 'nba-tracker-prod', region: 'us-east-1'},
+        },
+      }),
     )
     const credentialsOnly = {AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY!}
     const dev = await runCli(['status', '--env', 'dev', '--json'], {cwd: dir, env: credentialsOnly})
     expect(dev.exitCode, dev.stderr).toBe(0)
     expect(JSON.parse(dev.stdout).id).toBe('nba-tracker-dev')
     // A flag outranks the config file.
-    const override = await runCli(['status', '--env', 'prod', '--cluster', 'nba-tracker-dev', '--endpoint-url', env.AWS_ENDPOINT_URL!, '--json'], {cwd: dir, env: credentialsOnly})
+    const override = await runCli(
+      ['status', '--env', 'prod', '--cluster', 'nba-tracker-dev', '--endpoint-url', env.AWS_ENDPOINT_URL!, '--json'],
+      {cwd: dir, env: credentialsOnly},
+    )
     expect(override.exitCode, override.stderr).toBe(0)
     const unknown = await runCli(['status', '--env', 'qa'], {cwd: dir, env: credentialsOnly})
     expect(unknown.exitCode).toBe(2)
@@ -182,35 +232,38 @@ describe('auroractl as a user runs it', () => {
   })
 
   const terraform = spawnSync('terraform', ['version'], {encoding: 'utf8'})
-  it.skipIf(terraform.error !== undefined)('reads the cluster from real Terraform outputs with --tf-dir (skipped when terraform is not installed)', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-tf-'))
-    const env = sandboxEnv()
-    // A root module with outputs only: applies offline, no provider needed, and leaves real state.
-    await writeFile(
-      path.join(dir, 'main.tf'),
-      [
-        'output "cluster_id" { value = "nba-tracker-dev" }',
-        `output "database_secret_arn" { value = "${env.AURORACTL_SECRET}" }`,
-        'output "cluster_arn" { value = "arn:aws:rds:us-east-1:123456789012:cluster:nba-tracker-dev" }',
-        'output "database_url" {',
-        '  value     = "postgresql://nbatracker:tf-Secret-Pw@example:5432/nbatracker"',
-        '  sensitive = true',
-        '}',
-        '',
-      ].join('\n'),
-    )
-    const tfEnv = {...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1'}
-    execFileSync('terraform', [`-chdir=${dir}`, 'init', '-input=false', '-no-color'], {env: tfEnv, stdio: 'ignore'})
-    execFileSync('terraform', [`-chdir=${dir}`, 'apply', '-auto-approve', '-input=false', '-no-color'], {env: tfEnv, stdio: 'ignore'})
+  it.skipIf(terraform.error !== undefined)(
+    'reads the cluster from real Terraform outputs with --tf-dir (skipped when terraform is not installed)',
+    async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-tf-'))
+      const env = sandboxEnv()
+      // A root module with outputs only: applies offline, no provider needed, and leaves real state.
+      await writeFile(
+        path.join(dir, 'main.tf'),
+        [
+          'output "cluster_id" { value = "nba-tracker-dev" }',
+          `output "database_secret_arn" { value = "${env.AURORACTL_SECRET}" }`,
+          'output "cluster_arn" { value = "arn:aws:rds:us-east-1:123456789012:cluster:nba-tracker-dev" }',
+          'output "database_url" {',
+          '  value     = "postgresql://nbatracker:tf-Secret-Pw@example:5432/nbatracker"',
+          '  sensitive = true',
+          '}',
+          '',
+        ].join('\n'),
+      )
+      const tfEnv = {...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1'}
+      execFileSync('terraform', [`-chdir=${dir}`, 'init', '-input=false', '-no-color'], {env: tfEnv, stdio: 'ignore'})
+      execFileSync('terraform', [`-chdir=${dir}`, 'apply', '-auto-approve', '-input=false', '-no-color'], {env: tfEnv, stdio: 'ignore'})
 
-    const withoutRegion: Record<string, string | undefined> = {...awsOnly(), AWS_REGION: undefined}
-    const result = await runCli(['status', '--tf-dir', dir, '--json'], {env: withoutRegion})
-    expect(result.exitCode, result.stderr).toBe(0)
-    expect(JSON.parse(result.stdout).id).toBe('nba-tracker-dev')
-    expect(result.stdout + result.stderr).not.toContain('tf-Secret-Pw')
+      const withoutRegion: Record<string, string | undefined> = {...awsOnly(), AWS_REGION: undefined}
+      const result = await runCli(['status', '--tf-dir', dir, '--json'], {env: withoutRegion})
+      expect(result.exitCode, result.stderr).toBe(0)
+      expect(JSON.parse(result.stdout).id).toBe('nba-tracker-dev')
+      expect(result.stdout + result.stderr).not.toContain('tf-Secret-Pw')
 
-    const missing = await runCli(['status', '--tf-dir', path.join(dir, 'nope')], {env: awsOnly()})
-    expect(missing.exitCode).toBe(1)
-    expect(missing.stderr).toContain('`terraform output -json` failed')
-  })
+      const missing = await runCli(['status', '--tf-dir', path.join(dir, 'nope')], {env: awsOnly()})
+      expect(missing.exitCode).toBe(1)
+      expect(missing.stderr).toContain('`terraform output -json` failed')
+    },
+  )
 })

@@ -17,7 +17,10 @@ interface Report {
   summary: {fail: number; ok: number; skip: number; slowest: {id: string; ms: number}; totalMs: number; warn: number}
 }
 
-async function doctor(args: string[], env: Record<string, string | undefined> = sandboxEnv()): Promise<{exitCode: number; report: Report; stderr: string}> {
+async function doctor(
+  args: string[],
+  env: Record<string, string | undefined> = sandboxEnv(),
+): Promise<{exitCode: number; report: Report; stderr: string}> {
   const result = await runCli(['doctor', '--json', ...args], {env})
   return {exitCode: result.exitCode, report: JSON.parse(result.stdout) as Report, stderr: result.stderr}
 }
@@ -25,7 +28,9 @@ async function doctor(args: string[], env: Record<string, string | undefined> = 
 const byId = (report: Report, id: string) => report.checks.find((check) => check.id === id)!
 
 async function groupId(name: string): Promise<string> {
-  const {SecurityGroups = []} = await (await sandboxClients().ec2()).send(new DescribeSecurityGroupsCommand({Filters: [{Name: 'group-name', Values: [name]}]}))
+  const {SecurityGroups = []} = await (
+    await sandboxClients().ec2()
+  ).send(new DescribeSecurityGroupsCommand({Filters: [{Name: 'group-name', Values: [name]}]}))
   return SecurityGroups[0]!.GroupId!
 }
 
@@ -56,7 +61,9 @@ describe('doctor against the sandbox', () => {
     expect(exitCode).toBe(4)
     const check = byId(report, 'network.security-group')
     expect(check.status).toBe('fail')
-    expect(check.hint).toContain(`aws ec2 authorize-security-group-ingress --group-id ${dbGroup} --protocol tcp --port 5432 --source-group ${stranger}`)
+    expect(check.hint).toContain(
+      `aws ec2 authorize-security-group-ingress --group-id ${dbGroup} --protocol tcp --port 5432 --source-group ${stranger}`,
+    )
     expect(check.hint).toContain('source_security_group_id')
   })
 
@@ -77,7 +84,14 @@ describe('doctor against the sandbox', () => {
     })
     try {
       const {port} = silent.address() as net.AddressInfo
-      const {exitCode, report} = await doctor(['--via', `127.0.0.1:${port}`, '--tcp-timeout', '1s', '--only', 'aws.credentials,cluster.status,network.tcp,network.tls'])
+      const {exitCode, report} = await doctor([
+        '--via',
+        `127.0.0.1:${port}`,
+        '--tcp-timeout',
+        '1s',
+        '--only',
+        'aws.credentials,cluster.status,network.tcp,network.tls',
+      ])
       expect(exitCode).toBe(4)
       expect(byId(report, 'network.tcp').status).toBe('ok')
       expect(byId(report, 'network.tls')).toMatchObject({status: 'fail'})
@@ -90,10 +104,18 @@ describe('doctor against the sandbox', () => {
 
   it('fails the login with a wrong password, without printing it', async () => {
     const good = await getDatabaseCredentials(await sandboxClients().secretsManager(), sandboxEnv().AURORACTL_SECRET!)
-    const {ARN} = await (await sandboxClients().secretsManager()).send(
-      new CreateSecretCommand({Name: `doctor-wrong-${process.pid}`, SecretString: JSON.stringify({...good, password: 'Wrong-Password-123'})}),
+    const {ARN} = await (
+      await sandboxClients().secretsManager()
+    ).send(
+      new CreateSecretCommand({
+        Name: `doctor-wrong-${process.pid}`,
+        SecretString: JSON.stringify({...good, password: 'Wrong-Password-123'}),
+      }),
     )
-    const result = await runCli(['doctor', '--secret', ARN!, '--only', 'aws.credentials,cluster.status,network.tcp,db.auth,db.connections'], {env: sandboxEnv()})
+    const result = await runCli(
+      ['doctor', '--secret', ARN!, '--only', 'aws.credentials,cluster.status,network.tcp,db.auth,db.connections'],
+      {env: sandboxEnv()},
+    )
     expect(result.exitCode).toBe(4)
     expect(result.stdout).toMatch(/✗ fail\s+db\.auth\s+Cannot connect .* password authentication failed/)
     expect(result.stdout).toMatch(/- skip\s+db\.connections/)
@@ -149,7 +171,9 @@ describe('doctor on real trouble in PostgreSQL and CloudWatch', () => {
     expect(idle.items?.join('\n')).toContain('doctor-idle')
     const blocking = byId(report, 'db.blocking')
     expect(blocking.status).toBe('warn')
-    expect(blocking.items?.join('\n')).toMatch(/pid \d+ \(SELECT count\(\*\) FROM doctor_lock_test .*\) waits for pid \d+ \(LOCK TABLE doctor_lock_test/)
+    expect(blocking.items?.join('\n')).toMatch(
+      /pid \d+ \(SELECT count\(\*\) FROM doctor_lock_test .*\) waits for pid \d+ \(LOCK TABLE doctor_lock_test/,
+    )
     expect(blocking.hint).toContain('pg_terminate_backend')
   })
 
@@ -159,7 +183,9 @@ describe('doctor on real trouble in PostgreSQL and CloudWatch', () => {
     const restored = await runCli(['restore', '--snapshot', 'latest', '--target', scratch], {env: sandboxEnv()})
     expect(restored.exitCode, restored.stderr).toBe(0)
     const now = Math.floor(Date.now() / 60_000) * 60_000
-    await (await sandboxClients().cloudWatch()).send(
+    await (
+      await sandboxClients().cloudWatch()
+    ).send(
       new PutMetricDataCommand({
         MetricData: Array.from({length: 20}, (_, index) => ({
           Dimensions: [{Name: 'DBClusterIdentifier', Value: scratch}],
@@ -170,7 +196,10 @@ describe('doctor on real trouble in PostgreSQL and CloudWatch', () => {
         Namespace: 'AWS/RDS',
       }),
     )
-    const {exitCode, report} = await doctor(['--only', 'aws.credentials,cluster.status,capacity.ceiling'], {...sandboxEnv(), AURORACTL_CLUSTER: scratch})
+    const {exitCode, report} = await doctor(['--only', 'aws.credentials,cluster.status,capacity.ceiling'], {
+      ...sandboxEnv(),
+      AURORACTL_CLUSTER: scratch,
+    })
     expect(exitCode).toBe(0)
     const ceiling = byId(report, 'capacity.ceiling')
     expect(ceiling.status).toBe('warn')
@@ -178,7 +207,10 @@ describe('doctor on real trouble in PostgreSQL and CloudWatch', () => {
     expect(ceiling.hint).toContain('auroractl scale --max 2')
 
     // And TLS to a cluster whose name the certificate does not carry fails on the host name.
-    const tlsCheck = await doctor(['--via', await postgresAddress(), '--only', 'aws.credentials,cluster.status,network.tcp,network.tls'], {...sandboxEnv(), AURORACTL_CLUSTER: scratch})
+    const tlsCheck = await doctor(['--via', await postgresAddress(), '--only', 'aws.credentials,cluster.status,network.tcp,network.tls'], {
+      ...sandboxEnv(),
+      AURORACTL_CLUSTER: scratch,
+    })
     expect(tlsCheck.exitCode).toBe(4)
     expect(byId(tlsCheck.report, 'network.tls').detail).toMatch(new RegExp(`certificate does not match ${scratch}\\.cluster-`))
   })

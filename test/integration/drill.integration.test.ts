@@ -22,8 +22,14 @@ const sourceCluster = `dsrc-${process.pid}`
 async function sourceClient() {
   const env = sandboxEnv()
   const credentials = await getDatabaseCredentials(await sandboxClients().secretsManager(), env.AURORACTL_SECRET!)
-  const {DBClusters: clusters = []} = await (await sandboxClients().rds()).send(new DescribeDBClustersCommand({DBClusterIdentifier: sourceCluster}))
-  return connectWithCredentials(credentials, {caFile: env.PGSSLROOTCERT, endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!), host: clusters[0]!.Endpoint})
+  const {DBClusters: clusters = []} = await (
+    await sandboxClients().rds()
+  ).send(new DescribeDBClustersCommand({DBClusterIdentifier: sourceCluster}))
+  return connectWithCredentials(credentials, {
+    caFile: env.PGSSLROOTCERT,
+    endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!),
+    host: clusters[0]!.Endpoint,
+  })
 }
 
 /** Clusters and instances in moto that carry the drill tag or a drill name: after any drill, none may be left. */
@@ -32,7 +38,11 @@ async function drillLeftovers(): Promise<string[]> {
   const {DBClusters: clusters = []} = await rds.send(new DescribeDBClustersCommand({}))
   const {DBInstances: instances = []} = await rds.send(new DescribeDBInstancesCommand({}))
   return [
-    ...clusters.filter((cluster) => cluster.TagList?.some((tag) => tag.Key === 'auroractl:drill') || cluster.DBClusterIdentifier!.includes('-drill-')).map((cluster) => cluster.DBClusterIdentifier!),
+    ...clusters
+      .filter(
+        (cluster) => cluster.TagList?.some((tag) => tag.Key === 'auroractl:drill') || cluster.DBClusterIdentifier!.includes('-drill-'),
+      )
+      .map((cluster) => cluster.DBClusterIdentifier!),
     ...instances.filter((instance) => instance.DBInstanceIdentifier!.includes('-drill-')).map((instance) => instance.DBInstanceIdentifier!),
   ]
 }
@@ -45,18 +55,27 @@ const drillEnv = () => ({...sandboxEnv(), AURORACTL_CLUSTER: sourceCluster})
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-drill-test-'))
-  const restored = await runCli(['restore', '--cluster', 'nba-tracker-dev', '--latest-restorable', '--target', sourceCluster, '--json'], {env: sandboxEnv()})
+  const restored = await runCli(['restore', '--cluster', 'nba-tracker-dev', '--latest-restorable', '--target', sourceCluster, '--json'], {
+    env: sandboxEnv(),
+  })
   expect(restored.exitCode, restored.stderr).toBe(0)
   const client = await sourceClient()
   try {
-    await client.query(`CREATE TABLE drill_games (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, home text NOT NULL, played_at timestamptz NOT NULL, score numeric(5, 1))`)
-    await client.query(`INSERT INTO drill_games (home, played_at, score) SELECT 'team ' || g, now() - g * interval '1 day', g / 10.0 FROM generate_series(1, 500) g`)
+    await client.query(
+      `CREATE TABLE drill_games (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, home text NOT NULL, played_at timestamptz NOT NULL, score numeric(5, 1))`,
+    )
+    await client.query(
+      `INSERT INTO drill_games (home, played_at, score) SELECT 'team ' || g, now() - g * interval '1 day', g / 10.0 FROM generate_series(1, 500) g`,
+    )
   } finally {
     await client.end()
   }
 
   snapshotId = `drill-base-${process.pid}`
-  const created = await runCli(['snapshot', 'create', '--id', snapshotId, '--manifest', manifestFile(), '--manifest-mode', 'checksum', '--json'], {env: drillEnv()})
+  const created = await runCli(
+    ['snapshot', 'create', '--id', snapshotId, '--manifest', manifestFile(), '--manifest-mode', 'checksum', '--json'],
+    {env: drillEnv()},
+  )
   expect(created.exitCode, created.stderr).toBe(0)
   expect(JSON.parse(created.stdout).manifest).toMatchObject({exact: true, file: manifestFile()})
 
@@ -78,13 +97,35 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
   it('restores the snapshot into a throwaway cluster, proves it against the manifest, writes the reports and deletes the cluster', async () => {
     const files = {json: path.join(dir, 'report.json'), junit: path.join(dir, 'junit.xml'), markdown: path.join(dir, 'summary.md')}
     const result = await runCli(
-      ['drill', '--manifest', manifestFile(), '--verify', 'checksum', '--check', 'SELECT count(*) = 500 FROM drill_games', '--check', 'SELECT max(score) = 50.0 FROM drill_games',
-        '--report-json', files.json, '--report-junit', files.junit, '--report-md', files.markdown, '--json'],
+      [
+        'drill',
+        '--manifest',
+        manifestFile(),
+        '--verify',
+        'checksum',
+        '--check',
+        'SELECT count(*) = 500 FROM drill_games',
+        '--check',
+        'SELECT max(score) = 50.0 FROM drill_games',
+        '--report-json',
+        files.json,
+        '--report-junit',
+        files.junit,
+        '--report-md',
+        files.markdown,
+        '--json',
+      ],
       {env: drillEnv()},
     )
     expect(result.exitCode, result.stderr + result.stdout).toBe(0)
     const report = JSON.parse(result.stdout)
-    expect(report).toMatchObject({outcome: 'passed', snapshot: {id: snapshotId}, sourceCluster, teardown: {status: 'deleted'}, verifyMode: 'checksum'})
+    expect(report).toMatchObject({
+      outcome: 'passed',
+      snapshot: {id: snapshotId},
+      sourceCluster,
+      teardown: {status: 'deleted'},
+      verifyMode: 'checksum',
+    })
     expect(report.drillCluster).toMatch(new RegExp(`^${sourceCluster}-drill-\\d{14}-[a-z0-9]{4}$`))
     expect(report.phases.map((phase: {name: string}) => phase.name)).toEqual(['pick', 'restore', 'ready', 'verify', 'teardown'])
     for (const phase of report.phases) expect(phase).toMatchObject({seconds: expect.any(Number), status: 'passed'})
@@ -94,7 +135,9 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     expect(table).toMatchObject({kind: 'table', passed: true})
     expect(table.detail).toMatch(/^manifest 500 rows \(hash -?\d+\), restored 500 rows \(hash -?\d+\)$/)
     expect(report.checks.filter((check: {kind: string}) => check.kind === 'smoke')).toHaveLength(2)
-    expect(report.checks.some((check: {kind: string; name: string}) => check.kind === 'sequence' && check.name.includes('drill_games_id_seq'))).toBe(true)
+    expect(
+      report.checks.some((check: {kind: string; name: string}) => check.kind === 'sequence' && check.name.includes('drill_games_id_seq')),
+    ).toBe(true)
 
     expect(JSON.parse(await readFile(files.json, 'utf8'))).toEqual(report)
     const junit = new XMLParser({ignoreAttributes: false}).parse(await readFile(files.junit, 'utf8'))
@@ -102,7 +145,9 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     const cases = Array.isArray(suite.testcase) ? suite.testcase : [suite.testcase]
     expect(cases.length).toBe(Number(suite['@_tests']))
     expect(Number(suite['@_failures'])).toBe(0)
-    expect(cases.map((testcase: Record<string, string>) => testcase['@_name'])).toEqual(expect.arrayContaining(['pick', 'restore', 'ready', 'verify', '"public"."drill_games"']))
+    expect(cases.map((testcase: Record<string, string>) => testcase['@_name'])).toEqual(
+      expect.arrayContaining(['pick', 'restore', 'ready', 'verify', '"public"."drill_games"']),
+    )
     const markdown = await readFile(files.markdown, 'utf8')
     expect(markdown).toMatch(/^## Restore drill: ✅ passed/m)
     expect(markdown).toContain(`| restore |`)
@@ -114,17 +159,30 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     const result = await runCli(['drill', '--create-snapshot', '--verify', 'checksum', '--json'], {env: drillEnv()})
     expect(result.exitCode, result.stderr + result.stdout).toBe(0)
     const report = JSON.parse(result.stdout)
-    expect(report).toMatchObject({manifest: {file: null, mode: 'checksum'}, outcome: 'passed', snapshot: {type: 'manual'}, teardown: {status: 'deleted'}})
+    expect(report).toMatchObject({
+      manifest: {file: null, mode: 'checksum'},
+      outcome: 'passed',
+      snapshot: {type: 'manual'},
+      teardown: {status: 'deleted'},
+    })
     expect(report.snapshot.id).toMatch(new RegExp(`^${sourceCluster}-drill-snap-\\d{14}-[a-z0-9]{4}$`))
     // Today's rows, as the snapshot was taken now: 500 - 100 deleted + 42 inserted.
-    expect(report.checks.find((check: {name: string}) => check.name === '"public"."drill_games"').detail).toMatch(/^manifest 442 rows \(hash -?\d+\), restored 442 rows/)
+    expect(report.checks.find((check: {name: string}) => check.name === '"public"."drill_games"').detail).toMatch(
+      /^manifest 442 rows \(hash -?\d+\), restored 442 rows/,
+    )
     expect(await drillLeftovers()).toEqual([])
   })
 
   it('fails with exit 4 and names the table when rows are missing from the restored copy, and still deletes the cluster', async () => {
     // The first --check deletes rows from the restored copy before the tables are compared (checks run first).
     const result = await runCli(
-      ['drill', '--manifest', manifestFile(), '--check', 'WITH gone AS (DELETE FROM drill_games WHERE id <= 10 RETURNING 1) SELECT count(*) = 10 FROM gone'],
+      [
+        'drill',
+        '--manifest',
+        manifestFile(),
+        '--check',
+        'WITH gone AS (DELETE FROM drill_games WHERE id <= 10 RETURNING 1) SELECT count(*) = 10 FROM gone',
+      ],
       {env: drillEnv()},
     )
     expect(result.exitCode, result.stderr).toBe(4)
@@ -154,7 +212,10 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
     // As above, the drill cluster's logins fail, so the ready phase runs until the one-minute --timeout ends it.
     const frozenMap = path.join(dir, 'frozen-for-timeout.json')
     await copyFile(sandboxEnv().AURORACTL_ENDPOINT_MAP!, frozenMap)
-    const {exited, output} = startCli(['drill', '--snapshot', snapshotId, '--timeout', '1m', '--json'], {...drillEnv(), AURORACTL_ENDPOINT_MAP: frozenMap})
+    const {exited, output} = startCli(['drill', '--snapshot', snapshotId, '--timeout', '1m', '--json'], {
+      ...drillEnv(),
+      AURORACTL_ENDPOINT_MAP: frozenMap,
+    })
     expect(await exited).toBe(5)
     const report = JSON.parse(output.stdout)
     expect(report).toMatchObject({outcome: 'timeout', teardown: {status: 'deleted'}})
@@ -216,9 +277,13 @@ describe('drill against the sandbox (moto + a data plane of real PostgreSQL serv
       expect(result.stderr.split('\n').find((line) => !line.startsWith('Cluster '))).toMatch(/^Error: /)
     }
 
-    const {DBClusterSnapshots: snapshots = []} = await (await sandboxClients().rds()).send(new DescribeDBClusterSnapshotsCommand({DBClusterIdentifier: sourceCluster}))
+    const {DBClusterSnapshots: snapshots = []} = await (
+      await sandboxClients().rds()
+    ).send(new DescribeDBClusterSnapshotsCommand({DBClusterIdentifier: sourceCluster}))
     // No bad input took a snapshot: only the one from beforeAll and the --create-snapshot drill's are there.
-    const manual = snapshots.filter((snapshot) => snapshot.SnapshotType === 'manual').map((snapshot) => snapshot.DBClusterSnapshotIdentifier!)
+    const manual = snapshots
+      .filter((snapshot) => snapshot.SnapshotType === 'manual')
+      .map((snapshot) => snapshot.DBClusterSnapshotIdentifier!)
     expect(manual.filter((id) => id !== snapshotId && !id.includes('-drill-snap-'))).toEqual([])
 
     expect(await drillLeftovers()).toEqual([])

@@ -26,24 +26,37 @@ let baseSnapshot = ''
 async function sourceClient() {
   const credentials = await getDatabaseCredentials(await sandboxClients().secretsManager(), sandboxEnv().AURORACTL_SECRET!)
   const {DBClusters: [found] = []} = await (await rds()).send(new DescribeDBClustersCommand({DBClusterIdentifier: cluster}))
-  return connectWithCredentials(credentials, {caFile: sandboxEnv().PGSSLROOTCERT, endpointMap: await loadEndpointMap(sandboxEnv().AURORACTL_ENDPOINT_MAP!), host: found!.Endpoint})
+  return connectWithCredentials(credentials, {
+    caFile: sandboxEnv().PGSSLROOTCERT,
+    endpointMap: await loadEndpointMap(sandboxEnv().AURORACTL_ENDPOINT_MAP!),
+    host: found!.Endpoint,
+  })
 }
 
 async function manualSnapshots(): Promise<string[]> {
-  const {DBClusterSnapshots: snapshots = []} = await (await rds()).send(new DescribeDBClusterSnapshotsCommand({DBClusterIdentifier: cluster}))
-  return snapshots.filter((snapshot) => snapshot.SnapshotType === 'manual').map((snapshot) => snapshot.DBClusterSnapshotIdentifier!).sort()
+  const {DBClusterSnapshots: snapshots = []} = await (
+    await rds()
+  ).send(new DescribeDBClusterSnapshotsCommand({DBClusterIdentifier: cluster}))
+  return snapshots
+    .filter((snapshot) => snapshot.SnapshotType === 'manual')
+    .map((snapshot) => snapshot.DBClusterSnapshotIdentifier!)
+    .sort()
 }
 
 /** This file's drill clusters and instances still in moto. */
 async function drillLeftovers(): Promise<string[]> {
   const {DBClusters: clusters = []} = await (await rds()).send(new DescribeDBClustersCommand({}))
   const {DBInstances: instances = []} = await (await rds()).send(new DescribeDBInstancesCommand({}))
-  return [...clusters.map((item) => item.DBClusterIdentifier!), ...instances.map((item) => item.DBInstanceIdentifier!)].filter((id) => id.startsWith(`${cluster}-drill-`))
+  return [...clusters.map((item) => item.DBClusterIdentifier!), ...instances.map((item) => item.DBInstanceIdentifier!)].filter((id) =>
+    id.startsWith(`${cluster}-drill-`),
+  )
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-edges-'))
-  const restored = await runCli(['restore', '--cluster', 'nba-tracker-dev', '--latest-restorable', '--target', cluster, '--json'], {env: sandboxEnv()})
+  const restored = await runCli(['restore', '--cluster', 'nba-tracker-dev', '--latest-restorable', '--target', cluster, '--json'], {
+    env: sandboxEnv(),
+  })
   expect(restored.exitCode, restored.stderr).toBe(0)
   const client = await sourceClient()
   try {
@@ -70,11 +83,13 @@ afterAll(async () => {
   await deleteDrillCluster(await rds(), cluster, 60_000).catch(() => {})
 })
 
-describe('waits that end: the drill\'s ready phase', () => {
+describe("waits that end: the drill's ready phase", () => {
   it('ends within seconds on a wrong password, with the real error, and still deletes the drill cluster', async () => {
     const good = await getDatabaseCredentials(await sandboxClients().secretsManager(), sandboxEnv().AURORACTL_SECRET!)
     const wrong = 'Wrong-Password-for-edges-42'
-    const {ARN} = await (await sandboxClients().secretsManager()).send(new CreateSecretCommand({Name: `edge-wrong-${process.pid}`, SecretString: JSON.stringify({...good, password: wrong})}))
+    const {ARN} = await (
+      await sandboxClients().secretsManager()
+    ).send(new CreateSecretCommand({Name: `edge-wrong-${process.pid}`, SecretString: JSON.stringify({...good, password: wrong})}))
     const result = await runCli(['drill', '--snapshot', baseSnapshot, '--secret', ARN!, '--json'], {env: env()})
     expect(result.exitCode, result.stderr).toBe(1)
     const report = JSON.parse(result.stdout)
@@ -91,7 +106,10 @@ describe('waits that end: the drill\'s ready phase', () => {
 
 describe('check before you spend: drill --check', () => {
   it.each([
-    [['--check', 'SELEC 1'], /--check "SELEC 1" fails on the source cluster: syntax error at or near "SELEC" \(SQLSTATE 42601\); nothing was created/],
+    [
+      ['--check', 'SELEC 1'],
+      /--check "SELEC 1" fails on the source cluster: syntax error at or near "SELEC" \(SQLSTATE 42601\); nothing was created/,
+    ],
     [['--check', 'SELECT 1'], /--check "SELECT 1" returns 1 row with 1 column of a non-boolean type on the source/],
     [['--check', 'SELECT true, false'], /returns 1 row with 2 columns/],
     [['--check', 'SELECT true FROM edge_games'], /returns 15 rows with 1 column/],
@@ -114,7 +132,10 @@ describe('check before you spend: drill --check', () => {
 
   it('reports a check that is false on the source today (a warning in the output and the report), and runs it on the copy', async () => {
     const report = path.join(dir, 'false-on-source.md')
-    const result = await runCli(['drill', '--snapshot', baseSnapshot, '--check', 'SELECT count(*) = 10 FROM edge_games', '--report-md', report], {env: env()})
+    const result = await runCli(
+      ['drill', '--snapshot', baseSnapshot, '--check', 'SELECT count(*) = 10 FROM edge_games', '--report-md', report],
+      {env: env()},
+    )
     expect(result.exitCode, result.stderr + result.stdout).toBe(0)
     expect(result.stderr).toMatch(/Warning: --check "SELECT count\(\*\) = 10 FROM edge_games" is false on the source cluster today/)
     expect(result.stdout).toMatch(/✓ smoke SELECT count\(\*\) = 10 FROM edge_games: returned true/)
@@ -126,7 +147,11 @@ describe('check before you spend: drill --check', () => {
   it('refuses report paths it could not write, before anything is created (exit 2)', async () => {
     // A folder that does not exist under this file's temporary folder (the old code created it with mkdir -p).
     const missing = path.join(dir, 'no', 'such', 'dir')
-    for (const [flag, file] of [['--report-json', path.join(missing, 'r.json')], ['--report-md', dir], ['--report-junit', path.join(missing, 'j.xml')]] as const) {
+    for (const [flag, file] of [
+      ['--report-json', path.join(missing, 'r.json')],
+      ['--report-md', dir],
+      ['--report-junit', path.join(missing, 'j.xml')],
+    ] as const) {
       const result = await runCli(['drill', '--create-snapshot', flag, file], {env: env()})
       expect(result.exitCode, flag).toBe(2)
       expect(result.stderr).toContain(`Error: ${flag} ${file}`)
@@ -145,7 +170,11 @@ describe('snapshot create and prune at the edges', () => {
       const result = await runCli(['snapshot', 'create', '--manifest', file], {env: env()})
       expect(result.exitCode, file).toBe(2)
       // The first line names the cluster; the error follows it.
-      expect(result.stderr.split('\n').find((line) => line.startsWith('Error:'))).toBe(file === dir ? `Error: --manifest ${dir} is a folder: give the path of a file to write in it (e.g. ${path.join(dir, 'out.json')}).` : `Error: --manifest ${file}: the folder ${missing} does not exist; nothing was done.`)
+      expect(result.stderr.split('\n').find((line) => line.startsWith('Error:'))).toBe(
+        file === dir
+          ? `Error: --manifest ${dir} is a folder: give the path of a file to write in it (e.g. ${path.join(dir, 'out.json')}).`
+          : `Error: --manifest ${file}: the folder ${missing} does not exist; nothing was done.`,
+      )
     }
 
     expect(await manualSnapshots()).toEqual(before)
@@ -153,7 +182,10 @@ describe('snapshot create and prune at the edges', () => {
 
   it('gives two runs started together different default ids, and both succeed', async () => {
     const before = await manualSnapshots()
-    const [first, second] = await Promise.all([runCli(['snapshot', 'create', '--json'], {env: env()}), runCli(['snapshot', 'create', '--json'], {env: env()})])
+    const [first, second] = await Promise.all([
+      runCli(['snapshot', 'create', '--json'], {env: env()}),
+      runCli(['snapshot', 'create', '--json'], {env: env()}),
+    ])
     expect(first.exitCode, first.stderr).toBe(0)
     expect(second.exitCode, second.stderr).toBe(0)
     const ids = [JSON.parse(first.stdout).id, JSON.parse(second.stdout).id]
@@ -164,8 +196,11 @@ describe('snapshot create and prune at the edges', () => {
 
   it('prune reports each deleted snapshot (text and --json), with an empty failed list', async () => {
     const ids = [`${cluster}-prune-a`, `${cluster}-prune-b`]
-    for (const id of ids) expect((await runCli(['snapshot', 'create', '--id', id, '--tag', 'purpose=prune-edge'], {env: env()})).exitCode).toBe(0)
-    const pruned = await runCli(['snapshot', 'prune', '--keep', '0', '--tag', 'purpose=prune-edge', '--confirm', cluster, '--json'], {env: env()})
+    for (const id of ids)
+      expect((await runCli(['snapshot', 'create', '--id', id, '--tag', 'purpose=prune-edge'], {env: env()})).exitCode).toBe(0)
+    const pruned = await runCli(['snapshot', 'prune', '--keep', '0', '--tag', 'purpose=prune-edge', '--confirm', cluster, '--json'], {
+      env: env(),
+    })
     expect(pruned.exitCode, pruned.stderr).toBe(0)
     const output = JSON.parse(pruned.stdout)
     expect(output).toMatchObject({dryRun: false, failed: []})
@@ -184,7 +219,10 @@ describe('snapshot create and prune at the edges', () => {
 describe('doctor blames the right thing', () => {
   it('says an unreachable AWS endpoint is the network, not the credentials', async () => {
     const port = await freePort()
-    const result = await runCli(['doctor', '--json', '--endpoint-url', `http://127.0.0.1:${port}`, '--only', 'aws.credentials,cluster.status'], {env: env()})
+    const result = await runCli(
+      ['doctor', '--json', '--endpoint-url', `http://127.0.0.1:${port}`, '--only', 'aws.credentials,cluster.status'],
+      {env: env()},
+    )
     expect(result.exitCode, result.stderr).toBe(4)
     const check = JSON.parse(result.stdout).checks.find((item: {id: string}) => item.id === 'aws.credentials')
     expect(check.status).toBe('fail')
@@ -193,14 +231,16 @@ describe('doctor blames the right thing', () => {
     expect(check.hint).not.toMatch(/sso login/)
   })
 
-  it('passes the login on a restored cluster whose secret names the source, and only warns about the secret\'s host', async () => {
+  it("passes the login on a restored cluster whose secret names the source, and only warns about the secret's host", async () => {
     const result = await runCli(['doctor', '--json'], {env: env()})
     const report = JSON.parse(result.stdout)
     const byId = (id: string) => report.checks.find((item: {id: string}) => item.id === id)
     expect(byId('db.auth')).toMatchObject({status: 'ok'})
     expect(byId('db.auth').detail).toMatch(/logged in as nbatracker/)
     expect(byId('secret.matches-cluster')).toMatchObject({status: 'warn'})
-    expect(byId('secret.matches-cluster').detail).toMatch(new RegExp(`host nba-tracker-dev\\.cluster-\\S+ is not this cluster's writer endpoint ${cluster}\\.cluster-`))
+    expect(byId('secret.matches-cluster').detail).toMatch(
+      new RegExp(`host nba-tracker-dev\\.cluster-\\S+ is not this cluster's writer endpoint ${cluster}\\.cluster-`),
+    )
     expect(report.checks.filter((item: {status: string}) => item.status === 'fail')).toEqual([])
     expect(result.exitCode).toBe(0)
   })
@@ -208,7 +248,9 @@ describe('doctor blames the right thing', () => {
   it.each(['10.0.0.0/33', '10.0.0.256', '300.0.0.0/8'])('refuses --from-cidr %s with exit 2 before any check', async (cidr) => {
     const result = await runCli(['doctor', '--from-cidr', cidr], {env: env()})
     expect(result.exitCode).toBe(2)
-    expect(result.stderr).toContain(`--from-cidr "${cidr}" is not an IPv4 address or CIDR: four numbers from 0 to 255 and an optional prefix from /0 to /32`)
+    expect(result.stderr).toContain(
+      `--from-cidr "${cidr}" is not an IPv4 address or CIDR: four numbers from 0 to 255 and an optional prefix from /0 to /32`,
+    )
     expect(result.stdout).toBe('')
   })
 })

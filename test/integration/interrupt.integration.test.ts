@@ -11,9 +11,13 @@ describe('a command waiting on AWS', () => {
   it('stops waiting on Ctrl-C, exits 130, and says what keeps running in AWS', async () => {
     const rds = await startStallingRds()
     try {
-      const child = spawn(process.execPath, [cliPath, 'snapshot', 'create', '--cluster', 'stalled', '--id', 'slow-one', '--endpoint-url', rds.url], {
-        env: {...process.env, ...awsEnv},
-      })
+      const child = spawn(
+        process.execPath,
+        [cliPath, 'snapshot', 'create', '--cluster', 'stalled', '--id', 'slow-one', '--endpoint-url', rds.url],
+        {
+          env: {...process.env, ...awsEnv},
+        },
+      )
       let stderr = ''
       child.stderr.on('data', (chunk) => {
         stderr += chunk
@@ -26,7 +30,9 @@ describe('a command waiting on AWS', () => {
       expect(rds.creates()).toBe(1)
       child.kill('SIGINT')
       expect(await exited).toBe(130)
-      expect(stderr).toContain('Error: Interrupted while waiting for snapshot slow-one to become available. The snapshot keeps being created in AWS')
+      expect(stderr).toContain(
+        'Error: Interrupted while waiting for snapshot slow-one to become available. The snapshot keeps being created in AWS',
+      )
     } finally {
       await rds.close()
     }
@@ -35,7 +41,10 @@ describe('a command waiting on AWS', () => {
   it('gives up after --timeout with exit 5', async () => {
     const rds = await startStallingRds()
     try {
-      const result = await runCli(['snapshot', 'create', '--cluster', 'stalled', '--id', 'slow-two', '--endpoint-url', rds.url, '--timeout', '12s'], {env: awsEnv})
+      const result = await runCli(
+        ['snapshot', 'create', '--cluster', 'stalled', '--id', 'slow-two', '--endpoint-url', rds.url, '--timeout', '12s'],
+        {env: awsEnv},
+      )
       expect(result.exitCode).toBe(5)
       expect(result.stderr).toContain('Error: Gave up after 12s waiting for snapshot slow-two to become available.')
       expect(result.stderr).toContain('Hint: Raise --timeout')

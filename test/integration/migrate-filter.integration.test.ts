@@ -18,7 +18,8 @@ import {runCli} from '../helpers/run-cli.js'
 import {sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
 
 let source: TestPostgres
-const psql = (url: string, ...args: string[]) => execFileSync('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args], {encoding: 'utf8'})
+const psql = (url: string, ...args: string[]) =>
+  execFileSync('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args], {encoding: 'utf8'})
 
 /**
  * Names that trip a naive filter: the same name in two schemas and in two cases, dots and quotes inside
@@ -76,7 +77,11 @@ const sourceEnv = () => ({...sandboxEnv(), PGPASSWORD: source.password})
 async function targetClient(database: string) {
   const env = sandboxEnv()
   const credentials = await getDatabaseCredentials(await sandboxClients().secretsManager(), env.AURORACTL_SECRET!)
-  return connectWithCredentials(credentials, {caFile: env.PGSSLROOTCERT, database, endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!)})
+  return connectWithCredentials(credentials, {
+    caFile: env.PGSSLROOTCERT,
+    database,
+    endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!),
+  })
 }
 
 async function sourceClient(database: string): Promise<Client> {
@@ -143,7 +148,10 @@ describe('the table filter selects what pg_dump selects', () => {
     ['*.users', {tables: ['*.users']}],
     ['--table with --exclude-table', {excludeTables: ['sales.order_log'], tables: ['sales.*']}],
     ['a table that owns a sequence', {tables: ['sales.customers']}],
-    ['--exclude-table of an owned sequence and of an identity table', {excludeTables: ['sales.owned_seq', '"Users"', 'public.users_id_seq']}],
+    [
+      '--exclude-table of an owned sequence and of an identity table',
+      {excludeTables: ['sales.owned_seq', '"Users"', 'public.users_id_seq']},
+    ],
     ['--schema', {schemas: ['sales']}],
     ['--schema patterns with --exclude-table', {excludeTables: ['audit.events_202?'], schemas: ['"Sales"', 'audit']}],
     ['--schema glob (case matters when quoted only)', {schemas: ['s*']}],
@@ -178,7 +186,23 @@ describe('the table filter selects what pg_dump selects', () => {
 describe('migrate --table / --exclude-table end to end', () => {
   it('--exclude-table patterns: exit 0, verification passes, the tables are absent on the target and listed in the report', async () => {
     const database = `filtered_ex_${process.pid}`
-    const result = await runCli(['migrate', '--from', sourceUrl('filtered'), '--to-database', database, '--exclude-table', 'audit.*', '--exclude-table', 'users', '--verify', 'checksum', '--json'], {env: sourceEnv()})
+    const result = await runCli(
+      [
+        'migrate',
+        '--from',
+        sourceUrl('filtered'),
+        '--to-database',
+        database,
+        '--exclude-table',
+        'audit.*',
+        '--exclude-table',
+        'users',
+        '--verify',
+        'checksum',
+        '--json',
+      ],
+      {env: sourceEnv()},
+    )
     expect(result.exitCode, result.stdout + result.stderr).toBe(0)
     const report = JSON.parse(result.stdout)
     expect(report.verification.match).toBe(true)
@@ -193,37 +217,78 @@ describe('migrate --table / --exclude-table end to end', () => {
     expect(verified).not.toContain('"postgres"."users"')
     expect(verified.some((table: string) => table.startsWith('"audit"'))).toBe(false)
     // A sequence owned by a table (OWNED BY) is copied with it, and verified.
-    expect(report.verification.sequences).toEqual(expect.arrayContaining([expect.objectContaining({match: true, sequence: '"sales"."owned_seq"'})]))
+    expect(report.verification.sequences).toEqual(
+      expect.arrayContaining([expect.objectContaining({match: true, sequence: '"sales"."owned_seq"'})]),
+    )
     expect(report.verification.objects.source).toMatchObject({large_objects: 0, views: 1})
     const target = await targetClient(database)
     try {
-      const {rows} = await target.query(`SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname IN ('audit', 'postgres', 'public')`)
-      expect(rows.map((row) => row.name).sort()).toEqual(['postgres.only_here', 'public."Users"', 'public."dot.ted"', 'public."t$1"', 'public."with""quote"', 'public.t_1', 'public.tx1', 'public.users'])
+      const {rows} = await target.query(
+        `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname IN ('audit', 'postgres', 'public')`,
+      )
+      expect(rows.map((row) => row.name).sort()).toEqual([
+        'postgres.only_here',
+        'public."Users"',
+        'public."dot.ted"',
+        'public."t$1"',
+        'public."with""quote"',
+        'public.t_1',
+        'public.tx1',
+        'public.users',
+      ])
     } finally {
       await target.end()
     }
 
-    const human = await runCli(['migrate', '--from', sourceUrl('filtered'), '--to-database', `${database}_h`, '--exclude-table', 'audit.*'], {env: sourceEnv()})
+    const human = await runCli(
+      ['migrate', '--from', sourceUrl('filtered'), '--to-database', `${database}_h`, '--exclude-table', 'audit.*'],
+      {env: sourceEnv()},
+    )
     expect(human.exitCode, human.stderr).toBe(0)
-    expect(human.stdout).toContain('Filter --exclude-table audit.*: 4 table(s) left out: "audit"."events", "audit"."events_2024", "audit"."events_2025", "audit"."tmp_scratch".')
+    expect(human.stdout).toContain(
+      'Filter --exclude-table audit.*: 4 table(s) left out: "audit"."events", "audit"."events_2024", "audit"."events_2025", "audit"."tmp_scratch".',
+    )
   })
 
   it('--table patterns with --jobs 2: only those tables (schemas created), verification passes with functions and large objects not compared', async () => {
     const database = `filtered_in_${process.pid}`
     const result = await runCli(
-      ['migrate', '--from', sourceUrl('filtered'), '--to-database', database, '--table', 'sales.*', '--table', '"Sales".*', '--exclude-table', 'sales.order_log', '--jobs', '2', '--verify', 'checksum', '--json'],
+      [
+        'migrate',
+        '--from',
+        sourceUrl('filtered'),
+        '--to-database',
+        database,
+        '--table',
+        'sales.*',
+        '--table',
+        '"Sales".*',
+        '--exclude-table',
+        'sales.order_log',
+        '--jobs',
+        '2',
+        '--verify',
+        'checksum',
+        '--json',
+      ],
       {env: sourceEnv()},
     )
     expect(result.exitCode, result.stdout + result.stderr).toBe(0)
     const report = JSON.parse(result.stdout)
     expect(report.verification.match).toBe(true)
-    expect(report.verification.tables.map((table: {table: string}) => table.table).sort()).toEqual(['"Sales"."Orders"', '"sales"."customers"', '"sales"."orders"'])
+    expect(report.verification.tables.map((table: {table: string}) => table.table).sort()).toEqual([
+      '"Sales"."Orders"',
+      '"sales"."customers"',
+      '"sales"."orders"',
+    ])
     expect(report.verification.objects.source).toMatchObject({functions: null, large_objects: null, tables: 3, views: 1})
     expect(report.filter.leftOut).toContain('"sales"."order_log"')
     expect(report.filter.leftOut).toHaveLength(15)
     const target = await targetClient(database)
     try {
-      const {rows} = await target.query(`SELECT (SELECT count(*) FROM sales.orders)::int AS orders, (SELECT count(*) FROM "Sales"."Orders")::int AS big, to_regclass('sales.order_log') IS NULL AS no_log, (SELECT last_value FROM sales.owned_seq)::int AS owned`)
+      const {rows} = await target.query(
+        `SELECT (SELECT count(*) FROM sales.orders)::int AS orders, (SELECT count(*) FROM "Sales"."Orders")::int AS big, to_regclass('sales.order_log') IS NULL AS no_log, (SELECT last_value FROM sales.owned_seq)::int AS owned`,
+      )
       expect(rows[0]).toEqual({big: 70, no_log: true, orders: 300, owned: 77})
     } finally {
       await target.end()
@@ -232,15 +297,23 @@ describe('migrate --table / --exclude-table end to end', () => {
 
   it('refuses an include pattern that matches nothing with exit 2 before anything is written, and malformed patterns at once', async () => {
     const database = `filtered_none_${process.pid}`
-    const result = await runCli(['migrate', '--from', sourceUrl('filtered'), '--to-database', database, '--table', 'sales.nosuch*', '--table', 'Orders'], {env: sourceEnv()})
+    const result = await runCli(
+      ['migrate', '--from', sourceUrl('filtered'), '--to-database', database, '--table', 'sales.nosuch*', '--table', 'Orders'],
+      {env: sourceEnv()},
+    )
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toContain('--table sales.nosuch* matches no table, view or sequence')
     expect(result.stderr).toContain('--table Orders matches no table, view or sequence (unquoted letters fold to lower case')
     expect(result.stderr).toContain('Nothing was written.')
-    const schema = await runCli(['migrate', '--from', sourceUrl('filtered'), '--to-database', database, '--schema', 'Nope'], {env: sourceEnv()})
+    const schema = await runCli(['migrate', '--from', sourceUrl('filtered'), '--to-database', database, '--schema', 'Nope'], {
+      env: sourceEnv(),
+    })
     expect(schema.exitCode).toBe(2)
     expect(schema.stderr).toContain('--schema Nope matches no schema')
-    const dangling = await runCli(['migrate', '--from', sourceUrl('filtered'), '--to-database', database, '--exclude-table', 'sales.customers'], {env: sourceEnv()})
+    const dangling = await runCli(
+      ['migrate', '--from', sourceUrl('filtered'), '--to-database', database, '--exclude-table', 'sales.customers'],
+      {env: sourceEnv()},
+    )
     expect(dangling.exitCode).toBe(2)
     expect(dangling.stderr).toContain('sales.orders has foreign key orders_customer_fkey to sales.customers, which the filter leaves out')
     const client = await targetClient('nbatracker')
@@ -257,7 +330,6 @@ describe('migrate --table / --exclude-table end to end', () => {
       [['--schema', '"open'], '--schema "open: unterminated double quote'],
       [['--table', 'other.public.t'], 'other.public.t: names another database than filtered'],
     ]) {
-       
       const refused = await runCli(['migrate', '--from', sourceUrl('filtered'), '--to-database', database, ...args!], {env: sourceEnv()})
       expect(refused.exitCode, refused.stderr).toBe(2)
       expect(refused.stderr).toContain(message)
@@ -275,12 +347,16 @@ describe('verification survives a table it cannot read', () => {
       expect(tables.map((table) => table.name)).toEqual(['big_secret', 'a', 'c', 'd'])
       await restricted.query('SET ROLE reader')
       await restricted.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-      const report = await verifyMigration({clients: [restricted], inTransaction: true}, {clients: [owner]}, {
-        mode: 'checksum',
-        sameMajor: true,
-        sequences: await listSequences(owner),
-        tables,
-      })
+      const report = await verifyMigration(
+        {clients: [restricted], inTransaction: true},
+        {clients: [owner]},
+        {
+          mode: 'checksum',
+          sameMajor: true,
+          sequences: await listSequences(owner),
+          tables,
+        },
+      )
       expect(report.match).toBe(false)
       expect(report.tables.map((table) => [table.table, table.match, table.source.rows, table.source.error ?? null])).toEqual([
         ['"public"."big_secret"', false, -1, 'permission denied for table big_secret'],
@@ -288,14 +364,35 @@ describe('verification survives a table it cannot read', () => {
         ['"public"."c"', true, 13, null],
         ['"public"."d"', true, 17, null],
       ])
-      expect(report.sequences.map((sequence) => [sequence.sequence, sequence.match, sequence.source?.lastValue ?? null, sequence.sourceError ?? null])).toEqual([
+      expect(
+        report.sequences.map((sequence) => [
+          sequence.sequence,
+          sequence.match,
+          sequence.source?.lastValue ?? null,
+          sequence.sourceError ?? null,
+        ]),
+      ).toEqual([
         ['"public"."hidden_seq"', false, null, 'permission denied for sequence hidden_seq'],
         ['"public"."open_seq"', true, '5', null],
       ])
       // The transaction is still usable after the failures.
       expect((await restricted.query('SELECT count(*)::int AS n FROM a')).rows[0].n).toBe(11)
       const text = renderMigrateReport(
-        {dryRun: false, filter: {excludeTables: [], leftOut: [], schemas: [], tables: []}, jobs: 1, path: 'stream', phases: {copySeconds: 1}, preflight: [], source: 's', sourceBytes: 0, swap: null, tables: 4, target: 't', throughputBytesPerSecond: null, verification: report},
+        {
+          dryRun: false,
+          filter: {excludeTables: [], leftOut: [], schemas: [], tables: []},
+          jobs: 1,
+          path: 'stream',
+          phases: {copySeconds: 1},
+          preflight: [],
+          source: 's',
+          sourceBytes: 0,
+          swap: null,
+          tables: 4,
+          target: 't',
+          throughputBytesPerSecond: null,
+          verification: report,
+        },
         createPalette({json: false, noColorFlag: true}),
       )
       expect(text).toContain('"public"."big_secret": source unreadable (permission denied for table big_secret), target 5000 rows (hash ')
@@ -318,7 +415,12 @@ describe('verification survives a table it cannot read', () => {
       )
       await restricted.query('RESET ROLE')
       const manifest = await readManifest(restricted, {cluster: 'test', mode: 'count'})
-      expect(manifest.tables.map((table) => [table.name, table.rows])).toEqual([['big_secret', 5000], ['a', 11], ['c', 13], ['d', 17]])
+      expect(manifest.tables.map((table) => [table.name, table.rows])).toEqual([
+        ['big_secret', 5000],
+        ['a', 11],
+        ['c', 13],
+        ['d', 17],
+      ])
     } finally {
       await restricted.end()
     }

@@ -20,7 +20,8 @@ import {sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
 
 let source: TestPostgres
 const fixture = path.join(packageRoot, 'test', 'fixtures', 'migrate-fixture.sql')
-const psql = (url: string, ...args: string[]) => execFileSync('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args], {encoding: 'utf8'})
+const psql = (url: string, ...args: string[]) =>
+  execFileSync('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args], {encoding: 'utf8'})
 
 /** The source URL without its password: the password comes from PGPASSWORD, so it is in no process's argv. */
 function sourceUrl(database = 'league'): string {
@@ -34,7 +35,11 @@ function sourceEnv(extra: Record<string, string> = {}): Record<string, string> {
 async function targetClient(database: string) {
   const env = sandboxEnv()
   const credentials = await getDatabaseCredentials(await sandboxClients().secretsManager(), env.AURORACTL_SECRET!)
-  return connectWithCredentials(credentials, {caFile: env.PGSSLROOTCERT, database, endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!)})
+  return connectWithCredentials(credentials, {
+    caFile: env.PGSSLROOTCERT,
+    database,
+    endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!),
+  })
 }
 
 beforeAll(async () => {
@@ -42,7 +47,13 @@ beforeAll(async () => {
   psql(source.url(), '-c', 'CREATE DATABASE league')
   psql(source.url('league'), '-f', fixture)
   psql(source.url(), '-c', 'CREATE DATABASE bulk')
-  psql(source.url('bulk'), '-c', 'CREATE TABLE events (id bigserial PRIMARY KEY, at timestamptz DEFAULT now(), payload text)', '-c', "INSERT INTO events (payload) SELECT repeat(md5(g::text), 8) FROM generate_series(1, 300000) g")
+  psql(
+    source.url('bulk'),
+    '-c',
+    'CREATE TABLE events (id bigserial PRIMARY KEY, at timestamptz DEFAULT now(), payload text)',
+    '-c',
+    'INSERT INTO events (payload) SELECT repeat(md5(g::text), 8) FROM generate_series(1, 300000) g',
+  )
 }, 120_000)
 
 afterAll(async () => {
@@ -55,7 +66,10 @@ describe('migrate into the sandbox cluster (real PostgreSQL on both sides, real 
     ['2', 'parallel'],
   ])('copies the hard fixture with --jobs %s (%s) and verifies it clean with count and checksum', async (jobs, copyPath) => {
     const database = `league_j${jobs}_${process.pid}`
-    const result = await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--jobs', jobs, '--verify', 'checksum', '--json'], {env: sourceEnv()})
+    const result = await runCli(
+      ['migrate', '--from', sourceUrl(), '--to-database', database, '--jobs', jobs, '--verify', 'checksum', '--json'],
+      {env: sourceEnv()},
+    )
     expect(result.exitCode, result.stderr).toBe(0)
     const report = JSON.parse(result.stdout)
     expect(report).toMatchObject({jobs: Number(jobs), path: copyPath, verification: {match: true, mode: 'checksum'}})
@@ -67,14 +81,23 @@ describe('migrate into the sandbox cluster (real PostgreSQL on both sides, real 
       '"league"."teams"',
     ])
     expect(report.verification.tables.every((table: {source: {hash: string}}) => /^-?\d+$/.test(table.source.hash))).toBe(true)
-    expect(report.verification.sequences).toEqual(expect.arrayContaining([expect.objectContaining({match: true, sequence: '"league"."ticket_seq"', source: {isCalled: true, lastValue: '4242'}})]))
+    expect(report.verification.sequences).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({match: true, sequence: '"league"."ticket_seq"', source: {isCalled: true, lastValue: '4242'}}),
+      ]),
+    )
     expect(report.verification.objects.source).toMatchObject({large_objects: 1, tables: 6, views: 2})
-    expect(report.phases).toMatchObject({copySeconds: expect.any(Number), preflightSeconds: expect.any(Number), verifySeconds: expect.any(Number)})
+    expect(report.phases).toMatchObject({
+      copySeconds: expect.any(Number),
+      preflightSeconds: expect.any(Number),
+      verifySeconds: expect.any(Number),
+    })
 
     // Read the target independently.
     const client = await targetClient(database)
     try {
-      const {rows} = await client.query(`SELECT (SELECT count(*) FROM league.players)::int AS players, (SELECT count(*) FROM "Stats ÄÖ"."Événements")::int AS events,
+      const {rows} =
+        await client.query(`SELECT (SELECT count(*) FROM league.players)::int AS players, (SELECT count(*) FROM "Stats ÄÖ"."Événements")::int AS events,
         (SELECT players FROM league.rosters WHERE name = 'Team 1')::int AS roster, (SELECT last_value FROM league.players_id_seq)::int AS next_player,
         (SELECT convert_from(lo_get(oid), 'UTF8') FROM pg_largeobject_metadata LIMIT 1) AS lob`)
       expect(rows[0]).toEqual({events: 2000, lob: 'a large object, copied by pg_dump', next_player: 3005, players: 3000, roster: 100})
@@ -85,7 +108,9 @@ describe('migrate into the sandbox cluster (real PostgreSQL on both sides, real 
 
   it('refuses a non-empty target with exit 2 and writes nothing; a dry run creates nothing', async () => {
     const database = `league_busy_${process.pid}`
-    expect((await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--verify', 'none'], {env: sourceEnv()})).exitCode).toBe(0)
+    expect(
+      (await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--verify', 'none'], {env: sourceEnv()})).exitCode,
+    ).toBe(0)
     const again = await runCli(['migrate', '--from', sourceUrl(), '--to-database', database], {env: sourceEnv()})
     expect(again.exitCode).toBe(2)
     expect(again.stderr).toContain(`database ${database} is not empty; pass --drop-existing`)
@@ -93,7 +118,9 @@ describe('migrate into the sandbox cluster (real PostgreSQL on both sides, real 
     expect(refusedDrop.exitCode).toBe(2)
     expect(refusedDrop.stderr).toContain(`Pass --confirm ${database} to go ahead.`)
 
-    const dry = await runCli(['migrate', '--from', sourceUrl(), '--to-database', `never_${process.pid}`, '--dry-run', '--json'], {env: sourceEnv()})
+    const dry = await runCli(['migrate', '--from', sourceUrl(), '--to-database', `never_${process.pid}`, '--dry-run', '--json'], {
+      env: sourceEnv(),
+    })
     expect(dry.exitCode, dry.stderr).toBe(0)
     expect(JSON.parse(dry.stdout)).toMatchObject({dryRun: true, path: null})
     const client = await targetClient('nbatracker')
@@ -113,12 +140,13 @@ describe('migrate into the sandbox cluster (real PostgreSQL on both sides, real 
     const state = {writing: true}
     const writes = (async () => {
       while (state.writing) {
-         
         await writer.query("INSERT INTO events (payload) SELECT 'live' FROM generate_series(1, 50)")
       }
     })()
     try {
-      const result = await runCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--jobs', '2', '--json'], {env: sourceEnv()})
+      const result = await runCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--jobs', '2', '--json'], {
+        env: sourceEnv(),
+      })
       expect(result.exitCode, result.stderr).toBe(0)
       const report = JSON.parse(result.stdout)
       expect(report.verification.match).toBe(true)
@@ -139,9 +167,13 @@ describe('migrate into the sandbox cluster (real PostgreSQL on both sides, real 
     const database = `bulk_argv_${process.pid}`
     const env = sandboxEnv()
     const targetPassword = (await getDatabaseCredentials(await sandboxClients().secretsManager(), env.AURORACTL_SECRET!)).password
-    const child = spawn(process.execPath, [cliPath, 'migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--jobs', '2', '--verify', 'none'], {
-      env: {...process.env, ...sourceEnv()},
-    })
+    const child = spawn(
+      process.execPath,
+      [cliPath, 'migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--jobs', '2', '--verify', 'none'],
+      {
+        env: {...process.env, ...sourceEnv()},
+      },
+    )
     const exited = new Promise<null | number>((resolve) => {
       child.on('exit', (code) => resolve(code))
     })
@@ -186,14 +218,18 @@ describe('migrate into the sandbox cluster (real PostgreSQL on both sides, real 
     const result = await runCli(['migrate', '--from', `postgresql://postgres@127.0.0.1:${port}/league`], {env: sourceEnv()})
     expect(result.exitCode).toBe(1)
     expect(result.stderr.split('\n').filter((line) => line.startsWith('Error:'))).toHaveLength(1)
-    expect(result.stderr.split('\n').find((line) => line.startsWith('Error:'))).toMatch(new RegExp(`^Error: Cannot connect to postgres@127\\.0\\.0\\.1:${port}/league: .*ECONNREFUSED`))
+    expect(result.stderr.split('\n').find((line) => line.startsWith('Error:'))).toMatch(
+      new RegExp(`^Error: Cannot connect to postgres@127\\.0\\.0\\.1:${port}/league: .*ECONNREFUSED`),
+    )
   })
 })
 
 describe('verification finds a difference planted on the target', () => {
   it('names the table whose checksum differs though its count matches, and the report says so', async () => {
     const database = `league_planted_${process.pid}`
-    expect((await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--verify', 'none'], {env: sourceEnv()})).exitCode).toBe(0)
+    expect(
+      (await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--verify', 'none'], {env: sourceEnv()})).exitCode,
+    ).toBe(0)
     const target = await targetClient(database)
     await target.query(`UPDATE league.players SET "Full Name" = 'Planted' WHERE id = 42`)
     const {default: pg} = await import('pg')
@@ -201,24 +237,48 @@ describe('verification finds a difference planted on the target', () => {
     await sourceClient.connect()
     try {
       const tables = await listTables(sourceClient)
-      const report = await verifyMigration({clients: [sourceClient]}, {clients: [target]}, {
-        mode: 'checksum',
-        sameMajor: true,
-        sequences: await listSequences(sourceClient),
-        tables,
-      })
+      const report = await verifyMigration(
+        {clients: [sourceClient]},
+        {clients: [target]},
+        {
+          mode: 'checksum',
+          sameMajor: true,
+          sequences: await listSequences(sourceClient),
+          tables,
+        },
+      )
       expect(report.match).toBe(false)
       const differing = report.tables.filter((table) => !table.match)
       expect(differing.map((table) => table.table)).toEqual(['"league"."players"'])
       expect(differing[0]!.source.rows).toBe(differing[0]!.target.rows)
       expect(differing[0]!.source.hash).not.toBe(differing[0]!.target.hash)
       const text = renderMigrateReport(
-        {dryRun: false, filter: {excludeTables: [], leftOut: [], schemas: [], tables: []}, jobs: 1, path: 'stream', phases: {copySeconds: 1}, preflight: [], source: 's', sourceBytes: 0, swap: null, tables: 5, target: 't', throughputBytesPerSecond: null, verification: report},
+        {
+          dryRun: false,
+          filter: {excludeTables: [], leftOut: [], schemas: [], tables: []},
+          jobs: 1,
+          path: 'stream',
+          phases: {copySeconds: 1},
+          preflight: [],
+          source: 's',
+          sourceBytes: 0,
+          swap: null,
+          tables: 5,
+          target: 't',
+          throughputBytesPerSecond: null,
+          verification: report,
+        },
         createPalette({json: false, noColorFlag: true}),
       )
-      expect(text).toMatch(/Verification \(checksum\) found differences:\n {2}"league"\."players": source 3000 rows \(hash -?\d+\), target 3000 rows \(hash -?\d+\)/)
+      expect(text).toMatch(
+        /Verification \(checksum\) found differences:\n {2}"league"\."players": source 3000 rows \(hash -?\d+\), target 3000 rows \(hash -?\d+\)/,
+      )
       // A count alone would not have seen it.
-      const counted = await verifyMigration({clients: [sourceClient]}, {clients: [target]}, {mode: 'count', sameMajor: true, sequences: [], tables})
+      const counted = await verifyMigration(
+        {clients: [sourceClient]},
+        {clients: [target]},
+        {mode: 'count', sameMajor: true, sequences: [], tables},
+      )
       expect(counted.tables.every((table) => table.match)).toBe(true)
     } finally {
       await sourceClient.end()
@@ -243,20 +303,32 @@ describe('verification at the command line, a secret as the source, and the cros
       '-c',
       "INSERT INTO tickets (id) SELECT generate_series(1, 500); INSERT INTO fans SELECT g, 'fan ' || g FROM generate_series(1, 100) g",
     )
-    const counted = await runCli(['migrate', '--from', sourceUrl('salted'), '--to-database', `salted_count_${process.pid}`, '--json'], {env: sourceEnv()})
+    const counted = await runCli(['migrate', '--from', sourceUrl('salted'), '--to-database', `salted_count_${process.pid}`, '--json'], {
+      env: sourceEnv(),
+    })
     expect(counted.exitCode, counted.stderr).toBe(0)
     expect(JSON.parse(counted.stdout).verification.match).toBe(true)
 
-    const checked = await runCli(['migrate', '--from', sourceUrl('salted'), '--to-database', `salted_sum_${process.pid}`, '--verify', 'checksum'], {env: sourceEnv()})
+    const checked = await runCli(
+      ['migrate', '--from', sourceUrl('salted'), '--to-database', `salted_sum_${process.pid}`, '--verify', 'checksum'],
+      {env: sourceEnv()},
+    )
     expect(checked.exitCode).toBe(4)
-    expect(checked.stdout).toMatch(/Verification \(checksum\) found differences:\n {2}"public"\."tickets": source 500 rows \(hash -?\d+\), target 500 rows \(hash -?\d+\)/)
+    expect(checked.stdout).toMatch(
+      /Verification \(checksum\) found differences:\n {2}"public"\."tickets": source 500 rows \(hash -?\d+\), target 500 rows \(hash -?\d+\)/,
+    )
     expect(checked.stdout).not.toContain('"public"."fans":')
 
-    const json = await runCli(['migrate', '--from', sourceUrl('salted'), '--to-database', `salted_json_${process.pid}`, '--verify', 'checksum', '--json'], {env: sourceEnv()})
+    const json = await runCli(
+      ['migrate', '--from', sourceUrl('salted'), '--to-database', `salted_json_${process.pid}`, '--verify', 'checksum', '--json'],
+      {env: sourceEnv()},
+    )
     expect(json.exitCode).toBe(4)
     const report = JSON.parse(json.stdout)
     expect(report.verification.match).toBe(false)
-    expect(report.verification.tables.filter((table: {match: boolean}) => !table.match).map((table: {table: string}) => table.table)).toEqual(['"public"."tickets"'])
+    expect(
+      report.verification.tables.filter((table: {match: boolean}) => !table.match).map((table: {table: string}) => table.table),
+    ).toEqual(['"public"."tickets"'])
   })
 
   it('reads the source from a Secrets Manager secret (--from-secret) and keeps its password out of the output', async () => {
@@ -266,7 +338,14 @@ describe('verification at the command line, a secret as the source, and the cros
     const created = await secrets.send(
       new CreateSecretCommand({
         Name: secretName,
-        SecretString: JSON.stringify({dbname: 'league', engine: 'postgres', host: '127.0.0.1', password: source.password, port: source.port, username: 'postgres'}),
+        SecretString: JSON.stringify({
+          dbname: 'league',
+          engine: 'postgres',
+          host: '127.0.0.1',
+          password: source.password,
+          port: source.port,
+          username: 'postgres',
+        }),
       }),
     )
     const database = `league_secret_${process.pid}`
@@ -277,15 +356,21 @@ describe('verification at the command line, a secret as the source, and the cros
     expect(report.verification.tables).toHaveLength(5)
     expect(result.stdout + result.stderr).not.toContain(source.password)
 
-    const incomplete = await secrets.send(new CreateSecretCommand({Name: `${secretName}-bare`, SecretString: JSON.stringify({password: 'x', username: 'postgres'})}))
-    const refused = await runCli(['migrate', '--from-secret', incomplete.ARN!, '--to-database', `never_secret_${process.pid}`], {env: sandboxEnv()})
+    const incomplete = await secrets.send(
+      new CreateSecretCommand({Name: `${secretName}-bare`, SecretString: JSON.stringify({password: 'x', username: 'postgres'})}),
+    )
+    const refused = await runCli(['migrate', '--from-secret', incomplete.ARN!, '--to-database', `never_secret_${process.pid}`], {
+      env: sandboxEnv(),
+    })
     expect(refused.exitCode).toBe(2)
     expect(refused.stderr).toContain('has no "host" or "dbname" field; use --from URL.')
   })
 
   it('matches the fixture with the jsonb row text used across major versions (two PostgreSQL 15 servers: no other major is installable here)', async () => {
     const database = `league_xver_${process.pid}`
-    expect((await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--verify', 'none'], {env: sourceEnv()})).exitCode).toBe(0)
+    expect(
+      (await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--verify', 'none'], {env: sourceEnv()})).exitCode,
+    ).toBe(0)
     const target = await targetClient(database)
     const {default: pg} = await import('pg')
     const sourceClient = new pg.Client({connectionString: source.url('league')})
@@ -321,7 +406,7 @@ describe('migrate faults', () => {
     const exited = new Promise<null | number>((resolve) => {
       child.on('exit', (code) => resolve(code))
     })
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !stderr.includes('Copying'); ) await sleep(10)
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !stderr.includes('Copying');) await sleep(10)
     child.kill('SIGINT')
     expect(await exited).toBe(130)
     expect(stderr).toContain('Interrupted: the copy was stopped and dropped. The target database')
@@ -348,24 +433,27 @@ describe('migrate faults', () => {
     const watcher = new pg.Client({connectionString: source.url('bulk')})
     await watcher.connect()
     try {
-      const running = runCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--jobs', '1', '--json'], {env: sourceEnv()})
+      const running = runCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--jobs', '1', '--json'], {
+        env: sourceEnv(),
+      })
       // The dump's own session on the source, once its COPY of events is under way (a deadline, not a count:
       // on a busy machine the CLI takes a while to get there).
       let terminated = false
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !terminated; ) {
-         
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !terminated;) {
         const {rows} = await watcher.query(
           `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'auroractl-migrate' AND query LIKE 'COPY public.events %' AND datname = 'bulk'`,
         )
         terminated = rows.some((row) => row.done)
-         
+
         if (!terminated) await sleep(10)
       }
 
       expect(terminated).toBe(true)
       const result = await running
       expect(result.exitCode).toBe(1)
-      expect(JSON.parse(result.stdout).error.message).toMatch(new RegExp(`^The copy failed \\(pg_dump: .*\\)\\. The target database ${database} was not touched`))
+      expect(JSON.parse(result.stdout).error.message).toMatch(
+        new RegExp(`^The copy failed \\(pg_dump: .*\\)\\. The target database ${database} was not touched`),
+      )
       const copy = await targetClient(database)
       try {
         const {rows} = await copy.query(`SELECT count(*)::int AS tables FROM pg_tables WHERE schemaname = 'public'`)
@@ -381,9 +469,23 @@ describe('migrate faults', () => {
   it('fails cleanly when the target server stops mid-restore: non-zero exit, a clear message, no success report', async () => {
     const target = await startTestPostgres()
     try {
-      const child = spawn(process.execPath, [cliPath, 'migrate', '--from', sourceUrl('bulk'), '--to', `postgresql://postgres@127.0.0.1:${target.port}/copy?sslmode=disable`, '--jobs', '1', '--json'], {
-        env: {...process.env, AURORACTL_TO_PASSWORD: target.password, NO_COLOR: '1', PGPASSWORD: source.password},
-      })
+      const child = spawn(
+        process.execPath,
+        [
+          cliPath,
+          'migrate',
+          '--from',
+          sourceUrl('bulk'),
+          '--to',
+          `postgresql://postgres@127.0.0.1:${target.port}/copy?sslmode=disable`,
+          '--jobs',
+          '1',
+          '--json',
+        ],
+        {
+          env: {...process.env, AURORACTL_TO_PASSWORD: target.password, NO_COLOR: '1', PGPASSWORD: source.password},
+        },
+      )
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (chunk) => {
@@ -400,7 +502,7 @@ describe('migrate faults', () => {
       const watcher = new pg.Client({connectionString: target.url()})
       await watcher.connect()
       let copying = false
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !copying; ) {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !copying;) {
         const {rows} = await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_progress_copy WHERE tuples_processed > 0`)
         copying = rows[0]!.n > 0
         if (!copying) await sleep(10)
@@ -444,7 +546,9 @@ async function targetState(database: string): Promise<{leftovers: string[]; prec
   const admin = await targetClient('nbatracker')
   let leftovers: string[]
   try {
-    const {rows} = await admin.query<{datname: string}>(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1`, [`${database}\\_\\_auroractl%`])
+    const {rows} = await admin.query<{datname: string}>(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1`, [
+      `${database}\\_\\_auroractl%`,
+    ])
     leftovers = rows.map((row) => row.datname)
   } finally {
     await admin.end()
@@ -452,7 +556,9 @@ async function targetState(database: string): Promise<{leftovers: string[]; prec
 
   const client = await targetClient(database)
   try {
-    const {rows: tables} = await client.query<{name: string}>(`SELECT schemaname || '.' || tablename AS name FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
+    const {rows: tables} = await client.query<{name: string}>(
+      `SELECT schemaname || '.' || tablename AS name FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+    )
     const precious = tables.some((table) => table.name === 'public.precious')
       ? (await client.query<{n: number}>('SELECT count(*)::int AS n FROM precious WHERE note LIKE $1', ['keep me %'])).rows[0]!.n
       : null
@@ -468,7 +574,7 @@ async function terminateDumpMidCopy(server: TestPostgres): Promise<boolean> {
   const watcher = new pg.Client({connectionString: server.url('bulk')})
   await watcher.connect()
   try {
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
       const {rows} = await watcher.query(
         `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'auroractl-migrate' AND query LIKE 'COPY public.events %' AND datname = 'bulk'`,
       )
@@ -486,7 +592,22 @@ describe('--drop-existing never loses the target: the copy is built aside and sw
   it.each(['1', '2'])('keeps every original row when pg_dump dies mid-copy (--jobs %s)', async (jobs) => {
     const database = `precious_cut_j${jobs}_${process.pid}`
     await seedPrecious(database)
-    const running = runCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--drop-existing', '--confirm', database, '--jobs', jobs, '--json'], {env: sourceEnv()})
+    const running = runCli(
+      [
+        'migrate',
+        '--from',
+        sourceUrl('bulk'),
+        '--to-database',
+        database,
+        '--drop-existing',
+        '--confirm',
+        database,
+        '--jobs',
+        jobs,
+        '--json',
+      ],
+      {env: sourceEnv()},
+    )
     expect(await terminateDumpMidCopy(source)).toBe(true)
     const result = await running
     expect(result.exitCode, result.stderr).toBe(1)
@@ -498,14 +619,34 @@ describe('--drop-existing never loses the target: the copy is built aside and sw
     const doomed = await startTestPostgres()
     try {
       psql(doomed.url(), '-c', 'CREATE DATABASE bulk')
-      psql(doomed.url('bulk'), '-c', 'CREATE TABLE events (id bigserial PRIMARY KEY, payload text)', '-c', 'INSERT INTO events (payload) SELECT repeat(md5(g::text), 8) FROM generate_series(1, 300000) g')
+      psql(
+        doomed.url('bulk'),
+        '-c',
+        'CREATE TABLE events (id bigserial PRIMARY KEY, payload text)',
+        '-c',
+        'INSERT INTO events (payload) SELECT repeat(md5(g::text), 8) FROM generate_series(1, 300000) g',
+      )
       const database = `precious_gone_j${jobs}_${process.pid}`
       await seedPrecious(database)
-      const run = startCli(['migrate', '--from', `postgresql://postgres@127.0.0.1:${doomed.port}/bulk?sslmode=disable`, '--to-database', database, '--drop-existing', '--confirm', database, '--jobs', jobs], {
-        ...sandboxEnv(),
-        PGPASSWORD: doomed.password,
-      })
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !run.output.stderr.includes('Copying'); ) await sleep(10)
+      const run = startCli(
+        [
+          'migrate',
+          '--from',
+          `postgresql://postgres@127.0.0.1:${doomed.port}/bulk?sslmode=disable`,
+          '--to-database',
+          database,
+          '--drop-existing',
+          '--confirm',
+          database,
+          '--jobs',
+          jobs,
+        ],
+        {
+          ...sandboxEnv(),
+          PGPASSWORD: doomed.password,
+        },
+      )
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !run.output.stderr.includes('Copying');) await sleep(10)
       expect(run.output.stderr).toContain('Copying')
       await doomed.stop()
       const code = await run.exited
@@ -530,19 +671,41 @@ describe('--drop-existing never loses the target: the copy is built aside and sw
     )
     const database = `precious_mismatch_${process.pid}`
     await seedPrecious(database)
-    const result = await runCli(['migrate', '--from', sourceUrl('salted_swap'), '--to-database', database, '--drop-existing', '--confirm', database, '--verify', 'checksum'], {env: sourceEnv()})
+    const result = await runCli(
+      [
+        'migrate',
+        '--from',
+        sourceUrl('salted_swap'),
+        '--to-database',
+        database,
+        '--drop-existing',
+        '--confirm',
+        database,
+        '--verify',
+        'checksum',
+      ],
+      {env: sourceEnv()},
+    )
     expect(result.exitCode, result.stderr).toBe(4)
-    expect(result.stdout).toContain(`The copy was not swapped in: database ${database} on the target was left as it was, and the copy was dropped.`)
+    expect(result.stdout).toContain(
+      `The copy was not swapped in: database ${database} on the target was left as it was, and the copy was dropped.`,
+    )
     expect(await targetState(database)).toEqual({leftovers: [], precious: 100, tables: ['public.precious']})
   })
 
   it('swaps the verified copy in, dropping the old database, or keeping it with --keep-old', async () => {
     const database = `precious_swap_${process.pid}`
     await seedPrecious(database)
-    const kept = await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--drop-existing', '--confirm', database, '--keep-old', '--json'], {env: sourceEnv()})
+    const kept = await runCli(
+      ['migrate', '--from', sourceUrl(), '--to-database', database, '--drop-existing', '--confirm', database, '--keep-old', '--json'],
+      {env: sourceEnv()},
+    )
     expect(kept.exitCode, kept.stderr).toBe(0)
     const report = JSON.parse(kept.stdout)
-    expect(report.swap).toMatchObject({oldKeptAs: expect.stringMatching(new RegExp(`^${database}__auroractl_old_\\d{14}$`)), replaced: true})
+    expect(report.swap).toMatchObject({
+      oldKeptAs: expect.stringMatching(new RegExp(`^${database}__auroractl_old_\\d{14}$`)),
+      replaced: true,
+    })
     expect(report.verification.match).toBe(true)
     const now = await targetState(database)
     expect(now.precious).toBeNull()
@@ -550,12 +713,17 @@ describe('--drop-existing never loses the target: the copy is built aside and sw
     expect((await targetState(report.swap.oldKeptAs)).precious).toBe(100)
 
     // Replacing again without --keep-old drops what it replaces.
-    const replaced = await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--drop-existing', '--confirm', database, '--jobs', '2', '--json'], {env: sourceEnv()})
+    const replaced = await runCli(
+      ['migrate', '--from', sourceUrl(), '--to-database', database, '--drop-existing', '--confirm', database, '--jobs', '2', '--json'],
+      {env: sourceEnv()},
+    )
     expect(replaced.exitCode, replaced.stderr).toBe(0)
     expect(JSON.parse(replaced.stdout).swap).toMatchObject({oldKeptAs: null, replaced: true})
     const admin = await targetClient('nbatracker')
     try {
-      const {rows} = await admin.query<{datname: string}>(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1`, [`${database}%`])
+      const {rows} = await admin.query<{datname: string}>(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1`, [
+        `${database}%`,
+      ])
       expect(rows.map((row) => row.datname)).toEqual([database, report.swap.oldKeptAs])
       await admin.query(`DROP DATABASE "${report.swap.oldKeptAs}"`)
     } finally {
@@ -568,10 +736,26 @@ describe('--drop-existing never loses the target: the copy is built aside and sw
     await seedPrecious(database)
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-test-work-'))
     try {
-      const run = startCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--drop-existing', '--confirm', database, '--jobs', '2', '--work-dir', workDir], sourceEnv())
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !run.output.stderr.includes('Copying'); ) await sleep(10)
+      const run = startCli(
+        [
+          'migrate',
+          '--from',
+          sourceUrl('bulk'),
+          '--to-database',
+          database,
+          '--drop-existing',
+          '--confirm',
+          database,
+          '--jobs',
+          '2',
+          '--work-dir',
+          workDir,
+        ],
+        sourceEnv(),
+      )
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !run.output.stderr.includes('Copying');) await sleep(10)
       // The dump is being written into the work folder now.
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline && (await readdir(workDir)).length === 0; ) await sleep(10)
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && (await readdir(workDir)).length === 0;) await sleep(10)
       expect(await readdir(workDir)).toHaveLength(1)
       run.child.kill('SIGTERM')
       expect(await run.exited).toBe(130)
@@ -579,8 +763,24 @@ describe('--drop-existing never loses the target: the copy is built aside and sw
       expect(await readdir(workDir)).toEqual([])
       expect(await targetState(database)).toEqual({leftovers: [], precious: 100, tables: ['public.precious']})
 
-      const hurried = startCli(['migrate', '--from', sourceUrl('bulk'), '--to-database', database, '--drop-existing', '--confirm', database, '--jobs', '2', '--work-dir', workDir], sourceEnv())
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline && (await readdir(workDir)).length === 0; ) await sleep(10)
+      const hurried = startCli(
+        [
+          'migrate',
+          '--from',
+          sourceUrl('bulk'),
+          '--to-database',
+          database,
+          '--drop-existing',
+          '--confirm',
+          database,
+          '--jobs',
+          '2',
+          '--work-dir',
+          workDir,
+        ],
+        sourceEnv(),
+      )
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && (await readdir(workDir)).length === 0;) await sleep(10)
       hurried.child.kill('SIGTERM')
       hurried.child.kill('SIGTERM')
       expect(await hurried.exited).toBe(130)
@@ -590,7 +790,9 @@ describe('--drop-existing never loses the target: the copy is built aside and sw
       await rm(workDir, {force: true, recursive: true})
       const admin = await targetClient('nbatracker')
       // A hard exit cannot drop its scratch database: that is what the next run's preflight names.
-      const {rows} = await admin.query<{datname: string}>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${database}\\_\\_auroractl%`])
+      const {rows} = await admin.query<{datname: string}>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+        `${database}\\_\\_auroractl%`,
+      ])
       for (const row of rows) await admin.query(`DROP DATABASE "${row.datname}" WITH (FORCE)`)
       await admin.end()
     }
@@ -606,18 +808,41 @@ describe('--drop-existing never loses the target: the copy is built aside and sw
     // A pid that cannot be running: beyond the kernel's pid_max.
     await mkdir(path.join(workDir, 'auroractl-migrate-99999999-abcdef', 'dump'), {recursive: true})
     try {
-      const dry = await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--drop-existing', '--dry-run', '--work-dir', workDir, '--json'], {env: sourceEnv()})
+      const dry = await runCli(
+        ['migrate', '--from', sourceUrl(), '--to-database', database, '--drop-existing', '--dry-run', '--work-dir', workDir, '--json'],
+        {env: sourceEnv()},
+      )
       expect(dry.exitCode, dry.stderr).toBe(0)
       const items = JSON.parse(dry.stdout).preflight
       expect(items).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({detail: expect.stringContaining(`${database}__auroractl_new_dead00 (DROP DATABASE "${database}__auroractl_new_dead00")`), id: 'target.leftovers', status: 'warn'}),
+          expect.objectContaining({
+            detail: expect.stringContaining(`${database}__auroractl_new_dead00 (DROP DATABASE "${database}__auroractl_new_dead00")`),
+            id: 'target.leftovers',
+            status: 'warn',
+          }),
           expect.objectContaining({detail: expect.stringContaining('would remove 1 work folder(s)'), id: 'work-dir'}),
         ]),
       )
       // A dry run changes nothing.
       expect(await readdir(workDir)).toEqual(['auroractl-migrate-99999999-abcdef'])
-      const real = await runCli(['migrate', '--from', sourceUrl(), '--to-database', database, '--drop-existing', '--confirm', database, '--verify', 'none', '--work-dir', workDir], {env: sourceEnv()})
+      const real = await runCli(
+        [
+          'migrate',
+          '--from',
+          sourceUrl(),
+          '--to-database',
+          database,
+          '--drop-existing',
+          '--confirm',
+          database,
+          '--verify',
+          'none',
+          '--work-dir',
+          workDir,
+        ],
+        {env: sourceEnv()},
+      )
       expect(real.exitCode, real.stderr).toBe(0)
       expect(real.stdout).toContain('removed 1 work folder(s) a killed run left')
       expect(await readdir(workDir)).toEqual([])
@@ -635,7 +860,13 @@ describe('source TLS with libpq semantics', () => {
   beforeAll(async () => {
     tlsOnly = await startTestPostgres({hostsslOnly: true})
     psql(`postgresql://postgres:${tlsOnly.password}@127.0.0.1:${tlsOnly.port}/postgres?sslmode=require`, '-c', 'CREATE DATABASE tiny')
-    psql(`postgresql://postgres:${tlsOnly.password}@127.0.0.1:${tlsOnly.port}/tiny?sslmode=require`, '-c', 'CREATE TABLE t (id int PRIMARY KEY)', '-c', 'INSERT INTO t SELECT generate_series(1, 10)')
+    psql(
+      `postgresql://postgres:${tlsOnly.password}@127.0.0.1:${tlsOnly.port}/tiny?sslmode=require`,
+      '-c',
+      'CREATE TABLE t (id int PRIMARY KEY)',
+      '-c',
+      'INSERT INTO t SELECT generate_series(1, 10)',
+    )
   }, 60_000)
   afterAll(async () => {
     await tlsOnly?.stop()
@@ -643,7 +874,10 @@ describe('source TLS with libpq semantics', () => {
 
   it('migrates from a server that allows only TLS (hostssl) with no TLS flags: prefer tries TLS first', async () => {
     const database = `tiny_tls_${process.pid}`
-    const result = await runCli(['migrate', '--from', `postgresql://postgres@127.0.0.1:${tlsOnly.port}/tiny`, '--to-database', database, '--json'], {env: {...sandboxEnv(), PGPASSWORD: tlsOnly.password}})
+    const result = await runCli(
+      ['migrate', '--from', `postgresql://postgres@127.0.0.1:${tlsOnly.port}/tiny`, '--to-database', database, '--json'],
+      {env: {...sandboxEnv(), PGPASSWORD: tlsOnly.password}},
+    )
     expect(result.exitCode, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout).verification.tables).toEqual([expect.objectContaining({match: true, target: {hash: null, rows: 10}})])
   })
@@ -651,7 +885,20 @@ describe('source TLS with libpq semantics', () => {
   it('verifies the chain with --from-sslmode verify-ca and the right CA, for the driver and pg_dump alike', async () => {
     const database = `tiny_ca_${process.pid}`
     const result = await runCli(
-      ['migrate', '--from', `postgresql://postgres@127.0.0.1:${tlsOnly.port}/tiny`, '--from-sslmode', 'verify-ca', '--from-ca-bundle', tlsOnly.caFile, '--to-database', database, '--jobs', '2', '--json'],
+      [
+        'migrate',
+        '--from',
+        `postgresql://postgres@127.0.0.1:${tlsOnly.port}/tiny`,
+        '--from-sslmode',
+        'verify-ca',
+        '--from-ca-bundle',
+        tlsOnly.caFile,
+        '--to-database',
+        database,
+        '--jobs',
+        '2',
+        '--json',
+      ],
       {env: {...sandboxEnv(), PGPASSWORD: tlsOnly.password}},
     )
     expect(result.exitCode, result.stderr).toBe(0)
@@ -668,7 +915,9 @@ describe('source TLS with libpq semantics', () => {
     ]) {
       const result = await runCli(['migrate', ...from, '--to-database', database], {env: {...sandboxEnv(), PGPASSWORD: tlsOnly.password}})
       expect(result.exitCode).toBe(1)
-      expect(result.stderr).toMatch(/Error: Cannot connect to postgres@127\.0\.0\.1:\d+\/tiny: its TLS certificate was not accepted \(sslmode verify-full\).*No password was sent\./)
+      expect(result.stderr).toMatch(
+        /Error: Cannot connect to postgres@127\.0\.0\.1:\d+\/tiny: its TLS certificate was not accepted \(sslmode verify-full\).*No password was sent\./,
+      )
       expect(result.stderr).not.toContain(tlsOnly.password)
     }
 
@@ -688,11 +937,16 @@ describe('no password escapes', () => {
     expect(inUrl.exitCode).toBe(2)
     expect(inUrl.stderr).toContain('--from holds a password')
     expect(inUrl.stderr).toContain('PGPASSWORD')
-    const toUrl = await runCli(['migrate', '--from', 'postgresql://app@127.0.0.1/db', '--to', 'postgresql://app:hunter2@127.0.0.1/db', '--json'], {env: sourceEnv()})
+    const toUrl = await runCli(
+      ['migrate', '--from', 'postgresql://app@127.0.0.1/db', '--to', 'postgresql://app:hunter2@127.0.0.1/db', '--json'],
+      {env: sourceEnv()},
+    )
     expect(toUrl.exitCode).toBe(2)
     expect(JSON.parse(toUrl.stdout).error.message).toContain('--to holds a password')
     // A stray argument: oclif's own message quotes it.
-    const stray = await runCli(['migrate', '--from', 'postgresql://app@127.0.0.1/db', 'postgresql://app:hunter2@127.0.0.1/db'], {env: sourceEnv()})
+    const stray = await runCli(['migrate', '--from', 'postgresql://app@127.0.0.1/db', 'postgresql://app:hunter2@127.0.0.1/db'], {
+      env: sourceEnv(),
+    })
     expect(stray.exitCode).toBe(2)
     expect(stray.stderr).toContain('Unexpected argument')
     for (const output of [inUrl, toUrl, stray]) expect(output.stdout + output.stderr).not.toContain('hunter2')
@@ -704,20 +958,30 @@ describe('no password escapes', () => {
       // Same password on both servers: a target that got the source's PGPASSWORD would let it in.
       psql(target.url(), '-c', `ALTER ROLE postgres PASSWORD '${source.password}'`)
       const to = `postgresql://postgres@127.0.0.1:${target.port}/copy?sslmode=disable`
-      const shared = await runCli(['migrate', '--from', sourceUrl('league'), '--to', to, '--verify', 'none'], {env: {PGPASSWORD: source.password}})
+      const shared = await runCli(['migrate', '--from', sourceUrl('league'), '--to', to, '--verify', 'none'], {
+        env: {PGPASSWORD: source.password},
+      })
       expect(shared.exitCode).toBe(1)
-      expect(shared.stderr).toMatch(/Cannot connect to postgres@127\.0\.0\.1:\d+\/postgres: the server asks for a password, and none was given for this side\./)
+      expect(shared.stderr).toMatch(
+        /Cannot connect to postgres@127\.0\.0\.1:\d+\/postgres: the server asks for a password, and none was given for this side\./,
+      )
 
       const passfile = path.join(await mkdtemp(path.join(os.tmpdir(), 'auroractl-pgpass-')), 'pgpass')
       await writeFile(passfile, `127.0.0.1:${target.port}:*:postgres:${source.password}\n`, {mode: 0o600})
-      const fromPassfile = await runCli(['migrate', '--from', sourceUrl('league'), '--to', to, '--verify', 'count', '--jobs', '2', '--json'], {env: {PGPASSFILE: passfile, PGPASSWORD: source.password}})
+      const fromPassfile = await runCli(
+        ['migrate', '--from', sourceUrl('league'), '--to', to, '--verify', 'count', '--jobs', '2', '--json'],
+        {env: {PGPASSFILE: passfile, PGPASSWORD: source.password}},
+      )
       expect(fromPassfile.exitCode, fromPassfile.stderr).toBe(0)
       expect(JSON.parse(fromPassfile.stdout).verification.match).toBe(true)
       await rm(path.dirname(passfile), {force: true, recursive: true})
 
-      const fromVariable = await runCli(['migrate', '--from', sourceUrl('league'), '--to', `${to.replace('/copy', '/copy2')}`, '--verify', 'none'], {
-        env: {AURORACTL_TO_PASSWORD: source.password, PGPASSWORD: source.password},
-      })
+      const fromVariable = await runCli(
+        ['migrate', '--from', sourceUrl('league'), '--to', `${to.replace('/copy', '/copy2')}`, '--verify', 'none'],
+        {
+          env: {AURORACTL_TO_PASSWORD: source.password, PGPASSWORD: source.password},
+        },
+      )
       expect(fromVariable.exitCode, fromVariable.stderr).toBe(0)
     } finally {
       await target.stop()

@@ -23,7 +23,9 @@ async function putCapacity(values: number[], minutesAgoOfFirst: number): Promise
     Value: value,
   }))
   for (let start = 0; start < data.length; start += 500) {
-    await (await sandboxClients().cloudWatch()).send(new PutMetricDataCommand({MetricData: data.slice(start, start + 500), Namespace: 'AWS/RDS'}))
+    await (
+      await sandboxClients().cloudWatch()
+    ).send(new PutMetricDataCommand({MetricData: data.slice(start, start + 500), Namespace: 'AWS/RDS'}))
   }
 }
 
@@ -52,7 +54,9 @@ describe('metrics capacity against moto CloudWatch', () => {
 
   it('draws the chart within the terminal width, with min and max drawn in and a time axis', async () => {
     for (const columns of [60, 100, 140]) {
-      const result = await runCli(['metrics', 'capacity', '--since', '1h', '--utc', '--metric', 'ServerlessDatabaseCapacity'], {env: {...env(), COLUMNS: String(columns)}})
+      const result = await runCli(['metrics', 'capacity', '--since', '1h', '--utc', '--metric', 'ServerlessDatabaseCapacity'], {
+        env: {...env(), COLUMNS: String(columns)},
+      })
       expect(result.exitCode, result.stderr).toBe(0)
       const chart = stripVTControlCharacters(result.stdout).split('\n')
       // The plot, its time axis and legend fit; prose below it may wrap like any text.
@@ -83,14 +87,23 @@ describe('metrics capacity against moto CloudWatch', () => {
   })
 
   it('gives CSV and per-instance series', async () => {
-    const csv = await runCli(['metrics', 'capacity', '--since', '1h', '--format', 'csv', '--metric', 'ServerlessDatabaseCapacity'], {env: env()})
+    const csv = await runCli(['metrics', 'capacity', '--since', '1h', '--format', 'csv', '--metric', 'ServerlessDatabaseCapacity'], {
+      env: env(),
+    })
     const lines = csv.stdout.trim().split('\n')
     expect(lines[0]).toBe('timestamp,metric,dimension,value')
     expect(lines).toHaveLength(41)
-    expect(lines.at(-1)).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z,ServerlessDatabaseCapacity,${scratch},2$`))
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z,ServerlessDatabaseCapacity,${scratch},2$`),
+    )
     const byInstance = await runCli(['metrics', 'capacity', '--by-instance', '--json'], {env: {...sandboxEnv()}})
     const series = JSON.parse(byInstance.stdout).series as Array<{dimension: {name: string; value: string}; points: unknown[]}>
-    expect(series.map((item) => item.dimension.value).sort()).toEqual(['nba-tracker-dev-reader-1', 'nba-tracker-dev-reader-1', 'nba-tracker-dev-writer', 'nba-tracker-dev-writer'])
+    expect(series.map((item) => item.dimension.value).sort()).toEqual([
+      'nba-tracker-dev-reader-1',
+      'nba-tracker-dev-reader-1',
+      'nba-tracker-dev-writer',
+      'nba-tracker-dev-writer',
+    ])
     expect(series.every((item) => item.dimension.name === 'DBInstanceIdentifier' && item.points.length > 0)).toBe(true)
   })
 
@@ -111,7 +124,9 @@ describe('metrics capacity against moto CloudWatch', () => {
 
 describe('pi top against a Performance Insights endpoint', () => {
   it('ranks statements by average active sessions with the share of load, for the writer', async () => {
-    const {DBInstances = []} = await (await sandboxClients().rds()).send(new DescribeDBInstancesCommand({DBInstanceIdentifier: 'nba-tracker-dev-writer'}))
+    const {DBInstances = []} = await (
+      await sandboxClients().rds()
+    ).send(new DescribeDBInstancesCommand({DBInstanceIdentifier: 'nba-tracker-dev-writer'}))
     const resourceId = DBInstances[0]!.DbiResourceId!
     const pi = await startPiServer({
       DescribeDimensionKeys: () => ({
@@ -119,7 +134,10 @@ describe('pi top against a Performance Insights endpoint', () => {
         AlignedStartTime: Date.now() / 1000 - 3600,
         Keys: [
           {Dimensions: {'db.sql_tokenized.id': 'a', 'db.sql_tokenized.statement': 'SELECT * FROM games WHERE season = ?'}, Total: 1.5},
-          {Dimensions: {'db.sql_tokenized.id': 'b', 'db.sql_tokenized.statement': 'UPDATE players SET rating = ? WHERE id = ?'}, Total: 0.5},
+          {
+            Dimensions: {'db.sql_tokenized.id': 'b', 'db.sql_tokenized.statement': 'UPDATE players SET rating = ? WHERE id = ?'},
+            Total: 0.5,
+          },
         ],
       }),
       GetResourceMetrics: () => ({
@@ -127,8 +145,17 @@ describe('pi top against a Performance Insights endpoint', () => {
         AlignedStartTime: Date.now() / 1000 - 3600,
         Identifier: resourceId,
         MetricList: [
-          {DataPoints: Array.from({length: 60}, (_, index) => ({Timestamp: Date.now() / 1000 - (60 - index) * 60, Value: index % 10 === 0 ? 4 : 2})), Key: {Metric: 'db.load.avg'}},
-          {DataPoints: Array.from({length: 60}, (_, index) => ({Timestamp: Date.now() / 1000 - (60 - index) * 60, Value: 2})), Key: {Metric: 'os.general.numVCPUs.avg'}},
+          {
+            DataPoints: Array.from({length: 60}, (_, index) => ({
+              Timestamp: Date.now() / 1000 - (60 - index) * 60,
+              Value: index % 10 === 0 ? 4 : 2,
+            })),
+            Key: {Metric: 'db.load.avg'},
+          },
+          {
+            DataPoints: Array.from({length: 60}, (_, index) => ({Timestamp: Date.now() / 1000 - (60 - index) * 60, Value: 2})),
+            Key: {Metric: 'os.general.numVCPUs.avg'},
+          },
         ],
       }),
     })
@@ -143,7 +170,12 @@ describe('pi top against a Performance Insights endpoint', () => {
       ])
       // The real client sent real requests for the writer's resource id.
       const keys = pi.requests.find((request) => request.target.endsWith('DescribeDimensionKeys'))!
-      expect(keys.body).toMatchObject({GroupBy: {Group: 'db.sql_tokenized', Limit: 10}, Identifier: resourceId, Metric: 'db.load.avg', ServiceType: 'RDS'})
+      expect(keys.body).toMatchObject({
+        GroupBy: {Group: 'db.sql_tokenized', Limit: 10},
+        Identifier: resourceId,
+        Metric: 'db.load.avg',
+        ServiceType: 'RDS',
+      })
 
       const human = await runCli(['pi', 'top', '--by', 'wait'], {env: {...sandboxEnv(), AWS_ENDPOINT_URL_PI: pi.url, COLUMNS: '80'}})
       expect(human.stdout).toMatch(/nba-tracker-dev-writer: average 2\.2 active sessions, peak 4; against 2 vCPUs/)
@@ -178,12 +210,17 @@ describe('pi top --source pg against pg_stat_statements', () => {
   beforeAll(async () => {
     const env = sandboxEnv()
     const credentials = await getDatabaseCredentials(await sandboxClients().secretsManager(), env.AURORACTL_SECRET!)
-    client = await connectWithCredentials(credentials, {caFile: env.PGSSLROOTCERT, endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!)})
+    client = await connectWithCredentials(credentials, {
+      caFile: env.PGSSLROOTCERT,
+      endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!),
+    })
     await client.query('CREATE TABLE IF NOT EXISTS pi_workload (id int, payload text)')
-    await client.query("INSERT INTO pi_workload SELECT g, md5(g::text) FROM generate_series(1, 20000) g")
+    await client.query('INSERT INTO pi_workload SELECT g, md5(g::text) FROM generate_series(1, 20000) g')
     // The heavy statement: a self-join that takes tens of milliseconds, run a few times; and a cheap one, many times.
     for (let index = 0; index < 5; index++) {
-      await client.query('SELECT count(*) FROM pi_workload a JOIN pi_workload b ON a.payload < b.payload WHERE a.id < 300 AND b.id < 300 /* pi-heavy */')
+      await client.query(
+        'SELECT count(*) FROM pi_workload a JOIN pi_workload b ON a.payload < b.payload WHERE a.id < 300 AND b.id < 300 /* pi-heavy */',
+      )
     }
 
     for (let index = 0; index < 50; index++) await client.query('SELECT 1 /* pi-light */')

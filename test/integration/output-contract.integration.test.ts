@@ -20,26 +20,74 @@ interface Case {
  * a success. A new command without cases fails the test, so the contract covers it from the start.
  */
 const cases: Record<string, Case[]> = {
-  doctor: [{args: ['doctor', '--cluster', 'no-such-cluster'], env}, {args: ['doctor', '--only', 'cluster.status,cluster.scaling'], env}],
-  drill: [{args: ['drill', '--cluster', 'no-such-cluster'], env}, {args: ['drill', '--check', ''], env}],
-  'drill:cleanup': [{args: ['drill', 'cleanup', '--older-than', 'soon'], env}, {args: ['drill', 'cleanup', '--older-than', '3650d'], env}],
-  'metrics:capacity': [{args: ['metrics', 'capacity', '--cluster', 'no-such-cluster'], env}, {args: ['metrics', 'capacity'], env}],
-  migrate: [{args: ['migrate', '--from', 'postgresql://app:hunter2@127.0.0.1/db'], env}, {args: ['migrate', '--from', 'postgresql://app@127.0.0.1:1/db', '--dry-run'], env}],
-  'pi:top': [{args: ['pi', 'top', '--cluster', 'no-such-cluster'], env}, {args: ['pi', 'top', '--source', 'pg'], env}],
+  doctor: [
+    {args: ['doctor', '--cluster', 'no-such-cluster'], env},
+    {args: ['doctor', '--only', 'cluster.status,cluster.scaling'], env},
+  ],
+  drill: [
+    {args: ['drill', '--cluster', 'no-such-cluster'], env},
+    {args: ['drill', '--check', ''], env},
+  ],
+  'drill:cleanup': [
+    {args: ['drill', 'cleanup', '--older-than', 'soon'], env},
+    {args: ['drill', 'cleanup', '--older-than', '3650d'], env},
+  ],
+  'metrics:capacity': [
+    {args: ['metrics', 'capacity', '--cluster', 'no-such-cluster'], env},
+    {args: ['metrics', 'capacity'], env},
+  ],
+  migrate: [
+    {args: ['migrate', '--from', 'postgresql://app:hunter2@127.0.0.1/db'], env},
+    {args: ['migrate', '--from', 'postgresql://app@127.0.0.1:1/db', '--dry-run'], env},
+  ],
+  'pi:top': [
+    {args: ['pi', 'top', '--cluster', 'no-such-cluster'], env},
+    {args: ['pi', 'top', '--source', 'pg'], env},
+  ],
   psql: [{args: ['psql'], env}],
-  restore: [{args: ['restore', '--snapshot', 'no-such-snapshot', '--target', 'x1'], env}, {args: ['restore', '--snapshot', 'latest', '--target', 'contract-dry', '--dry-run'], env}],
+  restore: [
+    {args: ['restore', '--snapshot', 'no-such-snapshot', '--target', 'x1'], env},
+    {args: ['restore', '--snapshot', 'latest', '--target', 'contract-dry', '--dry-run'], env},
+  ],
   'sandbox:data-plane': [{args: ['sandbox', 'data-plane', 'snapshot', '{}'], env: () => ({AURORACTL_SANDBOX_DIR: emptySandbox.dir})}],
   'sandbox:down': [{args: ['sandbox', 'down'], env: () => ({AURORACTL_SANDBOX_DIR: emptySandbox.dir})}],
-  'sandbox:env': [{args: ['sandbox', 'env'], env: () => ({AURORACTL_SANDBOX_DIR: emptySandbox.dir})}, {args: ['sandbox', 'env'], env}],
-  'sandbox:status': [{args: ['sandbox', 'status'], env: () => ({AURORACTL_SANDBOX_DIR: emptySandbox.dir})}, {args: ['sandbox', 'status'], env}],
+  'sandbox:env': [
+    {args: ['sandbox', 'env'], env: () => ({AURORACTL_SANDBOX_DIR: emptySandbox.dir})},
+    {args: ['sandbox', 'env'], env},
+  ],
+  'sandbox:status': [
+    {args: ['sandbox', 'status'], env: () => ({AURORACTL_SANDBOX_DIR: emptySandbox.dir})},
+    {args: ['sandbox', 'status'], env},
+  ],
   'sandbox:up': [{args: ['sandbox', 'up'], env}],
-  scale: [{args: ['scale', '--max', '1000'], env}, {args: ['scale', '--min', '0.5', '--max', '1', '--dry-run'], env}],
-  'secret:get': [{args: ['secret', 'get', '--secret', 'no-such-secret'], env}, {args: ['secret', 'get', '--format', 'env'], env}],
-  'snapshot:create': [{args: ['snapshot', 'create', '--cluster', 'no-such-cluster'], env}, {args: ['snapshot', 'create', '--id', `contract-${process.pid}`], env}],
-  'snapshot:delete': [{args: ['snapshot', 'delete', `contract-${process.pid}`], env}, {args: ['snapshot', 'delete', `contract-${process.pid}`, '--confirm', `contract-${process.pid}`], env}],
-  'snapshot:list': [{args: ['snapshot', 'list', '--cluster', 'no-such-cluster'], env}, {args: ['snapshot', 'list'], env}],
-  'snapshot:prune': [{args: ['snapshot', 'prune', '--keep', '-1'], env}, {args: ['snapshot', 'prune', '--keep', '1000', '--dry-run'], env}],
-  status: [{args: ['status', '--cluster', 'no-such-cluster'], env}, {args: ['status'], env}],
+  scale: [
+    {args: ['scale', '--max', '1000'], env},
+    {args: ['scale', '--min', '0.5', '--max', '1', '--dry-run'], env},
+  ],
+  'secret:get': [
+    {args: ['secret', 'get', '--secret', 'no-such-secret'], env},
+    {args: ['secret', 'get', '--format', 'env'], env},
+  ],
+  'snapshot:create': [
+    {args: ['snapshot', 'create', '--cluster', 'no-such-cluster'], env},
+    {args: ['snapshot', 'create', '--id', `contract-${process.pid}`], env},
+  ],
+  'snapshot:delete': [
+    {args: ['snapshot', 'delete', `contract-${process.pid}`], env},
+    {args: ['snapshot', 'delete', `contract-${process.pid}`, '--confirm', `contract-${process.pid}`], env},
+  ],
+  'snapshot:list': [
+    {args: ['snapshot', 'list', '--cluster', 'no-such-cluster'], env},
+    {args: ['snapshot', 'list'], env},
+  ],
+  'snapshot:prune': [
+    {args: ['snapshot', 'prune', '--keep', '-1'], env},
+    {args: ['snapshot', 'prune', '--keep', '1000', '--dry-run'], env},
+  ],
+  status: [
+    {args: ['status', '--cluster', 'no-such-cluster'], env},
+    {args: ['status'], env},
+  ],
 }
 
 beforeAll(async () => {
@@ -48,7 +96,9 @@ beforeAll(async () => {
 
 describe('the output contract: with --json, stdout is exactly one JSON document, or --json is refused with exit 2', () => {
   it('has cases for every command in the oclif manifest', async () => {
-    const manifest = JSON.parse(await readFile(path.join(packageRoot, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>}
+    const manifest = JSON.parse(await readFile(path.join(packageRoot, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, unknown>
+    }
     expect(Object.keys(cases).sort()).toEqual(Object.keys(manifest.commands).sort())
   })
 
@@ -57,7 +107,6 @@ describe('the output contract: with --json, stdout is exactly one JSON document,
     // In sequence, in the order written: snapshot delete comes after the create it deletes.
     for (const [id, list] of Object.entries(cases)) {
       for (const {args, env: caseEnv} of list) {
-         
         const result = await runCli([...args, '--json'], {env: caseEnv()})
         const label = `${args.join(' ')} --json (exit ${result.exitCode})`
         if (result.exitCode === 2 && result.stdout === '') {
@@ -66,9 +115,12 @@ describe('the output contract: with --json, stdout is exactly one JSON document,
         }
 
         let parsed: unknown
-        expect(() => {
-          parsed = JSON.parse(result.stdout)
-        }, `${label}: stdout is not one JSON document:\n${result.stdout.slice(0, 400)}\nstderr: ${result.stderr.slice(0, 400)}`).not.toThrow()
+        expect(
+          () => {
+            parsed = JSON.parse(result.stdout)
+          },
+          `${label}: stdout is not one JSON document:\n${result.stdout.slice(0, 400)}\nstderr: ${result.stderr.slice(0, 400)}`,
+        ).not.toThrow()
         expect(parsed, label).toBeTypeOf('object')
         // An error is the error document and nothing else; a success is never an error document.
         if (result.exitCode === 0) expect(parsed, label).not.toHaveProperty('error')

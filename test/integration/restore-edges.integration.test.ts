@@ -30,7 +30,9 @@ const ownershipTags: Tag[] = [
 const rds = () => sandboxClients().rds()
 
 async function createCluster(id: string, extra: Record<string, unknown> = {}): Promise<void> {
-  await (await rds()).send(
+  await (
+    await rds()
+  ).send(
     new CreateDBClusterCommand({
       DBClusterIdentifier: id,
       Engine: 'aurora-postgresql',
@@ -46,9 +48,26 @@ async function createCluster(id: string, extra: Record<string, unknown> = {}): P
 
 beforeAll(async () => {
   const client = await rds()
-  await client.send(new CreateDBClusterParameterGroupCommand({DBClusterParameterGroupName: `${other}-pg15`, DBParameterGroupFamily: 'aurora-postgresql15', Description: 'pg15'}))
-  await client.send(new CreateDBClusterParameterGroupCommand({DBClusterParameterGroupName: mysqlGroup, DBParameterGroupFamily: 'aurora-mysql8.0', Description: 'mysql'}))
-  await createCluster(other, {DBClusterParameterGroupName: `${other}-pg15`, KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/other-key', StorageEncrypted: true, Tags: ownershipTags})
+  await client.send(
+    new CreateDBClusterParameterGroupCommand({
+      DBClusterParameterGroupName: `${other}-pg15`,
+      DBParameterGroupFamily: 'aurora-postgresql15',
+      Description: 'pg15',
+    }),
+  )
+  await client.send(
+    new CreateDBClusterParameterGroupCommand({
+      DBClusterParameterGroupName: mysqlGroup,
+      DBParameterGroupFamily: 'aurora-mysql8.0',
+      Description: 'mysql',
+    }),
+  )
+  await createCluster(other, {
+    DBClusterParameterGroupName: `${other}-pg15`,
+    KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/other-key',
+    StorageEncrypted: true,
+    Tags: ownershipTags,
+  })
   await createCluster(onMysql, {DBClusterParameterGroupName: mysqlGroup})
   await createCluster(gone, {KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/gone-key', StorageEncrypted: true})
   await client.send(new CreateDBClusterSnapshotCommand({DBClusterIdentifier: other, DBClusterSnapshotIdentifier: otherSnapshot}))
@@ -59,7 +78,6 @@ beforeAll(async () => {
 afterAll(async () => {
   const client = await rds()
   for (const id of created.filter((cluster) => cluster !== gone)) {
-     
     await deleteDrillCluster(client, id, 60_000).catch(() => {})
   }
 })
@@ -72,8 +90,8 @@ async function dryRun(args: string[], env: Record<string, string | undefined> = 
   return {...result, plan: result.exitCode === 0 ? JSON.parse(result.stdout) : undefined}
 }
 
-describe('restore takes the snapshot\'s own settings', () => {
-  it('a snapshot of another cluster is restored with that cluster\'s network, KMS key and parameter group, not the configured one\'s', async () => {
+describe("restore takes the snapshot's own settings", () => {
+  it("a snapshot of another cluster is restored with that cluster's network, KMS key and parameter group, not the configured one's", async () => {
     const {exitCode, plan, stderr} = await dryRun(['--snapshot', otherSnapshot, '--target', `re-copy-${suffix}`])
     expect(exitCode, stderr).toBe(0)
     expect(plan.sourceClusterId).toBe(other)
@@ -82,7 +100,9 @@ describe('restore takes the snapshot\'s own settings', () => {
     expect(input.DBClusterParameterGroupName).toBe(`${other}-pg15`)
     expect(input.KmsKeyId).toBe('arn:aws:kms:us-east-1:123456789012:key/other-key')
     expect(input.DBSubnetGroupName).not.toBe('nba-tracker-dev-db-subnets')
-    expect(stderr).toContain(`Note: Snapshot ${otherSnapshot} is of cluster ${other}, not nba-tracker-dev: its settings come from ${other}.`)
+    expect(stderr).toContain(
+      `Note: Snapshot ${otherSnapshot} is of cluster ${other}, not nba-tracker-dev: its settings come from ${other}.`,
+    )
   })
 
   it('does not copy ownership tags, and tags the copy with where it came from', async () => {
@@ -91,30 +111,39 @@ describe('restore takes the snapshot\'s own settings', () => {
     const keys = tags.map((tag) => tag.Key)
     expect(keys).not.toContain('ManagedBy')
     expect(keys).not.toContain('terraform:workspace')
-    expect(tags).toEqual(expect.arrayContaining([
-      {Key: 'Project', Value: 'other-project'},
-      {Key: 'created-by', Value: 'auroractl'},
-      {Key: 'auroractl:source-cluster', Value: other},
-      {Key: 'auroractl:source-snapshot', Value: otherSnapshot},
-    ]))
+    expect(tags).toEqual(
+      expect.arrayContaining([
+        {Key: 'Project', Value: 'other-project'},
+        {Key: 'created-by', Value: 'auroractl'},
+        {Key: 'auroractl:source-cluster', Value: other},
+        {Key: 'auroractl:source-snapshot', Value: otherSnapshot},
+      ]),
+    )
   })
 
   it('refuses an explicit --cluster that contradicts the snapshot (exit 2, nothing created) unless --from-other-cluster', async () => {
     const target = `re-refused-${suffix}`
-    const refused = await runCli(['restore', '--cluster', 'nba-tracker-dev', '--snapshot', otherSnapshot, '--target', target], {env: sandboxEnv()})
+    const refused = await runCli(['restore', '--cluster', 'nba-tracker-dev', '--snapshot', otherSnapshot, '--target', target], {
+      env: sandboxEnv(),
+    })
     expect(refused.exitCode).toBe(2)
-    expect(refused.stderr).toContain(`Error: Snapshot ${otherSnapshot} is of cluster ${other}, not --cluster nba-tracker-dev; nothing was restored.`)
+    expect(refused.stderr).toContain(
+      `Error: Snapshot ${otherSnapshot} is of cluster ${other}, not --cluster nba-tracker-dev; nothing was restored.`,
+    )
     expect(refused.stderr).toContain('--from-other-cluster')
     const {DBClusters = []} = await (await rds()).send(new DescribeDBClustersCommand({}))
     expect(DBClusters.map((cluster) => cluster.DBClusterIdentifier)).not.toContain(target)
 
-    const allowed = await dryRun(['--cluster', 'nba-tracker-dev', '--snapshot', otherSnapshot, '--target', target, '--from-other-cluster'], sandboxEnv())
+    const allowed = await dryRun(
+      ['--cluster', 'nba-tracker-dev', '--snapshot', otherSnapshot, '--target', target, '--from-other-cluster'],
+      sandboxEnv(),
+    )
     expect(allowed.exitCode, allowed.stderr).toBe(0)
     expect(allowed.plan.settingsFrom).toEqual({cluster: 'nba-tracker-dev', kind: 'cluster'})
     expect(allowed.plan.calls[0].input.DBSubnetGroupName).toBe('nba-tracker-dev-db-subnets')
   })
 
-  it('takes the snapshot\'s own attributes when its cluster is gone', async () => {
+  it("takes the snapshot's own attributes when its cluster is gone", async () => {
     const {exitCode, plan, stderr} = await dryRun(['--snapshot', goneSnapshot, '--target', `re-fromgone-${suffix}`])
     expect(exitCode, stderr).toBe(0)
     expect(plan.settingsFrom).toEqual({cluster: null, kind: 'snapshot'})
@@ -125,7 +154,10 @@ describe('restore takes the snapshot\'s own settings', () => {
   })
 
   it('never passes a parameter group of another engine family', async () => {
-    const {exitCode, plan, stderr} = await dryRun(['--snapshot', 'latest', '--target', `re-nomysql-${suffix}`], {...sandboxEnv(), AURORACTL_CLUSTER: onMysql})
+    const {exitCode, plan, stderr} = await dryRun(['--snapshot', 'latest', '--target', `re-nomysql-${suffix}`], {
+      ...sandboxEnv(),
+      AURORACTL_CLUSTER: onMysql,
+    })
     expect(exitCode, stderr).toBe(0)
     expect(plan.calls[0].input.DBClusterParameterGroupName).toBeUndefined()
     expect(stderr).toContain(`Parameter group ${mysqlGroup} is of family aurora-mysql8.0, not aurora-postgresql15`)
@@ -141,6 +173,11 @@ describe('restore takes the snapshot\'s own settings', () => {
     expect(restored!.DBClusterParameterGroup).toBe('nba-tracker-dev-pg15-sandbox')
     const keys = (restored!.TagList ?? []).map((tag) => tag.Key)
     expect(keys).not.toContain('ManagedBy')
-    expect(restored!.TagList).toEqual(expect.arrayContaining([{Key: 'Project', Value: 'nba-tracker'}, {Key: 'auroractl:source-cluster', Value: 'nba-tracker-dev'}]))
+    expect(restored!.TagList).toEqual(
+      expect.arrayContaining([
+        {Key: 'Project', Value: 'nba-tracker'},
+        {Key: 'auroractl:source-cluster', Value: 'nba-tracker-dev'},
+      ]),
+    )
   }, 120_000)
 })

@@ -33,21 +33,36 @@ async function scalingOf(cluster: string) {
 
 describe('restore', () => {
   it('restores the latest snapshot into a cluster with scaling, a writer and a reader, timing each phase', async () => {
-    const result = await runCli(['restore', '--snapshot', 'latest', '--target', scratch, '--readers', '1', '--max', '2', '--json'], {env: env('nba-tracker-dev')})
+    const result = await runCli(['restore', '--snapshot', 'latest', '--target', scratch, '--readers', '1', '--max', '2', '--json'], {
+      env: env('nba-tracker-dev'),
+    })
     expect(result.exitCode, result.stderr).toBe(0)
     const restored = JSON.parse(result.stdout)
-    expect(restored).toMatchObject({clusterId: scratch, dryRun: false, scaling: {maxAcu: 2, minAcu: 0.5}, sourceClusterId: 'nba-tracker-dev'})
+    expect(restored).toMatchObject({
+      clusterId: scratch,
+      dryRun: false,
+      scaling: {maxAcu: 2, minAcu: 0.5},
+      sourceClusterId: 'nba-tracker-dev',
+    })
     expect(restored.snapshotId).toMatch(/^rds:nba-tracker-dev-/)
-    for (const phase of ['apiAcceptedSeconds', 'clusterAvailableSeconds', 'instancesAvailableSeconds', 'totalSeconds']) expect(restored.phases[phase]).toBeGreaterThanOrEqual(0)
+    for (const phase of ['apiAcceptedSeconds', 'clusterAvailableSeconds', 'instancesAvailableSeconds', 'totalSeconds'])
+      expect(restored.phases[phase]).toBeGreaterThanOrEqual(0)
 
     // The AWS state, read with a separate client.
     const client = await rds()
     const {DBClusters: [cluster] = []} = await client.send(new DescribeDBClustersCommand({DBClusterIdentifier: scratch}))
     expect(cluster!.ServerlessV2ScalingConfiguration).toMatchObject({MaxCapacity: 2, MinCapacity: 0.5})
     expect(cluster!.DBSubnetGroup).toBe('nba-tracker-dev-db-subnets')
-    expect(cluster!.TagList).toEqual(expect.arrayContaining([{Key: 'created-by', Value: 'auroractl'}, {Key: 'Project', Value: 'nba-tracker'}]))
+    expect(cluster!.TagList).toEqual(
+      expect.arrayContaining([
+        {Key: 'created-by', Value: 'auroractl'},
+        {Key: 'Project', Value: 'nba-tracker'},
+      ]),
+    )
     const {DBInstances = []} = await client.send(new DescribeDBInstancesCommand({Filters: [{Name: 'db-cluster-id', Values: [scratch]}]}))
-    expect(DBInstances.map((instance) => [instance.DBInstanceIdentifier, instance.DBInstanceClass, instance.PerformanceInsightsEnabled]).sort()).toEqual([
+    expect(
+      DBInstances.map((instance) => [instance.DBInstanceIdentifier, instance.DBInstanceClass, instance.PerformanceInsightsEnabled]).sort(),
+    ).toEqual([
       [`${scratch}-reader-1`, 'db.serverless', true],
       [`${scratch}-writer`, 'db.serverless', true],
     ])
@@ -59,16 +74,27 @@ describe('restore', () => {
     const existing = await runCli(['restore', '--snapshot', 'latest', '--target', 'nba-tracker-dev'], {env: env('nba-tracker-dev')})
     expect(existing.exitCode).toBe(2)
     expect(existing.stderr).toContain('Cluster "nba-tracker-dev" already exists; nothing was restored.')
-    const dryRun = await runCli(['restore', '--snapshot', 'latest', '--target', `${scratch}-dry`, '--dry-run', '--json'], {env: env('nba-tracker-dev')})
+    const dryRun = await runCli(['restore', '--snapshot', 'latest', '--target', `${scratch}-dry`, '--dry-run', '--json'], {
+      env: env('nba-tracker-dev'),
+    })
     expect(dryRun.exitCode, dryRun.stderr).toBe(0)
-    expect(JSON.parse(dryRun.stdout).calls.map((call: {api: string}) => call.api)).toEqual(['RestoreDBClusterFromSnapshot', 'CreateDBInstance'])
-    await expect((await rds()).send(new DescribeDBClustersCommand({DBClusterIdentifier: `${scratch}-dry`}))).rejects.toMatchObject({name: 'DBClusterNotFoundFault'})
+    expect(JSON.parse(dryRun.stdout).calls.map((call: {api: string}) => call.api)).toEqual([
+      'RestoreDBClusterFromSnapshot',
+      'CreateDBInstance',
+    ])
+    await expect((await rds()).send(new DescribeDBClustersCommand({DBClusterIdentifier: `${scratch}-dry`}))).rejects.toMatchObject({
+      name: 'DBClusterNotFoundFault',
+    })
   })
 
   it('restores the latest restorable time of a cluster', async () => {
     const result = await runCli(['restore', '--latest-restorable', '--target', `${scratch}-pitr`, '--json'], {env: env('nba-tracker-dev')})
     expect(result.exitCode, result.stderr).toBe(0)
-    expect(JSON.parse(result.stdout)).toMatchObject({clusterId: `${scratch}-pitr`, instances: [{role: 'writer', status: 'available'}], snapshotId: null})
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      clusterId: `${scratch}-pitr`,
+      instances: [{role: 'writer', status: 'available'}],
+      snapshotId: null,
+    })
   })
 
   it.each([
@@ -96,9 +122,18 @@ describe('snapshot runbooks on the restored cluster', () => {
   })
 
   it('creates a tagged snapshot, waits for it, and refuses the same id again without creating anything', async () => {
-    const result = await runCli(['snapshot', 'create', '--id', `${scratch}-pre-deploy`, '--reason', 'deploy 3f2a9c1', '--tag', 'ticket=OPS-7', '--json'], {env: env()})
+    const result = await runCli(
+      ['snapshot', 'create', '--id', `${scratch}-pre-deploy`, '--reason', 'deploy 3f2a9c1', '--tag', 'ticket=OPS-7', '--json'],
+      {env: env()},
+    )
     expect(result.exitCode, result.stderr).toBe(0)
-    expect(JSON.parse(result.stdout)).toMatchObject({createdBy: 'auroractl', id: `${scratch}-pre-deploy`, reason: 'deploy 3f2a9c1', status: 'available', waited: true})
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      createdBy: 'auroractl',
+      id: `${scratch}-pre-deploy`,
+      reason: 'deploy 3f2a9c1',
+      status: 'available',
+      waited: true,
+    })
     const snapshot = (await snapshotsOf(scratch)).find((item) => item.DBClusterSnapshotIdentifier === `${scratch}-pre-deploy`)
     expect(snapshot!.TagList).toEqual(
       expect.arrayContaining([
@@ -165,7 +200,8 @@ describe('snapshot runbooks on the restored cluster', () => {
   })
 
   it('prunes old manual snapshots after a dry run, never automated ones', async () => {
-    for (const suffix of ['a', 'b', 'c']) expect((await runCli(['snapshot', 'create', '--id', `${scratch}-prune-${suffix}`], {env: env()})).exitCode).toBe(0)
+    for (const suffix of ['a', 'b', 'c'])
+      expect((await runCli(['snapshot', 'create', '--id', `${scratch}-prune-${suffix}`], {env: env()})).exitCode).toBe(0)
     const manualBefore = (await snapshotsOf(scratch)).filter((item) => item.SnapshotType === 'manual')
     const automatedBefore = (await snapshotsOf(scratch)).filter((item) => item.SnapshotType === 'automated')
 
@@ -189,7 +225,8 @@ describe('snapshot runbooks on the restored cluster', () => {
 describe('scale', () => {
   beforeAll(async () => {
     const found = await (await rds()).send(new DescribeDBClustersCommand({DBClusterIdentifier: scratch})).catch(() => undefined)
-    if (!found) expect((await runCli(['restore', '--snapshot', 'latest', '--target', scratch], {env: env('nba-tracker-dev')})).exitCode).toBe(0)
+    if (!found)
+      expect((await runCli(['restore', '--snapshot', 'latest', '--target', scratch], {env: env('nba-tracker-dev')})).exitCode).toBe(0)
   })
 
   it('raises the range, waits for it, and shows old and new', async () => {
@@ -206,7 +243,12 @@ describe('scale', () => {
     expect(await scalingOf(scratch)).toMatchObject({MaxCapacity: 4})
     const lowered = await runCli(['scale', '--max', '2', '--confirm', scratch, '--json'], {env: env()})
     expect(lowered.exitCode, lowered.stderr).toBe(0)
-    expect(JSON.parse(lowered.stdout)).toMatchObject({after: {maxAcu: 2, minAcu: 1}, before: {maxAcu: 4}, dryRun: false, status: 'available'})
+    expect(JSON.parse(lowered.stdout)).toMatchObject({
+      after: {maxAcu: 2, minAcu: 1},
+      before: {maxAcu: 4},
+      dryRun: false,
+      status: 'available',
+    })
     expect(await scalingOf(scratch)).toMatchObject({MaxCapacity: 2, MinCapacity: 1})
   })
 
@@ -228,7 +270,9 @@ describe('scale', () => {
 
 /** The seeded password, read with a separate client, to prove it does not leak. */
 async function password(): Promise<string> {
-  const {SecretString} = await (await sandboxClients().secretsManager()).send(new GetSecretValueCommand({SecretId: sandboxEnv().AURORACTL_SECRET}))
+  const {SecretString} = await (
+    await sandboxClients().secretsManager()
+  ).send(new GetSecretValueCommand({SecretId: sandboxEnv().AURORACTL_SECRET}))
   return JSON.parse(SecretString!).password
 }
 
@@ -240,7 +284,11 @@ describe('secret get and psql', () => {
     expect(text.stdout).toMatch(/^username\s+nbatracker$/m)
     expect(text.stdout).toMatch(/^password\s+\*{8}$/m)
     const json = await runCli(['secret', 'get', '--json'], {env: env('nba-tracker-dev')})
-    expect(JSON.parse(json.stdout)).toMatchObject({fields: {dbname: 'nbatracker', password: '********', port: 5432}, revealed: false, source: 'env'})
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      fields: {dbname: 'nbatracker', password: '********', port: 5432},
+      revealed: false,
+      source: 'env',
+    })
     for (const output of [text, json]) expect(output.stdout + output.stderr).not.toContain(secret)
   })
 
@@ -287,7 +335,7 @@ describe('secret get and psql', () => {
     expect(result.stdout + result.stderr).not.toContain(secret)
   })
 
-  it('psql passes psql\'s exit code through', async () => {
+  it("psql passes psql's exit code through", async () => {
     const result = await runCli(['psql', '--', '-c', 'select 1/0'], {env: env('nba-tracker-dev')})
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toContain('division by zero')

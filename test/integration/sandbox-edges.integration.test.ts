@@ -27,14 +27,17 @@ describe('the sandbox as the module would make it', () => {
     const rds = await sandboxClients().rds()
     const {DBClusters: [cluster] = []} = await rds.send(new DescribeDBClustersCommand({DBClusterIdentifier: 'nba-tracker-dev'}))
     expect(cluster!.DBClusterParameterGroup).toBe('nba-tracker-dev-pg15-sandbox')
-    const {DBClusterParameterGroups: [group] = []} = await rds.send(new DescribeDBClusterParameterGroupsCommand({DBClusterParameterGroupName: cluster!.DBClusterParameterGroup}))
+    const {DBClusterParameterGroups: [group] = []} = await rds.send(
+      new DescribeDBClusterParameterGroupsCommand({DBClusterParameterGroupName: cluster!.DBClusterParameterGroup}),
+    )
     expect(group!.DBParameterGroupFamily).toBe('aurora-postgresql15')
   })
 
   it('sandbox env exports libpq variables (never the password) so plain psql reaches the writer with verify-full', async () => {
     const env = await runCli(['sandbox', 'env'], {env: sandboxDir()})
     expect(env.exitCode, env.stderr).toBe(0)
-    for (const name of ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGSSLROOTCERT']) expect(env.stdout).toMatch(new RegExp(`^export ${name}=\\S+$`, 'm'))
+    for (const name of ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGSSLROOTCERT'])
+      expect(env.stdout).toMatch(new RegExp(`^export ${name}=\\S+$`, 'm'))
     expect(env.stdout).toMatch(/^export PGSSLMODE=verify-full$/m)
     expect(env.stdout).not.toMatch(/PGPASSWORD/)
     const {password} = await getDatabaseCredentials(await sandboxClients().secretsManager(), sandboxEnv().AURORACTL_SECRET!)
@@ -48,7 +51,9 @@ describe('the sandbox as the module would make it', () => {
   })
 
   it('auroractl psql is not redirected by an inherited PGHOSTADDR', async () => {
-    const result = await runCli(['psql', '--', '-X', '-At', '-c', 'SELECT 42'], {env: {...sandboxEnv(), PGHOSTADDR: '192.0.2.1', PGPORT: '1'}})
+    const result = await runCli(['psql', '--', '-X', '-At', '-c', 'SELECT 42'], {
+      env: {...sandboxEnv(), PGHOSTADDR: '192.0.2.1', PGPORT: '1'},
+    })
     expect(result.exitCode, result.stderr).toBe(0)
     expect(result.stdout.trim()).toBe('42')
   })

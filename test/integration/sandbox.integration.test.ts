@@ -21,38 +21,64 @@ async function credentials() {
 
 describe('sandbox: the seeded AWS side', () => {
   it('holds the secret in the RDS format, pointing at the cluster endpoint', async () => {
-    const {SecretString} = await (await sandboxClients().secretsManager()).send(new GetSecretValueCommand({SecretId: sandboxEnv().AURORACTL_SECRET}))
+    const {SecretString} = await (
+      await sandboxClients().secretsManager()
+    ).send(new GetSecretValueCommand({SecretId: sandboxEnv().AURORACTL_SECRET}))
     const secret = JSON.parse(SecretString!)
     expect(Object.keys(secret).sort()).toEqual(['dbClusterIdentifier', 'dbname', 'engine', 'host', 'password', 'port', 'username'])
-    expect(secret).toMatchObject({dbClusterIdentifier: 'nba-tracker-dev', dbname: 'nbatracker', engine: 'postgres', port: 5432, username: 'nbatracker'})
+    expect(secret).toMatchObject({
+      dbClusterIdentifier: 'nba-tracker-dev',
+      dbname: 'nbatracker',
+      engine: 'postgres',
+      port: 5432,
+      username: 'nbatracker',
+    })
     expect(secret.host).toMatch(/^nba-tracker-dev\.cluster-/)
     expect(secret.password.length).toBeGreaterThanOrEqual(24)
   })
 
   it('has a subnet group in two AZs and a DB security group open on 5432 to the app group only', async () => {
     const clients = sandboxClients()
-    const {DBSubnetGroups} = await (await clients.rds()).send(new DescribeDBSubnetGroupsCommand({DBSubnetGroupName: sandboxShape.subnetGroupName}))
+    const {DBSubnetGroups} = await (
+      await clients.rds()
+    ).send(new DescribeDBSubnetGroupsCommand({DBSubnetGroupName: sandboxShape.subnetGroupName}))
     const zones = new Set(DBSubnetGroups![0]!.Subnets!.map((subnet) => subnet.SubnetAvailabilityZone!.Name))
     expect(zones).toEqual(new Set(['us-east-1a', 'us-east-1b']))
 
-    const {SecurityGroups} = await (await clients.ec2()).send(
-      new DescribeSecurityGroupsCommand({Filters: [{Name: 'group-name', Values: [sandboxShape.dbSecurityGroupName, sandboxShape.appSecurityGroupName]}]}),
+    const {SecurityGroups} = await (
+      await clients.ec2()
+    ).send(
+      new DescribeSecurityGroupsCommand({
+        Filters: [{Name: 'group-name', Values: [sandboxShape.dbSecurityGroupName, sandboxShape.appSecurityGroupName]}],
+      }),
     )
     const db = SecurityGroups!.find((group) => group.GroupName === sandboxShape.dbSecurityGroupName)!
     const app = SecurityGroups!.find((group) => group.GroupName === sandboxShape.appSecurityGroupName)!
     expect(db.IpPermissions).toEqual([
-      expect.objectContaining({FromPort: 5432, IpProtocol: 'tcp', IpRanges: [], ToPort: 5432, UserIdGroupPairs: [expect.objectContaining({GroupId: app.GroupId})]}),
+      expect.objectContaining({
+        FromPort: 5432,
+        IpProtocol: 'tcp',
+        IpRanges: [],
+        ToPort: 5432,
+        UserIdGroupPairs: [expect.objectContaining({GroupId: app.GroupId})],
+      }),
     ])
   })
 
   it('has hours of capacity datapoints in CloudWatch', async () => {
     const end = new Date()
-    const {MetricDataResults} = await (await sandboxClients().cloudWatch()).send(
+    const {MetricDataResults} = await (
+      await sandboxClients().cloudWatch()
+    ).send(
       new GetMetricDataCommand({
         EndTime: end,
         MetricDataQueries: ['ServerlessDatabaseCapacity', 'ACUUtilization'].map((name, index) => ({
           Id: `m${index}`,
-          MetricStat: {Metric: {Dimensions: [{Name: 'DBClusterIdentifier', Value: 'nba-tracker-dev'}], MetricName: name, Namespace: 'AWS/RDS'}, Period: 60, Stat: 'Maximum'},
+          MetricStat: {
+            Metric: {Dimensions: [{Name: 'DBClusterIdentifier', Value: 'nba-tracker-dev'}], MetricName: name, Namespace: 'AWS/RDS'},
+            Period: 60,
+            Stat: 'Maximum',
+          },
         })),
         // An hour of slack: the datapoints were seeded when the run began, and a long run reaches this file late.
         StartTime: new Date(end.getTime() - (seededMetricHours * 60 + 60) * 60_000),
@@ -69,7 +95,10 @@ describe('sandbox: the seeded AWS side', () => {
 describe('sandbox: the database side', () => {
   it('logs in with the secret over TLS, verifying the chain and the endpoint name through the endpoint map', async () => {
     const env = sandboxEnv()
-    const client = await connectWithCredentials(await credentials(), {caFile: env.PGSSLROOTCERT, endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!)})
+    const client = await connectWithCredentials(await credentials(), {
+      caFile: env.PGSSLROOTCERT,
+      endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!),
+    })
     try {
       const {rows} = await client.query(
         "SELECT current_user AS user, current_database() AS db, ssl, current_setting('server_version_num')::int / 10000 AS major, (SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements')::int AS pgss FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
@@ -92,14 +121,22 @@ describe('sandbox: the database side', () => {
     const local = Object.values(endpointMap)[0]!
     const [host, port] = local.split(':')
     await expect(
-      connectWithCredentials(creds, {caFile: env.PGSSLROOTCERT, host: 'db.example.com', port: 5432, via: {host: host!, port: Number(port)}}),
+      connectWithCredentials(creds, {
+        caFile: env.PGSSLROOTCERT,
+        host: 'db.example.com',
+        port: 5432,
+        via: {host: host!, port: Number(port)},
+      }),
     ).rejects.toThrow(/db\.example\.com|altnames|Hostname/i)
   })
 
   it('refuses a wrong password without echoing it', async () => {
     const env = sandboxEnv()
     const wrong = {...(await credentials()), password: 'definitely-wrong-Pw'}
-    const error = await connectWithCredentials(wrong, {caFile: env.PGSSLROOTCERT, endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!)}).catch((error_: Error) => error_)
+    const error = await connectWithCredentials(wrong, {
+      caFile: env.PGSSLROOTCERT,
+      endpointMap: await loadEndpointMap(env.AURORACTL_ENDPOINT_MAP!),
+    }).catch((error_: Error) => error_)
     expect((error as Error).message).toContain('password authentication failed')
     expect((error as Error).message).not.toContain('definitely-wrong-Pw')
   })
@@ -131,7 +168,12 @@ describe('sandbox lifecycle through the CLI', () => {
 
       const down = await runCli(['sandbox', 'down', '--json'], {env})
       expect(JSON.parse(down.stdout)).toEqual({dir, stopped: ['postgres', 'moto'], wasRunning: true})
-      expect(await fetch(`${started.motoUrl}/moto-api/`).then(() => 'up', () => 'down')).toBe('down')
+      expect(
+        await fetch(`${started.motoUrl}/moto-api/`).then(
+          () => 'up',
+          () => 'down',
+        ),
+      ).toBe('down')
       expect(await readFile(path.join(dir, 'notes.txt'), 'utf8')).toBe('mine')
       expect(existsSync(path.join(dir, 'state.json'))).toBe(false)
 
@@ -156,7 +198,9 @@ describe('sandbox lifecycle through the CLI', () => {
     expect(existsSync(path.join(dir, 'state.json'))).toBe(false)
 
     const home = await mkdtemp(path.join(os.tmpdir(), 'auroractl-home-'))
-    const noPython = await runCli(['sandbox', 'up'], {env: {AURORACTL_PYTHON: '/nonexistent/python3', AURORACTL_SANDBOX_DIR: dir, AURORACTL_SANDBOX_HOME: home}})
+    const noPython = await runCli(['sandbox', 'up'], {
+      env: {AURORACTL_PYTHON: '/nonexistent/python3', AURORACTL_SANDBOX_DIR: dir, AURORACTL_SANDBOX_HOME: home},
+    })
     expect(noPython.exitCode).toBe(1)
     expect(noPython.stderr).toContain('python3-venv')
     expect(existsSync(path.join(dir, 'state.json'))).toBe(false)

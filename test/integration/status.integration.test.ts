@@ -22,8 +22,22 @@ describe('getClusterStatus against moto', () => {
     expect(status.databaseName).toBe('nbatracker')
     expect(status.masterUsername).toBe('nbatracker')
     expect(status.instances).toEqual([
-      expect.objectContaining({availabilityZone: 'us-east-1a', class: 'db.serverless', id: 'nba-tracker-dev-writer', performanceInsights: true, role: 'writer', status: 'available'}),
-      expect.objectContaining({availabilityZone: 'us-east-1b', class: 'db.serverless', id: 'nba-tracker-dev-reader-1', performanceInsights: true, role: 'reader', status: 'available'}),
+      expect.objectContaining({
+        availabilityZone: 'us-east-1a',
+        class: 'db.serverless',
+        id: 'nba-tracker-dev-writer',
+        performanceInsights: true,
+        role: 'writer',
+        status: 'available',
+      }),
+      expect.objectContaining({
+        availabilityZone: 'us-east-1b',
+        class: 'db.serverless',
+        id: 'nba-tracker-dev-reader-1',
+        performanceInsights: true,
+        role: 'reader',
+        status: 'available',
+      }),
     ])
     expect(status.latestSnapshot?.type).toBe('automated')
     expect(status.latestSnapshot?.id).toMatch(/^rds:nba-tracker-dev-/)

@@ -46,11 +46,13 @@ describe('which cluster a command acts on', () => {
     expect(result.stderr).toContain(`Cluster ${other} (from --env prod: ${config}) in us-east-1\n`)
   })
 
-  it('an exported AURORACTL_CLUSTER beats the config file\'s defaultEnv', async () => {
+  it("an exported AURORACTL_CLUSTER beats the config file's defaultEnv", async () => {
     const result = await runCli(['status'], {cwd: project, env: devShell()})
     expect(result.exitCode, result.stderr).toBe(0)
     expect(result.stdout).toContain('=== nba-tracker-dev')
-    expect(result.stderr).toContain(`Note: cluster "nba-tracker-dev" from AURORACTL_CLUSTER wins over defaultEnv prod: ${path.join(project, 'auroractl.config.json')} "${other}".`)
+    expect(result.stderr).toContain(
+      `Note: cluster "nba-tracker-dev" from AURORACTL_CLUSTER wins over defaultEnv prod: ${path.join(project, 'auroractl.config.json')} "${other}".`,
+    )
     expect(result.stderr).toContain('Cluster nba-tracker-dev (from AURORACTL_CLUSTER) in us-east-1\n')
   })
 
@@ -69,6 +71,8 @@ describe('which cluster a command acts on', () => {
     ['restore', '--snapshot', 'latest', '--target', `te-copy-${process.pid}`, '--dry-run'],
   ])('every command names its cluster: %s %s', async (...args) => {
     const result = await runCli(args, {cwd: project, env: {...devShell(), AURORACTL_CLUSTER: undefined}})
-    expect(result.stderr.split('\n')[0]).toBe(`Cluster ${other} (from defaultEnv prod: ${path.join(project, 'auroractl.config.json')}) in us-east-1`)
+    expect(result.stderr.split('\n')[0]).toBe(
+      `Cluster ${other} (from defaultEnv prod: ${path.join(project, 'auroractl.config.json')}) in us-east-1`,
+    )
   })
 })

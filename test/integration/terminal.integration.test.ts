@@ -52,7 +52,10 @@ interface WaitingCase {
 const rds = () => sandboxClients().rds()
 
 const waitingCommands: Record<string, WaitingCase> = {
-  doctor: {args: () => ['doctor', '--via', silentAddress(), '--tcp-timeout', '60s', '--only', 'network.tcp,network.tls'], waitingFor: /Running 2 checks/},
+  doctor: {
+    args: () => ['doctor', '--via', silentAddress(), '--tcp-timeout', '60s', '--only', 'network.tcp,network.tls'],
+    waitingFor: /Running 2 checks/,
+  },
   // A drill waits for its restored cluster; on the signal it stops waiting at once and tears that cluster down.
   drill: {
     args: () => ['drill', '--snapshot', 'latest', '--timeout', '10m'],
@@ -62,7 +65,9 @@ const waitingCommands: Record<string, WaitingCase> = {
       const {DBClusters} = await client.send(new DescribeDBClustersCommand({}))
       for (const cluster of DBClusters ?? []) {
         if (cluster.DBClusterIdentifier?.startsWith('nba-tracker-dev-drill-')) {
-          await client.send(new DeleteDBClusterCommand({DBClusterIdentifier: cluster.DBClusterIdentifier, SkipFinalSnapshot: true})).catch(() => {})
+          await client
+            .send(new DeleteDBClusterCommand({DBClusterIdentifier: cluster.DBClusterIdentifier, SkipFinalSnapshot: true}))
+            .catch(() => {})
         }
       }
     },
@@ -72,17 +77,36 @@ const waitingCommands: Record<string, WaitingCase> = {
     waitingFor: /Waiting for cluster nba-tracker-dev-drill-/,
   },
   // The source never answers: migrate waits for its connection (no line to wait for, so wait a moment).
-  migrate: {args: () => ['migrate', '--from', `postgresql://app@${silentAddress()}/app?sslmode=require`, '--to-database', 'never_copied', '--dry-run'], settle: 2000, waitingFor: /^/},
+  migrate: {
+    args: () => [
+      'migrate',
+      '--from',
+      `postgresql://app@${silentAddress()}/app?sslmode=require`,
+      '--to-database',
+      'never_copied',
+      '--dry-run',
+    ],
+    settle: 2000,
+    waitingFor: /^/,
+  },
   restore: {
     args: () => ['restore', '--snapshot', 'latest', '--target', `pty-restore-${suffix}`],
     async cleanup() {
-      await (await rds()).send(new DeleteDBClusterCommand({DBClusterIdentifier: `pty-restore-${suffix}`, SkipFinalSnapshot: true})).catch(() => {})
+      await (
+        await rds()
+      )
+        .send(new DeleteDBClusterCommand({DBClusterIdentifier: `pty-restore-${suffix}`, SkipFinalSnapshot: true}))
+        .catch(() => {})
     },
     stall: {id: `pty-restore-${suffix}`, status: 'creating'},
     waitingFor: /Waiting for cluster pty-restore/,
   },
   // The same range the sandbox cluster has: a real ModifyDBCluster that changes nothing other tests see.
-  scale: {args: () => ['scale', '--min', '0.5', '--max', '1'], stall: {id: 'nba-tracker-dev', status: 'modifying'}, waitingFor: /Scaling nba-tracker-dev/},
+  scale: {
+    args: () => ['scale', '--min', '0.5', '--max', '1'],
+    stall: {id: 'nba-tracker-dev', status: 'modifying'},
+    waitingFor: /Scaling nba-tracker-dev/,
+  },
   'snapshot create': {
     args: () => ['snapshot', 'create', '--id', `pty-snapshot-${suffix}`],
     async cleanup() {
@@ -94,7 +118,12 @@ const waitingCommands: Record<string, WaitingCase> = {
 }
 
 describe('waiting commands in a terminal that reports 0 columns', () => {
-  it.each(Object.entries(waitingCommands).flatMap(([name, waiting]) => [[name, waiting, 'SIGINT'] as const, ...(name === 'snapshot create' || name === 'doctor' || name === 'drill' ? [[name, waiting, 'SIGTERM'] as const] : [])]))(
+  it.each(
+    Object.entries(waitingCommands).flatMap(([name, waiting]) => [
+      [name, waiting, 'SIGINT'] as const,
+      ...(name === 'snapshot create' || name === 'doctor' || name === 'drill' ? [[name, waiting, 'SIGTERM'] as const] : []),
+    ]),
+  )(
     '%s prints plain progress lines and exits 130 within a second of %s',
     async (_name, waiting, signal) => {
       const proxy = waiting.stall ? await startStallingProxy(sandboxEnv().AWS_ENDPOINT_URL!, waiting.stall) : undefined

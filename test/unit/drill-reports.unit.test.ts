@@ -49,7 +49,9 @@ const failing: DrillReport = {
     {detail: `manifest 7, restored ${awkward}`, kind: 'sequence', name: 'public.games_id_seq', passed: false},
   ],
   outcome: 'failed',
-  phases: passing.phases.map((phase) => (phase.name === 'verify' ? {...phase, detail: `2 of 3 checks failed: ${awkward}`, status: 'failed'} : phase)),
+  phases: passing.phases.map((phase) =>
+    phase.name === 'verify' ? {...phase, detail: `2 of 3 checks failed: ${awkward}`, status: 'failed'} : phase,
+  ),
 }
 
 /** A <testcase> as fast-xml-parser reads it: attributes without prefix, child elements always arrays. */
@@ -67,7 +69,8 @@ function parseJunit(xml: string) {
   const parsed = new XMLParser({
     attributeNamePrefix: '',
     ignoreAttributes: false,
-    isArray: (name, _path, _isLeaf, isAttribute) => !isAttribute && ['failure', 'property', 'skipped', 'testcase', 'testsuite'].includes(name),
+    isArray: (name, _path, _isLeaf, isAttribute) =>
+      !isAttribute && ['failure', 'property', 'skipped', 'testcase', 'testsuite'].includes(name),
   }).parse(xml)
   const suites = parsed.testsuites
   const suite = suites.testsuite[0]
@@ -87,7 +90,9 @@ function parseJunit(xml: string) {
 describe('renderDrillText', () => {
   it('a passing drill: the headline, every check ticked (10 or fewer) and the teardown', () => {
     const text = renderDrillText(passing, plain)
-    expect(text.split('\n')[0]).toBe('PASSED: drill of nba from snapshot nba-1 into nba-drill-20261128030405; restore 312.7 s (5m13s), total 355.8 s (5m56s)')
+    expect(text.split('\n')[0]).toBe(
+      'PASSED: drill of nba from snapshot nba-1 into nba-drill-20261128030405; restore 312.7 s (5m13s), total 355.8 s (5m56s)',
+    )
     expect(text).toMatch(/Phase\s+│?\s*Status\s+│?\s*Seconds\s+│?\s*Detail/)
     expect(text).toMatch(/restore\s+│\s+passed\s+│\s+300\.5\s+│\s+accepted in 1 s/)
     expect(text).toContain('3 checks, 0 failed (against the count manifest taken 2026-11-28T02:00:00.000Z)')
@@ -107,7 +112,12 @@ describe('renderDrillText', () => {
   })
 
   it('more than 10 checks: only the failed ones are listed', () => {
-    const many: DrillCheck[] = Array.from({length: 12}, (_, index) => ({detail: 'ok', kind: 'table', name: `t${index}`, passed: index !== 7}))
+    const many: DrillCheck[] = Array.from({length: 12}, (_, index) => ({
+      detail: 'ok',
+      kind: 'table',
+      name: `t${index}`,
+      passed: index !== 7,
+    }))
     const text = renderDrillText({...failing, checks: many}, plain)
     expect(text).toContain('12 checks, 1 failed')
     expect(text).toContain('  ✗ table t7: ok')
@@ -115,10 +125,20 @@ describe('renderDrillText', () => {
   })
 
   it('timeout, a kept cluster, a failed teardown and the error', () => {
-    const kept = renderDrillText({...passing, teardown: {detail: 'nba-drill-1 kept (--keep); remove it with `auroractl drill cleanup`', status: 'kept'}}, plain)
+    const kept = renderDrillText(
+      {...passing, teardown: {detail: 'nba-drill-1 kept (--keep); remove it with `auroractl drill cleanup`', status: 'kept'}},
+      plain,
+    )
     expect(kept).toContain('Teardown: nba-drill-1 kept (--keep); remove it with `auroractl drill cleanup`')
     const broken = renderDrillText(
-      {...passing, checks: [], error: 'The drill ran out of its 60 min --timeout.', outcome: 'timeout', snapshot: null, teardown: {detail: 'AccessDenied', status: 'failed'}},
+      {
+        ...passing,
+        checks: [],
+        error: 'The drill ran out of its 60 min --timeout.',
+        outcome: 'timeout',
+        snapshot: null,
+        teardown: {detail: 'AccessDenied', status: 'failed'},
+      },
       plain,
     )
     expect(broken.split('\n')[0]).toMatch(/^TIMED OUT: drill of nba from snapshot \(none picked\)/)
@@ -160,7 +180,12 @@ describe('renderDrillJunit', () => {
     ])
     expect(counted).toEqual({failures: 3, skipped: 0, tests: 8})
     for (const element of [suites, suite]) {
-      expect(element).toMatchObject({failures: String(counted.failures), skipped: String(counted.skipped), tests: String(counted.tests), time: '355.8'})
+      expect(element).toMatchObject({
+        failures: String(counted.failures),
+        skipped: String(counted.skipped),
+        tests: String(counted.tests),
+        time: '355.8',
+      })
     }
 
     expect(suites.name).toBe('auroractl drill')
@@ -181,7 +206,10 @@ describe('renderDrillJunit', () => {
   })
 
   it('drops characters XML 1.0 cannot carry and keeps the rest, emoji included', () => {
-    const report: DrillReport = {...failing, checks: [{detail: 'bad\u0000byte\u001B[31m \uD800 ok 🦆', kind: 'smoke', name: `SELECT '<x>'`, passed: false}]}
+    const report: DrillReport = {
+      ...failing,
+      checks: [{detail: 'bad\u0000byte\u001B[31m \uD800 ok 🦆', kind: 'smoke', name: `SELECT '<x>'`, passed: false}],
+    }
     const xml = renderDrillJunit(report)
     const {cases} = parseJunit(xml)
     const smoke = cases.find((testcase) => testcase.classname === 'drill.check.smoke')!
@@ -191,17 +219,33 @@ describe('renderDrillJunit', () => {
 
   it('a skipped phase is skipped, a kept cluster is skipped, a failed teardown is a failure', () => {
     const skippedVerify = {...passing.phases[3]!, detail: 'not reached', status: 'skipped' as const}
-    const kept = parseJunit(renderDrillJunit({...passing, phases: [...passing.phases.slice(0, 3), skippedVerify], teardown: {detail: 'kept (--keep)', status: 'kept'}}))
+    const kept = parseJunit(
+      renderDrillJunit({
+        ...passing,
+        phases: [...passing.phases.slice(0, 3), skippedVerify],
+        teardown: {detail: 'kept (--keep)', status: 'kept'},
+      }),
+    )
     expect(kept.counted).toEqual({failures: 0, skipped: 2, tests: 8})
     expect(kept.suite.skipped).toBe('2')
     expect(kept.cases.find((testcase) => testcase.name === 'verify')?.skipped).toEqual([{message: 'not reached'}])
 
     const failed = parseJunit(
-      renderDrillJunit({...passing, checks: [], error: 'Interrupted.', outcome: 'interrupted', phases: [skippedVerify], teardown: {detail: 'cluster still there', status: 'failed'}}),
+      renderDrillJunit({
+        ...passing,
+        checks: [],
+        error: 'Interrupted.',
+        outcome: 'interrupted',
+        phases: [skippedVerify],
+        teardown: {detail: 'cluster still there', status: 'failed'},
+      }),
     )
     expect(failed.counted).toEqual({failures: 1, skipped: 1, tests: 2})
     expect(failed.suite).toMatchObject({failures: '1', skipped: '1', tests: '2'})
-    expect(failed.cases.at(-1)).toMatchObject({classname: 'drill.teardown', failure: [{'#text': 'cluster still there', message: 'cluster still there'}]})
+    expect(failed.cases.at(-1)).toMatchObject({
+      classname: 'drill.teardown',
+      failure: [{'#text': 'cluster still there', message: 'cluster still there'}],
+    })
     expect(failed.suite['system-err']).toBe('Interrupted.')
   })
 
@@ -231,7 +275,10 @@ describe('renderDrillMarkdown', () => {
   })
 
   it('a failing drill: the failed checks in a table, pipes and line breaks kept inside their cells', () => {
-    const markdown = renderDrillMarkdown({...failing, phases: [...failing.phases, {detail: 'line one\nline two', name: 'teardown', seconds: 1, status: 'passed'}]})
+    const markdown = renderDrillMarkdown({
+      ...failing,
+      phases: [...failing.phases, {detail: 'line one\nline two', name: 'teardown', seconds: 1, status: 'passed'}],
+    })
     expect(markdown).toMatch(/^## Restore drill: ❌ failed\n/)
     expect(markdown).toContain(String.raw`| verify | failed | 3.1 | 2 of 3 checks failed: a \| b &lt;&"'> |`)
     expect(markdown).toContain('| teardown | passed | 1.0 | line one line two |')
@@ -248,7 +295,12 @@ describe('renderDrillMarkdown', () => {
 
   it('the other outcomes have their own headings', () => {
     expect(renderDrillMarkdown({...passing, outcome: 'timeout'})).toMatch(/^## Restore drill: ⏱️ timed out\n/)
-    const error = renderDrillMarkdown({...passing, error: 'AccessDenied <iam>', outcome: 'error', teardown: {detail: 'still there', status: 'failed'}})
+    const error = renderDrillMarkdown({
+      ...passing,
+      error: 'AccessDenied <iam>',
+      outcome: 'error',
+      teardown: {detail: 'still there', status: 'failed'},
+    })
     expect(error).toMatch(/^## Restore drill: ⚠️ error\n/)
     expect(error).toContain('- Teardown: **failed**: still there')
     expect(error).toContain('- Error: AccessDenied &lt;iam>')
@@ -266,7 +318,11 @@ describe('writeDrillReports', () => {
   it('writes the three files, creating folders, and the JSON reads back as the report', async () => {
     const folder = await mkdtemp(path.join(os.tmpdir(), 'drill-reports-'))
     folders.push(folder)
-    const files = {json: path.join(folder, 'a', 'report.json'), junit: path.join(folder, 'b', 'c', 'junit.xml'), markdown: path.join(folder, 'summary.md')}
+    const files = {
+      json: path.join(folder, 'a', 'report.json'),
+      junit: path.join(folder, 'b', 'c', 'junit.xml'),
+      markdown: path.join(folder, 'summary.md'),
+    }
     expect(await writeDrillReports(failing, files)).toEqual([files.json, files.junit, files.markdown])
     const json = await readFile(files.json, 'utf8')
     expect(json.endsWith('}\n')).toBe(true)

@@ -11,10 +11,12 @@ const manifest = {mode: 'count', snapshotId: 'nba-20261128'} as SnapshotManifest
 describe('drillClusterId', () => {
   it('is <cluster>-drill-<yyyymmddhhmmss>-<4 random> in UTC', () => {
     expect(drillClusterId('nba-tracker-prod', new Date('2026-11-28T03:04:05Z'), 'k3x9')).toBe('nba-tracker-prod-drill-20261128030405-k3x9')
-    expect(drillClusterId('nba-tracker-prod', new Date('2026-11-28T03:04:05Z'))).toMatch(/^nba-tracker-prod-drill-20261128030405-[a-z0-9]{4}$/)
+    expect(drillClusterId('nba-tracker-prod', new Date('2026-11-28T03:04:05Z'))).toMatch(
+      /^nba-tracker-prod-drill-20261128030405-[a-z0-9]{4}$/,
+    )
   })
 
-  it('differs for two drills started in the same second (two CI jobs), within RDS\'s rules', () => {
+  it("differs for two drills started in the same second (two CI jobs), within RDS's rules", () => {
     const now = new Date('2026-11-28T03:04:05Z')
     const ids = new Set(Array.from({length: 50}, () => drillClusterId('nba-tracker-prod', now)))
     expect(ids.size).toBe(50)
@@ -35,9 +37,20 @@ describe('validateDrill', () => {
   })
 
   it('refuses --verify checksum with a count-only manifest, and a manifest for another snapshot', () => {
-    expect(() => validateDrill({checks: [], manifest: {file: 'm.json', manifest}, snapshot: {id: 'nba-20261128', kind: 'id'}, verify: 'checksum'})).toThrow(/m.json has counts only/)
-    expect(() => validateDrill({checks: [], manifest: {file: 'm.json', manifest}, snapshot: {id: 'other', kind: 'id'}, verify: 'count'})).toThrow(/describes snapshot nba-20261128, not other/)
-    expect(() => validateDrill({checks: ['SELECT true'], manifest: {file: 'm.json', manifest}, snapshot: {id: 'nba-20261128', kind: 'id'}, verify: 'count'})).not.toThrow()
+    expect(() =>
+      validateDrill({checks: [], manifest: {file: 'm.json', manifest}, snapshot: {id: 'nba-20261128', kind: 'id'}, verify: 'checksum'}),
+    ).toThrow(/m.json has counts only/)
+    expect(() =>
+      validateDrill({checks: [], manifest: {file: 'm.json', manifest}, snapshot: {id: 'other', kind: 'id'}, verify: 'count'}),
+    ).toThrow(/describes snapshot nba-20261128, not other/)
+    expect(() =>
+      validateDrill({
+        checks: ['SELECT true'],
+        manifest: {file: 'm.json', manifest},
+        snapshot: {id: 'nba-20261128', kind: 'id'},
+        verify: 'count',
+      }),
+    ).not.toThrow()
   })
 })
 

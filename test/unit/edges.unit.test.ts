@@ -15,9 +15,19 @@ describe('parseIpv4Cidr (doctor --from-cidr)', () => {
     expect(parseIpv4Cidr('255.255.255.255/32', '--from-cidr')).toBe('255.255.255.255/32')
   })
 
-  it.each(['10.0.0.0/33', '10.0.0.256', '300.1.1.1/8', '10.0.0', '10.0.0.0/', 'a.b.c.d', '010.0.0.1', '10.0.0.0/08', ''])('refuses %j with exit 2, naming the flag and the range', (value) => {
-    expect(() => parseIpv4Cidr(value, '--from-cidr')).toThrow(expect.objectContaining({exitCode: 2, message: expect.stringMatching(/^--from-cidr ".*" is not an IPv4 address or CIDR: four numbers from 0 to 255 and an optional prefix from \/0 to \/32/)}))
-  })
+  it.each(['10.0.0.0/33', '10.0.0.256', '300.1.1.1/8', '10.0.0', '10.0.0.0/', 'a.b.c.d', '010.0.0.1', '10.0.0.0/08', ''])(
+    'refuses %j with exit 2, naming the flag and the range',
+    (value) => {
+      expect(() => parseIpv4Cidr(value, '--from-cidr')).toThrow(
+        expect.objectContaining({
+          exitCode: 2,
+          message: expect.stringMatching(
+            /^--from-cidr ".*" is not an IPv4 address or CIDR: four numbers from 0 to 255 and an optional prefix from \/0 to \/32/,
+          ),
+        }),
+      )
+    },
+  )
 })
 
 describe('checkOutputFile (manifests, drill reports)', () => {
@@ -33,19 +43,42 @@ describe('checkOutputFile (manifests, drill reports)', () => {
     await mkdir(path.join(dir, 'sub'))
     await writeFile(path.join(dir, 'plain'), 'x')
     const missing = path.join(dir, 'no', 'such')
-    await expect(checkOutputFile(path.join(missing, 'm.json'), '--manifest')).rejects.toMatchObject({exitCode: 2, message: expect.stringContaining(`--manifest ${path.join(missing, 'm.json')}: the folder ${missing} does not exist`)})
-    await expect(checkOutputFile(path.join(dir, 'sub'), '--report-json')).rejects.toMatchObject({exitCode: 2, message: expect.stringContaining('is a folder')})
-    await expect(checkOutputFile(path.join(dir, 'plain', 'm.json'), '--report-md')).rejects.toMatchObject({exitCode: 2, message: expect.stringContaining('is not a folder')})
+    await expect(checkOutputFile(path.join(missing, 'm.json'), '--manifest')).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining(`--manifest ${path.join(missing, 'm.json')}: the folder ${missing} does not exist`),
+    })
+    await expect(checkOutputFile(path.join(dir, 'sub'), '--report-json')).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('is a folder'),
+    })
+    await expect(checkOutputFile(path.join(dir, 'plain', 'm.json'), '--report-md')).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('is not a folder'),
+    })
   })
 })
 
 describe('classifyAwsFailure (doctor aws.credentials)', () => {
   it('tells an unreachable endpoint from missing or expired credentials', () => {
-    expect(classifyAwsFailure(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {code: 'ECONNREFUSED'}))).toEqual({code: 'ECONNREFUSED', kind: 'network'})
-    expect(classifyAwsFailure(Object.assign(new Error('getaddrinfo ENOTFOUND sts.example'), {code: 'ENOTFOUND'}))).toEqual({code: 'ENOTFOUND', kind: 'network'})
-    expect(classifyAwsFailure(Object.assign(new Error('Connection timed out after 3000 ms'), {name: 'TimeoutError'}))).toMatchObject({kind: 'network'})
-    expect(classifyAwsFailure(Object.assign(new Error('Could not load credentials from any providers'), {name: 'CredentialsProviderError'}))).toEqual({kind: 'credentials'})
-    expect(classifyAwsFailure(Object.assign(new Error('The security token included in the request is expired'), {name: 'ExpiredTokenException'}))).toEqual({kind: 'credentials'})
+    expect(classifyAwsFailure(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {code: 'ECONNREFUSED'}))).toEqual({
+      code: 'ECONNREFUSED',
+      kind: 'network',
+    })
+    expect(classifyAwsFailure(Object.assign(new Error('getaddrinfo ENOTFOUND sts.example'), {code: 'ENOTFOUND'}))).toEqual({
+      code: 'ENOTFOUND',
+      kind: 'network',
+    })
+    expect(classifyAwsFailure(Object.assign(new Error('Connection timed out after 3000 ms'), {name: 'TimeoutError'}))).toMatchObject({
+      kind: 'network',
+    })
+    expect(
+      classifyAwsFailure(Object.assign(new Error('Could not load credentials from any providers'), {name: 'CredentialsProviderError'})),
+    ).toEqual({kind: 'credentials'})
+    expect(
+      classifyAwsFailure(
+        Object.assign(new Error('The security token included in the request is expired'), {name: 'ExpiredTokenException'}),
+      ),
+    ).toEqual({kind: 'credentials'})
     expect(classifyAwsFailure(Object.assign(new Error('Rate exceeded'), {name: 'Throttling'}))).toEqual({kind: 'other'})
   })
 })

@@ -8,11 +8,21 @@ describe('endpoint map', () => {
   const map = parseEndpointMap(JSON.stringify({endpoints: {[`${writer.toUpperCase()}:5432`]: '127.0.0.1:15432'}}), 'map.json')
 
   it('maps a reported endpoint to a local address and keeps the endpoint name for TLS', () => {
-    expect(resolveConnectAddress(writer, 5432, {endpointMap: map})).toEqual({host: '127.0.0.1', port: 15_432, route: 'endpoint map', servername: writer})
+    expect(resolveConnectAddress(writer, 5432, {endpointMap: map})).toEqual({
+      host: '127.0.0.1',
+      port: 15_432,
+      route: 'endpoint map',
+      servername: writer,
+    })
   })
 
   it('connects directly to endpoints the map does not list', () => {
-    expect(resolveConnectAddress('other.example', 5432, {endpointMap: map})).toEqual({host: 'other.example', port: 5432, route: 'direct', servername: 'other.example'})
+    expect(resolveConnectAddress('other.example', 5432, {endpointMap: map})).toEqual({
+      host: 'other.example',
+      port: 5432,
+      route: 'direct',
+      servername: 'other.example',
+    })
     expect(resolveConnectAddress(writer, 6432, {endpointMap: map}).route).toBe('direct')
   })
 

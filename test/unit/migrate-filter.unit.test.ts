@@ -37,11 +37,15 @@ describe('patternToRegex (psql and pg_dump pattern rules)', () => {
   it('reads a leading database part literally (folded), as pg_dump does before refusing other databases', () => {
     expect(table('League.public.t*')).toEqual({database: 'league', name: '^(t.*)$', schema: '^(public)$'})
     expect(schema('league.Sales')).toEqual({database: 'league', name: '^(sales)$', schema: null})
-    expect(crossDatabasePatterns({excludeTables: ['other.public.t'], schemas: ['league.s'], tables: ['league.public.x']}, 'league')).toEqual(['other.public.t'])
+    expect(
+      crossDatabasePatterns({excludeTables: ['other.public.t'], schemas: ['league.s'], tables: ['league.public.x']}, 'league'),
+    ).toEqual(['other.public.t'])
   })
 
   it('refuses too many dotted names, an empty pattern and an open quote, naming the flag (exit 2)', () => {
-    expect(() => table('a.b.c.d')).toThrow(/^--table a\.b\.c\.d: too many dotted names \(at most schema\.table, or database\.schema\.table\)/)
+    expect(() => table('a.b.c.d')).toThrow(
+      /^--table a\.b\.c\.d: too many dotted names \(at most schema\.table, or database\.schema\.table\)/,
+    )
     expect(() => schema('a.b.c')).toThrow(/^--schema a\.b\.c: too many dotted names/)
     expect(() => table('"a.b"."c.d"')).not.toThrow()
     expect(() => parseFilter({excludeTables: [' '], schemas: [], tables: []})).toThrow(/^--exclude-table needs a pattern/)
@@ -66,11 +70,26 @@ describe('the filter as query parameters and pg_dump arguments', () => {
     ])
     // Resolved on the source, an unqualified pattern names the relations it matched there, exactly.
     const resolved = {exclude: [{name: String.raw`^(t\$1)$`, schema: '^(public)$'}], include: [], schemas: []}
-    expect(filterParams({excludeTables: ['t$1'], resolved, schemas: [], tables: []})).toEqual([[], [], [], ['^(public)$'], [String.raw`^(t\$1)$`], false])
+    expect(filterParams({excludeTables: ['t$1'], resolved, schemas: [], tables: []})).toEqual([
+      [],
+      [],
+      [],
+      ['^(public)$'],
+      [String.raw`^(t\$1)$`],
+      false,
+    ])
   })
 
   it('gives pg_dump the patterns as typed, with --strict-names only when something is included', () => {
     expect(dumpFilterArgs({excludeTables: ['"A".b*'], schemas: [], tables: []})).toEqual(['--exclude-table', '"A".b*'])
-    expect(dumpFilterArgs({excludeTables: ['x'], schemas: ['s'], tables: ['t']})).toEqual(['--schema', 's', '--table', 't', '--exclude-table', 'x', '--strict-names'])
+    expect(dumpFilterArgs({excludeTables: ['x'], schemas: ['s'], tables: ['t']})).toEqual([
+      '--schema',
+      's',
+      '--table',
+      't',
+      '--exclude-table',
+      'x',
+      '--strict-names',
+    ])
   })
 })

@@ -5,7 +5,14 @@ import {chooseJobs} from '../../src/lib/migrate/migrate.js'
 import {rowHashSql, tableSql} from '../../src/lib/pg/verification/verify.js'
 
 const GiB = 1024 ** 3
-const table = (columns: Array<{name: string; type: string}>) => ({bytes: 0, columns, hasPrimaryKey: true, isPartition: false, name: 'Games', schema: 'public'})
+const table = (columns: Array<{name: string; type: string}>) => ({
+  bytes: 0,
+  columns,
+  hasPrimaryKey: true,
+  isPartition: false,
+  name: 'Games',
+  schema: 'public',
+})
 
 describe('chooseJobs', () => {
   it('streams a database under 1 GiB', () => {
@@ -28,8 +35,15 @@ describe('chooseJobs', () => {
 
 describe('withoutManagedTargetRefusals', () => {
   it('drops COMMENT ON EXTENSION and keeps every other line, comments on tables included', () => {
-    const script = ['CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;', "COMMENT ON EXTENSION citext IS 'case-insensitive';", "COMMENT ON TABLE public.t IS 'x';", ''].join('\n')
-    expect(withoutManagedTargetRefusals(script)).toBe(['CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;', "COMMENT ON TABLE public.t IS 'x';", ''].join('\n'))
+    const script = [
+      'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;',
+      "COMMENT ON EXTENSION citext IS 'case-insensitive';",
+      "COMMENT ON TABLE public.t IS 'x';",
+      '',
+    ].join('\n')
+    expect(withoutManagedTargetRefusals(script)).toBe(
+      ['CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;', "COMMENT ON TABLE public.t IS 'x';", ''].join('\n'),
+    )
   })
 })
 
@@ -78,19 +92,49 @@ describe('connection strings keep each side to its own credentials', () => {
 
   it('honours sslmode and sslrootcert in the URL, lets the flags win, and refuses parameters it would ignore', async () => {
     const {parseConnectionUrl, withTlsOverrides} = await import('../../src/lib/migrate/connection.js')
-    const parsed = parseConnectionUrl('postgresql://app@db.example.com:6543/league?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem', '--from')
+    const parsed = parseConnectionUrl(
+      'postgresql://app@db.example.com:6543/league?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem',
+      '--from',
+    )
     expect(parsed).toMatchObject({port: 6543, sslmode: 'verify-full', sslrootcert: '/etc/ca.pem'})
     expect(parseConnectionUrl('postgresql://app@db.example.com/league', '--from').sslmode).toBe('prefer')
-    expect(withTlsOverrides(parsed, {caBundle: '/other.pem', sslmode: 'require'})).toMatchObject({sslmode: 'require', sslrootcert: '/other.pem'})
-    expect(() => parseConnectionUrl('postgresql://app@h/db?sslmode=maybe', '--from')).toThrow('--from sslmode is "maybe"; use one of disable, prefer, require, verify-ca, verify-full.')
-    expect(() => parseConnectionUrl('postgresql://app@h/db?target_session_attrs=read-write', '--from')).toThrow(/parameter "target_session_attrs"/)
+    expect(withTlsOverrides(parsed, {caBundle: '/other.pem', sslmode: 'require'})).toMatchObject({
+      sslmode: 'require',
+      sslrootcert: '/other.pem',
+    })
+    expect(() => parseConnectionUrl('postgresql://app@h/db?sslmode=maybe', '--from')).toThrow(
+      '--from sslmode is "maybe"; use one of disable, prefer, require, verify-ca, verify-full.',
+    )
+    expect(() => parseConnectionUrl('postgresql://app@h/db?target_session_attrs=read-write', '--from')).toThrow(
+      /parameter "target_session_attrs"/,
+    )
   })
 
   it("gives a child only its own side's libpq variables: never the caller's PGPASSWORD or PGHOST", async () => {
     const {libpqEnvironment} = await import('../../src/lib/migrate/connection.js')
-    const inherited = {HOME: '/home/me', PATH: '/usr/bin', PGHOST: 'source-host', PGPASSFILE: '/home/me/.pgpass', PGPASSWORD: 'source-password', PGSSLMODE: 'disable', PGUSER: 'source-user'}
-    const env = libpqEnvironment({database: 'copy', host: 'target-host', port: 5432, sslmode: 'verify-full', user: 'app'}, 'copy', inherited)
-    expect(env).toMatchObject({HOME: '/home/me', PATH: '/usr/bin', PGDATABASE: 'copy', PGHOST: 'target-host', PGPASSFILE: '/home/me/.pgpass', PGSSLMODE: 'verify-full', PGUSER: 'app'})
+    const inherited = {
+      HOME: '/home/me',
+      PATH: '/usr/bin',
+      PGHOST: 'source-host',
+      PGPASSFILE: '/home/me/.pgpass',
+      PGPASSWORD: 'source-password',
+      PGSSLMODE: 'disable',
+      PGUSER: 'source-user',
+    }
+    const env = libpqEnvironment(
+      {database: 'copy', host: 'target-host', port: 5432, sslmode: 'verify-full', user: 'app'},
+      'copy',
+      inherited,
+    )
+    expect(env).toMatchObject({
+      HOME: '/home/me',
+      PATH: '/usr/bin',
+      PGDATABASE: 'copy',
+      PGHOST: 'target-host',
+      PGPASSFILE: '/home/me/.pgpass',
+      PGSSLMODE: 'verify-full',
+      PGUSER: 'app',
+    })
     expect(env).not.toHaveProperty('PGPASSWORD')
   })
 
@@ -118,7 +162,17 @@ describe('passfile lookup for one side', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-pgpass-unit-'))
     const file = path.join(dir, 'pgpass')
     try {
-      await writeFile(file, ['# comment', 'other-host:5432:*:app:wrong', 'db.example.com:5432:league:app:first\\:one\\\\', 'db.example.com:*:*:app:second', ''].join('\n'), {mode: 0o600})
+      await writeFile(
+        file,
+        [
+          '# comment',
+          'other-host:5432:*:app:wrong',
+          'db.example.com:5432:league:app:first\\:one\\\\',
+          'db.example.com:*:*:app:second',
+          '',
+        ].join('\n'),
+        {mode: 0o600},
+      )
       const env = {PGPASSFILE: file, PGPASSWORD: 'the-other-side'}
       expect(await passfilePassword({host: 'db.example.com', port: 5432, user: 'app'}, 'league', env)).toBe('first:one\\')
       expect(await passfilePassword({host: 'db.example.com', port: 6543, user: 'app'}, 'other', env)).toBe('second')

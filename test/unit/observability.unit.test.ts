@@ -17,30 +17,45 @@ const hour = 3_600_000
 const day = 24 * hour
 
 const json = (status: number, body: unknown) => ({
-  response: new HttpResponse({body: Readable.from([JSON.stringify(body)]), headers: {'content-type': 'application/x-amz-json-1.1'}, statusCode: status}),
+  response: new HttpResponse({
+    body: Readable.from([JSON.stringify(body)]),
+    headers: {'content-type': 'application/x-amz-json-1.1'},
+    statusCode: status,
+  }),
 })
 
 describe('metric windows', () => {
   it('uses one-minute points for a recent hour', () => {
-    expect(planWindow({sinceMs: hour, stat: 'Average'}, now)).toMatchObject({notes: [], periodSeconds: 60, start: new Date(now.getTime() - hour)})
+    expect(planWindow({sinceMs: hour, stat: 'Average'}, now)).toMatchObject({
+      notes: [],
+      periodSeconds: 60,
+      start: new Date(now.getTime() - hour),
+    })
   })
 
   it('raises the period to what CloudWatch keeps for older data, and says so', () => {
     const window = planWindow({endMs: now.getTime() - 20 * day, startMs: now.getTime() - 20 * day - hour, stat: 'Average'}, now)
     expect(window.periodSeconds).toBe(300)
     expect(window.notes[0]).toContain('CloudWatch keeps data this old only at 300s resolution')
-    expect(planWindow({endMs: now.getTime() - 100 * day, startMs: now.getTime() - 100 * day - hour, stat: 'Average'}, now).periodSeconds).toBe(3600)
+    expect(
+      planWindow({endMs: now.getTime() - 100 * day, startMs: now.getTime() - 100 * day - hour, stat: 'Average'}, now).periodSeconds,
+    ).toBe(3600)
   })
 
   it('raises the period to stay within 1440 points per series', () => {
-    expect(planWindow({sinceMs: 3 * day, stat: 'Maximum'}, now)).toMatchObject({notes: ['Period raised from 60s to 180s to stay within 1440 points per series.'], periodSeconds: 180})
+    expect(planWindow({sinceMs: 3 * day, stat: 'Maximum'}, now)).toMatchObject({
+      notes: ['Period raised from 60s to 180s to stay within 1440 points per series.'],
+      periodSeconds: 180,
+    })
     expect(planWindow({sinceMs: day, stat: 'Maximum'}, now).periodSeconds).toBe(60)
   })
 
   it('rejects periods off the minute, inverted windows and data CloudWatch no longer has', () => {
     expect(() => planWindow({periodSeconds: 90, sinceMs: hour, stat: 'Average'}, now)).toThrow('--period 90 is not allowed')
     expect(() => planWindow({periodSeconds: 30, sinceMs: hour, stat: 'Average'}, now)).toThrow('--period 30 is not allowed')
-    expect(() => planWindow({endMs: now.getTime() - 2 * hour, startMs: now.getTime() - hour, stat: 'Average'}, now)).toThrow('--start must be before --end')
+    expect(() => planWindow({endMs: now.getTime() - 2 * hour, startMs: now.getTime() - hour, stat: 'Average'}, now)).toThrow(
+      '--start must be before --end',
+    )
     expect(() => planWindow({sinceMs: 500 * day, stat: 'Average'}, now)).toThrow('CloudWatch keeps metrics for 455 days')
   })
 })
@@ -85,7 +100,13 @@ describe('Performance Insights', () => {
     rdsMock.reset()
     piMock.reset()
     rdsMock.on(DescribeDBClustersCommand).resolves({
-      DBClusters: [{DBClusterIdentifier: 'prod', DBClusterMembers: [{DBInstanceIdentifier: 'prod-writer', IsClusterWriter: true}], ServerlessV2ScalingConfiguration: {MaxCapacity: 4, MinCapacity: 1}}],
+      DBClusters: [
+        {
+          DBClusterIdentifier: 'prod',
+          DBClusterMembers: [{DBInstanceIdentifier: 'prod-writer', IsClusterWriter: true}],
+          ServerlessV2ScalingConfiguration: {MaxCapacity: 4, MinCapacity: 1},
+        },
+      ],
     })
   })
 
@@ -105,21 +126,33 @@ describe('Performance Insights', () => {
   })
 
   it('explains a refusal by IAM, and PI not enabled on the resource', async () => {
-    piMock.on(DescribeDimensionKeysCommand).rejects(new NotAuthorizedException({$metadata: {}, message: 'not authorized to pi:DescribeDimensionKeys'}))
+    piMock
+      .on(DescribeDimensionKeysCommand)
+      .rejects(new NotAuthorizedException({$metadata: {}, message: 'not authorized to pi:DescribeDimensionKeys'}))
     piMock.on(GetResourceMetricsCommand).resolves({})
-    await expect(piTop(pi, {by: 'sql', end: now, limit: 10, resourceId: 'db-X', start: new Date(now.getTime() - hour)})).rejects.toMatchObject({
+    await expect(
+      piTop(pi, {by: 'sql', end: now, limit: 10, resourceId: 'db-X', start: new Date(now.getTime() - hour)}),
+    ).rejects.toMatchObject({
       hint: expect.stringContaining('pi:DescribeDimensionKeys'),
     })
     piMock.reset()
-    piMock.on(DescribeDimensionKeysCommand).rejects(Object.assign(new Error('Performance Insights is not enabled for db-X'), {name: 'InvalidArgumentException'}))
+    piMock
+      .on(DescribeDimensionKeysCommand)
+      .rejects(Object.assign(new Error('Performance Insights is not enabled for db-X'), {name: 'InvalidArgumentException'}))
     piMock.on(GetResourceMetricsCommand).resolves({})
-    await expect(piTop(pi, {by: 'sql', end: now, limit: 10, resourceId: 'db-X', start: new Date(now.getTime() - hour)})).rejects.toMatchObject({exitCode: 3})
+    await expect(
+      piTop(pi, {by: 'sql', end: now, limit: 10, resourceId: 'db-X', start: new Date(now.getTime() - hour)}),
+    ).rejects.toMatchObject({exitCode: 3})
   })
 
   it('retries Performance Insights throttling with the shared client configuration', async () => {
     // This one goes through the real client stack down to the HTTP handler.
     piMock.restore()
-    const config = await new AwsClients({credentials: {accessKeyId: 'a', secretAccessKey: 'b'}, region: 'us-east-1', version: 'test'}).clientConfig('PI')
+    const config = await new AwsClients({
+      credentials: {accessKeyId: 'a', secretAccessKey: 'b'},
+      region: 'us-east-1',
+      version: 'test',
+    }).clientConfig('PI')
     let calls = 0
     const handler = {
       async handle(request: {headers: Record<string, string>}) {

@@ -51,13 +51,18 @@ describe('classifyConnectError: which login failures a wait retries', () => {
     expect(isTransientConnectError(wrapped(refused))).toBe(true)
   })
 
-  it('retries a server that accepts and never answers (node-postgres\'s connection timeout)', async () => {
+  it("retries a server that accepts and never answers (node-postgres's connection timeout)", async () => {
     const silent = net.createServer(() => {})
     await new Promise<void>((resolve) => {
       silent.listen(0, '127.0.0.1', resolve)
     })
     try {
-      const timedOut = await connectError({connectionTimeoutMillis: 200, host: '127.0.0.1', port: (silent.address() as net.AddressInfo).port, user: 'x'})
+      const timedOut = await connectError({
+        connectionTimeoutMillis: 200,
+        host: '127.0.0.1',
+        port: (silent.address() as net.AddressInfo).port,
+        user: 'x',
+      })
       expect(isTransientConnectError(wrapped(timedOut))).toBe(true)
       expect(classifyConnectError(timedOut).kind).toBe('network')
     } finally {
@@ -70,18 +75,40 @@ describe('classifyConnectError: which login failures a wait retries', () => {
       expect(isTransientConnectError(Object.assign(new Error(`getaddrinfo ${code} x`), {code})), code).toBe(true)
     }
 
-    expect(classifyConnectError(wrapped(serverError('57P03', 'the database system is starting up')))).toEqual({code: '57P03', kind: 'starting', transient: true})
+    expect(classifyConnectError(wrapped(serverError('57P03', 'the database system is starting up')))).toEqual({
+      code: '57P03',
+      kind: 'starting',
+      transient: true,
+    })
     expect(isTransientConnectError(serverError('08006', 'connection failure'))).toBe(true)
     expect(isTransientConnectError(new Error('Connection terminated unexpectedly'))).toBe(true)
   })
 
   it('ends the wait on a wrong password, a missing role or database, and a refused certificate', () => {
-    expect(classifyConnectError(wrapped(serverError('28P01', 'password authentication failed for user "app"')))).toEqual({code: '28P01', kind: 'auth', transient: false})
-    expect(classifyConnectError(serverError('28000', 'role "nobody" does not exist'))).toEqual({code: '28000', kind: 'role', transient: false})
-    expect(classifyConnectError(serverError('3D000', 'database "nope" does not exist'))).toEqual({code: '3D000', kind: 'database', transient: false})
-    expect(classifyConnectError(new AuroraError('TLS_UNVERIFIED', 'Refused x:5432: its TLS certificate is not signed by a trusted CA'))).toMatchObject({kind: 'tls', transient: false})
-    expect(classifyConnectError(Object.assign(new Error('self-signed certificate in certificate chain'), {code: 'SELF_SIGNED_CERT_IN_CHAIN'}))).toMatchObject({kind: 'tls', transient: false})
-    expect(classifyConnectError(Object.assign(new Error('Hostname/IP does not match'), {code: 'ERR_TLS_CERT_ALTNAME_INVALID'}))).toMatchObject({kind: 'tls', transient: false})
+    expect(classifyConnectError(wrapped(serverError('28P01', 'password authentication failed for user "app"')))).toEqual({
+      code: '28P01',
+      kind: 'auth',
+      transient: false,
+    })
+    expect(classifyConnectError(serverError('28000', 'role "nobody" does not exist'))).toEqual({
+      code: '28000',
+      kind: 'role',
+      transient: false,
+    })
+    expect(classifyConnectError(serverError('3D000', 'database "nope" does not exist'))).toEqual({
+      code: '3D000',
+      kind: 'database',
+      transient: false,
+    })
+    expect(
+      classifyConnectError(new AuroraError('TLS_UNVERIFIED', 'Refused x:5432: its TLS certificate is not signed by a trusted CA')),
+    ).toMatchObject({kind: 'tls', transient: false})
+    expect(
+      classifyConnectError(Object.assign(new Error('self-signed certificate in certificate chain'), {code: 'SELF_SIGNED_CERT_IN_CHAIN'})),
+    ).toMatchObject({kind: 'tls', transient: false})
+    expect(
+      classifyConnectError(Object.assign(new Error('Hostname/IP does not match'), {code: 'ERR_TLS_CERT_ALTNAME_INVALID'})),
+    ).toMatchObject({kind: 'tls', transient: false})
     expect(classifyConnectError(new Error('The server does not support SSL connections'))).toMatchObject({kind: 'tls', transient: false})
     // Anything unknown is not waited out either: the real error is shown at once.
     expect(isTransientConnectError(new Error('something odd'))).toBe(false)
@@ -94,7 +121,7 @@ describe('classifyConnectError: which login failures a wait retries', () => {
   })
 })
 
-describe('connectWhenReady (the drill\'s ready phase)', () => {
+describe("connectWhenReady (the drill's ready phase)", () => {
   const never = new AbortController().signal
 
   it('ends at the first permanent failure with the real error, without waiting', async () => {
@@ -102,10 +129,13 @@ describe('connectWhenReady (the drill\'s ready phase)', () => {
     const started = performance.now()
     const wrongPassword = wrapped(serverError('28P01', 'password authentication failed for user "app"'))
     await expect(
-      connectWhenReady(async () => {
-        attempts++
-        throw wrongPassword
-      }, {delayMs: 1000, signal: never, timeoutMs: 60_000, what: 'Logging in'}),
+      connectWhenReady(
+        async () => {
+          attempts++
+          throw wrongPassword
+        },
+        {delayMs: 1000, signal: never, timeoutMs: 60_000, what: 'Logging in'},
+      ),
     ).rejects.toBe(wrongPassword)
     expect(attempts).toBe(1)
     expect(performance.now() - started).toBeLessThan(500)
@@ -121,7 +151,13 @@ describe('connectWhenReady (the drill\'s ready phase)', () => {
         if (attempts < 3) throw wrapped(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {code: 'ECONNREFUSED'}))
         return client
       },
-      {delayMs: 10, progress: {fail() {}, note() {}, start() {}, succeed() {}, update: (text) => updates.push(text)}, signal: never, timeoutMs: 60_000, what: 'Logging in to x'},
+      {
+        delayMs: 10,
+        progress: {fail() {}, note() {}, start() {}, succeed() {}, update: (text) => updates.push(text)},
+        signal: never,
+        timeoutMs: 60_000,
+        what: 'Logging in to x',
+      },
     )
     expect(result).toBe(client)
     expect(attempts).toBe(3)
@@ -129,9 +165,12 @@ describe('connectWhenReady (the drill\'s ready phase)', () => {
   })
 
   it('gives up with TIMED_OUT naming the last error when time runs out', async () => {
-    const failing = connectWhenReady(async () => {
-      throw Object.assign(new Error('getaddrinfo ENOTFOUND x.rds.amazonaws.com'), {code: 'ENOTFOUND'})
-    }, {delayMs: 20, signal: never, timeoutMs: 100, what: 'Logging in'})
+    const failing = connectWhenReady(
+      async () => {
+        throw Object.assign(new Error('getaddrinfo ENOTFOUND x.rds.amazonaws.com'), {code: 'ENOTFOUND'})
+      },
+      {delayMs: 20, signal: never, timeoutMs: 100, what: 'Logging in'},
+    )
     await expect(failing).rejects.toMatchObject({code: 'TIMED_OUT', message: expect.stringMatching(/last error: getaddrinfo ENOTFOUND/)})
   })
 })

@@ -17,15 +17,35 @@ const notFound = (name: string) => Object.assign(new Error('not found'), {name})
 
 describe('ownership tags are not copied onto a restored cluster', () => {
   it.each([
-    ['ManagedBy', true], ['managed-by', true], ['Managed_By', true], ['terraform', true], ['terraform:module', true], ['TF:workspace', true],
-    ['aws:cloudformation:stack-name', true], ['auroractl:drill', true], ['created-by', true], ['CreatedBy', true], ['restored-from', true],
-    ['pulumi:project', true], ['Project', false], ['Environment', false], ['Owner', false], ['CostCenter', false], ['Terrain', false], ['tfl-route', false],
+    ['ManagedBy', true],
+    ['managed-by', true],
+    ['Managed_By', true],
+    ['terraform', true],
+    ['terraform:module', true],
+    ['TF:workspace', true],
+    ['aws:cloudformation:stack-name', true],
+    ['auroractl:drill', true],
+    ['created-by', true],
+    ['CreatedBy', true],
+    ['restored-from', true],
+    ['pulumi:project', true],
+    ['Project', false],
+    ['Environment', false],
+    ['Owner', false],
+    ['CostCenter', false],
+    ['Terrain', false],
+    ['tfl-route', false],
   ])('%s is an ownership tag: %s', (key, expected) => {
     expect(isOwnershipTag(key)).toBe(expected)
   })
 
   it('keeps what describes the data', () => {
-    expect(inheritableTags([{Key: 'ManagedBy', Value: 'terraform'}, {Key: 'Project', Value: 'nba'}])).toEqual([{Key: 'Project', Value: 'nba'}])
+    expect(
+      inheritableTags([
+        {Key: 'ManagedBy', Value: 'terraform'},
+        {Key: 'Project', Value: 'nba'},
+      ]),
+    ).toEqual([{Key: 'Project', Value: 'nba'}])
   })
 })
 
@@ -40,8 +60,8 @@ describe('parameter group families', () => {
   })
 })
 
-describe('a drill\'s expiry covers its timeout', () => {
-  it('is after the whole --timeout plus teardown\'s own budget', () => {
+describe("a drill's expiry covers its timeout", () => {
+  it("is after the whole --timeout plus teardown's own budget", () => {
     const start = new Date('2026-11-28T03:00:00Z')
     const timeoutMs = 90 * 60_000
     const teardownMs = 30 * 60_000
@@ -51,9 +71,33 @@ describe('a drill\'s expiry covers its timeout', () => {
 })
 
 describe('planRestore with a snapshot of another cluster', () => {
-  const prod = {DBClusterIdentifier: 'prod', DBClusterParameterGroup: 'prod-pg', DBSubnetGroup: 'prod-subnets', Engine: 'aurora-postgresql', EngineVersion: '15.14', KmsKeyId: 'prod-key', Status: 'available', TagList: [{Key: 'ManagedBy', Value: 'terraform'}], VpcSecurityGroups: [{VpcSecurityGroupId: 'sg-prod'}]}
-  const staging = {...prod, DBClusterIdentifier: 'staging', DBClusterParameterGroup: 'default.aurora8.0', DBSubnetGroup: 'staging-subnets', KmsKeyId: 'staging-key', VpcSecurityGroups: [{VpcSecurityGroupId: 'sg-staging'}]}
-  const snapshot = {DBClusterIdentifier: 'prod', DBClusterSnapshotIdentifier: 'prod-snap', Engine: 'aurora-postgresql', EngineVersion: '15.14', KmsKeyId: 'snap-key', Status: 'available'}
+  const prod = {
+    DBClusterIdentifier: 'prod',
+    DBClusterParameterGroup: 'prod-pg',
+    DBSubnetGroup: 'prod-subnets',
+    Engine: 'aurora-postgresql',
+    EngineVersion: '15.14',
+    KmsKeyId: 'prod-key',
+    Status: 'available',
+    TagList: [{Key: 'ManagedBy', Value: 'terraform'}],
+    VpcSecurityGroups: [{VpcSecurityGroupId: 'sg-prod'}],
+  }
+  const staging = {
+    ...prod,
+    DBClusterIdentifier: 'staging',
+    DBClusterParameterGroup: 'default.aurora8.0',
+    DBSubnetGroup: 'staging-subnets',
+    KmsKeyId: 'staging-key',
+    VpcSecurityGroups: [{VpcSecurityGroupId: 'sg-staging'}],
+  }
+  const snapshot = {
+    DBClusterIdentifier: 'prod',
+    DBClusterSnapshotIdentifier: 'prod-snap',
+    Engine: 'aurora-postgresql',
+    EngineVersion: '15.14',
+    KmsKeyId: 'snap-key',
+    Status: 'available',
+  }
 
   beforeEach(() => {
     rdsMock.reset()
@@ -61,29 +105,53 @@ describe('planRestore with a snapshot of another cluster', () => {
     rdsMock.on(DescribeDBClustersCommand, {DBClusterIdentifier: 'staging'}).resolves({DBClusters: [staging]})
     rdsMock.on(DescribeDBClustersCommand, {DBClusterIdentifier: 'copy'}).rejects(notFound('DBClusterNotFoundFault'))
     rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({DBClusterSnapshots: [snapshot]})
-    rdsMock.on(DescribeDBClusterParameterGroupsCommand, {DBClusterParameterGroupName: 'prod-pg'}).resolves({DBClusterParameterGroups: [{DBParameterGroupFamily: 'aurora-postgresql15'}]})
-    rdsMock.on(DescribeDBClusterParameterGroupsCommand, {DBClusterParameterGroupName: 'default.aurora8.0'}).resolves({DBClusterParameterGroups: [{DBParameterGroupFamily: 'aurora-mysql8.0'}]})
+    rdsMock
+      .on(DescribeDBClusterParameterGroupsCommand, {DBClusterParameterGroupName: 'prod-pg'})
+      .resolves({DBClusterParameterGroups: [{DBParameterGroupFamily: 'aurora-postgresql15'}]})
+    rdsMock
+      .on(DescribeDBClusterParameterGroupsCommand, {DBClusterParameterGroupName: 'default.aurora8.0'})
+      .resolves({DBClusterParameterGroups: [{DBParameterGroupFamily: 'aurora-mysql8.0'}]})
   })
 
-  it('takes the snapshot\'s cluster\'s settings when the configured cluster differs', async () => {
-    const plan = await planRestore(rds, {readers: 0, source: {kind: 'snapshot', snapshot: 'prod-snap', sourceClusterId: 'staging'}, targetId: 'copy'})
-    expect(plan.calls[0]!.input).toMatchObject({DBClusterParameterGroupName: 'prod-pg', DBSubnetGroupName: 'prod-subnets', KmsKeyId: 'prod-key', VpcSecurityGroupIds: ['sg-prod']})
+  it("takes the snapshot's cluster's settings when the configured cluster differs", async () => {
+    const plan = await planRestore(rds, {
+      readers: 0,
+      source: {kind: 'snapshot', snapshot: 'prod-snap', sourceClusterId: 'staging'},
+      targetId: 'copy',
+    })
+    expect(plan.calls[0]!.input).toMatchObject({
+      DBClusterParameterGroupName: 'prod-pg',
+      DBSubnetGroupName: 'prod-subnets',
+      KmsKeyId: 'prod-key',
+      VpcSecurityGroupIds: ['sg-prod'],
+    })
     expect(plan.sourceClusterId).toBe('prod')
     expect(plan.notes[0]).toContain('is of cluster prod, not staging')
   })
 
   it('refuses an explicit --cluster that contradicts the snapshot (exit 2), unless fromOtherCluster; never a MySQL-family group', async () => {
-    await expect(planRestore(rds, {readers: 0, source: {clusterExplicit: true, kind: 'snapshot', snapshot: 'prod-snap', sourceClusterId: 'staging'}, targetId: 'copy'})).rejects.toMatchObject({
+    await expect(
+      planRestore(rds, {
+        readers: 0,
+        source: {clusterExplicit: true, kind: 'snapshot', snapshot: 'prod-snap', sourceClusterId: 'staging'},
+        targetId: 'copy',
+      }),
+    ).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringContaining('not --cluster staging'),
     })
-    const plan = await planRestore(rds, {fromOtherCluster: true, readers: 0, source: {clusterExplicit: true, kind: 'snapshot', snapshot: 'prod-snap', sourceClusterId: 'staging'}, targetId: 'copy'})
+    const plan = await planRestore(rds, {
+      fromOtherCluster: true,
+      readers: 0,
+      source: {clusterExplicit: true, kind: 'snapshot', snapshot: 'prod-snap', sourceClusterId: 'staging'},
+      targetId: 'copy',
+    })
     expect(plan.calls[0]!.input).toMatchObject({DBSubnetGroupName: 'staging-subnets', KmsKeyId: 'staging-key'})
     expect(plan.calls[0]!.input.DBClusterParameterGroupName).toBeUndefined()
     expect(plan.notes.join('\n')).toContain('family aurora-mysql8.0, not aurora-postgresql15')
   })
 
-  it('uses the snapshot\'s own attributes when its cluster is gone', async () => {
+  it("uses the snapshot's own attributes when its cluster is gone", async () => {
     rdsMock.on(DescribeDBClustersCommand, {DBClusterIdentifier: 'prod'}).rejects(notFound('DBClusterNotFoundFault'))
     rdsMock.on(DescribeDBClustersCommand, {}).resolves({DBClusters: []})
     const plan = await planRestore(rds, {readers: 0, source: {kind: 'snapshot', snapshot: 'prod-snap'}, targetId: 'copy'})

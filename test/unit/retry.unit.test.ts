@@ -14,7 +14,11 @@ const ok = `<DescribeDBClustersResponse><DescribeDBClustersResult><DBClusters><D
 
 /** A client with auroractl's shared configuration, whose HTTP layer answers from a script. */
 async function scriptedClient(answers: Array<[number, string]>) {
-  const config = await new AwsClients({credentials: {accessKeyId: 'a', secretAccessKey: 'b'}, region: 'us-east-1', version: 'test'}).clientConfig()
+  const config = await new AwsClients({
+    credentials: {accessKeyId: 'a', secretAccessKey: 'b'},
+    region: 'us-east-1',
+    version: 'test',
+  }).clientConfig()
   let calls = 0
   const requestHandler = {
     async handle() {

@@ -21,7 +21,11 @@ describe('validateScaling', () => {
     [{maxAcu: 2, minAcu: 4}, '15.14', '--min 4 is above --max 2: the minimum must not exceed the maximum.'],
     [{maxAcu: 1, minAcu: 0}, '15.4', '--min 0 needs Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3 or later; this cluster runs 15.4.'],
     [{maxAcu: 1, minAcu: 0.5, secondsUntilAutoPause: 600}, '15.14', '--seconds-until-auto-pause applies only with --min 0'],
-    [{maxAcu: 1, minAcu: 0, secondsUntilAutoPause: 100}, '15.14', '--seconds-until-auto-pause 100 is not allowed: it goes from 300 to 86400 seconds.'],
+    [
+      {maxAcu: 1, minAcu: 0, secondsUntilAutoPause: 100},
+      '15.14',
+      '--seconds-until-auto-pause 100 is not allowed: it goes from 300 to 86400 seconds.',
+    ],
     [{maxAcu: Number.NaN, minAcu: 1}, '15.14', '--max NaN is not allowed'],
   ])('rejects %j on %s with exit 2: %s', (config, version, message) => {
     expect(() => validateScaling(config, version)).toThrow(message)
@@ -34,6 +38,13 @@ describe('validateScaling', () => {
 
   it('knows which versions can pause', () => {
     expect(['13.15', '14.12', '15.7', '16.3', '17.0'].map((version) => supportsAutoPause(version))).toEqual([true, true, true, true, true])
-    expect(['13.14', '14.11', '15.6', '16.2', '12.22', undefined].map((version) => supportsAutoPause(version))).toEqual([false, false, false, false, false, false])
+    expect(['13.14', '14.11', '15.6', '16.2', '12.22', undefined].map((version) => supportsAutoPause(version))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ])
   })
 })

@@ -6,14 +6,23 @@ import {buildPsqlInvocation} from '../../src/lib/pg/psql.js'
 import {resolveClusterTls} from '../../src/lib/pg/tls.js'
 import {formatCredentials, maskedPassword, rotationInProgress, visibleCredentials} from '../../src/lib/secret.js'
 
-const password = 'p@ss:w/rd with\'quote'
-const credentials = {dbClusterIdentifier: 'prod', dbname: 'app db', engine: 'postgres', host: 'prod.cluster-x.rds.amazonaws.com', password, port: 5432, username: 'app'}
+const password = "p@ss:w/rd with'quote"
+const credentials = {
+  dbClusterIdentifier: 'prod',
+  dbname: 'app db',
+  engine: 'postgres',
+  host: 'prod.cluster-x.rds.amazonaws.com',
+  password,
+  port: 5432,
+  username: 'app',
+}
 
 describe('secret formats', () => {
   it('masks the password unless revealed, in every format', () => {
     const masked = visibleCredentials(credentials, false)
     expect(masked.password).toBe(maskedPassword)
-    for (const format of ['text', 'json', 'uri', 'env', 'pgpass'] as const) expect(formatCredentials(masked, format)).not.toContain(password)
+    for (const format of ['text', 'json', 'uri', 'env', 'pgpass'] as const)
+      expect(formatCredentials(masked, format)).not.toContain(password)
   })
 
   it('percent-encodes the URI and asks for verified TLS with the root certificate file', () => {
@@ -33,7 +42,9 @@ describe('secret formats', () => {
     const optedOut = formatCredentials(visibleCredentials(credentials, true), 'env', {sslmode: 'require'})
     expect(optedOut).toContain("export PGSSLMODE='require'")
     expect(optedOut).not.toContain('PGSSLROOTCERT')
-    expect(formatCredentials(visibleCredentials(credentials, true), 'pgpass')).toBe(String.raw`prod.cluster-x.rds.amazonaws.com:5432:app db:app:p@ss\:w/rd with'quote`)
+    expect(formatCredentials(visibleCredentials(credentials, true), 'pgpass')).toBe(
+      String.raw`prod.cluster-x.rds.amazonaws.com:5432:app db:app:p@ss\:w/rd with'quote`,
+    )
   })
 })
 
@@ -70,6 +81,13 @@ describe('psql invocation', () => {
 
   it('connects to the tunnel while verifying the endpoint name (verify-full)', async () => {
     const invocation = await buildPsqlInvocation({address, credentials, database: 'app', tls, userArgs: []})
-    expect(invocation.env).toMatchObject({PGHOST: 'prod.cluster-x.rds.amazonaws.com', PGHOSTADDR: '127.0.0.1', PGPORT: '15432', PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/ca.pem', PGUSER: 'app'})
+    expect(invocation.env).toMatchObject({
+      PGHOST: 'prod.cluster-x.rds.amazonaws.com',
+      PGHOSTADDR: '127.0.0.1',
+      PGPORT: '15432',
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: '/ca.pem',
+      PGUSER: 'app',
+    })
   })
 })

@@ -21,8 +21,24 @@ describe('RDS credentials secret', () => {
   beforeEach(() => secretsManager.reset())
 
   it('parses the RDS JSON format', () => {
-    const secret = JSON.stringify({dbClusterIdentifier: 'c', dbname: 'app', engine: 'postgres', host: 'h', password, port: 5432, username: 'u'})
-    expect(parseDatabaseCredentials(secret, 's')).toEqual({dbClusterIdentifier: 'c', dbname: 'app', engine: 'postgres', host: 'h', password, port: 5432, username: 'u'})
+    const secret = JSON.stringify({
+      dbClusterIdentifier: 'c',
+      dbname: 'app',
+      engine: 'postgres',
+      host: 'h',
+      password,
+      port: 5432,
+      username: 'u',
+    })
+    expect(parseDatabaseCredentials(secret, 's')).toEqual({
+      dbClusterIdentifier: 'c',
+      dbname: 'app',
+      engine: 'postgres',
+      host: 'h',
+      password,
+      port: 5432,
+      username: 'u',
+    })
   })
 
   it.each([
@@ -45,6 +61,10 @@ describe('RDS credentials secret', () => {
       .rejects(new ResourceNotFoundException({$metadata: {}, message: "Secrets Manager can't find the specified secret."}))
     const client = new SecretsManagerClient({region: 'us-east-1'})
     expect((await getDatabaseCredentials(client, 'good')).username).toBe('u')
-    await expect(getDatabaseCredentials(client, 'missing')).rejects.toMatchObject({code: 'NOT_FOUND', exitCode: 3, message: 'Secret "missing" was not found.'})
+    await expect(getDatabaseCredentials(client, 'missing')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      exitCode: 3,
+      message: 'Secret "missing" was not found.',
+    })
   })
 })

@@ -30,8 +30,12 @@ const ids = (list: DBClusterSnapshot[]) => list.map((item) => item.DBClusterSnap
 
 describe('snapshot ids and prune selection', () => {
   it('defaults the id to <cluster>-<yyyymmdd-hhmmss>-<4 random> in UTC', () => {
-    expect(defaultSnapshotId('nba-tracker-prod', new Date('2026-11-28T03:15:09.123Z'), 'a1b2')).toBe('nba-tracker-prod-20261128-031509-a1b2')
-    expect(defaultSnapshotId('nba-tracker-prod', new Date('2026-11-28T03:15:09.123Z'))).toMatch(/^nba-tracker-prod-20261128-031509-[a-z0-9]{4}$/)
+    expect(defaultSnapshotId('nba-tracker-prod', new Date('2026-11-28T03:15:09.123Z'), 'a1b2')).toBe(
+      'nba-tracker-prod-20261128-031509-a1b2',
+    )
+    expect(defaultSnapshotId('nba-tracker-prod', new Date('2026-11-28T03:15:09.123Z'))).toMatch(
+      /^nba-tracker-prod-20261128-031509-[a-z0-9]{4}$/,
+    )
   })
 
   it('gives runs in the same second different ids, valid for RDS even from a 63-character cluster id, sorting by time', () => {
@@ -77,7 +81,9 @@ describe('createSnapshot', () => {
 
   it('refuses an id that exists, with exit 2, and creates nothing', async () => {
     rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({DBClusterSnapshots: [snapshot('taken', 1)]})
-    await expect(createSnapshot(rds, {clusterId: 'prod', snapshotId: 'taken', tags: []}, {timeoutMs: 60_000, wait: true})).rejects.toMatchObject({
+    await expect(
+      createSnapshot(rds, {clusterId: 'prod', snapshotId: 'taken', tags: []}, {timeoutMs: 60_000, wait: true}),
+    ).rejects.toMatchObject({
       exitCode: 2,
       message: 'Snapshot "taken" already exists; nothing was created.',
     })
@@ -85,14 +91,20 @@ describe('createSnapshot', () => {
   })
 
   it('refuses a bad id before calling AWS at all', async () => {
-    await expect(createSnapshot(rds, {clusterId: 'prod', snapshotId: 'bad--id', tags: []}, {timeoutMs: 60_000, wait: false})).rejects.toMatchObject({exitCode: 2})
+    await expect(
+      createSnapshot(rds, {clusterId: 'prod', snapshotId: 'bad--id', tags: []}, {timeoutMs: 60_000, wait: false}),
+    ).rejects.toMatchObject({exitCode: 2})
     expect(rdsMock.calls()).toHaveLength(0)
   })
 
   it('tags the snapshot with created-by, the reason and the extra tags', async () => {
     rdsMock.on(DescribeDBClusterSnapshotsCommand).rejects(Object.assign(new Error('not found'), {name: 'DBClusterSnapshotNotFoundFault'}))
     rdsMock.on(CreateDBClusterSnapshotCommand).resolves({DBClusterSnapshot: snapshot('s1', 0, {Status: 'creating'})})
-    const result = await createSnapshot(rds, {clusterId: 'prod', reason: 'deploy 3f2a9c1', snapshotId: 's1', tags: [{Key: 'ticket', Value: 'OPS-1'}]}, {timeoutMs: 60_000, wait: false})
+    const result = await createSnapshot(
+      rds,
+      {clusterId: 'prod', reason: 'deploy 3f2a9c1', snapshotId: 's1', tags: [{Key: 'ticket', Value: 'OPS-1'}]},
+      {timeoutMs: 60_000, wait: false},
+    )
     expect(result).toMatchObject({id: 's1', status: 'creating', waited: false})
     expect(rdsMock.commandCalls(CreateDBClusterSnapshotCommand)[0]!.args[0].input).toEqual({
       DBClusterIdentifier: 'prod',
@@ -115,7 +127,11 @@ describe('waiting for a snapshot', () => {
       .resolvesOnce({DBClusterSnapshots: [snapshot('s', 0, {PercentProgress: 40, Status: 'creating'})]})
       .resolves({DBClusterSnapshots: [snapshot('s', 0, {PercentProgress: 100})]})
     const seen: number[] = []
-    const result = await waitForSnapshot(rds, 's', {delays: {max: 1, min: 1}, onPoll: (latest) => seen.push(latest.PercentProgress ?? -1), timeoutMs: 60_000})
+    const result = await waitForSnapshot(rds, 's', {
+      delays: {max: 1, min: 1},
+      onPoll: (latest) => seen.push(latest.PercentProgress ?? -1),
+      timeoutMs: 60_000,
+    })
     expect(result.Status).toBe('available')
     expect(seen).toEqual([40, 100])
   })
@@ -154,7 +170,7 @@ describe('deleteSnapshots (snapshot prune)', () => {
     rdsMock.reset()
   })
 
-  it('keeps going past a failed delete and records what was deleted and what failed, with AWS\'s error', async () => {
+  it("keeps going past a failed delete and records what was deleted and what failed, with AWS's error", async () => {
     rdsMock.on(DeleteDBClusterSnapshotCommand).resolves({})
     rdsMock
       .on(DeleteDBClusterSnapshotCommand, {DBClusterSnapshotIdentifier: 'm2'})
@@ -166,6 +182,10 @@ describe('deleteSnapshots (snapshot prune)', () => {
       failed: [{error: 'InvalidDBClusterSnapshotStateFault: Cannot delete the snapshot because it is shared', id: 'm2'}],
     })
     expect(seen.map(([id, error]) => `${id}:${error ? 'failed' : 'deleted'}`)).toEqual(['m1:deleted', 'm2:failed', 'm3:deleted'])
-    expect(rdsMock.commandCalls(DeleteDBClusterSnapshotCommand).map((call) => call.args[0].input.DBClusterSnapshotIdentifier)).toEqual(['m1', 'm2', 'm3'])
+    expect(rdsMock.commandCalls(DeleteDBClusterSnapshotCommand).map((call) => call.args[0].input.DBClusterSnapshotIdentifier)).toEqual([
+      'm1',
+      'm2',
+      'm3',
+    ])
   })
 })

@@ -28,13 +28,43 @@ function input(overrides: Partial<ResolveTargetInput> = {}): ResolveTargetInput 
 describe('an explicit flag always wins (issue #13 item 1)', () => {
   // [case, env, flags, expected cluster, expected origin]
   const table: Array<[string, NodeJS.ProcessEnv, Record<string, string>, string, string]> = [
-    ['--env beats AURORACTL_CLUSTER', {AURORACTL_CLUSTER: 'env-cluster'}, {env: 'prod'}, 'config-prod', '--env prod: /project/auroractl.config.json'],
-    ['--cluster beats --env and the environment', {AURORACTL_CLUSTER: 'env-cluster'}, {cluster: 'flag-cluster', env: 'prod'}, 'flag-cluster', '--cluster'],
+    [
+      '--env beats AURORACTL_CLUSTER',
+      {AURORACTL_CLUSTER: 'env-cluster'},
+      {env: 'prod'},
+      'config-prod',
+      '--env prod: /project/auroractl.config.json',
+    ],
+    [
+      '--cluster beats --env and the environment',
+      {AURORACTL_CLUSTER: 'env-cluster'},
+      {cluster: 'flag-cluster', env: 'prod'},
+      'flag-cluster',
+      '--cluster',
+    ],
     ['AURORACTL_CLUSTER beats defaultEnv', {AURORACTL_CLUSTER: 'env-cluster'}, {}, 'env-cluster', 'AURORACTL_CLUSTER'],
-    ['AURORACTL_CLUSTER beats AURORACTL_ENV', {AURORACTL_CLUSTER: 'env-cluster', AURORACTL_ENV: 'prod'}, {}, 'env-cluster', 'AURORACTL_CLUSTER'],
+    [
+      'AURORACTL_CLUSTER beats AURORACTL_ENV',
+      {AURORACTL_CLUSTER: 'env-cluster', AURORACTL_ENV: 'prod'},
+      {},
+      'env-cluster',
+      'AURORACTL_CLUSTER',
+    ],
     ['defaultEnv when nothing else names one', {}, {}, 'config-dev', 'defaultEnv dev: /project/auroractl.config.json'],
-    ['Terraform of a --tf-dir beats AURORACTL_CLUSTER', {AURORACTL_CLUSTER: 'env-cluster'}, {'tf-dir': '/tf'}, 'tf-cluster', 'Terraform outputs of --tf-dir /tf'],
-    ['Terraform of the --env tfDir beats AURORACTL_CLUSTER', {AURORACTL_CLUSTER: 'env-cluster'}, {env: 'tf'}, 'tf-cluster', 'Terraform outputs of tfDir from --env tf: /project/auroractl.config.json /infra/prod'],
+    [
+      'Terraform of a --tf-dir beats AURORACTL_CLUSTER',
+      {AURORACTL_CLUSTER: 'env-cluster'},
+      {'tf-dir': '/tf'},
+      'tf-cluster',
+      'Terraform outputs of --tf-dir /tf',
+    ],
+    [
+      'Terraform of the --env tfDir beats AURORACTL_CLUSTER',
+      {AURORACTL_CLUSTER: 'env-cluster'},
+      {env: 'tf'},
+      'tf-cluster',
+      'Terraform outputs of tfDir from --env tf: /project/auroractl.config.json /infra/prod',
+    ],
     ['--cluster beats Terraform of --tf-dir', {}, {cluster: 'flag-cluster', 'tf-dir': '/tf'}, 'flag-cluster', '--cluster'],
   ]
   it.each(table)('%s', async (...[, env, flags, cluster, origin]) => {

@@ -44,7 +44,9 @@ async function rejection(promise: Promise<unknown>): Promise<AuroraError> {
 
 describe('resolveTarget precedence: flags > environment > config > Terraform', () => {
   it('takes a flag over the environment and the config file', async () => {
-    const target = await resolveTarget(input({env: {AURORACTL_CLUSTER: 'env-cluster', AWS_REGION: 'eu-north-1'}, flags: {cluster: 'flag-cluster'}}))
+    const target = await resolveTarget(
+      input({env: {AURORACTL_CLUSTER: 'env-cluster', AWS_REGION: 'eu-north-1'}, flags: {cluster: 'flag-cluster'}}),
+    )
     expect(target.cluster).toBe('flag-cluster')
     expect(target.sources.cluster).toBe('flag')
     expect(target.region).toBe('eu-north-1')
@@ -96,7 +98,9 @@ describe('resolveTarget precedence: flags > environment > config > Terraform', (
   })
 
   it('accepts AWS_ENDPOINT_URL and AWS_DEFAULT_REGION', async () => {
-    const target = await resolveTarget(input({env: {AWS_DEFAULT_REGION: 'ca-central-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:5000'}, loadConfig: async () => undefined}))
+    const target = await resolveTarget(
+      input({env: {AWS_DEFAULT_REGION: 'ca-central-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:5000'}, loadConfig: async () => undefined}),
+    )
     expect(target.endpointUrl).toBe('http://127.0.0.1:5000')
     expect(target.region).toBe('ca-central-1')
   })

@@ -28,9 +28,18 @@ describe('resolveClusterTls: mode and trust', () => {
 
   it('takes --ca-bundle over PGSSLROOTCERT over the bundle, and says where the trust came from', () => {
     const flag = resolveClusterTls({caBundle: 'ca/global.pem'}, {PGSSLROOTCERT: '/etc/sandbox-ca.crt'})
-    expect(flag).toMatchObject({caFile: path.resolve('ca/global.pem'), mode: 'verify-full', trust: 'flag', trustLabel: '--ca-bundle ca/global.pem'})
+    expect(flag).toMatchObject({
+      caFile: path.resolve('ca/global.pem'),
+      mode: 'verify-full',
+      trust: 'flag',
+      trustLabel: '--ca-bundle ca/global.pem',
+    })
     const environment = resolveClusterTls({}, {PGSSLROOTCERT: '/etc/sandbox-ca.crt'})
-    expect(environment).toMatchObject({caFile: '/etc/sandbox-ca.crt', trust: 'PGSSLROOTCERT', trustLabel: 'PGSSLROOTCERT /etc/sandbox-ca.crt'})
+    expect(environment).toMatchObject({
+      caFile: '/etc/sandbox-ca.crt',
+      trust: 'PGSSLROOTCERT',
+      trustLabel: 'PGSSLROOTCERT /etc/sandbox-ca.crt',
+    })
     // An empty PGSSLROOTCERT is no file.
     expect(resolveClusterTls({}, {PGSSLROOTCERT: ''}).trust).toBe('bundled')
   })
@@ -60,16 +69,22 @@ describe('node-postgres settings', () => {
     expect(options.checkServerIdentity!('localhost', forOther)).toMatchObject({code: 'ERR_TLS_CERT_ALTNAME_INVALID'})
   })
 
-  it('trusts exactly the user\'s file when one is given, and says which file it cannot read', async () => {
+  it("trusts exactly the user's file when one is given, and says which file it cannot read", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-tls-unit-'))
     try {
       const [first, second] = (await bundledCertificates()).slice(0, 2)
       await writeFile(path.join(dir, 'ca.pem'), `${first}\n${second}\n`)
       const certificates = await trustedCertificates(resolveClusterTls({caBundle: path.join(dir, 'ca.pem')}, {}))
-      expect(certificates.map((pem) => new X509Certificate(pem).fingerprint256)).toEqual([first, second].map((pem) => new X509Certificate(pem!).fingerprint256))
-      await expect(trustedCertificates(resolveClusterTls({}, {PGSSLROOTCERT: path.join(dir, 'missing.pem')}))).rejects.toThrow(/Cannot read the CA bundle .*missing\.pem \(from PGSSLROOTCERT\): ENOENT/)
+      expect(certificates.map((pem) => new X509Certificate(pem).fingerprint256)).toEqual(
+        [first, second].map((pem) => new X509Certificate(pem!).fingerprint256),
+      )
+      await expect(trustedCertificates(resolveClusterTls({}, {PGSSLROOTCERT: path.join(dir, 'missing.pem')}))).rejects.toThrow(
+        /Cannot read the CA bundle .*missing\.pem \(from PGSSLROOTCERT\): ENOENT/,
+      )
       await writeFile(path.join(dir, 'empty.pem'), 'not a certificate\n')
-      await expect(trustedCertificates(resolveClusterTls({caBundle: path.join(dir, 'empty.pem')}, {}))).rejects.toThrow(/holds no PEM certificate/)
+      await expect(trustedCertificates(resolveClusterTls({caBundle: path.join(dir, 'empty.pem')}, {}))).rejects.toThrow(
+        /holds no PEM certificate/,
+      )
     } finally {
       await rm(dir, {force: true, recursive: true})
     }
@@ -125,9 +140,15 @@ describe('the root certificate file for libpq', () => {
     expect(await readFile(file, 'utf8')).toBe(full)
   })
 
-  it('uses the user\'s own file as is, and writes nothing', async () => {
-    expect(await libpqTlsEnvironment(resolveClusterTls({caBundle: '/etc/ssl/rds.pem'}, env), env)).toEqual({PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/etc/ssl/rds.pem'})
-    expect(await libpqTlsEnvironment(resolveClusterTls({}, {...env, PGSSLROOTCERT: '/srv/sandbox/ca.crt'}), env)).toEqual({PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/srv/sandbox/ca.crt'})
+  it("uses the user's own file as is, and writes nothing", async () => {
+    expect(await libpqTlsEnvironment(resolveClusterTls({caBundle: '/etc/ssl/rds.pem'}, env), env)).toEqual({
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: '/etc/ssl/rds.pem',
+    })
+    expect(await libpqTlsEnvironment(resolveClusterTls({}, {...env, PGSSLROOTCERT: '/srv/sandbox/ca.crt'}), env)).toEqual({
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: '/srv/sandbox/ca.crt',
+    })
     expect(await libpqTlsEnvironment(resolveClusterTls({mode: 'require'}, env), env)).toEqual({PGSSLMODE: 'require'})
     await expect(stat(env.AURORACTL_CACHE_DIR!)).rejects.toThrow(/ENOENT/)
   })
@@ -135,7 +156,10 @@ describe('the root certificate file for libpq', () => {
   it('gives psql verify-full with the bundled file by default, never require', async () => {
     const address = {host: endpoint, port: 5432, route: 'direct' as const, servername: endpoint}
     const credentials = {host: endpoint, password: 'Sekret-1', port: 5432, username: 'app'}
-    const invocation = await buildPsqlInvocation({address, credentials, database: 'app', tls: resolveClusterTls({}, env), userArgs: []}, env)
+    const invocation = await buildPsqlInvocation(
+      {address, credentials, database: 'app', tls: resolveClusterTls({}, env), userArgs: []},
+      env,
+    )
     expect(invocation.env.PGSSLMODE).toBe('verify-full')
     expect(invocation.env.PGSSLROOTCERT).toBe(await rootCertificateFile(resolveClusterTls({}, env), env))
   })
@@ -146,27 +170,41 @@ describe('certificateError: what a refused certificate says', () => {
   const tunnel = {host: '127.0.0.1', port: 15_432, route: 'endpoint map' as const, servername: endpoint}
 
   it('names the endpoint, the route, the trust and the fixes for an unknown CA', () => {
-    for (const code of ['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY']) {
+    for (const code of [
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+      'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    ]) {
       const error = certificateError(failure(code), {address: tunnel, port: 5432, tls})!
       expect(error.code).toBe('TLS_UNVERIFIED')
-      expect(error.message).toBe(`Refused ${endpoint}:5432 (through the endpoint map 127.0.0.1:15432): its TLS certificate is not signed by a trusted CA (${code}; trusted: ${bundledTrustLabel}). Nothing was sent.`)
+      expect(error.message).toBe(
+        `Refused ${endpoint}:5432 (through the endpoint map 127.0.0.1:15432): its TLS certificate is not signed by a trusted CA (${code}; trusted: ${bundledTrustLabel}). Nothing was sent.`,
+      )
       expect(error.hint).toContain('--ca-bundle FILE with the CA that signed its certificate')
       expect(error.hint).toContain('--tls require')
     }
   })
 
   it('sends a name mismatch to the endpoint and --via', () => {
-    const error = certificateError(failure('ERR_TLS_CERT_ALTNAME_INVALID', {reason: `Host: ${endpoint}. is not in the cert's altnames: DNS:localhost`}), {
-      address: {host: endpoint, port: 5432, route: 'direct', servername: endpoint},
-      port: 5432,
-      tls,
-    })!
-    expect(error.message).toBe(`Refused ${endpoint}:5432: its TLS certificate is not for ${endpoint} (ERR_TLS_CERT_ALTNAME_INVALID: Host: ${endpoint}. is not in the cert's altnames: DNS:localhost). Nothing was sent.`)
+    const error = certificateError(
+      failure('ERR_TLS_CERT_ALTNAME_INVALID', {reason: `Host: ${endpoint}. is not in the cert's altnames: DNS:localhost`}),
+      {
+        address: {host: endpoint, port: 5432, route: 'direct', servername: endpoint},
+        port: 5432,
+        tls,
+      },
+    )!
+    expect(error.message).toBe(
+      `Refused ${endpoint}:5432: its TLS certificate is not for ${endpoint} (ERR_TLS_CERT_ALTNAME_INVALID: Host: ${endpoint}. is not in the cert's altnames: DNS:localhost). Nothing was sent.`,
+    )
     expect(error.hint).toContain('--via HOST:PORT')
   })
 
   it('explains an expired certificate, and leaves other errors alone', () => {
-    expect(certificateError(failure('CERT_HAS_EXPIRED'), {address: tunnel, port: 5432, tls})!.message).toContain('its TLS certificate is expired (CERT_HAS_EXPIRED)')
+    expect(certificateError(failure('CERT_HAS_EXPIRED'), {address: tunnel, port: 5432, tls})!.message).toContain(
+      'its TLS certificate is expired (CERT_HAS_EXPIRED)',
+    )
     expect(certificateError(failure('ECONNREFUSED'), {address: tunnel, port: 5432, tls})).toBeUndefined()
     expect(certificateError(new Error('password authentication failed'), {address: tunnel, port: 5432, tls})).toBeUndefined()
   })

@@ -20,28 +20,48 @@ object counts, and with a manifest from \`snapshot create --manifest\` every tab
     '<%= config.bin %> drill --manifest snapshot-manifest.json --verify checksum --report-junit drill.xml --report-md drill.md',
     '<%= config.bin %> drill --create-snapshot --json',
   ]
-static override flags = {
+  static override flags = {
     check: Flags.string({description: 'A SQL query that must return true on the restored copy (repeatable)', multiple: true}),
-    'create-snapshot': Flags.boolean({description: 'Take a snapshot now (with a manifest read just before it) and drill with it', exclusive: ['snapshot']}),
-    'from-other-cluster': Flags.boolean({description: "Drill a --snapshot of another cluster with this cluster's network, KMS key and parameter group (refused without it)"}),
+    'create-snapshot': Flags.boolean({
+      description: 'Take a snapshot now (with a manifest read just before it) and drill with it',
+      exclusive: ['snapshot'],
+    }),
+    'from-other-cluster': Flags.boolean({
+      description: "Drill a --snapshot of another cluster with this cluster's network, KMS key and parameter group (refused without it)",
+    }),
     keep: Flags.boolean({description: 'Leave the restored cluster running (remove it later with `drill cleanup`)'}),
-    manifest: Flags.string({description: 'Manifest written by `snapshot create --manifest`: the snapshot defaults to its snapshot, and every table is checked against it'}),
+    manifest: Flags.string({
+      description:
+        'Manifest written by `snapshot create --manifest`: the snapshot defaults to its snapshot, and every table is checked against it',
+    }),
     'report-json': Flags.string({description: 'Also write the report as JSON to this file'}),
     'report-junit': Flags.string({description: 'Also write a JUnit XML file: one test case per phase and check'}),
     'report-md': Flags.string({description: 'Also write a Markdown summary (e.g. to $GITHUB_STEP_SUMMARY)'}),
-    snapshot: Flags.string({description: 'Snapshot id, or "latest" for the newest available one (default: the manifest\'s snapshot, else latest)'}),
+    snapshot: Flags.string({
+      description: 'Snapshot id, or "latest" for the newest available one (default: the manifest\'s snapshot, else latest)',
+    }),
     timeout: timeoutFlag('90m'),
     ...tlsFlags,
-    verify: Flags.string({default: 'count', description: 'With a manifest: count (exact rows per table), checksum (rows and a hash of each row), none', options: ['count', 'checksum', 'none']}),
+    verify: Flags.string({
+      default: 'count',
+      description: 'With a manifest: count (exact rows per table), checksum (rows and a hash of each row), none',
+      options: ['count', 'checksum', 'none'],
+    }),
   }
-static override summary = 'Rehearse a restore: restore, prove the data, delete the copy'
+  static override summary = 'Rehearse a restore: restore, prove the data, delete the copy'
 
   async run(): Promise<DrillReport> {
     const {flags} = this
     const timeoutMs = parseDuration(flags.timeout, '--timeout', {maxMs: 24 * 3_600_000, minMs: 60_000})
     const target = await this.target()
     const sourceClusterId = requireCluster(target)
-    const [{drillExitCode, runDrill, trySourceChecks, validateDrill}, {loadManifest}, {connectToCluster, resolveClusterConnection, sameCredentialsOn}, {describeCluster}, aws] = await Promise.all([
+    const [
+      {drillExitCode, runDrill, trySourceChecks, validateDrill},
+      {loadManifest},
+      {connectToCluster, resolveClusterConnection, sameCredentialsOn},
+      {describeCluster},
+      aws,
+    ] = await Promise.all([
       import('../../lib/drill/drill.js'),
       import('../../lib/drill/manifest.js'),
       import('../../lib/target/cluster-connection.js'),
@@ -50,17 +70,28 @@ static override summary = 'Rehearse a restore: restore, prove the data, delete t
     ])
     const manifest = flags.manifest ? {file: flags.manifest, manifest: await loadManifest(flags.manifest)} : undefined
     const snapshotFlag = flags.snapshot ?? manifest?.manifest.snapshotId ?? 'latest'
-    const snapshot = flags['create-snapshot'] ? ({kind: 'create'} as const) : snapshotFlag === 'latest' ? ({kind: 'latest'} as const) : ({id: snapshotFlag, kind: 'id'} as const)
+    const snapshot = flags['create-snapshot']
+      ? ({kind: 'create'} as const)
+      : snapshotFlag === 'latest'
+        ? ({kind: 'latest'} as const)
+        : ({id: snapshotFlag, kind: 'id'} as const)
     const verify = flags.verify as 'checksum' | 'count' | 'none'
     const checks = flags.check ?? []
     validateDrill({checks, manifest, snapshot, verify})
     // Before any AWS call: a report that cannot be written must not cost a restore.
-    await checkOutputFiles({'--report-json': flags['report-json'], '--report-junit': flags['report-junit'], '--report-md': flags['report-md']})
+    await checkOutputFiles({
+      '--report-json': flags['report-json'],
+      '--report-junit': flags['report-junit'],
+      '--report-md': flags['report-md'],
+    })
 
     const rds = await aws.rds()
     const source = await resolveClusterConnection(target, aws, {tls: await this.clusterTls()})
     const connect = async (clusterId: string) =>
-      connectToCluster(clusterId === sourceClusterId ? source : await sameCredentialsOn(source, await describeCluster(rds, clusterId), target.endpointMap), {connectTimeoutMs: 15_000})
+      connectToCluster(
+        clusterId === sourceClusterId ? source : await sameCredentialsOn(source, await describeCluster(rds, clusterId), target.endpointMap),
+        {connectTimeoutMs: 15_000},
+      )
     const progress = await this.progress()
     // Every --check is tried on the source, read-only, before anything is restored: a wrong one is exit 2 now, not after the restore.
     const warnings: string[] = []
@@ -85,16 +116,38 @@ static override summary = 'Rehearse a restore: restore, prove the data, delete t
     const onTerminate = () => terminated.abort()
     process.once('SIGTERM', onTerminate)
     const report = await this.interruptibly((signal) =>
-      runDrill(rds, {checks, clusterExplicit: target.sources.cluster === 'flag', connect, fromOtherCluster: flags['from-other-cluster'], keep: flags.keep, manifest, progress, signal: AbortSignal.any([signal, terminated.signal]), snapshot, sourceClusterId, timeoutMs, verify, warnings}),
+      runDrill(rds, {
+        checks,
+        clusterExplicit: target.sources.cluster === 'flag',
+        connect,
+        fromOtherCluster: flags['from-other-cluster'],
+        keep: flags.keep,
+        manifest,
+        progress,
+        signal: AbortSignal.any([signal, terminated.signal]),
+        snapshot,
+        sourceClusterId,
+        timeoutMs,
+        verify,
+        warnings,
+      }),
     ).finally(() => process.off('SIGTERM', onTerminate))
 
     const reports = await import('../../lib/drill/reports.js')
     let written: string[]
     try {
-      written = await reports.writeDrillReports(report, {json: flags['report-json'], junit: flags['report-junit'], markdown: flags['report-md']})
+      written = await reports.writeDrillReports(report, {
+        json: flags['report-json'],
+        junit: flags['report-junit'],
+        markdown: flags['report-md'],
+      })
     } catch (error) {
       // The drill ran and its cluster was created: say what became of it with the failure.
-      throw new AuroraError('UNEXPECTED', `The drill ran (${report.outcome}; drill cluster ${report.drillCluster}: ${report.teardown.detail}), but a report was not written: ${(error as Error).message.split('\n')[0]}`, {cause: error})
+      throw new AuroraError(
+        'UNEXPECTED',
+        `The drill ran (${report.outcome}; drill cluster ${report.drillCluster}: ${report.teardown.detail}), but a report was not written: ${(error as Error).message.split('\n')[0]}`,
+        {cause: error},
+      )
     }
 
     if (!this.jsonEnabled()) {

@@ -22,7 +22,7 @@ Replaces \`aws pi get-resource-metrics --metric-queries file://metrics-query.jso
     '<%= config.bin %> pi top --by wait --since 15m',
     '<%= config.bin %> pi top --source pg --limit 5',
   ]
-static override flags = {
+  static override flags = {
     by: Flags.string({default: 'sql', description: 'What to rank', options: ['sql', 'wait', 'user', 'host']}),
     instance: Flags.string({description: 'Instance to look at (default: the writer)'}),
     limit: integerFlag({default: 10, description: 'Rows to show (1-25)', max: 25, min: 1}),
@@ -31,7 +31,7 @@ static override flags = {
     ...tlsFlags,
     via: viaFlag,
   }
-static override summary = 'Rank what the database spends its time on'
+  static override summary = 'Rank what the database spends its time on'
 
   async run(): Promise<PiTopOutput> {
     const {flags} = this
@@ -58,7 +58,10 @@ static override summary = 'Rank what the database spends its time on'
   }
 
   private async fromStatements(by: LoadDimension): Promise<Extract<PiTopOutput, {source: 'pg'}>> {
-    const [{connectToCluster, resolveClusterConnection}, {topStatements}] = await Promise.all([import('../../lib/target/cluster-connection.js'), import('../../lib/pg/statements.js')])
+    const [{connectToCluster, resolveClusterConnection}, {topStatements}] = await Promise.all([
+      import('../../lib/target/cluster-connection.js'),
+      import('../../lib/pg/statements.js'),
+    ])
     const connection = await resolveClusterConnection(await this.target(), await this.aws(), {tls: await this.clusterTls()})
     const client = await connectToCluster(connection)
     try {

@@ -17,11 +17,11 @@ export default class SandboxDataPlane extends BaseCommand<typeof SandboxDataPlan
     action: Args.string({description: 'What moto just did', options: [...actions], required: true}),
     payload: Args.string({description: 'JSON with the identifiers involved', required: true}),
   }
-static override baseFlags = globalFlags
-static override description = 'Internal: the sandbox data plane, run by the moto launcher inside snapshot, restore and delete calls.'
-static override enableJsonFlag = false
-static override hidden = true
-static override summary = 'Internal: the sandbox data plane, run by the moto launcher'
+  static override baseFlags = globalFlags
+  static override description = 'Internal: the sandbox data plane, run by the moto launcher inside snapshot, restore and delete calls.'
+  static override enableJsonFlag = false
+  static override hidden = true
+  static override summary = 'Internal: the sandbox data plane, run by the moto launcher'
 
   async run(): Promise<void> {
     const {args} = this

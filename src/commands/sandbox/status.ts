@@ -16,7 +16,8 @@ export interface SandboxStatusOutput {
 
 export default class SandboxStatus extends BaseCommand<typeof SandboxStatus> {
   static override baseFlags = globalFlags
-  static override description = "Tell whether the sandbox's moto and PostgreSQL servers (the seeded cluster's and every restored one's) are running, and where."
+  static override description =
+    "Tell whether the sandbox's moto and PostgreSQL servers (the seeded cluster's and every restored one's) are running, and where."
   static override examples = ['<%= config.bin %> sandbox status', '<%= config.bin %> sandbox status --json']
   static override summary = "Tell whether the sandbox's moto and PostgreSQL are running"
 
@@ -49,7 +50,9 @@ export default class SandboxStatus extends BaseCommand<typeof SandboxStatus> {
     this.log(`  cluster     ${state.cluster.clusterId}`)
     this.log(`PostgreSQL servers (${servers.length}):`)
     for (const server of servers) {
-      this.log(`  ${server.cluster.padEnd(40)}  ${runningWord(server.running, this.colour)}  127.0.0.1:${server.port}${server.primary ? '  (seeded)' : '  (restored)'}`)
+      this.log(
+        `  ${server.cluster.padEnd(40)}  ${runningWord(server.running, this.colour)}  127.0.0.1:${server.port}${server.primary ? '  (seeded)' : '  (restored)'}`,
+      )
     }
 
     if (!output.running) this.log(`Part of it is down: \`${this.config.bin} sandbox up\` starts it afresh.`)

@@ -20,7 +20,7 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
 seeded with the cluster the bundled Terraform module creates. Then \`eval "$(auroractl sandbox env)"\` points every command at it.
 The first run installs moto into a Python venv (about 30 s, needs PyPI); later runs take a few seconds.`
   static override examples = ['<%= config.bin %> sandbox up', 'eval "$(<%= config.bin %> sandbox env)" && <%= config.bin %> status']
-static override summary = 'Start a local moto and PostgreSQL 15 seeded with the cluster'
+  static override summary = 'Start a local moto and PostgreSQL 15 seeded with the cluster'
 
   async run(): Promise<SandboxUpOutput> {
     const started = performance.now()

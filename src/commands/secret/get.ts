@@ -26,14 +26,17 @@ Replaces \`aws secretsmanager get-secret-value --secret-id ... --query SecretStr
     '<%= config.bin %> secret get --format uri --reveal',
     'eval "$(<%= config.bin %> secret get --format env --reveal)"',
   ]
-static override flags = {
-    field: Flags.string({description: 'Print only this field', options: ['username', 'password', 'host', 'port', 'dbname', 'engine', 'dbClusterIdentifier']}),
+  static override flags = {
+    field: Flags.string({
+      description: 'Print only this field',
+      options: ['username', 'password', 'host', 'port', 'dbname', 'engine', 'dbClusterIdentifier'],
+    }),
     format: Flags.string({default: 'text', description: 'Output format', options: ['text', 'json', 'uri', 'env', 'pgpass']}),
     reveal: Flags.boolean({description: 'Print the password instead of ********'}),
     // For --format env and uri: the sslmode and root certificate psql and other libpq clients should use.
     ...tlsFlags,
   }
-static override summary = "Show the cluster's credentials, password masked"
+  static override summary = "Show the cluster's credentials, password masked"
 
   async run(): Promise<SecretGetOutput> {
     const {flags} = this
@@ -46,7 +49,8 @@ static override summary = "Show the cluster's credentials, password masked"
 
     const target = await this.target()
     const aws = await this.aws()
-    const {formatCredentials, loadCredentials, resolveSecretId, rotationInProgress, visibleCredentials} = await import('../../lib/secret.js')
+    const {formatCredentials, loadCredentials, resolveSecretId, rotationInProgress, visibleCredentials} =
+      await import('../../lib/secret.js')
     const {secretId, source} = await resolveSecretId(target, () => aws.rds())
     const secretsManager = await aws.secretsManager()
     const [loaded, rotation] = await Promise.allSettled([
@@ -63,7 +67,8 @@ static override summary = "Show the cluster's credentials, password masked"
     if (loaded.status === 'rejected') throw loaded.reason
     if (rotation.status === 'rejected') throw rotation.reason
     const [credentials, rotating] = [loaded.value, rotation.value]
-    if (rotating) this.warn(`A rotation of ${secretId} is in progress: the password may change in a moment (AWSPENDING differs from AWSCURRENT).`)
+    if (rotating)
+      this.warn(`A rotation of ${secretId} is in progress: the password may change in a moment (AWSPENDING differs from AWSCURRENT).`)
     const reveal = Boolean(flags.reveal)
     const fields = visibleCredentials(credentials, reveal)
     if (field) {

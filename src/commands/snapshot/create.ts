@@ -19,19 +19,24 @@ Replaces \`aws rds create-db-cluster-snapshot\`.`
     '<%= config.bin %> snapshot create --id before-migration --tag ticket=OPS-42 --no-wait --json',
     '<%= config.bin %> snapshot create --manifest snapshot-manifest.json --manifest-mode checksum',
   ]
-static override flags = {
+  static override flags = {
     ...tlsFlags,
     id: Flags.string({description: 'Snapshot identifier (default: <cluster>-<yyyymmdd-hhmmss>-<4 random>)'}),
     manifest: Flags.string({
-      description: 'Also write FILE: exact per-table row counts (and checksums), sequences, object counts and the PostgreSQL version, read just before the snapshot. `drill --manifest FILE` proves a restore against it.',
+      description:
+        'Also write FILE: exact per-table row counts (and checksums), sequences, object counts and the PostgreSQL version, read just before the snapshot. `drill --manifest FILE` proves a restore against it.',
     }),
-    'manifest-mode': Flags.string({dependsOn: ['manifest'], description: 'count (default): exact count(*) per table; checksum: also a hash of every row (reads all data)', options: ['count', 'checksum']}),
+    'manifest-mode': Flags.string({
+      dependsOn: ['manifest'],
+      description: 'count (default): exact count(*) per table; checksum: also a hash of every row (reads all data)',
+      options: ['count', 'checksum'],
+    }),
     reason: Flags.string({description: 'Why the snapshot was taken, stored as the tag "reason" (e.g. the commit about to be deployed)'}),
     tag: Flags.string({description: 'Extra tag KEY=VALUE (repeatable)', multiple: true}),
     timeout: timeoutFlag('30m'),
     wait: waitFlag,
   }
-static override summary = 'Take a manual snapshot and wait until it is available'
+  static override summary = 'Take a manual snapshot and wait until it is available'
 
   async run(): Promise<CreatedSnapshot & {manifest?: {exact: boolean; file: string; tables: number}}> {
     const {flags} = this
@@ -47,7 +52,8 @@ static override summary = 'Take a manual snapshot and wait until it is available
       this.progress(),
     ])
     const snapshotId = flags.id ?? defaultSnapshotId(clusterId, new Date())
-    const take = (signal: AbortSignal) => createSnapshot(rds, {clusterId, reason: flags.reason, snapshotId, tags}, {progress, signal, timeoutMs, wait: flags.wait})
+    const take = (signal: AbortSignal) =>
+      createSnapshot(rds, {clusterId, reason: flags.reason, snapshotId, tags}, {progress, signal, timeoutMs, wait: flags.wait})
     if (!flags.manifest) {
       const snapshot = await this.interruptibly(take)
       this.log(
@@ -59,8 +65,13 @@ static override summary = 'Take a manual snapshot and wait until it is available
     }
 
     const file = flags.manifest
-    const [{connectToCluster, resolveClusterConnection}, manifests] = await Promise.all([import('../../lib/target/cluster-connection.js'), import('../../lib/drill/manifest.js')])
-    const client = await connectToCluster(await resolveClusterConnection(await this.target(), await this.aws(), {tls: await this.clusterTls()}))
+    const [{connectToCluster, resolveClusterConnection}, manifests] = await Promise.all([
+      import('../../lib/target/cluster-connection.js'),
+      import('../../lib/drill/manifest.js'),
+    ])
+    const client = await connectToCluster(
+      await resolveClusterConnection(await this.target(), await this.aws(), {tls: await this.clusterTls()}),
+    )
     try {
       const mode = (flags['manifest-mode'] ?? 'count') as 'checksum' | 'count'
       progress.start(`Manifest: counting${mode === 'checksum' ? ' and hashing' : ''} every table`)
@@ -74,14 +85,20 @@ static override summary = 'Take a manual snapshot and wait until it is available
       } catch (error) {
         // The snapshot exists and costs money: say so, so a retry does not take another one blindly.
         const {message} = toRenderedError(error)
-        throw new AuroraError('UNEXPECTED', `Snapshot ${snapshot.id} was created (${snapshot.status}), but its manifest ${file} was not written: ${message}`, {
-          cause: error,
-          hint: `Keep the snapshot and drill it without a manifest (\`auroractl drill --snapshot ${snapshot.id}\`), or delete it (\`auroractl snapshot delete ${snapshot.id}\`) before taking another.`,
-        })
+        throw new AuroraError(
+          'UNEXPECTED',
+          `Snapshot ${snapshot.id} was created (${snapshot.status}), but its manifest ${file} was not written: ${message}`,
+          {
+            cause: error,
+            hint: `Keep the snapshot and drill it without a manifest (\`auroractl drill --snapshot ${snapshot.id}\`), or delete it (\`auroractl snapshot delete ${snapshot.id}\`) before taking another.`,
+          },
+        )
       }
 
       this.log(`Snapshot ${snapshot.id} is ${snapshot.status} (${snapshot.sizeGiB ?? '?'} GiB, ${snapshot.elapsedSeconds} s).`)
-      this.log(`Manifest ${file}: ${manifest.tables.length} tables, ${manifest.sequences.length} sequences, PostgreSQL ${manifest.postgresVersion}; ${manifest.exactness.detail}.`)
+      this.log(
+        `Manifest ${file}: ${manifest.tables.length} tables, ${manifest.sequences.length} sequences, PostgreSQL ${manifest.postgresVersion}; ${manifest.exactness.detail}.`,
+      )
       return {...snapshot, manifest: {exact: manifest.exactness.exact, file, tables: manifest.tables.length}}
     } finally {
       await client.end().catch(() => {})

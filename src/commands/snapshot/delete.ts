@@ -11,13 +11,16 @@ export default class SnapshotDelete extends BaseCommand<typeof SnapshotDelete> {
   static override args = {
     id: Args.string({description: 'The manual snapshot to delete', required: true}),
   }
-static override description = `Delete a manual snapshot. Asks you to type its id, or takes --confirm ID; refuses without either when not at a terminal.
+  static override description = `Delete a manual snapshot. Asks you to type its id, or takes --confirm ID; refuses without either when not at a terminal.
 Replaces \`aws rds delete-db-cluster-snapshot\`.`
-static override examples = ['<%= config.bin %> snapshot delete nba-tracker-dev-20261128-031500', '<%= config.bin %> snapshot delete old-one --confirm old-one --json']
-static override flags = {
+  static override examples = [
+    '<%= config.bin %> snapshot delete nba-tracker-dev-20261128-031500',
+    '<%= config.bin %> snapshot delete old-one --confirm old-one --json',
+  ]
+  static override flags = {
     confirm: confirmFlag('the snapshot id'),
   }
-static override summary = 'Delete a manual snapshot, confirmed by its id'
+  static override summary = 'Delete a manual snapshot, confirmed by its id'
 
   async run(): Promise<SnapshotDeleteOutput> {
     const id = this.args.id as string
@@ -27,7 +30,12 @@ static override summary = 'Delete a manual snapshot, confirmed by its id'
       this.aws().then((aws) => aws.rds()),
     ])
     await snapshotToDelete(rds, id)
-    await confirmByTypedName({action: `delete snapshot ${id}`, confirmFlag: this.flags.confirm, expected: id, interactive: this.interactive()})
+    await confirmByTypedName({
+      action: `delete snapshot ${id}`,
+      confirmFlag: this.flags.confirm,
+      expected: id,
+      interactive: this.interactive(),
+    })
     await deleteSnapshot(rds, id)
     this.log(`Snapshot ${id} is being deleted.`)
     return {deleted: id}

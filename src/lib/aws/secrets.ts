@@ -51,7 +51,8 @@ export function parseDatabaseCredentials(secretString: string, secretId: string)
   }
 
   const port = value.port === undefined ? undefined : Number(value.port)
-  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65_536)) throw badInput(`Secret "${secretId}" field "port" is not a TCP port.`)
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65_536))
+    throw badInput(`Secret "${secretId}" field "port" is not a TCP port.`)
   const optionalString = (field: string) => (typeof value[field] === 'string' && value[field] !== '' ? (value[field] as string) : undefined)
   return {
     dbClusterIdentifier: optionalString('dbClusterIdentifier'),

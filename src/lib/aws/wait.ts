@@ -55,9 +55,13 @@ export async function runWaiter(start: (settings: WaiterSettings) => Promise<Wai
     }
 
     case 'TIMEOUT': {
-      throw new AuroraError('TIMED_OUT', `Gave up after ${formatDuration(options.timeoutMs)} waiting for ${options.what}. ${options.stillRunning}`, {
-        hint: 'Raise --timeout, or check on it with `auroractl status`.',
-      })
+      throw new AuroraError(
+        'TIMED_OUT',
+        `Gave up after ${formatDuration(options.timeoutMs)} waiting for ${options.what}. ${options.stillRunning}`,
+        {
+          hint: 'Raise --timeout, or check on it with `auroractl status`.',
+        },
+      )
     }
 
     default: {

@@ -22,7 +22,7 @@ export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags: Partial<typeof targetFlags> & typeof globalFlags = {...globalFlags, ...targetFlags}
   static override enableJsonFlag = true
-protected args!: BaseArgs<T>
+  protected args!: BaseArgs<T>
   protected colour!: Palette
   /** Arguments oclif did not take as a flag or a declared argument (commands with `strict = false`), in order. */
   protected extraArgv: string[] = []
@@ -157,11 +157,14 @@ protected args!: BaseArgs<T>
    * Once per command, on stderr: every disagreement between sources (also under --json, as a warning),
    * then, in human output, which cluster the command acts on and where that came from.
    */
-  private announceTarget(target: Target, conflict: (c: Target['conflicts'][number]) => string, line: (t: Target) => string | undefined): void {
+  private announceTarget(
+    target: Target,
+    conflict: (c: Target['conflicts'][number]) => string,
+    line: (t: Target) => string | undefined,
+  ): void {
     const colour = this.colour ?? createPalette({json: this.jsonEnabled(), noColorFlag: false})
     for (const entry of target.conflicts) process.stderr.write(`${colour.yellow('Note:')} ${conflict(entry)}\n`)
     const cluster = line(target)
     if (cluster && !this.jsonEnabled()) process.stderr.write(`${colour.dim(cluster)}\n`)
   }
 }
-

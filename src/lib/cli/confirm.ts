@@ -21,11 +21,17 @@ export async function confirmByTypedName(options: TypedConfirmation): Promise<vo
   const {action, confirmFlag, expected, interactive} = options
   if (confirmFlag !== undefined) {
     if (confirmFlag === expected) return
-    throw badInput(`--confirm "${confirmFlag}" does not match "${expected}"; nothing was changed.`, `To ${action}, pass --confirm ${expected}.`)
+    throw badInput(
+      `--confirm "${confirmFlag}" does not match "${expected}"; nothing was changed.`,
+      `To ${action}, pass --confirm ${expected}.`,
+    )
   }
 
   if (!interactive) {
-    throw badInput(`Refusing to ${action} without confirmation in a non-interactive run; nothing was changed.`, `Pass --confirm ${expected} to go ahead.`)
+    throw badInput(
+      `Refusing to ${action} without confirmation in a non-interactive run; nothing was changed.`,
+      `Pass --confirm ${expected} to go ahead.`,
+    )
   }
 
   const {input} = await import('@inquirer/prompts')

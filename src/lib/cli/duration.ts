@@ -47,7 +47,12 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`
   let rest = Math.round(ms / 1000)
   const out: string[] = []
-  for (const [unit, seconds] of [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, seconds] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     const amount = Math.floor(rest / seconds)
     if (amount > 0) out.push(`${amount}${unit}`)
     rest -= amount * seconds

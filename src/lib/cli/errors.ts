@@ -98,7 +98,11 @@ const networkErrorCodes = new Set(['EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'E
  */
 export function toRenderedError(error: unknown): RenderedError {
   const rendered = renderError(error)
-  return {...rendered, hint: rendered.hint === undefined ? undefined : withoutUrlPasswords(rendered.hint), message: withoutUrlPasswords(rendered.message)}
+  return {
+    ...rendered,
+    hint: rendered.hint === undefined ? undefined : withoutUrlPasswords(rendered.hint),
+    message: withoutUrlPasswords(rendered.message),
+  }
 }
 
 /**
@@ -186,7 +190,7 @@ function errnoCode(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined
   const own = (error as NodeJS.ErrnoException).code
   if (own) return own
-  const {cause} = (error as {cause?: unknown})
+  const {cause} = error as {cause?: unknown}
   return cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined
 }
 
@@ -220,7 +224,9 @@ function missingArguments(error: ParseError): Array<{description?: string; name:
 function parseErrorMessage(error: ParseError): string {
   const missing = missingArguments(error)
   if (missing) {
-    const names = missing.map(({description, name}) => `${name.toUpperCase()}${description ? ` (${description.replace(/\.$/, '').toLowerCase()})` : ''}`)
+    const names = missing.map(
+      ({description, name}) => `${name.toUpperCase()}${description ? ` (${description.replace(/\.$/, '').toLowerCase()})` : ''}`,
+    )
     return `Missing the required argument ${names.join(', ')}.`
   }
 
@@ -236,5 +242,10 @@ function parseErrorMessage(error: ParseError): string {
 const oclifHelpLine = 'See more help with --help'
 
 function firstLine(text: string): string {
-  return text.split('\n').map((line) => line.trim()).find(Boolean) ?? ''
+  return (
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .find(Boolean) ?? ''
+  )
 }

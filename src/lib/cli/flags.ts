@@ -87,12 +87,14 @@ export const waitFlag = Flags.boolean({
  */
 export const tlsFlags = {
   'ca-bundle': Flags.string({
-    description: 'PEM file of the CAs to trust for the cluster\'s certificate [default: PGSSLROOTCERT, else the bundled Amazon RDS CAs and the system store]',
+    description:
+      "PEM file of the CAs to trust for the cluster's certificate [default: PGSSLROOTCERT, else the bundled Amazon RDS CAs and the system store]",
     helpGroup: 'TLS',
   }),
   tls: Flags.string({
     default: 'verify-full',
-    description: 'verify-full: the certificate must chain to a trusted CA and name the endpoint; require: encrypt without checking (prints a warning every time)',
+    description:
+      'verify-full: the certificate must chain to a trusted CA and name the endpoint; require: encrypt without checking (prints a warning every time)',
     helpGroup: 'TLS',
     options: ['verify-full', 'require'],
   }),
@@ -103,7 +105,9 @@ export const tlsFlags = {
  * or changed, typed again. `what` says which name: "the snapshot id", "the cluster id".
  */
 export const confirmFlag = (what: string) =>
-  Flags.string({description: `Confirm by naming ${what} again; without it you are asked to type it, and a run without a terminal (or with --json) is refused`})
+  Flags.string({
+    description: `Confirm by naming ${what} again; without it you are asked to type it, and a run without a terminal (or with --json) is refused`,
+  })
 
 /** `--yes` used to confirm some actions; it is refused with the flag that replaced it, so no script is confirmed by accident. */
 export const refusedYesFlag = Flags.boolean({

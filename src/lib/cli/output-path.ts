@@ -14,17 +14,24 @@ export async function checkOutputFile(file: string, flag: string): Promise<strin
   const resolved = path.resolve(file)
   const folder = path.dirname(resolved)
   const existing = await stat(resolved).catch(() => null)
-  if (existing?.isDirectory()) throw badInput(`${flag} ${file} is a folder: give the path of a file to write in it (e.g. ${path.join(file, 'out.json')}).`)
+  if (existing?.isDirectory())
+    throw badInput(`${flag} ${file} is a folder: give the path of a file to write in it (e.g. ${path.join(file, 'out.json')}).`)
   const folderStat = await stat(folder).catch((error: NodeJS.ErrnoException) => error)
   if (folderStat instanceof Error) {
-    throw badInput(`${flag} ${file}: the folder ${folder} ${folderStat.code === 'ENOENT' ? 'does not exist' : `cannot be read (${folderStat.code})`}; nothing was done.`, `Create it first (mkdir -p ${folder}), or write somewhere else.`)
+    throw badInput(
+      `${flag} ${file}: the folder ${folder} ${folderStat.code === 'ENOENT' ? 'does not exist' : `cannot be read (${folderStat.code})`}; nothing was done.`,
+      `Create it first (mkdir -p ${folder}), or write somewhere else.`,
+    )
   }
 
   if (!folderStat.isDirectory()) throw badInput(`${flag} ${file}: ${folder} is not a folder; nothing was done.`)
   try {
     await access(existing ? resolved : folder, constants.W_OK)
   } catch {
-    throw badInput(`${flag} ${file}: ${existing ? 'the file' : `the folder ${folder}`} is not writable; nothing was done.`, 'Write somewhere you can write to, or fix the permissions.')
+    throw badInput(
+      `${flag} ${file}: ${existing ? 'the file' : `the folder ${folder}`} is not writable; nothing was done.`,
+      'Write somewhere you can write to, or fix the permissions.',
+    )
   }
 
   return file

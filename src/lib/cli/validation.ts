@@ -93,8 +93,14 @@ export function parseIpv4Cidr(value: string, flag: string): string {
   const octets = match ? match.slice(1, 5) : []
   const prefix = match?.[5]
   const octetOk = (octet: string) => Number(octet) <= 255 && (octet === '0' || !octet.startsWith('0'))
-  if (!match || !octets.every((octet) => octetOk(octet)) || (prefix !== undefined && (Number(prefix) > 32 || (prefix.length > 1 && prefix.startsWith('0'))))) {
-    throw badInput(`${flag} "${value}" is not an IPv4 address or CIDR: four numbers from 0 to 255 and an optional prefix from /0 to /32 (e.g. 10.0.1.0/24 or 10.0.1.7).`)
+  if (
+    !match ||
+    !octets.every((octet) => octetOk(octet)) ||
+    (prefix !== undefined && (Number(prefix) > 32 || (prefix.length > 1 && prefix.startsWith('0'))))
+  ) {
+    throw badInput(
+      `${flag} "${value}" is not an IPv4 address or CIDR: four numbers from 0 to 255 and an optional prefix from /0 to /32 (e.g. 10.0.1.0/24 or 10.0.1.7).`,
+    )
   }
 
   return `${octets.join('.')}/${prefix ?? '32'}`

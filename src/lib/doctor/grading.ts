@@ -60,5 +60,12 @@ export function gradeCeiling(values: number[], maxAcu: number): {share: number; 
 export function isPrivateAddress(address: string): boolean {
   if (address.includes(':')) return address === '::1' || /^f[cd]/i.test(address) || /^fe80/i.test(address)
   const [a = 0, b = 0] = address.split('.').map(Number)
-  return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127)
+  return (
+    a === 10 ||
+    a === 127 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 169 && b === 254) ||
+    (a === 100 && b >= 64 && b <= 127)
+  )
 }

@@ -2,7 +2,14 @@ import type {Check} from './types.js'
 
 import {awsCredentials} from './checks/aws.js'
 import {capacityCeiling} from './checks/capacity.js'
-import {clusterBackups, clusterInstances, clusterMaintenance, clusterPerformanceInsights, clusterScaling, clusterStatus} from './checks/cluster.js'
+import {
+  clusterBackups,
+  clusterInstances,
+  clusterMaintenance,
+  clusterPerformanceInsights,
+  clusterScaling,
+  clusterStatus,
+} from './checks/cluster.js'
 import {dbAuth, dbBlocking, dbConnections, dbHitRate, dbIdleInTransaction, dbLongQueries, dbSequences, dbWraparound} from './checks/db.js'
 import {networkDns, networkSecurityGroup, networkSubnets, networkTcp, networkTls} from './checks/network.js'
 import {secretMatchesCluster} from './checks/secret.js'

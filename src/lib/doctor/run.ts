@@ -32,7 +32,8 @@ export async function runChecks<Facts>(checks: Array<Check<Facts>>, facts: Facts
       result = (async () => {
         const dependencies = await Promise.all(check.dependsOn.filter((id) => byId.has(id)).map((id) => start(byId.get(id)!)))
         const blocked = dependencies.find((dependency) => dependency.status === 'fail' || dependency.status === 'skip')
-        if (blocked) return {detail: `skipped: ${blocked.id} did not pass`, id: check.id, layer: check.layer, ms: 0, status: 'skip' as const}
+        if (blocked)
+          return {detail: `skipped: ${blocked.id} did not pass`, id: check.id, layer: check.layer, ms: 0, status: 'skip' as const}
         const checkStarted = performance.now()
         const outcome = await withTimeout(check, facts)
         return {...outcome, id: check.id, layer: check.layer, ms: Math.round(performance.now() - checkStarted)}
@@ -63,10 +64,21 @@ export async function runChecks<Facts>(checks: Array<Check<Facts>>, facts: Facts
 async function withTimeout<Facts>(check: Check<Facts>, facts: Facts): Promise<CheckOutcome> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<CheckOutcome>((resolve) => {
-    timer = setTimeout(() => resolve({detail: `no answer within ${formatDuration(check.timeoutMs)}`, hint: 'Run it again; if it persists, check the network path.', status: 'fail'}), check.timeoutMs)
+    timer = setTimeout(
+      () =>
+        resolve({
+          detail: `no answer within ${formatDuration(check.timeoutMs)}`,
+          hint: 'Run it again; if it persists, check the network path.',
+          status: 'fail',
+        }),
+      check.timeoutMs,
+    )
   })
   try {
-    return await Promise.race([check.run(facts).catch((error: Error) => ({detail: `error: ${error.message.split('\n')[0]}`, status: 'fail' as const})), timeout])
+    return await Promise.race([
+      check.run(facts).catch((error: Error) => ({detail: `error: ${error.message.split('\n')[0]}`, status: 'fail' as const})),
+      timeout,
+    ])
   } finally {
     clearTimeout(timer)
   }

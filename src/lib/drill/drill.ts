@@ -73,11 +73,15 @@ export function drillClusterId(sourceClusterId: string, now: Date, suffix: strin
 
 /** What can be refused before anything is created (exit 2, nothing changed). */
 export function validateDrill(options: Pick<DrillOptions, 'checks' | 'manifest' | 'snapshot' | 'verify'>): void {
-  for (const check of options.checks) if (!check.trim()) throw badInput('--check must be a SQL query that returns true, e.g. --check "SELECT count(*) > 0 FROM games".')
+  for (const check of options.checks)
+    if (!check.trim()) throw badInput('--check must be a SQL query that returns true, e.g. --check "SELECT count(*) > 0 FROM games".')
   const manifest = options.manifest?.manifest
   if (!manifest) return
   if (options.verify === 'checksum' && manifest.mode !== 'checksum') {
-    throw badInput(`--verify checksum needs a manifest with checksums; ${options.manifest!.file ?? 'the manifest'} has counts only.`, 'Take it with `snapshot create --manifest FILE --manifest-mode checksum`, or use --verify count.')
+    throw badInput(
+      `--verify checksum needs a manifest with checksums; ${options.manifest!.file ?? 'the manifest'} has counts only.`,
+      'Take it with `snapshot create --manifest FILE --manifest-mode checksum`, or use --verify count.',
+    )
   }
 
   if (options.snapshot.kind === 'id' && options.snapshot.id !== manifest.snapshotId) {
@@ -98,7 +102,11 @@ export interface SourceCheckResult {
  * that is false on the source is not refused (the source may have changed since the snapshot) but reported.
  * A check that writes cannot run read-only; it is reported as untried on the source.
  */
-export async function trySourceChecks(client: Client, checks: string[], options: {statementTimeoutMs?: number} = {}): Promise<SourceCheckResult> {
+export async function trySourceChecks(
+  client: Client,
+  checks: string[],
+  options: {statementTimeoutMs?: number} = {},
+): Promise<SourceCheckResult> {
   const warnings: string[] = []
   const timeoutMs = options.statementTimeoutMs ?? 30_000
   for (const sql of checks) {
@@ -127,7 +135,11 @@ export async function trySourceChecks(client: Client, checks: string[], options:
         }
 
         // A server error (syntax, unknown table or column, permissions): it would fail the same way on the copy.
-        if (code) throw badInput(`--check "${sql}" fails on the source cluster: ${reason} (SQLSTATE ${code}); nothing was created.`, 'Fix the query: a --check must return one row with one boolean column, e.g. --check "SELECT count(*) > 0 FROM games".')
+        if (code)
+          throw badInput(
+            `--check "${sql}" fails on the source cluster: ${reason} (SQLSTATE ${code}); nothing was created.`,
+            'Fix the query: a --check must return one row with one boolean column, e.g. --check "SELECT count(*) > 0 FROM games".',
+          )
         throw error
       }
 
@@ -135,11 +147,17 @@ export async function trySourceChecks(client: Client, checks: string[], options:
       const shape = `${result.rows.length} row${result.rows.length === 1 ? '' : 's'} with ${result.fields.length} column${result.fields.length === 1 ? '' : 's'}`
       if (result.rows.length !== 1 || result.fields.length !== 1 || result.fields[0]!.dataTypeID !== booleanType) {
         const type = result.fields.length === 1 && result.fields[0]!.dataTypeID !== booleanType ? ' of a non-boolean type' : ''
-        throw badInput(`--check "${sql}" returns ${shape}${type} on the source; it must return exactly one row with one boolean column. Nothing was created.`, 'For example --check "SELECT count(*) > 0 FROM games".')
+        throw badInput(
+          `--check "${sql}" returns ${shape}${type} on the source; it must return exactly one row with one boolean column. Nothing was created.`,
+          'For example --check "SELECT count(*) > 0 FROM games".',
+        )
       }
 
       const value = Object.values(result.rows[0]!)[0]
-      if (value !== true) warnings.push(`--check "${sql}" is ${value === null ? 'NULL' : 'false'} on the source cluster today; the drill runs it on the restored copy anyway.`)
+      if (value !== true)
+        warnings.push(
+          `--check "${sql}" is ${value === null ? 'NULL' : 'false'} on the source cluster today; the drill runs it on the restored copy anyway.`,
+        )
     } finally {
       // eslint-disable-next-line no-await-in-loop
       await client.query('ROLLBACK').catch(() => {})
@@ -206,7 +224,9 @@ function startDrill(options: DrillOptions): DrillRun {
     checks: [],
     drillCluster,
     finishedAt: '',
-    manifest: options.manifest ? {file: options.manifest.file, mode: options.manifest.manifest.mode, takenAt: options.manifest.manifest.takenAt} : null,
+    manifest: options.manifest
+      ? {file: options.manifest.file, mode: options.manifest.manifest.mode, takenAt: options.manifest.manifest.takenAt}
+      : null,
     outcome: 'passed',
     phases: [],
     restoreSeconds: 0,
@@ -221,7 +241,10 @@ function startDrill(options: DrillOptions): DrillRun {
 
   // A timeout aborts the current phase the same way Ctrl-C does; which one it was decides the outcome.
   const stop = new AbortController()
-  const timer = setTimeout(() => stop.abort(new AuroraError('TIMED_OUT', `The drill ran out of its ${Math.round(options.timeoutMs / 60_000)} min --timeout.`)), options.timeoutMs)
+  const timer = setTimeout(
+    () => stop.abort(new AuroraError('TIMED_OUT', `The drill ran out of its ${Math.round(options.timeoutMs / 60_000)} min --timeout.`)),
+    options.timeoutMs,
+  )
   const onAbort = () => stop.abort(new AuroraError('INTERRUPTED', 'Interrupted.'))
   if (options.signal?.aborted) onAbort()
   options.signal?.addEventListener('abort', onAbort)
@@ -261,22 +284,37 @@ async function phase(run: DrillRun, name: PhaseName, work: () => Promise<string>
 async function pickPhase(rds: RDSClient, run: DrillRun): Promise<string> {
   const {options, progress, report} = run
   progress.start('Picking the snapshot')
-  const picked = await pickSnapshot(rds, options, {drillCluster: run.drillCluster, signal: run.stop.signal, timeoutMs: run.remaining()}, async (created) => {
-    // Take the manifest just before the snapshot so the drill proves that snapshot.
-    const source = await options.connect(options.sourceClusterId)
-    try {
-      const draft = await readManifest(source, {cluster: options.sourceClusterId, mode: options.verify === 'checksum' ? 'checksum' : 'count'})
-      const snapshot = await created()
-      run.manifest = await completeManifest(source, draft, snapshot.DBClusterSnapshotIdentifier!)
-      report.manifest = {file: null, mode: run.manifest.mode, takenAt: run.manifest.takenAt}
-      return snapshot
-    } finally {
-      await source.end().catch(() => {})
-    }
-  })
-  report.snapshot = {createdAt: picked.snapshot.SnapshotCreateTime?.toISOString() ?? null, id: picked.snapshot.DBClusterSnapshotIdentifier!, type: picked.snapshot.SnapshotType ?? null}
+  const picked = await pickSnapshot(
+    rds,
+    options,
+    {drillCluster: run.drillCluster, signal: run.stop.signal, timeoutMs: run.remaining()},
+    async (created) => {
+      // Take the manifest just before the snapshot so the drill proves that snapshot.
+      const source = await options.connect(options.sourceClusterId)
+      try {
+        const draft = await readManifest(source, {
+          cluster: options.sourceClusterId,
+          mode: options.verify === 'checksum' ? 'checksum' : 'count',
+        })
+        const snapshot = await created()
+        run.manifest = await completeManifest(source, draft, snapshot.DBClusterSnapshotIdentifier!)
+        report.manifest = {file: null, mode: run.manifest.mode, takenAt: run.manifest.takenAt}
+        return snapshot
+      } finally {
+        await source.end().catch(() => {})
+      }
+    },
+  )
+  report.snapshot = {
+    createdAt: picked.snapshot.SnapshotCreateTime?.toISOString() ?? null,
+    id: picked.snapshot.DBClusterSnapshotIdentifier!,
+    type: picked.snapshot.SnapshotType ?? null,
+  }
   if (run.manifest && run.manifest.snapshotId !== report.snapshot.id) {
-    throw badInput(`The manifest describes snapshot ${run.manifest.snapshotId}, but the drill picked ${report.snapshot.id}.`, `Pass --snapshot ${run.manifest.snapshotId}.`)
+    throw badInput(
+      `The manifest describes snapshot ${run.manifest.snapshotId}, but the drill picked ${report.snapshot.id}.`,
+      `Pass --snapshot ${run.manifest.snapshotId}.`,
+    )
   }
 
   progress.succeed(`Snapshot ${report.snapshot.id} (${picked.how})`)
@@ -295,7 +333,12 @@ async function restorePhase(rds: RDSClient, run: DrillRun): Promise<string> {
     ],
     fromOtherCluster: options.fromOtherCluster,
     readers: 0,
-    source: {clusterExplicit: options.clusterExplicit, kind: 'snapshot', snapshot: run.report.snapshot!.id, sourceClusterId: options.sourceClusterId},
+    source: {
+      clusterExplicit: options.clusterExplicit,
+      kind: 'snapshot',
+      snapshot: run.report.snapshot!.id,
+      sourceClusterId: options.sourceClusterId,
+    },
     targetId: drillCluster,
   })
   run.restoreStarted = true
@@ -308,8 +351,15 @@ async function readyPhase(run: DrillRun): Promise<string> {
   const {drillCluster, options, progress} = run
   progress.start(`Logging in to ${drillCluster} with ${options.sourceClusterId}'s credentials`)
   // A new cluster's endpoint can take a minute or two to resolve and accept; longer than ten means something is wrong.
-  run.client = await connectWhenReady(() => options.connect(drillCluster), {progress, signal: run.stop.signal, timeoutMs: Math.min(run.remaining(), 10 * 60_000), what: `Logging in to ${drillCluster}`})
-  const {rows} = await run.client.query<{database: string; version: string}>(`SELECT current_database() AS database, current_setting('server_version') AS version`)
+  run.client = await connectWhenReady(() => options.connect(drillCluster), {
+    progress,
+    signal: run.stop.signal,
+    timeoutMs: Math.min(run.remaining(), 10 * 60_000),
+    what: `Logging in to ${drillCluster}`,
+  })
+  const {rows} = await run.client.query<{database: string; version: string}>(
+    `SELECT current_database() AS database, current_setting('server_version') AS version`,
+  )
   progress.succeed(`Logged in to ${drillCluster}`)
   return `endpoint reachable, login works (database ${rows[0]!.database}, PostgreSQL ${rows[0]!.version})`
 }
@@ -323,7 +373,13 @@ async function verifyPhase(run: DrillRun): Promise<string> {
   const failed = checks.filter((check) => !check.passed)
   if (failed.length > 0) {
     progress.fail(`${failed.length} of ${checks.length} checks failed`)
-    throw new AuroraError('CHECK_FAILED', `${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''}`)
+    throw new AuroraError(
+      'CHECK_FAILED',
+      `${failed.length} of ${checks.length} checks failed: ${failed
+        .map((check) => check.name)
+        .slice(0, 5)
+        .join(', ')}${failed.length > 5 ? ', ...' : ''}`,
+    )
   }
 
   progress.succeed(`${checks.length} checks passed`)
@@ -337,7 +393,12 @@ async function verifyPhase(run: DrillRun): Promise<string> {
 async function teardownPhase(rds: RDSClient, run: DrillRun): Promise<void> {
   const {options, report} = run
   const teardownStarted = performance.now()
-  report.teardown = await removeDrillCluster(rds, run.drillCluster, {keep: options.keep, progress: run.progress, restoreStarted: run.restoreStarted, timeoutMs: options.teardownTimeoutMs ?? defaultTeardownTimeoutMs})
+  report.teardown = await removeDrillCluster(rds, run.drillCluster, {
+    keep: options.keep,
+    progress: run.progress,
+    restoreStarted: run.restoreStarted,
+    timeoutMs: options.teardownTimeoutMs ?? defaultTeardownTimeoutMs,
+  })
   report.phases.push({
     detail: report.teardown.detail,
     name: 'teardown',
@@ -351,11 +412,13 @@ async function teardownPhase(rds: RDSClient, run: DrillRun): Promise<void> {
 function finishReport(run: DrillRun): DrillReport {
   const {phases} = run.report
   for (const name of ['pick', 'restore', 'ready', 'verify'] as const) {
-    if (!phases.some((entry) => entry.name === name)) phases.splice(- 1, 0, {detail: 'not reached', name, seconds: 0, status: 'skipped'})
+    if (!phases.some((entry) => entry.name === name)) phases.splice(-1, 0, {detail: 'not reached', name, seconds: 0, status: 'skipped'})
   }
 
   phases.sort((a, b) => phaseOrder.indexOf(a.name) - phaseOrder.indexOf(b.name))
-  run.report.restoreSeconds = seconds(phases.filter((entry) => ['pick', 'ready', 'restore'].includes(entry.name)).reduce((sum, entry) => sum + entry.seconds * 1000, 0))
+  run.report.restoreSeconds = seconds(
+    phases.filter((entry) => ['pick', 'ready', 'restore'].includes(entry.name)).reduce((sum, entry) => sum + entry.seconds * 1000, 0),
+  )
   run.report.totalSeconds = seconds(phases.reduce((sum, entry) => sum + entry.seconds * 1000, 0))
   run.report.finishedAt = run.now().toISOString()
   return run.report
@@ -364,7 +427,7 @@ function finishReport(run: DrillRun): DrillReport {
 const phaseOrder: PhaseName[] = ['pick', 'restore', 'ready', 'verify', 'teardown']
 
 function outcomeOf(error: unknown): DrillOutcome {
-  const {code} = (error as AuroraError)
+  const {code} = error as AuroraError
   if (code === 'CHECK_FAILED') return 'failed'
   if (code === 'TIMED_OUT') return 'timeout'
   if (code === 'INTERRUPTED') return 'interrupted'
@@ -413,7 +476,11 @@ async function pickSnapshot(
   if (choice.kind === 'create') {
     const snapshotId = drillCluster.replace('-drill-', '-drill-snap-').slice(0, 255)
     const take = async () => {
-      await createSnapshot(rds, {clusterId: sourceClusterId, reason: 'restore drill', snapshotId, tags: [{Key: drillTag, Value: 'true'}]}, {signal, timeoutMs, wait: true})
+      await createSnapshot(
+        rds,
+        {clusterId: sourceClusterId, reason: 'restore drill', snapshotId, tags: [{Key: drillTag, Value: 'true'}]},
+        {signal, timeoutMs, wait: true},
+      )
       return (await findSnapshot(rds, snapshotId))!
     }
 
@@ -422,14 +489,17 @@ async function pickSnapshot(
 
   if (choice.kind === 'id') {
     const snapshot = await findSnapshot(rds, choice.id)
-    if (!snapshot) throw new AuroraError('NOT_FOUND', `Snapshot ${choice.id} was not found.`, {hint: 'List them with `auroractl snapshot list`.'})
+    if (!snapshot)
+      throw new AuroraError('NOT_FOUND', `Snapshot ${choice.id} was not found.`, {hint: 'List them with `auroractl snapshot list`.'})
     if (snapshot.Status !== 'available') throw new AuroraError('UNEXPECTED', `Snapshot ${choice.id} is ${snapshot.Status}, not available.`)
     return {how: `${snapshot.SnapshotType ?? 'manual'}, by id`, snapshot}
   }
 
   const newest = (await listClusterSnapshots(rds, sourceClusterId)).find((snapshot) => snapshot.Status === 'available')
   if (!newest) {
-    throw new AuroraError('NOT_FOUND', `${sourceClusterId} has no available snapshot to drill with.`, {hint: 'Take one with `auroractl snapshot create --manifest FILE`, or pass --create-snapshot.'})
+    throw new AuroraError('NOT_FOUND', `${sourceClusterId} has no available snapshot to drill with.`, {
+      hint: 'Take one with `auroractl snapshot create --manifest FILE`, or pass --create-snapshot.',
+    })
   }
 
   return {how: `newest ${newest.SnapshotType ?? ''} snapshot`.replace('  ', ' '), snapshot: newest}
@@ -465,7 +535,9 @@ export async function connectWhenReady(
       if (reason !== shownReason || performance.now() - shownAt >= 10_000) {
         shownReason = reason
         shownAt = performance.now()
-        progress.update(`${options.what}: not yet (${reason}); waited ${formatDuration(shownAt - started)}, ${formatDuration(Math.max(0, deadline - shownAt))} left`)
+        progress.update(
+          `${options.what}: not yet (${reason}); waited ${formatDuration(shownAt - started)}, ${formatDuration(Math.max(0, deadline - shownAt))} left`,
+        )
       }
 
       // eslint-disable-next-line no-await-in-loop
@@ -476,7 +548,11 @@ export async function connectWhenReady(
   }
 
   if (lastError) {
-    throw new AuroraError('TIMED_OUT', `${options.what}: no login within ${formatDuration(options.timeoutMs)} (${attempts} attempts); last error: ${lastError.message.split('\n')[0]}`, {cause: lastError})
+    throw new AuroraError(
+      'TIMED_OUT',
+      `${options.what}: no login within ${formatDuration(options.timeoutMs)} (${attempts} attempts); last error: ${lastError.message.split('\n')[0]}`,
+      {cause: lastError},
+    )
   }
 
   throw new AuroraError('TIMED_OUT', `${options.what}: no login within ${formatDuration(options.timeoutMs)}.`)
@@ -498,7 +574,12 @@ export async function verifyRestored(
       // eslint-disable-next-line no-await-in-loop
       const {rows} = await client.query<Record<string, unknown>>(sql)
       const value = rows[0] ? Object.values(rows[0])[0] : undefined
-      checks.push({detail: value === true ? 'returned true' : `returned ${rows.length === 0 ? 'no rows' : JSON.stringify(value)}, not true`, kind: 'smoke', name: sql, passed: value === true})
+      checks.push({
+        detail: value === true ? 'returned true' : `returned ${rows.length === 0 ? 'no rows' : JSON.stringify(value)}, not true`,
+        kind: 'smoke',
+        name: sql,
+        passed: value === true,
+      })
     } catch (error) {
       checks.push({detail: `failed: ${(error as Error).message.split('\n')[0]}`, kind: 'smoke', name: sql, passed: false})
     }
@@ -508,28 +589,58 @@ export async function verifyRestored(
   const {manifest} = options
   if (manifest) {
     for (const [kind, expected] of Object.entries(manifest.objects) as Array<[keyof ObjectCounts, null | number]>) {
-      checks.push({detail: `manifest ${expected}, restored ${objects[kind]}`, kind: 'objects', name: kind, passed: objects[kind] === expected})
+      checks.push({
+        detail: `manifest ${expected}, restored ${objects[kind]}`,
+        kind: 'objects',
+        name: kind,
+        passed: objects[kind] === expected,
+      })
     }
   } else {
-    checks.push({detail: Object.entries(objects).map(([kind, count]) => `${count} ${kind}`).join(', '), kind: 'objects', name: 'schema', passed: objects.tables > 0})
+    checks.push({
+      detail: Object.entries(objects)
+        .map(([kind, count]) => `${count} ${kind}`)
+        .join(', '),
+      kind: 'objects',
+      name: 'schema',
+      passed: objects.tables > 0,
+    })
   }
 
   if (!manifest || options.verify === 'none') return checks
-  const tables: TableRef[] = manifest.tables.map((table) => ({bytes: 0, columns: table.columns, hasPrimaryKey: true, isPartition: false, name: table.name, schema: table.schema}))
+  const tables: TableRef[] = manifest.tables.map((table) => ({
+    bytes: 0,
+    columns: table.columns,
+    hasPrimaryKey: true,
+    isPartition: false,
+    name: table.name,
+    schema: table.schema,
+  }))
   const measured = await measureTables({clients: [client]}, tables, {mode: options.verify, sameMajor: true})
   for (const [index, expected] of manifest.tables.entries()) {
     const found = measured[index]!
     const hashes = options.verify === 'checksum'
     const passed = found.rows === expected.rows && (!hashes || found.hash === expected.hash)
-    const restored = found.error === undefined ? `${found.rows} rows${hashes ? ` (hash ${found.hash})` : ''}` : `unreadable (${found.error})`
-    checks.push({detail: `manifest ${expected.rows} rows${hashes ? ` (hash ${expected.hash})` : ''}, restored ${restored}`, kind: 'table', name: expected.table, passed})
+    const restored =
+      found.error === undefined ? `${found.rows} rows${hashes ? ` (hash ${found.hash})` : ''}` : `unreadable (${found.error})`
+    checks.push({
+      detail: `manifest ${expected.rows} rows${hashes ? ` (hash ${expected.hash})` : ''}, restored ${restored}`,
+      kind: 'table',
+      name: expected.table,
+      passed,
+    })
   }
 
   for (const expected of manifest.sequences) {
     // eslint-disable-next-line no-await-in-loop
     const {error, value: found} = await readSequence(client, expected)
     const passed = found !== null && BigInt(found.lastValue) >= BigInt(expected.lastValue)
-    checks.push({detail: `manifest ${expected.lastValue}, restored ${found?.lastValue ?? `unreadable (${error})`}`, kind: 'sequence', name: expected.sequence, passed})
+    checks.push({
+      detail: `manifest ${expected.lastValue}, restored ${found?.lastValue ?? `unreadable (${error})`}`,
+      kind: 'sequence',
+      name: expected.sequence,
+      passed,
+    })
   }
 
   return checks
@@ -548,7 +659,11 @@ async function removeDrillCluster(
     (error: Error) => (error.name === 'DBClusterNotFoundFault' ? false : Promise.reject(error)),
   )
   if (!exists) return {detail: `${clusterId} was never created`, status: 'nothing-to-delete'}
-  if (options.keep) return {detail: `${clusterId} kept (--keep); remove it with \`auroractl drill cleanup --older-than 1s\` (it is protected until its expiry otherwise)`, status: 'kept'}
+  if (options.keep)
+    return {
+      detail: `${clusterId} kept (--keep); remove it with \`auroractl drill cleanup --older-than 1s\` (it is protected until its expiry otherwise)`,
+      status: 'kept',
+    }
   options.progress.start(`Deleting ${clusterId}`)
   try {
     const deleted = await deleteDrillCluster(rds, clusterId, options.timeoutMs)
@@ -610,7 +725,11 @@ export interface DrillScope {
  * Default: the resolved cluster's drills whose expiry tag has passed. --all-clusters widens the clusters,
  * --older-than replaces the expiry rule with an age (drills without a readable expiry need it).
  */
-export async function findLeftoverDrills(rds: RDSClient, scope: DrillScope, now: Date): Promise<{found: LeftoverDrill[]; notExpired: LeftoverDrill[]}> {
+export async function findLeftoverDrills(
+  rds: RDSClient,
+  scope: DrillScope,
+  now: Date,
+): Promise<{found: LeftoverDrill[]; notExpired: LeftoverDrill[]}> {
   const drills = (await listClusters(rds, 1000))
     .filter((cluster) => tagValue(cluster.TagList, drillTag) === 'true')
     .map((cluster) => ({

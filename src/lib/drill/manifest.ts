@@ -3,7 +3,15 @@ import type {Client} from 'pg'
 import {readFile, writeFile} from 'node:fs/promises'
 
 import {AuroraError, badInput} from '../cli/errors.js'
-import {listSequences, listTables, type ObjectCounts, objectCounts, qualified, readSequence, type TableRef} from '../pg/verification/inventory.js'
+import {
+  listSequences,
+  listTables,
+  type ObjectCounts,
+  objectCounts,
+  qualified,
+  readSequence,
+  type TableRef,
+} from '../pg/verification/inventory.js'
 import {measureTables} from '../pg/verification/verify.js'
 
 /**
@@ -56,16 +64,29 @@ export async function readManifest(client: Client, options: {cluster: string; mo
 
     // A table or sequence recorded as unreadable would fail every drill against the manifest: refuse, naming each with its error.
     const unreadable = [
-      ...tables.flatMap((table, index) => (measured[index]!.error === undefined ? [] : [`${qualified(table)} (${measured[index]!.error})`])),
-      ...sequences.flatMap((sequence, index) => (sequenceReads[index]!.error === undefined ? [] : [`sequence ${qualified(sequence)} (${sequenceReads[index]!.error})`])),
+      ...tables.flatMap((table, index) =>
+        measured[index]!.error === undefined ? [] : [`${qualified(table)} (${measured[index]!.error})`],
+      ),
+      ...sequences.flatMap((sequence, index) =>
+        sequenceReads[index]!.error === undefined ? [] : [`sequence ${qualified(sequence)} (${sequenceReads[index]!.error})`],
+      ),
     ]
     if (unreadable.length > 0) {
-      throw new AuroraError('UNEXPECTED', `Cannot read ${unreadable.length} object(s) as the secret's user: ${unreadable.join(', ')}; no manifest was written and no snapshot taken.`, {
-        hint: 'Grant SELECT on them to that user, or take the snapshot without --manifest.',
-      })
+      throw new AuroraError(
+        'UNEXPECTED',
+        `Cannot read ${unreadable.length} object(s) as the secret's user: ${unreadable.join(', ')}; no manifest was written and no snapshot taken.`,
+        {
+          hint: 'Grant SELECT on them to that user, or take the snapshot without --manifest.',
+        },
+      )
     }
 
-    const sequenceValues = sequences.map((sequence, index) => ({...sequenceReads[index]!.value!, name: sequence.name, schema: sequence.schema, sequence: qualified(sequence)}))
+    const sequenceValues = sequences.map((sequence, index) => ({
+      ...sequenceReads[index]!.value!,
+      name: sequence.name,
+      schema: sequence.schema,
+      sequence: qualified(sequence),
+    }))
     const objects = await objectCounts(client)
     return {
       cluster: options.cluster,

@@ -30,7 +30,8 @@ function secondsWithDuration(seconds: number): string {
 
 /** For the engineer at the terminal: the outcome, the phase table, the failed checks, and what teardown did. */
 export function renderDrillText(report: DrillReport, colour: Palette): string {
-  const paintStatus = (status: PhaseStatus, text: string) => (status === 'passed' ? colour.green(text) : status === 'failed' ? colour.red(text) : colour.yellow(text))
+  const paintStatus = (status: PhaseStatus, text: string) =>
+    status === 'passed' ? colour.green(text) : status === 'failed' ? colour.red(text) : colour.yellow(text)
   const headline =
     `${textHeadlines[report.outcome]}: drill of ${report.sourceCluster} from snapshot ${report.snapshot?.id ?? '(none picked)'} into ${report.drillCluster}; ` +
     `restore ${secondsWithDuration(report.restoreSeconds)}, total ${secondsWithDuration(report.totalSeconds)}`
@@ -38,8 +39,14 @@ export function renderDrillText(report: DrillReport, colour: Palette): string {
 
   // Phase, Status and Seconds are narrow and fixed; Detail takes the rest of the terminal (5 border characters).
   const columns = process.stdout.columns || Number(process.env.COLUMNS) || 100
-  const table = new Table({colWidths: [10, 9, 9, Math.max(30, columns - 33)], head: ['Phase', 'Status', 'Seconds', 'Detail'], style: {border: [], head: []}, wordWrap: true})
-  for (const phase of report.phases) table.push([phase.name, paintStatus(phase.status, phase.status), phase.seconds.toFixed(1), phase.detail])
+  const table = new Table({
+    colWidths: [10, 9, 9, Math.max(30, columns - 33)],
+    head: ['Phase', 'Status', 'Seconds', 'Detail'],
+    style: {border: [], head: []},
+    wordWrap: true,
+  })
+  for (const phase of report.phases)
+    table.push([phase.name, paintStatus(phase.status, phase.status), phase.seconds.toFixed(1), phase.detail])
   lines.push(table.toString())
 
   const failed = report.checks.filter((check) => !check.passed)
@@ -51,7 +58,8 @@ export function renderDrillText(report: DrillReport, colour: Palette): string {
     lines.push(failed.length === 0 ? colour.green(summary) : colour.red(summary))
     // A short list reads as a receipt; a long one (every table of a big schema) would bury the failures.
     const listed = report.checks.length <= 10 ? report.checks : failed
-    for (const check of listed) lines.push(`  ${check.passed ? colour.green('✓') : colour.red('✗')} ${check.kind} ${check.name}: ${check.detail}`)
+    for (const check of listed)
+      lines.push(`  ${check.passed ? colour.green('✓') : colour.red('✗')} ${check.kind} ${check.name}: ${check.detail}`)
   }
 
   const {teardown} = report
@@ -116,7 +124,12 @@ export function renderDrillJunit(report: DrillReport): string {
         skipped: phase.status === 'skipped' ? phase.detail : undefined,
         time: phase.seconds,
       })),
-    ...report.checks.map((check) => ({classname: `drill.check.${check.kind}`, failure: check.passed ? undefined : check.detail, name: check.name, time: 0})),
+    ...report.checks.map((check) => ({
+      classname: `drill.check.${check.kind}`,
+      failure: check.passed ? undefined : check.detail,
+      name: check.name,
+      time: 0,
+    })),
     {
       classname: 'drill.teardown',
       failure: report.teardown.status === 'failed' ? report.teardown.detail : undefined,
@@ -144,7 +157,9 @@ export function renderDrillJunit(report: DrillReport): string {
     ...properties.map(([name, value]) => `      <property name="${name}" value="${xmlAttribute(value)}"/>`),
     '    </properties>',
     ...cases.map((testcase) => junitCaseXml(testcase)),
-    ...((report.warnings ?? []).length > 0 ? [`    <system-out>${xmlText(report.warnings.map((warning) => `Warning: ${warning}`).join('\n'))}</system-out>`] : []),
+    ...((report.warnings ?? []).length > 0
+      ? [`    <system-out>${xmlText(report.warnings.map((warning) => `Warning: ${warning}`).join('\n'))}</system-out>`]
+      : []),
     ...(report.error ? [`    <system-err>${xmlText(report.error)}</system-err>`] : []),
     '  </testsuite>',
     '</testsuites>',
@@ -188,7 +203,9 @@ export function renderDrillMarkdown(report: DrillReport): string {
     `- Drill cluster: ${markdownCode(report.drillCluster)}`,
     `- Restore time (pick + restore + ready): **${secondsWithDuration(report.restoreSeconds)}**`,
     `- Total time: ${secondsWithDuration(report.totalSeconds)}`,
-    ...(manifest ? [`- Manifest: ${manifest.file ? `${markdownCode(manifest.file)}, ` : ''}${manifest.mode}, taken ${manifest.takenAt}`] : []),
+    ...(manifest
+      ? [`- Manifest: ${manifest.file ? `${markdownCode(manifest.file)}, ` : ''}${manifest.mode}, taken ${manifest.takenAt}`]
+      : []),
     `- Teardown: ${report.teardown.status === 'failed' ? '**failed**: ' : ''}${markdownLine(report.teardown.detail)}`,
     ...(report.warnings ?? []).map((warning) => `- Warning: ${markdownLine(warning)}`),
     ...(report.error ? [`- Error: ${markdownLine(report.error)}`] : []),
@@ -201,10 +218,17 @@ export function renderDrillMarkdown(report: DrillReport): string {
     '',
     '### Checks',
     '',
-    report.checks.length === 0 ? 'No checks ran.' : `${report.checks.length - failed.length} of ${report.checks.length} passed, ${failed.length} failed.`,
+    report.checks.length === 0
+      ? 'No checks ran.'
+      : `${report.checks.length - failed.length} of ${report.checks.length} passed, ${failed.length} failed.`,
   ]
   if (failed.length > 0) {
-    lines.push('', '| Kind | Name | Detail |', '|---|---|---|', ...failed.map((check) => `| ${check.kind} | ${markdownCell(check.name)} | ${markdownCell(check.detail)} |`))
+    lines.push(
+      '',
+      '| Kind | Name | Detail |',
+      '|---|---|---|',
+      ...failed.map((check) => `| ${check.kind} | ${markdownCell(check.name)} | ${markdownCell(check.detail)} |`),
+    )
   }
 
   return `${lines.join('\n')}\n`

@@ -44,9 +44,13 @@ export function parseConnectionUrl(value: string, flag: string): ConnectionInfo 
     throw badInput(`${flag} is not a URL: expected postgresql://USER@HOST:PORT/DATABASE.`)
   }
 
-  if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') throw badInput(`${flag} must be a postgresql:// URL (got ${url.protocol}//).`)
+  if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:')
+    throw badInput(`${flag} must be a postgresql:// URL (got ${url.protocol}//).`)
   if (url.password) {
-    throw badInput(`${flag} holds a password: a command line is visible to every user of this machine (ps) and in CI logs, so it is refused.`, passwordHint(flag))
+    throw badInput(
+      `${flag} holds a password: a command line is visible to every user of this machine (ps) and in CI logs, so it is refused.`,
+      passwordHint(flag),
+    )
   }
 
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''))
@@ -55,7 +59,8 @@ export function parseConnectionUrl(value: string, flag: string): ConnectionInfo 
   if (!url.username) throw badInput(`${flag} names no user: expected postgresql://USER@HOST:PORT/DATABASE.`)
   const port = url.port ? Number(url.port) : 5432
   for (const name of url.searchParams.keys()) {
-    if (!urlParameters.has(name)) throw badInput(`${flag} has the parameter "${name}", which auroractl does not use: only sslmode and sslrootcert are read.`)
+    if (!urlParameters.has(name))
+      throw badInput(`${flag} has the parameter "${name}", which auroractl does not use: only sslmode and sslrootcert are read.`)
   }
 
   const sslmode = parseSslMode(url.searchParams.get('sslmode') ?? 'prefer', `${flag} sslmode`)
@@ -133,7 +138,11 @@ function withoutLibpqVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * by this user, like a 0600 passfile), never on a command line that `ps` shows to everyone, and a
  * side without a password of its own never inherits the other side's PGPASSWORD.
  */
-export function libpqEnvironment(info: ConnectionInfo, database = info.database, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function libpqEnvironment(
+  info: ConnectionInfo,
+  database = info.database,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const own: Record<string, string> = {
     PGAPPNAME: 'auroractl-migrate',
     PGCONNECT_TIMEOUT: '10',
@@ -155,7 +164,11 @@ export function libpqEnvironment(info: ConnectionInfo, database = info.database,
  * regular file no one else can read. Read here rather than by node-postgres' reader, which skips the
  * file whenever PGPASSWORD is set, and PGPASSWORD here belongs to the other side.
  */
-export async function passfilePassword(info: Pick<ConnectionInfo, 'host' | 'port' | 'user'>, database: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function passfilePassword(
+  info: Pick<ConnectionInfo, 'host' | 'port' | 'user'>,
+  database: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
   const file = env.PGPASSFILE || path.join(env.HOME || os.homedir(), '.pgpass')
   const found = await stat(file).catch(() => {})
   // libpq ignores a passfile that group or others can read (any of the mode's low six bits).
@@ -198,7 +211,8 @@ async function clientConfig(info: ConnectionInfo, database: string, tls: boolean
   // (the source's) whenever the password setting is empty, and would offer it to whichever host this is.
   const own = info.password ?? (await passfilePassword(info, database))
   const password = async () => own ?? ''
-  const verifyChain = info.sslmode === 'verify-full' || info.sslmode === 'verify-ca' || (info.sslmode === 'require' && info.sslrootcert !== undefined)
+  const verifyChain =
+    info.sslmode === 'verify-full' || info.sslmode === 'verify-ca' || (info.sslmode === 'require' && info.sslrootcert !== undefined)
   return {
     application_name: 'auroractl-migrate',
     connectionTimeoutMillis: 10_000,
@@ -211,7 +225,10 @@ async function clientConfig(info: ConnectionInfo, database: string, tls: boolean
           ca: verifyChain && info.sslrootcert ? await readFile(info.sslrootcert, 'utf8') : undefined,
           // verify-full checks the name libpq would: the host, even when the connection goes to hostaddr (node-postgres
           // would check the address it dials). verify-ca checks the chain only.
-          checkServerIdentity: info.sslmode === 'verify-full' ? (_dialed: string, certificate: PeerCertificate) => checkServerIdentity(info.host, certificate) : skipNameCheck,
+          checkServerIdentity:
+            info.sslmode === 'verify-full'
+              ? (_dialed: string, certificate: PeerCertificate) => checkServerIdentity(info.host, certificate)
+              : skipNameCheck,
           rejectUnauthorized: verifyChain,
           // SNI takes names only: an IP address here is ignored by TLS and warned about by Node.
           servername: isIP(info.host) === 0 ? info.host : undefined,
@@ -274,9 +291,13 @@ function connectionError(info: ConnectionInfo, database: string, error: Error): 
   const reason = error.message.split('\n')[0] ?? ''
   const code = (error as {code?: string}).code ?? ''
   if (tlsFailureCodes.has(code)) {
-    return new AuroraError('UNEXPECTED', `Cannot connect to ${where}: its TLS certificate was not accepted (sslmode ${info.sslmode}): ${reason}. No password was sent.`, {
-      hint: `Trust the CA that signed it with ${info.sslrootcert ? 'the right' : 'a'} CA bundle (sslrootcert), check the host name, or lower sslmode only if you trust the network.`,
-    })
+    return new AuroraError(
+      'UNEXPECTED',
+      `Cannot connect to ${where}: its TLS certificate was not accepted (sslmode ${info.sslmode}): ${reason}. No password was sent.`,
+      {
+        hint: `Trust the CA that signed it with ${info.sslrootcert ? 'the right' : 'a'} CA bundle (sslrootcert), check the host name, or lower sslmode only if you trust the network.`,
+      },
+    )
   }
 
   if (/client password must be a (non-empty )?string/.test(reason)) {

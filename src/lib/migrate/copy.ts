@@ -148,7 +148,14 @@ export async function copyStreaming(
       for (const child of running) child.kill('SIGKILL')
     },
   })
-  const dumpArgs = ['--no-password', '--format=plain', '--no-owner', '--no-acl', `--snapshot=${options.snapshot}`, ...dumpFilterArgs(options.filter)]
+  const dumpArgs = [
+    '--no-password',
+    '--format=plain',
+    '--no-owner',
+    '--no-acl',
+    `--snapshot=${options.snapshot}`,
+    ...dumpFilterArgs(options.filter),
+  ]
   const dumpOptions = {env: libpqEnvironment(source), extendEnv: false, reject: false} as const
   try {
     const schema = execa('pg_dump', [...dumpArgs, '--section=pre-data'], {...dumpOptions, maxBuffer: 1024 ** 3})
@@ -162,7 +169,7 @@ export async function copyStreaming(
     const pipe = path.join(options.workDir, 'data.pipe')
     await execa('mkfifo', ['-m', '600', pipe])
 
-    const restore = execa('psql', ['--no-password', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-o', '/dev/null', '-f', schemaFile, '-f', pipe, '-f', '-'], {
+    const restore = execa('psql', oneTransactionRestoreArgs(schemaFile, pipe), {
       env: libpqEnvironment(target),
       extendEnv: false,
       reject: false,
@@ -183,12 +190,48 @@ export async function copyStreaming(
     running.clear()
     if (stopped) throw new AuroraError('INTERRUPTED', 'The copy was stopped.')
     if (dumped.failed || restored.failed) {
-      const which = restored.failed && !restored.isTerminated ? `psql: ${lastLines(String(restored.stderr))}` : `pg_dump: ${lastLines(String(dumped.stderr))}`
+      const which =
+        restored.failed && !restored.isTerminated
+          ? `psql: ${lastLines(String(restored.stderr))}`
+          : `pg_dump: ${lastLines(String(dumped.stderr))}`
       throw new AuroraError('UNEXPECTED', `The copy failed (${which}).`)
     }
   } finally {
     dispose()
   }
+}
+
+/** psql reads the schema file, then the rows through the pipe, then its standard input, all in one transaction. */
+function oneTransactionRestoreArgs(schemaFile: string, pipe: string): string[] {
+  return [
+    '--no-password',
+    '-X',
+    '-q',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '--single-transaction',
+    '-o',
+    '/dev/null',
+    '-f',
+    schemaFile,
+    '-f',
+    pipe,
+    '-f',
+    '-',
+  ]
+}
+
+/** The dump's table of contents, less what a managed target refuses, as a file for pg_restore --use-list. */
+async function writeRestoreList(dumpDir: string, workDir: string): Promise<string> {
+  const {execa} = await import('execa')
+  const listing = await execa('pg_restore', ['--list', dumpDir], {reject: false})
+  const kept = String(listing.stdout)
+    .split('\n')
+    .filter((line) => !/ COMMENT - EXTENSION /.test(line))
+    .join('\n')
+  const listFile = path.join(workDir, 'restore.list')
+  await writeFile(listFile, kept, {mode: 0o600})
+  return listFile
 }
 
 /**
@@ -225,11 +268,25 @@ export async function copyParallel(
   try {
     stopIfAsked()
     // Uncompressed: gzip would cost more CPU than the disk it saves, on the same cores the copy needs.
-    const dump = execa('pg_dump', ['--no-password', '--format=directory', '--compress=0', `--jobs=${options.jobs}`, `--file=${dumpDir}`, '--no-owner', '--no-acl', `--snapshot=${options.snapshot}`, ...dumpFilterArgs(options.filter)], {
-      env: libpqEnvironment(source),
-      extendEnv: false,
-      reject: false,
-    })
+    const dump = execa(
+      'pg_dump',
+      [
+        '--no-password',
+        '--format=directory',
+        '--compress=0',
+        `--jobs=${options.jobs}`,
+        `--file=${dumpDir}`,
+        '--no-owner',
+        '--no-acl',
+        `--snapshot=${options.snapshot}`,
+        ...dumpFilterArgs(options.filter),
+      ],
+      {
+        env: libpqEnvironment(source),
+        extendEnv: false,
+        reject: false,
+      },
+    )
     running.add(dump)
     const dumped = await dump
     running.delete(dump)
@@ -237,21 +294,28 @@ export async function copyParallel(
     if (dumped.failed) throw new AuroraError('UNEXPECTED', `pg_dump failed: ${lastLines(String(dumped.stderr))}.`)
 
     // The table of contents, less what a managed target refuses.
-    const listing = await execa('pg_restore', ['--list', dumpDir], {reject: false})
-    const kept = String(listing.stdout)
-      .split('\n')
-      .filter((line) => !/ COMMENT - EXTENSION /.test(line))
-      .join('\n')
-    const listFile = path.join(options.workDir, 'restore.list')
-    await writeFile(listFile, kept, {mode: 0o600})
+    const listFile = await writeRestoreList(dumpDir, options.workDir)
 
     stopIfAsked()
     // The database as a quoted keyword: libpq would read a name holding "=" as a whole connection string.
-    const restore = execa('pg_restore', ['--no-password', `--jobs=${options.jobs}`, '--exit-on-error', '--no-owner', '--no-acl', `--use-list=${listFile}`, `--dbname=${dbnameArgument(options.restoreInto)}`, dumpDir], {
-      env: libpqEnvironment(target, options.restoreInto),
-      extendEnv: false,
-      reject: false,
-    })
+    const restore = execa(
+      'pg_restore',
+      [
+        '--no-password',
+        `--jobs=${options.jobs}`,
+        '--exit-on-error',
+        '--no-owner',
+        '--no-acl',
+        `--use-list=${listFile}`,
+        `--dbname=${dbnameArgument(options.restoreInto)}`,
+        dumpDir,
+      ],
+      {
+        env: libpqEnvironment(target, options.restoreInto),
+        extendEnv: false,
+        reject: false,
+      },
+    )
     running.add(restore)
     const restored = await restore
     running.delete(restore)

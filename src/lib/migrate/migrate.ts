@@ -5,11 +5,38 @@ import os from 'node:os'
 import {seconds} from '../cli/duration.js'
 import {AuroraError, badInput} from '../cli/errors.js'
 import {type Progress, silentProgress} from '../cli/progress.js'
-import {crossDatabasePatterns, filterParams, isFiltered, type ParsedFilter, resolveFilter, type TableFilter} from '../pg/verification/filter.js'
-import {inventorySql, listSequences, listTables, qualified, quoteIdentifier, serverMajor, type TableRef, tableSelection, unmatchedPatterns} from '../pg/verification/inventory.js'
+import {
+  crossDatabasePatterns,
+  filterParams,
+  isFiltered,
+  type ParsedFilter,
+  resolveFilter,
+  type TableFilter,
+} from '../pg/verification/filter.js'
+import {
+  inventorySql,
+  listSequences,
+  listTables,
+  qualified,
+  quoteIdentifier,
+  serverMajor,
+  type TableRef,
+  tableSelection,
+  unmatchedPatterns,
+} from '../pg/verification/inventory.js'
 import {measureTables, type TableMeasure, verifyMigration, type VerifyMode, type VerifyReport} from '../pg/verification/verify.js'
 import {type ConnectionInfo, describeConnection, openConnection} from './connection.js'
-import {type ChildProcesses, copyParallel, copyStreaming, createWorkDir, type DumpFilter, findLeftoverWorkDirs, removeLeftoverWorkDirs, toolMajors, type WorkDir} from './copy.js'
+import {
+  type ChildProcesses,
+  copyParallel,
+  copyStreaming,
+  createWorkDir,
+  type DumpFilter,
+  findLeftoverWorkDirs,
+  removeLeftoverWorkDirs,
+  toolMajors,
+  type WorkDir,
+} from './copy.js'
 import {formatBytes} from './format.js'
 import {watchCopyProgress} from './progress.js'
 
@@ -183,7 +210,8 @@ async function preflightPhase(run: MigrateRun): Promise<Preflight> {
   const preflightSummary = `Preflight: ${failed.length} failed, ${preflight.items.filter((item) => item.status === 'warn').length} warning(s)`
   if (failed.length > 0) progress.fail(preflightSummary)
   else progress.succeed(preflightSummary)
-  if (failed.length > 0) throw badInput(`Preflight failed: ${failed.map((item) => `${item.id}: ${item.detail}`).join('; ')}. Nothing was written.`)
+  if (failed.length > 0)
+    throw badInput(`Preflight failed: ${failed.map((item) => `${item.id}: ${item.detail}`).join('; ')}. Nothing was written.`)
   return preflight
 }
 
@@ -203,8 +231,15 @@ async function copyPhase(run: MigrateRun, preflight: Preflight): Promise<SourceV
   report.path = report.jobs > 1 ? 'parallel' : 'stream'
   const scratchSide = await createScratch(run, preflight)
   run.workDir = await createWorkDir(options.workDir)
-  progress.start(`Copying ${preflight.tables.length} tables (${formatBytes(report.sourceBytes)}) with ${report.path === 'stream' ? 'pg_dump | psql in one transaction' : `pg_dump/pg_restore -j ${report.jobs}`}`)
-  await copyIntoScratch(run, {scratchSide, snapshot, totalBytes: preflight.tables.reduce((sum, table) => sum + table.bytes, 0), workDir: run.workDir})
+  progress.start(
+    `Copying ${preflight.tables.length} tables (${formatBytes(report.sourceBytes)}) with ${report.path === 'stream' ? 'pg_dump | psql in one transaction' : `pg_dump/pg_restore -j ${report.jobs}`}`,
+  )
+  await copyIntoScratch(run, {
+    scratchSide,
+    snapshot,
+    totalBytes: preflight.tables.reduce((sum, table) => sum + table.bytes, 0),
+    workDir: run.workDir,
+  })
   throwIfInterrupted(run)
   report.phases.copySeconds = seconds(performance.now() - phaseStart)
   report.throughputBytesPerSecond = report.phases.copySeconds > 0 ? Math.round(report.sourceBytes / report.phases.copySeconds) : null
@@ -245,10 +280,17 @@ async function createScratch(run: MigrateRun, preflight: Preflight): Promise<Con
 }
 
 /** pg_dump | psql, or pg_dump/pg_restore -j, with COPY progress sampled meanwhile; the work folder goes as soon as the copy ends. */
-async function copyIntoScratch(run: MigrateRun, copy: {scratchSide: ConnectionInfo; snapshot: string; totalBytes: number; workDir: WorkDir}): Promise<void> {
+async function copyIntoScratch(
+  run: MigrateRun,
+  copy: {scratchSide: ConnectionInfo; snapshot: string; totalBytes: number; workDir: WorkDir},
+): Promise<void> {
   const {options, report} = run
   const {scratchSide, snapshot, workDir} = copy
-  const stopProgress = await watchProgress(options.target, scratchSide.database, {opened: run.opened, progress: run.progress, totalBytes: copy.totalBytes})
+  const stopProgress = await watchProgress(options.target, scratchSide.database, {
+    opened: run.opened,
+    progress: run.progress,
+    totalBytes: copy.totalBytes,
+  })
   try {
     const onChild = (running: ChildProcesses) => {
       run.children = running
@@ -258,7 +300,14 @@ async function copyIntoScratch(run: MigrateRun, copy: {scratchSide: ConnectionIn
 
     await (report.path === 'stream'
       ? copyStreaming(options.source, scratchSide, {filter: options.filter, onChild, snapshot, workDir: workDir.path})
-      : copyParallel(options.source, scratchSide, {filter: options.filter, jobs: report.jobs, onChild, restoreInto: scratchSide.database, snapshot, workDir: workDir.path}))
+      : copyParallel(options.source, scratchSide, {
+          filter: options.filter,
+          jobs: report.jobs,
+          onChild,
+          restoreInto: scratchSide.database,
+          snapshot,
+          workDir: workDir.path,
+        }))
   } finally {
     await stopProgress()
     await workDir.remove()
@@ -293,7 +342,9 @@ async function verifyPhase(run: MigrateRun, preflight: Preflight, sourceVerify: 
   throwIfInterrupted(run)
   const mismatched = report.verification.tables.filter((table) => !table.match).length
   if (!report.verification.match) {
-    progress.fail(`Verification found ${mismatched} table(s) that differ: the copy is dropped, ${options.target.database} is left as it was`)
+    progress.fail(
+      `Verification found ${mismatched} table(s) that differ: the copy is dropped, ${options.target.database} is left as it was`,
+    )
     return false
   }
 
@@ -308,7 +359,12 @@ async function swapPhase(run: MigrateRun, preflight: Preflight): Promise<void> {
   throwIfInterrupted(run)
   run.swapping = true
   progress.start(`Swapping the copy in as ${options.target.database}`)
-  report.swap = await swapIn(run.maintenance!, {database: options.target.database, keepOld: options.keepOld, scratch: run.scratch!, targetExists: preflight.targetExists})
+  report.swap = await swapIn(run.maintenance!, {
+    database: options.target.database,
+    keepOld: options.keepOld,
+    scratch: run.scratch!,
+    targetExists: preflight.targetExists,
+  })
   run.swapped = true
   progress.succeed(
     report.swap.replaced
@@ -343,7 +399,8 @@ async function cleanUp(run: MigrateRun): Promise<void> {
   await run.maintenance?.end().catch(() => {})
 }
 
-const untouched = (database: string) => `The target database ${database} was not touched (the copy went into a scratch database, now dropped).`
+const untouched = (database: string) =>
+  `The target database ${database} was not touched (the copy went into a scratch database, now dropped).`
 
 /** Opens the source's verification connections inside the dump's snapshot and starts counting there. */
 async function startSourceVerification(
@@ -353,10 +410,17 @@ async function startSourceVerification(
 ): Promise<{clients: Client[]; inTransaction: true; measured: Promise<TableMeasure[]>}> {
   const clients = await Promise.all(Array.from({length: options.width}, () => connect(source)))
   options.opened.push(...clients)
-  await Promise.all(clients.map((client) => client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`)))
+  await Promise.all(
+    clients.map((client) =>
+      client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`),
+    ),
+  )
   const started = performance.now()
   const {preflight} = options
-  const measured = measureTables({clients, inTransaction: true}, preflight.tables, {mode: options.mode, sameMajor: preflight.sourceMajor === preflight.targetMajor}).then((tables) => {
+  const measured = measureTables({clients, inTransaction: true}, preflight.tables, {
+    mode: options.mode,
+    sameMajor: preflight.sourceMajor === preflight.targetMajor,
+  }).then((tables) => {
     options.onDone(seconds(performance.now() - started))
     return tables
   })
@@ -437,7 +501,10 @@ export interface SwapResult {
  * without a database of the target's name. Sessions on the old database are ended first (the user
  * confirmed replacing it); one that reconnects in between makes the rename fail, so it is retried.
  */
-async function swapIn(maintenance: Client, options: {database: string; keepOld: boolean; scratch: string; targetExists: boolean}): Promise<SwapResult> {
+async function swapIn(
+  maintenance: Client,
+  options: {database: string; keepOld: boolean; scratch: string; targetExists: boolean},
+): Promise<SwapResult> {
   const {database, scratch} = options
   if (!options.targetExists) {
     await maintenance.query(`ALTER DATABASE ${quoteIdentifier(scratch)} RENAME TO ${quoteIdentifier(database)}`)
@@ -447,10 +514,14 @@ async function swapIn(maintenance: Client, options: {database: string; keepOld: 
   const old = oldDatabaseName(database)
   for (let attempt = 1; ; attempt++) {
     // eslint-disable-next-line no-await-in-loop
-    await maintenance.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database])
+    await maintenance.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+      database,
+    ])
     try {
       // eslint-disable-next-line no-await-in-loop
-      await maintenance.query(`BEGIN; ALTER DATABASE ${quoteIdentifier(database)} RENAME TO ${quoteIdentifier(old)}; ALTER DATABASE ${quoteIdentifier(scratch)} RENAME TO ${quoteIdentifier(database)}; COMMIT`)
+      await maintenance.query(
+        `BEGIN; ALTER DATABASE ${quoteIdentifier(database)} RENAME TO ${quoteIdentifier(old)}; ALTER DATABASE ${quoteIdentifier(scratch)} RENAME TO ${quoteIdentifier(database)}; COMMIT`,
+      )
       break
     } catch (error) {
       // eslint-disable-next-line no-await-in-loop
@@ -478,15 +549,30 @@ async function swapIn(maintenance: Client, options: {database: string; keepOld: 
  * restarted target: then a new one is tried for a few seconds. If the target cannot be reached at
  * all, the message names what is left, and the next run's preflight names it again.
  */
-async function dropScratchDatabase(maintenance: Client | undefined, target: ConnectionInfo, scratch: string, progress: Progress): Promise<void> {
+async function dropScratchDatabase(
+  maintenance: Client | undefined,
+  target: ConnectionInfo,
+  scratch: string,
+  progress: Progress,
+): Promise<void> {
   const drop = (client: Client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(scratch)} WITH (FORCE)`)
-  if (maintenance && (await drop(maintenance).then(() => true, () => false))) return
+  if (
+    maintenance &&
+    (await drop(maintenance).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return
   for (let attempt = 0; attempt < 5; attempt++) {
     // eslint-disable-next-line no-await-in-loop
     const client = await connectMaintenance(target).catch(() => {})
     if (client) {
       // eslint-disable-next-line no-await-in-loop
-      const dropped = await drop(client).then(() => true, () => false)
+      const dropped = await drop(client).then(
+        () => true,
+        () => false,
+      )
       // eslint-disable-next-line no-await-in-loop
       await client.end().catch(() => {})
       if (dropped) return
@@ -498,11 +584,17 @@ async function dropScratchDatabase(maintenance: Client | undefined, target: Conn
     })
   }
 
-  progress.note(`Could not drop the scratch database ${scratch} on the target: drop it with DROP DATABASE ${quoteIdentifier(scratch)}; the target database itself was not touched.`)
+  progress.note(
+    `Could not drop the scratch database ${scratch} on the target: drop it with DROP DATABASE ${quoteIdentifier(scratch)}; the target database itself was not touched.`,
+  )
 }
 
 /** Samples COPY progress in the scratch database; returns the function that stops it and closes its connections. */
-async function watchProgress(target: ConnectionInfo, scratch: string, options: {opened: Client[]; progress: Progress; totalBytes: number}): Promise<() => Promise<void>> {
+async function watchProgress(
+  target: ConnectionInfo,
+  scratch: string,
+  options: {opened: Client[]; progress: Progress; totalBytes: number},
+): Promise<() => Promise<void>> {
   const monitor = await connect(target, 'postgres').catch(() => {})
   if (!monitor) return async () => {}
   options.opened.push(monitor)
@@ -521,12 +613,26 @@ async function watchProgress(target: ConnectionInfo, scratch: string, options: {
     return rows[0]!.name
   }
 
-  const stopWatching = watchCopyProgress(monitor, {database: scratch, nameOf, onUpdate: (line) => options.progress.update(line), totalBytes: options.totalBytes})
+  const stopWatching = watchCopyProgress(monitor, {
+    database: scratch,
+    nameOf,
+    onUpdate: (line) => options.progress.update(line),
+    totalBytes: options.totalBytes,
+  })
   return async () => {
     stopped = true
     stopWatching()
     // The namers hold connections to the scratch database: the swap (rename) and a drop need them gone.
-    await Promise.all([...namers.values()].map((namer) => namer.then((client) => client.end(), () => {}).catch(() => {})))
+    await Promise.all(
+      [...namers.values()].map((namer) =>
+        namer
+          .then(
+            (client) => client.end(),
+            () => {},
+          )
+          .catch(() => {}),
+      ),
+    )
     namers.clear()
   }
 }
@@ -561,7 +667,12 @@ interface Preflight {
   targetMajor: number
 }
 
-async function runPreflight(source: Client, maintenance: Client, options: MigrateOptions, toolsChecked: ReturnType<typeof toolMajors>): Promise<Preflight> {
+async function runPreflight(
+  source: Client,
+  maintenance: Client,
+  options: MigrateOptions,
+  toolsChecked: ReturnType<typeof toolMajors>,
+): Promise<Preflight> {
   const items: PreflightItem[] = []
   const add = (id: string, status: PreflightItem['status'], detail: string) => items.push({detail, id, status})
   const [sourceMajor, targetMajor] = await Promise.all([serverMajor(source), serverMajor(maintenance)])
@@ -574,20 +685,45 @@ async function runPreflight(source: Client, maintenance: Client, options: Migrat
   const tables = await listTables(source, filter)
   const {leftOut, schemasToCreate} = await checkFilter(source, filter, add)
   const withoutKey = tables.filter((table) => !table.hasPrimaryKey && !table.isPartition)
-  add('tables', withoutKey.length > 0 ? 'warn' : 'ok', `${tables.length} tables${withoutKey.length > 0 ? `; without a primary key: ${withoutKey.map((table) => `${table.schema}.${table.name}`).join(', ')}` : ''}`)
+  add(
+    'tables',
+    withoutKey.length > 0 ? 'warn' : 'ok',
+    `${tables.length} tables${withoutKey.length > 0 ? `; without a primary key: ${withoutKey.map((table) => `${table.schema}.${table.name}`).join(', ')}` : ''}`,
+  )
   const {rows: special} = await source.query<{event_triggers: number; large_objects: number; size: string}>(
     'SELECT (SELECT count(*) FROM pg_largeobject_metadata)::int AS large_objects, (SELECT count(*) FROM pg_event_trigger)::int AS event_triggers, pg_database_size(current_database())::bigint AS size',
   )
   const {event_triggers: eventTriggers, large_objects: largeObjects} = special[0]!
   if (largeObjects > 0) add('large-objects', ...largeObjectsNote(largeObjects, filter))
-  if (eventTriggers > 0) add('event-triggers', 'warn', `${eventTriggers} event trigger(s): creating them needs a superuser, which a managed target does not grant`)
+  if (eventTriggers > 0)
+    add(
+      'event-triggers',
+      'warn',
+      `${eventTriggers} event trigger(s): creating them needs a superuser, which a managed target does not grant`,
+    )
 
   const sourceBytes = Number(special[0]!.size)
   const {jobs: defaultJobs, why} = chooseJobs(sourceBytes, tables, os.availableParallelism())
   const jobs = options.jobs ?? defaultJobs
   add('connections', ...(await checkConnections(maintenance, jobs)))
-  add('size', 'ok', `source database ${formatBytes(sourceBytes)}: ${jobs === 1 ? 'one transaction (pg_dump | psql)' : `parallel, ${jobs} jobs (pg_dump -Fd / pg_restore)`}${options.jobs ? ' (--jobs)' : ` by default: ${why}`}`)
-  return {defaultJobs, filter, items, leftOut, schemasToCreate, sourceBytes, sourceMajor, tables, targetExists: target.targetExists, targetHasObjects: target.targetHasObjects, targetMajor}
+  add(
+    'size',
+    'ok',
+    `source database ${formatBytes(sourceBytes)}: ${jobs === 1 ? 'one transaction (pg_dump | psql)' : `parallel, ${jobs} jobs (pg_dump -Fd / pg_restore)`}${options.jobs ? ' (--jobs)' : ` by default: ${why}`}`,
+  )
+  return {
+    defaultJobs,
+    filter,
+    items,
+    leftOut,
+    schemasToCreate,
+    sourceBytes,
+    sourceMajor,
+    tables,
+    targetExists: target.targetExists,
+    targetHasObjects: target.targetHasObjects,
+    targetMajor,
+  }
 }
 
 /** Client tools: pg_dump must be at least the source server's major version. */
@@ -595,16 +731,30 @@ async function checkTools(toolsChecked: ReturnType<typeof toolMajors>, sourceMaj
   const tools = await toolsChecked
   const tooOld = tools.filter(([, major]) => major === null || major < sourceMajor)
   if (tooOld.length > 0) {
-    return {detail: `${tooOld.map(([tool, major]) => `${tool} ${major ?? 'missing'}`).join(', ')}; the source runs PostgreSQL ${sourceMajor}: install postgresql-client-${sourceMajor} or newer`, id: 'tools', status: 'fail'}
+    return {
+      detail: `${tooOld.map(([tool, major]) => `${tool} ${major ?? 'missing'}`).join(', ')}; the source runs PostgreSQL ${sourceMajor}: install postgresql-client-${sourceMajor} or newer`,
+      id: 'tools',
+      status: 'fail',
+    }
   }
 
-  return {detail: `${tools.map(([tool, major]) => `${tool} ${major}`).join(', ')} for source ${sourceMajor}, target ${targetMajor}`, id: 'tools', status: 'ok'}
+  return {
+    detail: `${tools.map(([tool, major]) => `${tool} ${major}`).join(', ')} for source ${sourceMajor}, target ${targetMajor}`,
+    id: 'tools',
+    status: 'ok',
+  }
 }
 
 /** The target database: absent (created), empty, or refused. */
-async function checkTargetDatabase(maintenance: Client, options: MigrateOptions): Promise<{item: PreflightItem; targetExists: boolean; targetHasObjects: boolean}> {
+async function checkTargetDatabase(
+  maintenance: Client,
+  options: MigrateOptions,
+): Promise<{item: PreflightItem; targetExists: boolean; targetHasObjects: boolean}> {
   const {database} = options.target
-  const {rows: exists} = await maintenance.query<{found: boolean}>('SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS found', [database])
+  const {rows: exists} = await maintenance.query<{found: boolean}>(
+    'SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS found',
+    [database],
+  )
   const targetExists = exists[0]!.found
   let targetHasObjects = false
   if (targetExists) {
@@ -617,10 +767,18 @@ async function checkTargetDatabase(maintenance: Client, options: MigrateOptions)
     }
   }
 
-  const item = (status: PreflightItem['status'], detail: string) => ({item: {detail, id: 'target.empty', status}, targetExists, targetHasObjects})
+  const item = (status: PreflightItem['status'], detail: string) => ({
+    item: {detail, id: 'target.empty', status},
+    targetExists,
+    targetHasObjects,
+  })
   if (!targetExists) return item('ok', `database ${database} does not exist: it will be created`)
   if (!targetHasObjects) return item('ok', `database ${database} holds no tables, views or sequences`)
-  if (options.dropExisting) return item('warn', `database ${database} holds objects: --drop-existing replaces it with the copy once that is verified, after you confirm (${options.keepOld ? 'kept under a new name' : 'then dropped'}; --keep-old keeps it)`)
+  if (options.dropExisting)
+    return item(
+      'warn',
+      `database ${database} holds objects: --drop-existing replaces it with the copy once that is verified, after you confirm (${options.keepOld ? 'kept under a new name' : 'then dropped'}; --keep-old keeps it)`,
+    )
   return item('fail', `database ${database} is not empty; pass --drop-existing to replace it (it asks you to type its name)`)
 }
 
@@ -633,11 +791,23 @@ async function checkExtensions(source: Client, maintenance: Client): Promise<Pre
     : (await maintenance.query<{name: string}>('SELECT name FROM pg_available_extensions')).rows.map((row) => row.name)
   const missing = sourceExtensions.filter((extension) => !offered.includes(extension.name)).map((extension) => extension.name)
   if (missing.length > 0) return {detail: `not available on the target: ${missing.join(', ')}`, id: 'extensions', status: 'fail'}
-  return {detail: sourceExtensions.length > 0 ? `all available on the target: ${sourceExtensions.map((extension) => extension.name).join(', ')}` : 'none beyond plpgsql', id: 'extensions', status: 'ok'}
+  return {
+    detail:
+      sourceExtensions.length > 0
+        ? `all available on the target: ${sourceExtensions.map((extension) => extension.name).join(', ')}`
+        : 'none beyond plpgsql',
+    id: 'extensions',
+    status: 'ok',
+  }
 }
 
 /** Owners and grants: copied without them (--no-owner --no-acl); say which roles that concerns. */
-async function checkOwners(source: Client, maintenance: Client, targetUser: string, filter: TableFilter & {resolved: ParsedFilter}): Promise<PreflightItem> {
+async function checkOwners(
+  source: Client,
+  maintenance: Client,
+  targetUser: string,
+  filter: TableFilter & {resolved: ParsedFilter},
+): Promise<PreflightItem> {
   const {rows: owners} = await source.query<{role: string}>(inventorySql.owners, filterParams(filter))
   const {rows: roles} = await maintenance.query<{name: string}>('SELECT rolname AS name FROM pg_roles')
   const absent = owners.map((owner) => owner.role).filter((role) => !roles.some((existing) => existing.name === role))
@@ -654,12 +824,16 @@ async function checkConnections(maintenance: Client, jobs: number): Promise<[Pre
     `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int - (SELECT count(*) FROM pg_stat_activity)::int AS free`,
   )
   const needed = jobs + Math.min(4, jobs) + 2
-  return [connections[0]!.free >= needed ? 'ok' : 'fail', `${jobs} job(s) need about ${needed} connections; the target has ${connections[0]!.free} free`]
+  return [
+    connections[0]!.free >= needed ? 'ok' : 'fail',
+    `${jobs} job(s) need about ${needed} connections; the target has ${connections[0]!.free} free`,
+  ]
 }
 
 /** pg_dump copies large objects only when no --schema or --table is given. */
 function largeObjectsNote(count: number, filter: TableFilter): [PreflightItem['status'], string] {
-  if (filter.schemas.length > 0 || filter.tables.length > 0) return ['warn', `${count} large object(s): not copied (pg_dump leaves them out under --schema or --table)`]
+  if (filter.schemas.length > 0 || filter.tables.length > 0)
+    return ['warn', `${count} large object(s): not copied (pg_dump leaves them out under --schema or --table)`]
   return ['ok', `${count} large object(s): copied, and counted in the verification`]
 }
 
@@ -689,22 +863,47 @@ async function checkFilter(
   if (!isFiltered(filter)) return {leftOut: [], schemasToCreate: []}
   const {rows: database} = await source.query<{name: string}>('SELECT current_database() AS name')
   const otherDatabase = crossDatabasePatterns(filter, database[0]!.name)
-  if (otherDatabase.length > 0) add('filter', 'fail', `${otherDatabase.join(', ')}: names another database than ${database[0]!.name} (cross-database references are not implemented)`)
+  if (otherDatabase.length > 0)
+    add(
+      'filter',
+      'fail',
+      `${otherDatabase.join(', ')}: names another database than ${database[0]!.name} (cross-database references are not implemented)`,
+    )
   const unmatched = await unmatchedPatterns(source, filter)
   for (const pattern of unmatched.schemas) add('filter', 'fail', `--schema ${pattern} matches no schema`)
-  for (const pattern of unmatched.tables) add('filter', 'fail', `--table ${pattern} matches no table, view or sequence${/[A-Z]/.test(pattern) && !pattern.includes('"') ? ' (unquoted letters fold to lower case: quote a mixed-case name, e.g. \'"Orders"\')' : ''}`)
+  for (const pattern of unmatched.tables)
+    add(
+      'filter',
+      'fail',
+      `--table ${pattern} matches no table, view or sequence${/[A-Z]/.test(pattern) && !pattern.includes('"') ? ' (unquoted letters fold to lower case: quote a mixed-case name, e.g. \'"Orders"\')' : ''}`,
+    )
   const selection = await tableSelection(source, filter)
-  const {rows: dangling} = await source.query<{constraint: string; referenced: string; table: string}>(inventorySql.foreignKeysLeavingFilter, filterParams(filter))
+  const {rows: dangling} = await source.query<{constraint: string; referenced: string; table: string}>(
+    inventorySql.foreignKeysLeavingFilter,
+    filterParams(filter),
+  )
   for (const key of dangling) {
-    add('filter', 'fail', `${key.table} has foreign key ${key.constraint} to ${key.referenced}, which the filter leaves out: the restore would fail; include ${key.referenced} or leave both out`)
+    add(
+      'filter',
+      'fail',
+      `${key.table} has foreign key ${key.constraint} to ${key.referenced}, which the filter leaves out: the restore would fail; include ${key.referenced} or leave both out`,
+    )
   }
 
   const leftOut = selection.leftOut.map((table) => qualified(table))
-  const excludedUnmatched = filter.excludeTables.length > 0 ? await unmatchedPatterns(source, {...filter, schemas: [], tables: filter.excludeTables}) : {tables: []}
+  const excludedUnmatched =
+    filter.excludeTables.length > 0 ? await unmatchedPatterns(source, {...filter, schemas: [], tables: filter.excludeTables}) : {tables: []}
   for (const pattern of excludedUnmatched.tables) add('filter', 'warn', `--exclude-table ${pattern} matches nothing: it leaves nothing out`)
-  add('filter', 'ok', `${selection.selected.length} table(s) copied, ${leftOut.length} left out${leftOut.length > 0 ? `: ${leftOut.slice(0, 10).join(', ')}${leftOut.length > 10 ? `, and ${leftOut.length - 10} more` : ''}` : ''}`)
+  add(
+    'filter',
+    'ok',
+    `${selection.selected.length} table(s) copied, ${leftOut.length} left out${leftOut.length > 0 ? `: ${leftOut.slice(0, 10).join(', ')}${leftOut.length > 10 ? `, and ${leftOut.length - 10} more` : ''}` : ''}`,
+  )
   // pg_dump --table creates no schema: the copy creates those its relations live in.
-  const schemasToCreate = filter.tables.length > 0 ? (await source.query<{schema: string}>(inventorySql.selectedSchemas, filterParams(filter))).rows.map((row) => row.schema) : []
+  const schemasToCreate =
+    filter.tables.length > 0
+      ? (await source.query<{schema: string}>(inventorySql.selectedSchemas, filterParams(filter))).rows.map((row) => row.schema)
+      : []
   return {leftOut, schemasToCreate}
 }
 
@@ -722,11 +921,25 @@ async function checkSwap(maintenance: Client, options: MigrateOptions, targetExi
       `SELECT pg_get_userbyid(datdba) AS owner, pg_has_role(current_user, datdba, 'MEMBER') AS owns FROM pg_database WHERE datname = $1`,
       [database],
     )
-    if (rows[0]!.owns) {items.push({detail: `the copy is built in a scratch database and renamed to ${database} once verified; sessions still connected to ${database} are then ended`, id: 'target.swap', status: 'ok'})}
-    else {items.push({detail: `database ${database} is owned by ${rows[0]!.owner}: only its owner can swap the verified copy in (rename it)`, id: 'target.owner', status: 'fail'})}
+    if (rows[0]!.owns) {
+      items.push({
+        detail: `the copy is built in a scratch database and renamed to ${database} once verified; sessions still connected to ${database} are then ended`,
+        id: 'target.swap',
+        status: 'ok',
+      })
+    } else {
+      items.push({
+        detail: `database ${database} is owned by ${rows[0]!.owner}: only its owner can swap the verified copy in (rename it)`,
+        id: 'target.owner',
+        status: 'fail',
+      })
+    }
   }
 
-  const {rows: leftovers} = await maintenance.query<{name: string}>(`SELECT datname AS name FROM pg_database WHERE position($1 in datname) > 0 ORDER BY 1`, [scratchMarker])
+  const {rows: leftovers} = await maintenance.query<{name: string}>(
+    `SELECT datname AS name FROM pg_database WHERE position($1 in datname) > 0 ORDER BY 1`,
+    [scratchMarker],
+  )
   if (leftovers.length > 0) {
     items.push({
       detail: `scratch database(s) left by an interrupted run: ${leftovers.map((row) => `${row.name} (DROP DATABASE ${quoteIdentifier(row.name)})`).join(', ')}`,
@@ -738,7 +951,11 @@ async function checkSwap(maintenance: Client, options: MigrateOptions, targetExi
   // A dry run changes nothing: it names them only.
   const leftoverDirs = options.dryRun ? await findLeftoverWorkDirs(options.workDir) : await removeLeftoverWorkDirs(options.workDir)
   if (leftoverDirs.length > 0) {
-    items.push({detail: `${options.dryRun ? 'would remove' : 'removed'} ${leftoverDirs.length} work folder(s) a killed run left: ${leftoverDirs.join(', ')}`, id: 'work-dir', status: 'warn'})
+    items.push({
+      detail: `${options.dryRun ? 'would remove' : 'removed'} ${leftoverDirs.length} work folder(s) a killed run left: ${leftoverDirs.join(', ')}`,
+      id: 'work-dir',
+      status: 'warn',
+    })
   }
 
   return items
@@ -753,7 +970,10 @@ async function connectUnlessInterrupted(source: ConnectionInfo, signal: AbortSig
   if (!signal) return connecting
   const stop = new AbortController()
   const aborted = new Promise<never>((_resolve, reject) => {
-    const interrupted = () => reject(new AuroraError('INTERRUPTED', `Interrupted while connecting to the source ${describeConnection(source)}; nothing was written.`))
+    const interrupted = () =>
+      reject(
+        new AuroraError('INTERRUPTED', `Interrupted while connecting to the source ${describeConnection(source)}; nothing was written.`),
+      )
     if (signal.aborted) interrupted()
     else signal.addEventListener('abort', interrupted, {once: true, signal: stop.signal})
   })
@@ -761,7 +981,10 @@ async function connectUnlessInterrupted(source: ConnectionInfo, signal: AbortSig
     return await Promise.race([connecting, aborted])
   } catch (error) {
     // A connection that arrives after all is closed; one that fails has nothing to close.
-    connecting.then((client) => client.end().catch(() => {}), () => {})
+    connecting.then(
+      (client) => client.end().catch(() => {}),
+      () => {},
+    )
     throw error
   } finally {
     stop.abort()

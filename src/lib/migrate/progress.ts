@@ -15,7 +15,13 @@ export const copyProgressSql = `
  */
 export function watchCopyProgress(
   client: Client,
-  options: {database: string; intervalMs?: number; nameOf: (database: string, relid: number) => Promise<string>; onUpdate: (line: string) => void; totalBytes: number},
+  options: {
+    database: string
+    intervalMs?: number
+    nameOf: (database: string, relid: number) => Promise<string>
+    onUpdate: (line: string) => void
+    totalBytes: number
+  },
 ): () => void {
   const started = performance.now()
   const finished = new Map<string, number>()
@@ -49,7 +55,9 @@ export function watchCopyProgress(
       const eta = share > 0.02 ? ` ETA ~${formatDuration((elapsedMs / share) * (1 - share))}` : ''
       const tables = rows.map((row) => `${row.table} ${Number(row.rows).toLocaleString('en-US')} rows`).join(', ')
       const idle = done === 0 ? 'dumping the source' : 'no COPY running (indexes, constraints)'
-      options.onUpdate(`Copying: ${tables || idle}; ${formatBytes(done)} of ~${formatBytes(options.totalBytes)} (~${Math.round(share * 100)}%)${eta}`)
+      options.onUpdate(
+        `Copying: ${tables || idle}; ${formatBytes(done)} of ~${formatBytes(options.totalBytes)} (~${Math.round(share * 100)}%)${eta}`,
+      )
     } catch {
       // Progress is a courtesy: a failed sample must not fail the migration.
     } finally {

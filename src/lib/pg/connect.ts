@@ -29,10 +29,17 @@ export interface ConnectOptions {
  * verify-full unless `tls` says otherwise; a certificate that fails it ends the handshake
  * before the startup message, so the password is never sent.
  */
-export async function connectWithCredentials(credentials: DatabaseCredentials, options: ConnectOptions, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+export async function connectWithCredentials(
+  credentials: DatabaseCredentials,
+  options: ConnectOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Client> {
   const host = options.host ?? credentials.host
   const port = options.port ?? credentials.port ?? 5432
-  if (!host) throw new AuroraError('BAD_INPUT', 'The credentials secret has no "host", and no endpoint was given.', {hint: 'Pass --cluster so the endpoint is read from RDS.'})
+  if (!host)
+    throw new AuroraError('BAD_INPUT', 'The credentials secret has no "host", and no endpoint was given.', {
+      hint: 'Pass --cluster so the endpoint is read from RDS.',
+    })
   const address = options.address ?? resolveConnectAddress(host, port, options)
   const tls = options.tls ?? resolveClusterTls({caBundle: options.caFile}, env)
   const {default: pg} = await import('pg')
@@ -54,10 +61,14 @@ export async function connectWithCredentials(credentials: DatabaseCredentials, o
     const reason = (error as Error).message.split('\n')[0]
     const failure = classifyConnectError(error)
     // The driver's error stays the cause: waits for logins read its SQLSTATE or errno to tell transient from permanent.
-    throw new AuroraError('UNEXPECTED', `Cannot connect to ${describeRoute(address, port)} as ${credentials.username}: ${reason}${failure.code ? ` (${failure.code})` : ''}`, {
-      cause: error,
-      hint: connectFailureHint(failure),
-    })
+    throw new AuroraError(
+      'UNEXPECTED',
+      `Cannot connect to ${describeRoute(address, port)} as ${credentials.username}: ${reason}${failure.code ? ` (${failure.code})` : ''}`,
+      {
+        cause: error,
+        hint: connectFailureHint(failure),
+      },
+    )
   }
 
   return client

@@ -16,10 +16,23 @@ export interface ConnectFailure {
 }
 
 /** Node's codes for a network path that is not there yet (or not now): DNS, refused, reset, timed out. */
-const networkCodes = new Set(['EAI_AGAIN', 'ECONNABORTED', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTDOWN', 'EHOSTUNREACH', 'ENETDOWN', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'ETIMEDOUT'])
+const networkCodes = new Set([
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTDOWN',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'ETIMEDOUT',
+])
 
 /** node-postgres's messages for a connection that timed out or was cut before the startup finished. */
-const networkMessages = /^(timeout expired|Connection terminated unexpectedly|Connection terminated due to connection timeout|Connection terminated)$/
+const networkMessages =
+  /^(timeout expired|Connection terminated unexpectedly|Connection terminated due to connection timeout|Connection terminated)$/
 
 /** Node's TLS verification codes, and node-postgres's TLS negotiation failures. */
 const tlsCodes = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|HOSTNAME_MISMATCH)/

@@ -19,13 +19,16 @@ export interface PsqlInvocation {
  * AWS reports), so `verify-full` holds through a port forward. PGSSLROOTCERT is the user's CA file, or
  * the bundled RDS CAs and system roots written once to a 0600 file (src/lib/pg/tls.ts).
  */
-export async function buildPsqlInvocation(options: {
-  address: ConnectAddress
-  credentials: DatabaseCredentials
-  database: string
-  tls: ClusterTls
-  userArgs: string[]
-}, processEnv: NodeJS.ProcessEnv = process.env): Promise<PsqlInvocation> {
+export async function buildPsqlInvocation(
+  options: {
+    address: ConnectAddress
+    credentials: DatabaseCredentials
+    database: string
+    tls: ClusterTls
+    userArgs: string[]
+  },
+  processEnv: NodeJS.ProcessEnv = process.env,
+): Promise<PsqlInvocation> {
   const {address, credentials} = options
   const env: Record<string, string> = {
     PGAPPNAME: 'auroractl-psql',
@@ -64,14 +67,21 @@ export async function runPsql(invocation: PsqlInvocation, psqlPath = 'psql'): Pr
   process.on('SIGINT', ignoreSignal)
   let result
   try {
-    result = await execa(psqlPath, invocation.args, {env: {...inherited, ...invocation.env}, extendEnv: false, reject: false, stdio: 'inherit'})
+    result = await execa(psqlPath, invocation.args, {
+      env: {...inherited, ...invocation.env},
+      extendEnv: false,
+      reject: false,
+      stdio: 'inherit',
+    })
   } finally {
     process.off('SIGINT', ignoreSignal)
     for (const handler of handlers) process.on('SIGINT', handler)
   }
 
   if ((result as {code?: string}).code === 'ENOENT') {
-    throw new AuroraError('NOT_FOUND', 'psql was not found on PATH.', {hint: 'Install the PostgreSQL client: `apt-get install postgresql-client-15` (or brew install libpq).'})
+    throw new AuroraError('NOT_FOUND', 'psql was not found on PATH.', {
+      hint: 'Install the PostgreSQL client: `apt-get install postgresql-client-15` (or brew install libpq).',
+    })
   }
 
   // A psql killed by a signal has no exit code: report it the shell's way.

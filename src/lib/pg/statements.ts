@@ -37,18 +37,24 @@ export interface StatementsTop {
 }
 
 /** The heaviest statements (or users) by total execution time, from pg_stat_statements. */
-export async function topStatements(client: Client, options: {by: 'host' | 'sql' | 'user' | 'wait'; limit: number}): Promise<StatementsTop> {
+export async function topStatements(
+  client: Client,
+  options: {by: 'host' | 'sql' | 'user' | 'wait'; limit: number},
+): Promise<StatementsTop> {
   if (options.by === 'wait' || options.by === 'host') {
-    throw badInput(`--by ${options.by} needs Performance Insights: pg_stat_statements records statements and users, not ${options.by === 'wait' ? 'wait events' : 'client hosts'}.`, 'Use --source pi, or --by sql|user.')
+    throw badInput(
+      `--by ${options.by} needs Performance Insights: pg_stat_statements records statements and users, not ${options.by === 'wait' ? 'wait events' : 'client hosts'}.`,
+      'Use --source pi, or --by sql|user.',
+    )
   }
 
   const {rows: versionRows} = await client.query<{version: number}>(`SELECT current_setting('server_version_num')::int AS version`)
-  const {version} = (versionRows[0]!)
+  const {version} = versionRows[0]!
   let rows: Array<{all_ms: number; calls: string; label: string; mean_ms: number; rows: string; total_ms: number}>
   try {
     ;({rows} = await client.query(statementsSql(version, options.by), [options.limit]))
   } catch (error) {
-    const {code} = (error as {code?: string})
+    const {code} = error as {code?: string}
     if (code === '42P01') {
       throw new AuroraError('NOT_FOUND', 'pg_stat_statements is not installed in this database.', {
         hint: 'Install it: CREATE EXTENSION pg_stat_statements; (it must also be in shared_preload_libraries, as it is by default on Aurora).',
@@ -56,7 +62,9 @@ export async function topStatements(client: Client, options: {by: 'host' | 'sql'
     }
 
     if (code === '55000') {
-      throw new AuroraError('NOT_FOUND', 'pg_stat_statements is installed but not loaded by the server.', {hint: 'Add it to shared_preload_libraries in the cluster parameter group and reboot.'})
+      throw new AuroraError('NOT_FOUND', 'pg_stat_statements is installed but not loaded by the server.', {
+        hint: 'Add it to shared_preload_libraries in the cluster parameter group and reboot.',
+      })
     }
 
     throw error

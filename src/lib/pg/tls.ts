@@ -47,10 +47,18 @@ export function resolveClusterTls(options: {caBundle?: string; mode?: TlsMode}, 
   if (!tlsModes.includes(mode)) throw new AuroraError('BAD_INPUT', `--tls "${mode}" is not a TLS mode; use verify-full or require.`)
   const warning =
     mode === 'require'
-      ? 'TLS is not verified (--tls require): the server\'s certificate is not checked, so whoever answers on the route to the endpoint receives the password. Leave out --tls require to verify it (verify-full).'
+      ? "TLS is not verified (--tls require): the server's certificate is not checked, so whoever answers on the route to the endpoint receives the password. Leave out --tls require to verify it (verify-full)."
       : undefined
-  if (options.caBundle) return {caFile: path.resolve(options.caBundle), mode, trust: 'flag', trustLabel: `--ca-bundle ${options.caBundle}`, warning}
-  if (env.PGSSLROOTCERT) return {caFile: path.resolve(env.PGSSLROOTCERT), mode, trust: 'PGSSLROOTCERT', trustLabel: `PGSSLROOTCERT ${env.PGSSLROOTCERT}`, warning}
+  if (options.caBundle)
+    return {caFile: path.resolve(options.caBundle), mode, trust: 'flag', trustLabel: `--ca-bundle ${options.caBundle}`, warning}
+  if (env.PGSSLROOTCERT)
+    return {
+      caFile: path.resolve(env.PGSSLROOTCERT),
+      mode,
+      trust: 'PGSSLROOTCERT',
+      trustLabel: `PGSSLROOTCERT ${env.PGSSLROOTCERT}`,
+      warning,
+    }
   return {mode, trust: 'bundled', trustLabel: bundledTrustLabel, warning}
 }
 
@@ -77,13 +85,20 @@ export async function trustedCertificates(tls: ClusterTls): Promise<string[]> {
   try {
     text = await readFile(tls.caFile, 'utf8')
   } catch (error) {
-    throw new AuroraError('BAD_INPUT', `Cannot read the CA bundle ${tls.caFile} (from ${tls.trust === 'flag' ? '--ca-bundle' : 'PGSSLROOTCERT'}): ${(error as NodeJS.ErrnoException).code ?? 'error'}.`, {
-      hint: 'Pass --ca-bundle with a readable PEM file, or unset PGSSLROOTCERT to use the bundled Amazon RDS CAs.',
-    })
+    throw new AuroraError(
+      'BAD_INPUT',
+      `Cannot read the CA bundle ${tls.caFile} (from ${tls.trust === 'flag' ? '--ca-bundle' : 'PGSSLROOTCERT'}): ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
+      {
+        hint: 'Pass --ca-bundle with a readable PEM file, or unset PGSSLROOTCERT to use the bundled Amazon RDS CAs.',
+      },
+    )
   }
 
   const certificates = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
-  if (certificates.length === 0) throw new AuroraError('BAD_INPUT', `The CA bundle ${tls.caFile} holds no PEM certificate.`, {hint: 'Give a PEM file such as the RDS global-bundle.pem.'})
+  if (certificates.length === 0)
+    throw new AuroraError('BAD_INPUT', `The CA bundle ${tls.caFile} holds no PEM certificate.`, {
+      hint: 'Give a PEM file such as the RDS global-bundle.pem.',
+    })
   return certificates
 }
 
@@ -133,9 +148,13 @@ export async function rootCertificateFile(tls: ClusterTls, env: NodeJS.ProcessEn
     await rename(temporary, file)
   } catch (error) {
     await rm(temporary, {force: true})
-    throw new AuroraError('UNEXPECTED', `Cannot write the CA bundle for psql to ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, {
-      hint: 'Set AURORACTL_CACHE_DIR to a writable directory, or pass --ca-bundle FILE.',
-    })
+    throw new AuroraError(
+      'UNEXPECTED',
+      `Cannot write the CA bundle for psql to ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+      {
+        hint: 'Set AURORACTL_CACHE_DIR to a writable directory, or pass --ca-bundle FILE.',
+      },
+    )
   }
 
   return file
@@ -155,7 +174,10 @@ export async function libpqTls(tls: ClusterTls, env: NodeJS.ProcessEnv = process
 }
 
 /** libpq's TLS settings as its environment: PGSSLMODE, and PGSSLROOTCERT when verifying. */
-export async function libpqTlsEnvironment(tls: ClusterTls, env: NodeJS.ProcessEnv = process.env): Promise<{PGSSLMODE: TlsMode; PGSSLROOTCERT?: string}> {
+export async function libpqTlsEnvironment(
+  tls: ClusterTls,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{PGSSLMODE: TlsMode; PGSSLROOTCERT?: string}> {
   const {sslmode, sslrootcert} = await libpqTls(tls, env)
   return sslrootcert === undefined ? {PGSSLMODE: sslmode} : {PGSSLMODE: sslmode, PGSSLROOTCERT: sslrootcert}
 }
@@ -172,39 +194,59 @@ const expiredCodes = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID'])
 
 /** "endpoint:port", and the route when connecting elsewhere ("(through endpoint map 127.0.0.1:15432)"). */
 export function describeRoute(address: ConnectAddress, port: number): string {
-  return address.route === 'direct' ? `${address.servername}:${port}` : `${address.servername}:${port} (through ${address.route === 'via' ? '--via' : 'the endpoint map'} ${address.host}:${address.port})`
+  return address.route === 'direct'
+    ? `${address.servername}:${port}`
+    : `${address.servername}:${port} (through ${address.route === 'via' ? '--via' : 'the endpoint map'} ${address.host}:${address.port})`
 }
 
 /**
  * The error for a failed certificate check, naming the endpoint, the route and the fix; undefined
  * when `error` is not one. The handshake failed, so no password was sent.
  */
-export function certificateError(error: unknown, options: {address: ConnectAddress; port: number; tls: ClusterTls}): AuroraError | undefined {
+export function certificateError(
+  error: unknown,
+  options: {address: ConnectAddress; port: number; tls: ClusterTls},
+): AuroraError | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
   if (!code) return undefined
   const where = describeRoute(options.address, options.port)
-  const tunnel = options.address.route === 'direct' ? '' : ` You are connecting through ${options.address.route === 'via' ? '--via' : 'the endpoint map'} ${options.address.host}:${options.address.port}: it must lead to ${options.address.servername}.`
+  const tunnel =
+    options.address.route === 'direct'
+      ? ''
+      : ` You are connecting through ${options.address.route === 'via' ? '--via' : 'the endpoint map'} ${options.address.host}:${options.address.port}: it must lead to ${options.address.servername}.`
   const skip = 'or `--tls require` to skip verification (not recommended: the password then goes to whoever answers)'
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     const reason = (error as {reason?: string}).reason ?? (error as Error).message
-    return new AuroraError('TLS_UNVERIFIED', `Refused ${where}: its TLS certificate is not for ${options.address.servername} (${code}: ${reason}). Nothing was sent.`, {
-      cause: error,
-      hint: `Check that you are connecting to the cluster endpoint.${tunnel || ' Through a port forward, pass --via HOST:PORT so TLS still checks the endpoint name.'} Otherwise --ca-bundle FILE with the right CA, ${skip}.`,
-    })
+    return new AuroraError(
+      'TLS_UNVERIFIED',
+      `Refused ${where}: its TLS certificate is not for ${options.address.servername} (${code}: ${reason}). Nothing was sent.`,
+      {
+        cause: error,
+        hint: `Check that you are connecting to the cluster endpoint.${tunnel || ' Through a port forward, pass --via HOST:PORT so TLS still checks the endpoint name.'} Otherwise --ca-bundle FILE with the right CA, ${skip}.`,
+      },
+    )
   }
 
   if (untrustedChainCodes.has(code)) {
-    return new AuroraError('TLS_UNVERIFIED', `Refused ${where}: its TLS certificate is not signed by a trusted CA (${code}; trusted: ${options.tls.trustLabel}). Nothing was sent.`, {
-      cause: error,
-      hint: `If this is the cluster, pass --ca-bundle FILE with the CA that signed its certificate (for RDS: ${rdsCaBundleUrl}). Check that you are connecting to the right endpoint.${tunnel} Or ${skip.replace(/^or /, '')}.`,
-    })
+    return new AuroraError(
+      'TLS_UNVERIFIED',
+      `Refused ${where}: its TLS certificate is not signed by a trusted CA (${code}; trusted: ${options.tls.trustLabel}). Nothing was sent.`,
+      {
+        cause: error,
+        hint: `If this is the cluster, pass --ca-bundle FILE with the CA that signed its certificate (for RDS: ${rdsCaBundleUrl}). Check that you are connecting to the right endpoint.${tunnel} Or ${skip.replace(/^or /, '')}.`,
+      },
+    )
   }
 
   if (expiredCodes.has(code)) {
-    return new AuroraError('TLS_UNVERIFIED', `Refused ${where}: its TLS certificate is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'} (${code}). Nothing was sent.`, {
-      cause: error,
-      hint: `Rotate the server certificate (aws rds modify-db-instance --ca-certificate-identifier), check this machine's clock, or ${skip}.`,
-    })
+    return new AuroraError(
+      'TLS_UNVERIFIED',
+      `Refused ${where}: its TLS certificate is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'} (${code}). Nothing was sent.`,
+      {
+        cause: error,
+        hint: `Rotate the server certificate (aws rds modify-db-instance --ca-certificate-identifier), check this machine's clock, or ${skip}.`,
+      },
+    )
   }
 
   return undefined

@@ -71,12 +71,18 @@ export async function planRestore(rds: RDSClient, request: RestoreRequest): Prom
   const {snapshot, sourceCluster, sourceClusterId} = await readSource(rds, request, notes)
   const engineVersion = snapshot?.EngineVersion ?? sourceCluster?.EngineVersion
   const fallbackScaling = (sourceCluster && currentScaling(sourceCluster)) ?? {maxAcu: 1, minAcu: 0.5}
-  const scaling = validateScaling({maxAcu: request.maxAcu ?? fallbackScaling.maxAcu, minAcu: request.minAcu ?? fallbackScaling.minAcu}, engineVersion)
+  const scaling = validateScaling(
+    {maxAcu: request.maxAcu ?? fallbackScaling.maxAcu, minAcu: request.minAcu ?? fallbackScaling.minAcu},
+    engineVersion,
+  )
   const engine = snapshot?.Engine ?? sourceCluster?.Engine ?? 'aurora-postgresql'
   const parameterGroup = await compatibleParameterGroup(rds, sourceCluster?.DBClusterParameterGroup, {engine, engineVersion}, notes)
   const common = restoreSettings(request, {parameterGroup, snapshot, sourceCluster}, scaling)
   const restoreCall = restoreClusterCall(source, common, {engine, engineVersion, snapshotId: snapshot?.DBClusterSnapshotIdentifier})
-  const instanceIds = [`${request.targetId}-writer`, ...Array.from({length: request.readers}, (_, index) => `${request.targetId}-reader-${index + 1}`)]
+  const instanceIds = [
+    `${request.targetId}-writer`,
+    ...Array.from({length: request.readers}, (_, index) => `${request.targetId}-reader-${index + 1}`),
+  ]
   const instanceCalls = instanceIds.map((id) => createInstanceCall(request.targetId, id, engine, common.Tags))
   return {
     calls: [restoreCall, ...instanceCalls],
@@ -97,12 +103,20 @@ async function readSource(
   notes: string[],
 ): Promise<{snapshot: DBClusterSnapshot | undefined; sourceCluster: DBCluster | undefined; sourceClusterId: null | string}> {
   const {source} = request
-  const named = source.sourceClusterId && (source.kind === 'point-in-time' || source.snapshot === 'latest') ? await describeCluster(rds, source.sourceClusterId) : undefined
+  const named =
+    source.sourceClusterId && (source.kind === 'point-in-time' || source.snapshot === 'latest')
+      ? await describeCluster(rds, source.sourceClusterId)
+      : undefined
   const snapshot = await resolveSnapshot(rds, source, named)
   const settingsClusterId = settingsCluster(request, snapshot, notes)
-  const sourceCluster = named?.DBClusterIdentifier === settingsClusterId ? named : await sourceClusterOrUndefined(rds, settingsClusterId, request.fromOtherCluster === true)
+  const sourceCluster =
+    named?.DBClusterIdentifier === settingsClusterId
+      ? named
+      : await sourceClusterOrUndefined(rds, settingsClusterId, request.fromOtherCluster === true)
   if (snapshot && !sourceCluster) {
-    notes.push(`Cluster ${settingsClusterId} (the snapshot's) no longer exists: the KMS key and port come from the snapshot; subnet group, security groups and parameter group are AWS's defaults.`)
+    notes.push(
+      `Cluster ${settingsClusterId} (the snapshot's) no longer exists: the KMS key and port come from the snapshot; subnet group, security groups and parameter group are AWS's defaults.`,
+    )
   }
 
   return {snapshot, sourceCluster, sourceClusterId: snapshot?.DBClusterIdentifier ?? settingsClusterId ?? null}
@@ -115,9 +129,12 @@ async function readSource(
 function settingsCluster(request: RestoreRequest, snapshot: DBClusterSnapshot | undefined, notes: string[]): string | undefined {
   const {source} = request
   const origin = snapshot?.DBClusterIdentifier
-  if (source.kind === 'point-in-time' || !origin || !source.sourceClusterId || origin === source.sourceClusterId) return origin ?? source.sourceClusterId
+  if (source.kind === 'point-in-time' || !origin || !source.sourceClusterId || origin === source.sourceClusterId)
+    return origin ?? source.sourceClusterId
   if (request.fromOtherCluster) {
-    notes.push(`Snapshot ${snapshot.DBClusterSnapshotIdentifier} is of cluster ${origin}; restoring it with ${source.sourceClusterId}'s network, KMS key and parameter group (--from-other-cluster).`)
+    notes.push(
+      `Snapshot ${snapshot.DBClusterSnapshotIdentifier} is of cluster ${origin}; restoring it with ${source.sourceClusterId}'s network, KMS key and parameter group (--from-other-cluster).`,
+    )
     return source.sourceClusterId
   }
 
@@ -128,7 +145,9 @@ function settingsCluster(request: RestoreRequest, snapshot: DBClusterSnapshot | 
     )
   }
 
-  notes.push(`Snapshot ${snapshot.DBClusterSnapshotIdentifier} is of cluster ${origin}, not ${source.sourceClusterId}: its settings come from ${origin}.`)
+  notes.push(
+    `Snapshot ${snapshot.DBClusterSnapshotIdentifier} is of cluster ${origin}, not ${source.sourceClusterId}: its settings come from ${origin}.`,
+  )
   return origin
 }
 
@@ -137,7 +156,8 @@ export function parameterGroupFamily(engine: string, engineVersion: string | und
   if (!engineVersion) return undefined
   const [major, minor] = engineVersion.split('.')
   if (engine === 'aurora-postgresql') return `aurora-postgresql${Number(major) < 10 ? `${major}.${minor}` : major}`
-  if (engine === 'aurora-mysql') return engineVersion.startsWith('5.7') || engineVersion.startsWith('2.') ? 'aurora-mysql5.7' : 'aurora-mysql8.0'
+  if (engine === 'aurora-mysql')
+    return engineVersion.startsWith('5.7') || engineVersion.startsWith('2.') ? 'aurora-mysql5.7' : 'aurora-mysql8.0'
   return undefined
 }
 
@@ -156,7 +176,9 @@ async function compatibleParameterGroup(
   const {DescribeDBClusterParameterGroupsCommand} = rdsSdk()
   let family: string | undefined
   try {
-    const {DBClusterParameterGroups: groups = []} = await rds.send(new DescribeDBClusterParameterGroupsCommand({DBClusterParameterGroupName: name}))
+    const {DBClusterParameterGroups: groups = []} = await rds.send(
+      new DescribeDBClusterParameterGroupsCommand({DBClusterParameterGroupName: name}),
+    )
     family = groups[0]?.DBParameterGroupFamily
   } catch (error) {
     if (!/NotFound/.test((error as Error).name)) throw error
@@ -169,15 +191,19 @@ async function compatibleParameterGroup(
 
   const fits = expected ? family === expected : family.startsWith(restored.engine)
   if (fits) return name
-  notes.push(`Parameter group ${name} is of family ${family}, not ${expected ?? restored.engine}: left out, AWS applies the default group${expected ? ` for ${expected}` : ''}.`)
+  notes.push(
+    `Parameter group ${name} is of family ${family}, not ${expected ?? restored.engine}: left out, AWS applies the default group${expected ? ` for ${expected}` : ''}.`,
+  )
   return undefined
 }
 
 /** What can be checked without AWS. */
 function validateRequest(request: RestoreRequest): void {
   validateIdentifier(request.targetId, 'cluster', '--target')
-  if (!Number.isInteger(request.readers) || request.readers < 0 || request.readers > 15) throw badInput(`--readers ${request.readers} is not allowed: 0 to 15 readers.`)
-  if (request.source.kind === 'snapshot' && request.source.snapshot !== 'latest') validateSnapshotReference(request.source.snapshot, '--snapshot')
+  if (!Number.isInteger(request.readers) || request.readers < 0 || request.readers > 15)
+    throw badInput(`--readers ${request.readers} is not allowed: 0 to 15 readers.`)
+  if (request.source.kind === 'snapshot' && request.source.snapshot !== 'latest')
+    validateSnapshotReference(request.source.snapshot, '--snapshot')
 }
 
 /** The call that creates the cluster: from a snapshot, or from a point in time of the source. */
@@ -187,7 +213,10 @@ function restoreClusterCall(
   from: {engine: string; engineVersion: string | undefined; snapshotId: string | undefined},
 ): ApiCall {
   if (source.kind === 'snapshot') {
-    return {api: 'RestoreDBClusterFromSnapshot', input: {...settings, Engine: from.engine, EngineVersion: from.engineVersion, SnapshotIdentifier: from.snapshotId}}
+    return {
+      api: 'RestoreDBClusterFromSnapshot',
+      input: {...settings, Engine: from.engine, EngineVersion: from.engineVersion, SnapshotIdentifier: from.snapshotId},
+    }
   }
 
   return {
@@ -219,18 +248,28 @@ function createInstanceCall(clusterId: string, instanceId: string, engine: strin
 }
 
 /** The snapshot to restore (checked available), or undefined for a point-in-time restore (its time checked). */
-async function resolveSnapshot(rds: RDSClient, source: RestoreSource, sourceCluster: DBCluster | undefined): Promise<DBClusterSnapshot | undefined> {
+async function resolveSnapshot(
+  rds: RDSClient,
+  source: RestoreSource,
+  sourceCluster: DBCluster | undefined,
+): Promise<DBClusterSnapshot | undefined> {
   if (source.kind === 'point-in-time') {
     checkRestorableTime(sourceCluster!, source)
     return undefined
   }
 
-  const snapshot = source.snapshot === 'latest' ? await latestSnapshot(rds, source.sourceClusterId, sourceCluster) : await findSnapshot(rds, source.snapshot)
+  const snapshot =
+    source.snapshot === 'latest'
+      ? await latestSnapshot(rds, source.sourceClusterId, sourceCluster)
+      : await findSnapshot(rds, source.snapshot)
   if (!snapshot) {
-    throw new AuroraError('NOT_FOUND', `Snapshot "${source.snapshot}" was not found.`, {hint: 'See the snapshots with `auroractl snapshot list`.'})
+    throw new AuroraError('NOT_FOUND', `Snapshot "${source.snapshot}" was not found.`, {
+      hint: 'See the snapshots with `auroractl snapshot list`.',
+    })
   }
 
-  if (snapshot.Status !== 'available') throw badInput(`Snapshot "${snapshot.DBClusterSnapshotIdentifier}" is ${snapshot.Status}, not available.`)
+  if (snapshot.Status !== 'available')
+    throw badInput(`Snapshot "${snapshot.DBClusterSnapshotIdentifier}" is ${snapshot.Status}, not available.`)
   return snapshot
 }
 
@@ -248,21 +287,30 @@ function restoreSettings(
 ): Record<string, unknown> {
   const {snapshot, sourceCluster} = from
   const tagSource = snapshot?.TagList?.length ? snapshot.TagList : sourceCluster?.TagList
-  const time = request.source.kind === 'point-in-time' ? (request.source.latest ? 'latest-restorable' : request.source.time?.toISOString()) : undefined
-  const provenance = provenanceTags({cluster: snapshot?.DBClusterIdentifier ?? request.source.sourceClusterId, snapshot: snapshot?.DBClusterSnapshotIdentifier, time})
+  const time =
+    request.source.kind === 'point-in-time' ? (request.source.latest ? 'latest-restorable' : request.source.time?.toISOString()) : undefined
+  const provenance = provenanceTags({
+    cluster: snapshot?.DBClusterIdentifier ?? request.source.sourceClusterId,
+    snapshot: snapshot?.DBClusterSnapshotIdentifier,
+    time,
+  })
   const settings: Record<string, unknown> = {
     CopyTagsToSnapshot: sourceCluster?.CopyTagsToSnapshot,
     DBClusterIdentifier: request.targetId,
     DBClusterParameterGroupName: from.parameterGroup,
     DBSubnetGroupName: sourceCluster?.DBSubnetGroup,
     DeletionProtection: request.deletionProtection ?? sourceCluster?.DeletionProtection ?? false,
-    EnableCloudwatchLogsExports: sourceCluster?.EnabledCloudwatchLogsExports?.length ? sourceCluster.EnabledCloudwatchLogsExports : undefined,
+    EnableCloudwatchLogsExports: sourceCluster?.EnabledCloudwatchLogsExports?.length
+      ? sourceCluster.EnabledCloudwatchLogsExports
+      : undefined,
     EnableIAMDatabaseAuthentication: sourceCluster?.IAMDatabaseAuthenticationEnabled,
     KmsKeyId: sourceCluster?.KmsKeyId ?? snapshot?.KmsKeyId,
     Port: sourceCluster?.Port ?? snapshot?.Port,
     ServerlessV2ScalingConfiguration: {MaxCapacity: scaling.maxAcu, MinCapacity: scaling.minAcu},
     Tags: [...inheritableTags(tagSource), ...provenance, ...(request.extraTags ?? [])],
-    VpcSecurityGroupIds: sourceCluster?.VpcSecurityGroups?.length ? sourceCluster.VpcSecurityGroups.map((group) => group.VpcSecurityGroupId!) : undefined,
+    VpcSecurityGroupIds: sourceCluster?.VpcSecurityGroups?.length
+      ? sourceCluster.VpcSecurityGroups.map((group) => group.VpcSecurityGroupId!)
+      : undefined,
   }
   // Leave out what neither source knows, so AWS applies its own defaults.
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined))
@@ -290,11 +338,18 @@ async function sourceClusterOrUndefined(rds: RDSClient, clusterId: string | unde
   }
 }
 
-async function latestSnapshot(rds: RDSClient, clusterId: string | undefined, cluster: DBCluster | undefined): Promise<DBClusterSnapshot | undefined> {
-  if (!clusterId || !cluster) throw badInput('--snapshot latest needs the source cluster: name it with --cluster (or AURORACTL_CLUSTER, --env, --tf-dir).')
+async function latestSnapshot(
+  rds: RDSClient,
+  clusterId: string | undefined,
+  cluster: DBCluster | undefined,
+): Promise<DBClusterSnapshot | undefined> {
+  if (!clusterId || !cluster)
+    throw badInput('--snapshot latest needs the source cluster: name it with --cluster (or AURORACTL_CLUSTER, --env, --tf-dir).')
   const newest = (await listClusterSnapshots(rds, clusterId)).find((snapshot) => snapshot.Status === 'available')
   if (!newest) {
-    throw new AuroraError('NOT_FOUND', `Cluster "${clusterId}" has no available snapshot.`, {hint: 'Create one with `auroractl snapshot create`.'})
+    throw new AuroraError('NOT_FOUND', `Cluster "${clusterId}" has no available snapshot.`, {
+      hint: 'Create one with `auroractl snapshot create`.',
+    })
   }
 
   return newest
@@ -334,7 +389,11 @@ export interface RestoreResult {
  * scaling configuration is set, add the writer and readers, and wait for all of it. Each phase is
  * timed; that is the restore time a drill measures. A failure part-way says what exists and how to remove it.
  */
-export async function executeRestore(rds: RDSClient, plan: RestorePlan, settings: {progress?: Progress; signal?: AbortSignal; timeoutMs: number}): Promise<RestoreResult> {
+export async function executeRestore(
+  rds: RDSClient,
+  plan: RestorePlan,
+  settings: {progress?: Progress; signal?: AbortSignal; timeoutMs: number},
+): Promise<RestoreResult> {
   const progress = settings.progress ?? silentProgress
   const sdk = rdsSdk()
   const started = performance.now()

@@ -5,7 +5,15 @@ import path from 'node:path'
 import type {SandboxPaths} from './paths.js'
 
 import {AuroraError} from '../cli/errors.js'
-import {initDataDir, installServerCertificate, postgresRunAs, postmasterPid, preparePgRoot, startPostgres, stopPostgres} from './postgres.js'
+import {
+  initDataDir,
+  installServerCertificate,
+  postgresRunAs,
+  postmasterPid,
+  preparePgRoot,
+  startPostgres,
+  stopPostgres,
+} from './postgres.js'
 import {freePort, isAlive} from './processes.js'
 import {readSandboxState, type SandboxState} from './state.js'
 import {issueServerCertificate} from './tls.js'
@@ -76,8 +84,14 @@ async function tool(command: string, args: string[], env: Record<string, string>
   const {execa} = await import('execa')
   // Only our libpq variables: an inherited PGHOSTADDR or PGSSLMODE (from `sandbox env`) would send these elsewhere.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PG')))
-  const result = await execa(command, args, {env: {...inherited, ...env, PGCONNECT_TIMEOUT: '10'}, extendEnv: false, reject: false, stdin: 'ignore'})
-  if (result.failed) throw new AuroraError('SANDBOX', `${command} failed: ${String(result.stderr).trim().split('\n').at(-1) ?? `exit ${result.exitCode}`}`)
+  const result = await execa(command, args, {
+    env: {...inherited, ...env, PGCONNECT_TIMEOUT: '10'},
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+  })
+  if (result.failed)
+    throw new AuroraError('SANDBOX', `${command} failed: ${String(result.stderr).trim().split('\n').at(-1) ?? `exit ${result.exitCode}`}`)
   return String(result.stdout)
 }
 
@@ -86,7 +100,10 @@ async function superuserEnv(paths: SandboxPaths, port: number): Promise<Record<s
 }
 
 /** Dumps the cluster's database and roles at this moment. */
-export async function captureSnapshot(paths: SandboxPaths, input: {cluster: string; snapshot: string}): Promise<CapturedSnapshot | undefined> {
+export async function captureSnapshot(
+  paths: SandboxPaths,
+  input: {cluster: string; snapshot: string},
+): Promise<CapturedSnapshot | undefined> {
   const registry = await readRegistry(paths)
   const served = registry.clusters[input.cluster]
   if (!served) return undefined
@@ -120,20 +137,45 @@ export async function restoreCluster(
 
   const registry = await readRegistry(paths)
   const captured = snapshotId ? registry.snapshots[snapshotId] : undefined
-  if (!captured) throw new AuroraError('SANDBOX', `Snapshot ${snapshotId ?? '?'} holds no data: it was not taken through the sandbox's data plane.`)
+  if (!captured)
+    throw new AuroraError('SANDBOX', `Snapshot ${snapshotId ?? '?'} holds no data: it was not taken through the sandbox's data plane.`)
 
   const runAs = await postgresRunAs()
   const pgRoot = await preparePgRoot(path.join(clustersDir(paths), input.cluster), runAs)
-  const settings = {binDir: state.postgres.binDir, dataDir: path.join(pgRoot, 'data'), logFile: path.join(pgRoot, 'postgres.log'), port: await freePort(), runAs}
+  const settings = {
+    binDir: state.postgres.binDir,
+    dataDir: path.join(pgRoot, 'data'),
+    logFile: path.join(pgRoot, 'postgres.log'),
+    port: await freePort(),
+    runAs,
+  }
   const certificate = await issueServerCertificate(path.dirname(state.caCert), path.join(pgRoot, 'tls'), input.endpoints)
   await initDataDir(settings, await superuserPassword(paths), {cert: certificate.serverCert, key: certificate.serverKey})
   await startPostgres(settings)
-  const served: ServedCluster = {database: captured.database, dataDir: settings.dataDir, logFile: settings.logFile, pgRoot, port: settings.port, primary: false}
+  const served: ServedCluster = {
+    database: captured.database,
+    dataDir: settings.dataDir,
+    logFile: settings.logFile,
+    pgRoot,
+    port: settings.port,
+    primary: false,
+  }
   try {
     const env = await superuserEnv(paths, settings.port)
     // The bootstrap superuser exists already: its CREATE ROLE fails and the rest of the script goes on.
     await tool('psql', ['-X', '-q', '-d', 'postgres', '-f', captured.roles], env)
-    await tool('psql', ['-X', '-q', '-d', 'postgres', '-c', `CREATE DATABASE "${captured.database.replaceAll('"', '""')}" OWNER "${state.cluster.username.replaceAll('"', '""')}"`], env)
+    await tool(
+      'psql',
+      [
+        '-X',
+        '-q',
+        '-d',
+        'postgres',
+        '-c',
+        `CREATE DATABASE "${captured.database.replaceAll('"', '""')}" OWNER "${state.cluster.username.replaceAll('"', '""')}"`,
+      ],
+      env,
+    )
     await tool('pg_restore', ['--exit-on-error', `--dbname=${captured.database}`, captured.dump], env)
   } catch (error) {
     await stopPostgres(settings).catch(() => false)
@@ -212,7 +254,11 @@ export async function stopDataPlane(paths: SandboxPaths, binDir: string): Promis
     await rm(served.pgRoot, {force: true, recursive: true})
   }
 
-  await Promise.all([rm(snapshotsDir(paths), {force: true, recursive: true}), rm(clustersDir(paths), {force: true, recursive: true}), rm(registryFile(paths), {force: true})])
+  await Promise.all([
+    rm(snapshotsDir(paths), {force: true, recursive: true}),
+    rm(clustersDir(paths), {force: true, recursive: true}),
+    rm(registryFile(paths), {force: true}),
+  ])
   return stopped
 }
 
@@ -223,10 +269,21 @@ async function requireState(paths: SandboxPaths): Promise<SandboxState> {
 }
 
 /** Every PostgreSQL server the sandbox runs, from the data plane's registry (the seeded one always first). */
-export async function sandboxServers(paths: SandboxPaths, state: SandboxState): Promise<Array<{cluster: string; port: number; primary: boolean; running: boolean}>> {
+export async function sandboxServers(
+  paths: SandboxPaths,
+  state: SandboxState,
+): Promise<Array<{cluster: string; port: number; primary: boolean; running: boolean}>> {
   const registry = await readRegistry(paths).catch(() => ({clusters: {}, snapshots: {}}))
-  const served = Object.entries(registry.clusters).map(([cluster, server]) => ({cluster, dataDir: server.dataDir, port: server.port, primary: server.primary}))
-  if (!served.some((server) => server.primary)) served.push({cluster: state.cluster.clusterId, dataDir: state.postgres.dataDir, port: state.postgres.port, primary: true})
-  const servers = await Promise.all(served.map(async ({dataDir, ...server}) => ({...server, running: isAlive(await postmasterPid(dataDir))})))
+  const served = Object.entries(registry.clusters).map(([cluster, server]) => ({
+    cluster,
+    dataDir: server.dataDir,
+    port: server.port,
+    primary: server.primary,
+  }))
+  if (!served.some((server) => server.primary))
+    served.push({cluster: state.cluster.clusterId, dataDir: state.postgres.dataDir, port: state.postgres.port, primary: true})
+  const servers = await Promise.all(
+    served.map(async ({dataDir, ...server}) => ({...server, running: isAlive(await postmasterPid(dataDir))})),
+  )
   return servers.sort((a, b) => Number(b.primary) - Number(a.primary) || a.cluster.localeCompare(b.cluster))
 }

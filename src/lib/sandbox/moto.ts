@@ -11,13 +11,18 @@ import {spawnDetached, waitFor} from './processes.js'
 /** moto is pinned: the sandbox's AWS behaviour must not change under the tests from one install to the next. */
 export const motoRequirement = 'moto[server]==5.2.5'
 
-const installHint = 'Install Python 3 with venv support, e.g. `apt-get install python3 python3-venv`, or point AURORACTL_PYTHON at a python3.'
+const installHint =
+  'Install Python 3 with venv support, e.g. `apt-get install python3 python3-venv`, or point AURORACTL_PYTHON at a python3.'
 
 /**
  * Makes sure the sandbox venv exists with the pinned moto. The first run installs it from PyPI
  * (about 30 s); later runs find the marker file and skip straight on.
  */
-export async function ensureMotoVenv(paths: SandboxPaths, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function ensureMotoVenv(
+  paths: SandboxPaths,
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   const python = path.join(paths.venv, 'bin', 'python')
   const marker = path.join(paths.venv, '.auroractl-requirement')
   if (existsSync(python) && existsSync(marker) && (await readFile(marker, 'utf8')).trim() === motoRequirement) return python
@@ -31,7 +36,9 @@ export async function ensureMotoVenv(paths: SandboxPaths, log: (line: string) =>
       const missing = (created as {code?: string}).code === 'ENOENT'
       throw new AuroraError(
         'SANDBOX',
-        missing ? `${systemPython} was not found: the sandbox runs moto, a Python program.` : `Could not create a Python venv: ${lastLine(String(created.stderr))}`,
+        missing
+          ? `${systemPython} was not found: the sandbox runs moto, a Python program.`
+          : `Could not create a Python venv: ${lastLine(String(created.stderr))}`,
         {hint: installHint},
       )
     }

@@ -14,7 +14,9 @@ export function findPostgresBinDir(env: NodeJS.ProcessEnv = process.env): string
   const hasServer = (dir: string) => serverBinaries.every((name) => existsSync(path.join(dir, name)))
   if (env.AURORACTL_PG_BINDIR) {
     if (hasServer(env.AURORACTL_PG_BINDIR)) return env.AURORACTL_PG_BINDIR
-    throw new AuroraError('SANDBOX', `AURORACTL_PG_BINDIR=${env.AURORACTL_PG_BINDIR} lacks one of ${serverBinaries.join(', ')}.`, {hint: installHint})
+    throw new AuroraError('SANDBOX', `AURORACTL_PG_BINDIR=${env.AURORACTL_PG_BINDIR} lacks one of ${serverBinaries.join(', ')}.`, {
+      hint: installHint,
+    })
   }
 
   const debianRoot = '/usr/lib/postgresql'
@@ -52,9 +54,13 @@ export async function postgresRunAs(env: NodeJS.ProcessEnv = process.env): Promi
   const fields = line?.split(':') ?? []
   const [uid, gid] = [fields[2], fields[3]]
   if (!uid || !gid || uid === '0') {
-    throw new AuroraError('SANDBOX', `Running as root, and there is no unprivileged "${user}" user to run PostgreSQL as (it refuses root).`, {
-      hint: 'Install postgresql-15 (it creates the postgres user), create one with `useradd --system postgres`, or set AURORACTL_PG_USER.',
-    })
+    throw new AuroraError(
+      'SANDBOX',
+      `Running as root, and there is no unprivileged "${user}" user to run PostgreSQL as (it refuses root).`,
+      {
+        hint: 'Install postgresql-15 (it creates the postgres user), create one with `useradd --system postgres`, or set AURORACTL_PG_USER.',
+      },
+    )
   }
 
   return {gid: Number(gid), uid: Number(uid), user}
@@ -109,7 +115,12 @@ export async function initDataDir(settings: PostgresSettings, superuserPassword:
   await writeFile(pwfile, `${superuserPassword}\n`, {mode: 0o600})
   if (runAs) await chown(pwfile, runAs.uid, runAs.gid)
   try {
-    await run(binDir, 'initdb', ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'utf8', '--locale=C', '--no-sync'], runAs)
+    await run(
+      binDir,
+      'initdb',
+      ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'utf8', '--locale=C', '--no-sync'],
+      runAs,
+    )
   } finally {
     await rm(pwfile, {force: true})
   }
@@ -141,7 +152,12 @@ export async function initDataDir(settings: PostgresSettings, superuserPassword:
 /** The server reads its key and certificate as its own user, from its data directory. */
 export async function installServerCertificate(dataDir: string, tls: {cert: string; key: string}, runAs: RunAs | undefined): Promise<void> {
   await Promise.all(
-    ([[tls.cert, 'server.crt'], [tls.key, 'server.key']] as const).map(async ([from, to]) => {
+    (
+      [
+        [tls.cert, 'server.crt'],
+        [tls.key, 'server.key'],
+      ] as const
+    ).map(async ([from, to]) => {
       const target = path.join(dataDir, to)
       await copyFile(from, target)
       await chmod(target, 0o600)

@@ -11,15 +11,7 @@ import {loadEndpointMap} from '../target/endpoint-map.js'
 import {captureSnapshot, stopDataPlane, writeRegistry} from './data-plane.js'
 import {ensureMotoVenv, motoRequirement, startMoto} from './moto.js'
 import {type SandboxPaths, sandboxPaths} from './paths.js'
-import {
-  findPostgresBinDir,
-  initDataDir,
-  postgresRunAs,
-  preparePgRoot,
-  type RunAs,
-  startPostgres,
-  stopPostgres,
-} from './postgres.js'
+import {findPostgresBinDir, initDataDir, postgresRunAs, preparePgRoot, type RunAs, startPostgres, stopPostgres} from './postgres.js'
 import {freePort, stopProcess} from './processes.js'
 import {seedCluster, type SeededCluster} from './seed.js'
 import {readSandboxState, sandboxCredentials, sandboxEnvironment, sandboxHealth, type SandboxState} from './state.js'
@@ -43,7 +35,11 @@ export interface SandboxUpResult {
  * secret logs in over TLS through the endpoint map, as every command will. Idempotent: a healthy
  * sandbox is left alone; a half-dead one is cleared and started afresh.
  */
-export async function sandboxUp(options: {env?: NodeJS.ProcessEnv; log: (line: string) => void; version: string}): Promise<SandboxUpResult> {
+export async function sandboxUp(options: {
+  env?: NodeJS.ProcessEnv
+  log: (line: string) => void
+  version: string
+}): Promise<SandboxUpResult> {
   const env = options.env ?? process.env
   const paths = sandboxPaths(env)
   const running = await healthySandbox(paths, options.log, env)
@@ -92,7 +88,11 @@ interface SandboxStart {
 }
 
 /** A sandbox already running whole, to be left alone; a half-dead one is cleared (and undefined returned). */
-async function healthySandbox(paths: SandboxPaths, log: (line: string) => void, env: NodeJS.ProcessEnv): Promise<SandboxUpResult | undefined> {
+async function healthySandbox(
+  paths: SandboxPaths,
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv,
+): Promise<SandboxUpResult | undefined> {
   const existing = await readSandboxState(paths)
   if (!existing) return undefined
   const health = await sandboxHealth(existing)
@@ -116,7 +116,11 @@ async function timed<T>(up: SandboxStart, step: string, work: () => Promise<T>):
 }
 
 /** The module's AWS resources in moto, with a fresh master password. */
-async function seedPhase(up: SandboxStart, motoUrl: string, version: string): Promise<{clients: AwsClients; cluster: SeededCluster; masterPassword: string}> {
+async function seedPhase(
+  up: SandboxStart,
+  motoUrl: string,
+  version: string,
+): Promise<{clients: AwsClients; cluster: SeededCluster; masterPassword: string}> {
   const masterPassword = randomBytes(24).toString('base64url')
   const clients = new AwsClients({credentials: sandboxCredentials, endpointUrl: motoUrl, region: 'us-east-1', version})
   const cluster = await timed(up, 'AWS resources seeded (VPC, security groups, cluster, 2 instances, secret, metrics)', async () =>
@@ -151,7 +155,9 @@ async function postgresPhase(
     up.started.postgres = postgres
   })
   await writeFile(paths.superuser, JSON.stringify({password: superuserPassword, port, username: 'postgres'}), {mode: 0o600})
-  await timed(up, `Database ${cluster.databaseName} owned by ${cluster.username}`, () => createMasterUser(port, superuserPassword, cluster, settings.masterPassword))
+  await timed(up, `Database ${cluster.databaseName} owned by ${cluster.username}`, () =>
+    createMasterUser(port, superuserPassword, cluster, settings.masterPassword),
+  )
   return postgres
 }
 
@@ -168,7 +174,16 @@ async function recordSandbox(paths: SandboxPaths, state: SandboxState, clients: 
   await writeFile(paths.state, `${JSON.stringify(state, null, 2)}\n`)
   // From here on, snapshots of the cluster capture its database and restores get data (see data-plane.ts).
   await writeRegistry(paths, {
-    clusters: {[cluster.clusterId]: {database: cluster.databaseName, dataDir: postgres.dataDir, logFile: postgres.logFile, pgRoot: postgres.pgRoot, port: postgres.port, primary: true}},
+    clusters: {
+      [cluster.clusterId]: {
+        database: cluster.databaseName,
+        dataDir: postgres.dataDir,
+        logFile: postgres.logFile,
+        pgRoot: postgres.pgRoot,
+        port: postgres.port,
+        primary: true,
+      },
+    },
     snapshots: {},
   })
   // moto took an automated snapshot when the cluster was created, before there was a data plane: give it the
@@ -185,7 +200,9 @@ async function createMasterUser(port: number, superuserPassword: string, cluster
   await admin.connect()
   try {
     // Like Aurora's master user: may create databases and roles, but is not a superuser.
-    await admin.query(`CREATE ROLE ${admin.escapeIdentifier(cluster.username)} LOGIN CREATEDB CREATEROLE PASSWORD ${admin.escapeLiteral(masterPassword)}`)
+    await admin.query(
+      `CREATE ROLE ${admin.escapeIdentifier(cluster.username)} LOGIN CREATEDB CREATEROLE PASSWORD ${admin.escapeLiteral(masterPassword)}`,
+    )
     await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(cluster.databaseName)} OWNER ${admin.escapeIdentifier(cluster.username)}`)
   } finally {
     await admin.end()
@@ -208,9 +225,14 @@ async function verifyLogin(clients: AwsClients, state: SandboxState): Promise<vo
     endpointMap: await loadEndpointMap(state.endpointMap),
   })
   try {
-    const {rows} = await client.query<{ssl: boolean; user: string}>('SELECT current_user AS user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')
+    const {rows} = await client.query<{ssl: boolean; user: string}>(
+      'SELECT current_user AS user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+    )
     if (rows[0]?.user !== state.cluster.username || rows[0]?.ssl !== true) {
-      throw new AuroraError('SANDBOX', `The seeded secret logged in as ${rows[0]?.user ?? 'nobody'} (TLS ${rows[0]?.ssl ? 'on' : 'off'}); expected ${state.cluster.username} over TLS.`)
+      throw new AuroraError(
+        'SANDBOX',
+        `The seeded secret logged in as ${rows[0]?.user ?? 'nobody'} (TLS ${rows[0]?.ssl ? 'on' : 'off'}); expected ${state.cluster.username} over TLS.`,
+      )
     }
   } finally {
     await client.end()
@@ -239,9 +261,10 @@ export async function sandboxDown(options: {env?: NodeJS.ProcessEnv} = {}): Prom
 
   // Only files `up` writes, never the folder itself or anything else a user put there.
   await Promise.all(
-    [paths.pgRoot, paths.tls, paths.endpointMap, paths.superuser, paths.motoLog, paths.state].map((name) => rm(name, {force: true, recursive: true})),
+    [paths.pgRoot, paths.tls, paths.endpointMap, paths.superuser, paths.motoLog, paths.state].map((name) =>
+      rm(name, {force: true, recursive: true}),
+    ),
   )
 
   return {dir: paths.dir, stopped, wasRunning: state !== undefined}
 }
-

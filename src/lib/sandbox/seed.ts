@@ -124,7 +124,11 @@ async function createNetwork(client: EC2Client): Promise<SeededNetwork> {
     new ec2.CreateSecurityGroupCommand({Description: 'Application servers', GroupName: shape.appSecurityGroupName, VpcId: vpcId}),
   )
   const {GroupId: dbSecurityGroupId} = await client.send(
-    new ec2.CreateSecurityGroupCommand({Description: 'Aurora PostgreSQL: 5432 from the application', GroupName: shape.dbSecurityGroupName, VpcId: vpcId}),
+    new ec2.CreateSecurityGroupCommand({
+      Description: 'Aurora PostgreSQL: 5432 from the application',
+      GroupName: shape.dbSecurityGroupName,
+      VpcId: vpcId,
+    }),
   )
   await client.send(
     new ec2.AuthorizeSecurityGroupIngressCommand({
@@ -269,7 +273,10 @@ async function seedCapacityMetrics(cloudWatch: CloudWatchClient, now: Date): Pro
     for (const [index, instance] of instances.entries()) {
       const byInstance: Dimension[] = [{Name: 'DBInstanceIdentifier', Value: instance.id}]
       const capacity = index === 0 ? writer : reader
-      rows.push(['ServerlessDatabaseCapacity', byInstance, capacity, 'None'], ['ACUUtilization', byInstance, (capacity / maxCapacity) * 100, 'Percent'])
+      rows.push(
+        ['ServerlessDatabaseCapacity', byInstance, capacity, 'None'],
+        ['ACUUtilization', byInstance, (capacity / maxCapacity) * 100, 'Percent'],
+      )
     }
 
     for (const [name, dimensions, value, unit] of rows) {
@@ -283,4 +290,3 @@ async function seedCapacityMetrics(cloudWatch: CloudWatchClient, now: Date): Pro
 }
 
 type MetricUnit = 'Bytes' | 'Count' | 'None' | 'Percent'
-

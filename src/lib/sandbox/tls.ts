@@ -18,8 +18,23 @@ export async function createSandboxTls(dir: string, hostNames: string[]): Promis
   await mkdir(dir, {mode: 0o755, recursive: true})
   const file = (name: string) => path.join(dir, name)
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  await openssl(['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '3650', '-subj', '/CN=auroractl sandbox CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'])
+  await openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=auroractl sandbox CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ])
   await chmod(file('ca.key'), 0o600)
   await chmod(file('ca.crt'), 0o644)
   const server = await issueServerCertificate(dir, dir, hostNames)
@@ -30,7 +45,11 @@ export async function createSandboxTls(dir: string, hostNames: string[]): Promis
  * A server certificate signed by the sandbox CA in `caDir`, written to `dir`, valid for `hostNames`
  * (the sandbox's restored clusters get one each, for their own endpoints).
  */
-export async function issueServerCertificate(caDir: string, dir: string, hostNames: string[]): Promise<{serverCert: string; serverKey: string}> {
+export async function issueServerCertificate(
+  caDir: string,
+  dir: string,
+  hostNames: string[],
+): Promise<{serverCert: string; serverKey: string}> {
   await mkdir(dir, {mode: 0o755, recursive: true})
   const file = (name: string) => path.join(dir, name)
   const names = [...new Set(['localhost', ...hostNames])]
@@ -48,8 +67,23 @@ export async function issueServerCertificate(caDir: string, dir: string, hostNam
   // A common name may hold 64 characters; clients check the subjectAltName list anyway.
   const commonName = hostNames[0] && hostNames[0].length <= 64 ? hostNames[0] : 'auroractl sandbox server'
   await openssl(['req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', `/CN=${commonName}`])
-  await openssl(['x509', '-req', '-in', file('server.csr'), '-CA', path.join(caDir, 'ca.crt'), '-CAkey', path.join(caDir, 'ca.key'), '-CAcreateserial',
-    '-out', file('server.crt'), '-days', '825', '-extfile', file('server.ext')])
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    path.join(caDir, 'ca.crt'),
+    '-CAkey',
+    path.join(caDir, 'ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('server.crt'),
+    '-days',
+    '825',
+    '-extfile',
+    file('server.ext'),
+  ])
   await chmod(file('server.key'), 0o600)
   await chmod(file('server.crt'), 0o644)
   return {serverCert: file('server.crt'), serverKey: file('server.key')}
@@ -60,8 +94,14 @@ async function openssl(args: string[]): Promise<void> {
   const result = await execa('openssl', args, {reject: false, stdin: 'ignore'})
   if (result.failed) {
     const missing = (result as {code?: string}).code === 'ENOENT'
-    throw new AuroraError('SANDBOX', missing ? 'openssl was not found; the sandbox needs it to make its TLS certificate.' : `openssl ${args[0]} failed: ${String(result.stderr).trim().split('\n').at(-1)}`, {
-      hint: missing ? 'Install it: `apt-get install openssl`.' : undefined,
-    })
+    throw new AuroraError(
+      'SANDBOX',
+      missing
+        ? 'openssl was not found; the sandbox needs it to make its TLS certificate.'
+        : `openssl ${args[0]} failed: ${String(result.stderr).trim().split('\n').at(-1)}`,
+      {
+        hint: missing ? 'Install it: `apt-get install openssl`.' : undefined,
+      },
+    )
   }
 }

@@ -66,6 +66,8 @@ export async function connectToCluster(connection: ClusterConnection, options: {
  * read afresh, since a restored cluster's endpoints appear in it only once it exists.
  */
 export async function sameCredentialsOn(base: ClusterConnection, cluster: DBCluster, endpointMapFile?: string): Promise<ClusterConnection> {
-  const address = resolveConnectAddress(cluster.Endpoint!, cluster.Port ?? 5432, {endpointMap: endpointMapFile ? await loadEndpointMap(endpointMapFile) : undefined})
+  const address = resolveConnectAddress(cluster.Endpoint!, cluster.Port ?? 5432, {
+    endpointMap: endpointMapFile ? await loadEndpointMap(endpointMapFile) : undefined,
+  })
   return {...base, address, cluster}
 }

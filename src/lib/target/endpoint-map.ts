@@ -34,7 +34,8 @@ export function parseEndpointMap(text: string, source: string): EndpointMap {
 
   const map: EndpointMap = {}
   for (const [from, to] of Object.entries(endpoints as Record<string, unknown>)) {
-    if (typeof to !== 'string') throw new AuroraError('CONFIG_INVALID', `Endpoint map ${source}: "${from}" must map to a "HOST:PORT" string.`)
+    if (typeof to !== 'string')
+      throw new AuroraError('CONFIG_INVALID', `Endpoint map ${source}: "${from}" must map to a "HOST:PORT" string.`)
     parseHostPort(from, `endpoint map ${source} key`)
     parseHostPort(to, `endpoint map ${source} value`)
     map[from.toLowerCase()] = to

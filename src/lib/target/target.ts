@@ -111,7 +111,8 @@ export async function resolveTarget(input: ResolveTargetInput): Promise<Target> 
   const selectedBy = flags.env === undefined ? (envVariable === undefined ? 'defaultEnv' : 'AURORACTL_ENV') : '--env'
   const [environment, entry] = selectEnvironment(config, flags.env ?? envVariable)
   const configRank = selectedBy === '--env' ? rank.configFlag : rank.configDefault
-  const configOrigin = environment && config ? `${selectedBy === 'defaultEnv' ? 'defaultEnv' : selectedBy} ${environment}: ${config.path}` : 'config'
+  const configOrigin =
+    environment && config ? `${selectedBy === 'defaultEnv' ? 'defaultEnv' : selectedBy} ${environment}: ${config.path}` : 'config'
 
   const target: Target = {conflicts: [], environment, origins: {}, sources: {}}
   const fields = Object.keys(envNames) as TargetField[]
@@ -162,7 +163,8 @@ function gatherCandidates(input: {
     const envName = envNames[field].find((name) => input.env[name] !== undefined && input.env[name] !== '')
     if (envName) list.push({origin: envName, rank: rank.env, source: 'env', value: input.env[envName]!})
     const fromConfig = input.entry?.[field as keyof EnvironmentConfig]
-    if (fromConfig !== undefined && fromConfig !== '') list.push({origin: input.configOrigin, rank: input.configRank, source: 'config', value: fromConfig})
+    if (fromConfig !== undefined && fromConfig !== '')
+      list.push({origin: input.configOrigin, rank: input.configRank, source: 'config', value: fromConfig})
     candidates[field] = list.sort((a, b) => a.rank - b.rank)
   }
 
@@ -185,10 +187,17 @@ async function addTerraform(
   const outputs = await readTerraform(tfDir.value)
   target.terraform = outputs
   const origin = `Terraform outputs of ${tfDir.origin === '--tf-dir' ? '--tf-dir' : `tfDir from ${tfDir.origin}`} ${tfDir.value}`
-  const offered = {cluster: outputs.clusterId, region: regionFromArn(outputs.clusterArn) ?? regionFromArn(outputs.databaseSecretArn), secret: outputs.databaseSecretArn}
+  const offered = {
+    cluster: outputs.clusterId,
+    region: regionFromArn(outputs.clusterArn) ?? regionFromArn(outputs.databaseSecretArn),
+    secret: outputs.databaseSecretArn,
+  }
   for (const field of filled) {
     const value = offered[field]
-    if (value) candidates[field] = [...candidates[field], {origin, rank: tfRank, source: 'terraform' as const, value}].sort((a, b) => a.rank - b.rank)
+    if (value)
+      candidates[field] = [...candidates[field], {origin, rank: tfRank, source: 'terraform' as const, value}].sort(
+        (a, b) => a.rank - b.rank,
+      )
   }
 }
 
@@ -205,11 +214,16 @@ export function describeTargetLine(target: Target): string | undefined {
   return `Cluster ${target.cluster} (from ${target.origins.cluster ?? target.sources.cluster ?? '?'})${region}`
 }
 
-function selectEnvironment(config: ConfigFile | undefined, requested: string | undefined): [string | undefined, EnvironmentConfig | undefined] {
+function selectEnvironment(
+  config: ConfigFile | undefined,
+  requested: string | undefined,
+): [string | undefined, EnvironmentConfig | undefined] {
   if (requested) {
     if (!config) {
-      throw badInput(`--env "${requested}" was given, but no auroractl.config.json was found in this directory or its parents.`,
-        'Create auroractl.config.json (see the README section "Configuration") or set AURORACTL_CONFIG to its path.')
+      throw badInput(
+        `--env "${requested}" was given, but no auroractl.config.json was found in this directory or its parents.`,
+        'Create auroractl.config.json (see the README section "Configuration") or set AURORACTL_CONFIG to its path.',
+      )
     }
 
     const entry = config.environments[requested]
@@ -250,7 +264,11 @@ function describeSource(field: TargetField, source: undefined | ValueSource): st
 /** The cluster identifier, or a usage error that lists every way to name one. */
 export function requireCluster(target: Target): string {
   if (target.cluster) return target.cluster
-  throw new AuroraError('NO_CLUSTER', 'No cluster named: pass --cluster, set AURORACTL_CLUSTER, select a config environment with --env, or point --tf-dir at the Terraform module.', {
-    hint: 'Try `auroractl status --cluster <cluster-id>`, or `eval "$(auroractl sandbox env)"` to use the local sandbox.',
-  })
+  throw new AuroraError(
+    'NO_CLUSTER',
+    'No cluster named: pass --cluster, set AURORACTL_CLUSTER, select a config environment with --env, or point --tf-dir at the Terraform module.',
+    {
+      hint: 'Try `auroractl status --cluster <cluster-id>`, or `eval "$(auroractl sandbox env)"` to use the local sandbox.',
+    },
+  )
 }

@@ -46,7 +46,8 @@ export function renderDoctorReport(report: DoctorReport, colour: Palette): strin
     lines.push(colour.bold(layerTitles[results[0]!.layer]))
     for (const result of [...results].sort((a, b) => severity[a.status] - severity[b.status])) {
       lines.push(`  ${icon(result.status, colour)}  ${result.id.padEnd(28)} ${result.detail} ${colour.dim(`(${result.ms} ms)`)}`)
-      for (const item of result.items ?? []) if (result.status !== 'ok' || (result.items?.length ?? 0) <= 5) lines.push(colour.dim(`           ${item}`))
+      for (const item of result.items ?? [])
+        if (result.status !== 'ok' || (result.items?.length ?? 0) <= 5) lines.push(colour.dim(`           ${item}`))
       if (result.hint && (result.status === 'fail' || result.status === 'warn')) lines.push(`           ${colour.cyan('→')} ${result.hint}`)
     }
   }

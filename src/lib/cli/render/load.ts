@@ -21,8 +21,14 @@ function truncate(text: string, width: number): string {
 
 export function renderPiTop(top: PiTop, options: {by: LoadDimension; columns: number; instanceId: string; label: string}): string {
   const labelWidth = Math.max(20, options.columns - 30)
-  const table = new Table({colWidths: [6, 9, 8, labelWidth], head: ['#', 'AAS', 'Load', options.label], style: {border: [], head: []}, wordWrap: false})
-  for (const row of top.rows) table.push([String(row.rank), row.aas.toFixed(2), `${(row.share * 100).toFixed(1)}%`, truncate(row.label, labelWidth - 2)])
+  const table = new Table({
+    colWidths: [6, 9, 8, labelWidth],
+    head: ['#', 'AAS', 'Load', options.label],
+    style: {border: [], head: []},
+    wordWrap: false,
+  })
+  for (const row of top.rows)
+    table.push([String(row.rank), row.aas.toFixed(2), `${(row.share * 100).toFixed(1)}%`, truncate(row.label, labelWidth - 2)])
   const capacity = top.vcpus === null ? 'vCPUs unknown (Enhanced Monitoring off): scaled to the peak' : `against ${top.vcpus} vCPUs`
   const lines = [
     `${options.instanceId}: average ${top.averageLoad} active sessions, peak ${top.peakLoad}; ${capacity}`,
@@ -31,7 +37,9 @@ export function renderPiTop(top: PiTop, options: {by: LoadDimension; columns: nu
       Math.max(10, options.columns - 10),
       top.vcpus ?? undefined,
     )}`,
-    ...(top.vcpus !== null && top.peakLoad > top.vcpus ? [`The load exceeded the ${top.vcpus} vCPUs: sessions waited for CPU. Raise the capacity (auroractl scale --max).`] : []),
+    ...(top.vcpus !== null && top.peakLoad > top.vcpus
+      ? [`The load exceeded the ${top.vcpus} vCPUs: sessions waited for CPU. Raise the capacity (auroractl scale --max).`]
+      : []),
   ]
   return [...lines, top.rows.length > 0 ? table.toString() : 'No load recorded in this window.'].join('\n')
 }
@@ -45,9 +53,19 @@ export function renderStatementsTop(top: StatementsTop, options: {by: 'sql' | 'u
     wordWrap: false,
   })
   for (const row of top.rows) {
-    table.push([String(row.rank), row.totalMs.toFixed(1), row.meanMs.toFixed(2), String(row.calls), String(row.rows), `${(row.share * 100).toFixed(1)}%`, truncate(row.label, labelWidth - 2)])
+    table.push([
+      String(row.rank),
+      row.totalMs.toFixed(1),
+      row.meanMs.toFixed(2),
+      String(row.calls),
+      String(row.rows),
+      `${(row.share * 100).toFixed(1)}%`,
+      truncate(row.label, labelWidth - 2),
+    ])
   }
 
-  const since = top.statsSince ? `pg_stat_statements since ${top.statsSince} (cumulative; --since does not apply)` : 'pg_stat_statements since its last reset (cumulative; --since does not apply)'
+  const since = top.statsSince
+    ? `pg_stat_statements since ${top.statsSince} (cumulative; --since does not apply)`
+    : 'pg_stat_statements since its last reset (cumulative; --since does not apply)'
   return [since, top.rows.length > 0 ? table.toString() : 'No statements recorded yet.'].join('\n')
 }

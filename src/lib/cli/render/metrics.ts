@@ -69,7 +69,12 @@ export function renderCapacityChart(
   const left = timeLabel(first, options.utc, spansDays)
   const right = timeLabel(last, options.utc, spansDays)
   const axis = `${' '.repeat(labelWidth + 2)}${left}${right.padStart(Math.max(right.length + 1, values.length - left.length))}`
-  const reference = [options.maxAcu === undefined ? '' : `max ${options.maxAcu}`, options.minAcu === undefined ? '' : `min ${options.minAcu} ACU`].filter(Boolean).join(', ')
+  const reference = [
+    options.maxAcu === undefined ? '' : `max ${options.maxAcu}`,
+    options.minAcu === undefined ? '' : `min ${options.minAcu} ACU`,
+  ]
+    .filter(Boolean)
+    .join(', ')
   const zone = options.utc ? 'UTC' : new Intl.DateTimeFormat().resolvedOptions().timeZone
   const legend = `${' '.repeat(labelWidth + 2)}${reference ? `${reference} (lines); ` : ''}times ${zone}`.slice(0, options.columns)
   return [chart, axis, legend].join('\n')
@@ -91,7 +96,13 @@ export function renderMetricsCsv(series: MetricSeries[]): string {
 
 export function renderMetricsTable(series: MetricSeries[], utc: boolean): string {
   const times = [...new Set(series.flatMap((item) => item.points.map((point) => point.t)))].sort()
-  const table = new Table({head: ['Time', ...series.map((item) => `${item.metric}${item.dimension.name === 'DBInstanceIdentifier' ? ` (${item.dimension.value})` : ''}`)], style: {border: [], head: []}})
+  const table = new Table({
+    head: [
+      'Time',
+      ...series.map((item) => `${item.metric}${item.dimension.name === 'DBInstanceIdentifier' ? ` (${item.dimension.value})` : ''}`),
+    ],
+    style: {border: [], head: []},
+  })
   const spansDays = times.length > 1 && Date.parse(times.at(-1)!) - Date.parse(times[0]!) > 86_400_000
   for (const time of times) {
     table.push([timeLabel(time, utc, spansDays), ...series.map((item) => String(item.points.find((point) => point.t === time)?.v ?? ''))])

@@ -23,12 +23,21 @@ function filterLine(filter: FilterReport): null | string {
 export function renderMigrateReport(report: MigrateReport, colour: Palette): string {
   const filter = filterLine(report.filter)
   // The preflight is part of the result: every item on a dry run, what needs attention on a real one.
-  const preflight = report.preflight.filter((item) => report.dryRun || item.status !== 'ok').map((item) => `  ${paintStatus(item.status, colour)} ${item.id}: ${item.detail}`)
+  const preflight = report.preflight
+    .filter((item) => report.dryRun || item.status !== 'ok')
+    .map((item) => `  ${paintStatus(item.status, colour)} ${item.id}: ${item.detail}`)
   if (report.dryRun) {
-    return [`Dry run: preflight done, nothing copied (${report.tables} tables, ${formatBytes(report.sourceBytes)}, ${report.jobs} job(s)).`, ...preflight, ...(filter ? [filter] : [])].join('\n')
+    return [
+      `Dry run: preflight done, nothing copied (${report.tables} tables, ${formatBytes(report.sourceBytes)}, ${report.jobs} job(s)).`,
+      ...preflight,
+      ...(filter ? [filter] : []),
+    ].join('\n')
   }
 
-  const lines = [...(preflight.length > 0 ? ['Preflight:', ...preflight] : []), `Copied ${report.source} -> ${report.target} (${report.path}, ${report.jobs} job(s)) in ${report.phases.copySeconds} s${report.throughputBytesPerSecond ? `, ${formatBytes(report.throughputBytesPerSecond)}/s` : ''}.`]
+  const lines = [
+    ...(preflight.length > 0 ? ['Preflight:', ...preflight] : []),
+    `Copied ${report.source} -> ${report.target} (${report.path}, ${report.jobs} job(s)) in ${report.phases.copySeconds} s${report.throughputBytesPerSecond ? `, ${formatBytes(report.throughputBytesPerSecond)}/s` : ''}.`,
+  ]
   if (filter) lines.push(filter)
   const {verification} = report
   const database = report.target.replace(/^.*\//, '').replace(/ \(via .*\)$/, '')
@@ -40,17 +49,25 @@ export function renderMigrateReport(report: MigrateReport, colour: Palette): str
   const differing = verification.tables.filter((table) => !table.match)
   const sequences = verification.sequences.filter((sequence) => !sequence.match)
   if (verification.match) {
-    lines.push(colour.green(`Verified (${verification.mode}): ${verification.tables.length} tables, ${verification.sequences.length} sequences and the object counts match.`))
+    lines.push(
+      colour.green(
+        `Verified (${verification.mode}): ${verification.tables.length} tables, ${verification.sequences.length} sequences and the object counts match.`,
+      ),
+    )
   } else {
     lines.push(colour.red(`Verification (${verification.mode}) found differences:`))
-    for (const table of differing) lines.push(`  ${table.table}: source ${measure(table.source, 'unreadable')}, target ${measure(table.target, 'missing')}`)
+    for (const table of differing)
+      lines.push(`  ${table.table}: source ${measure(table.source, 'unreadable')}, target ${measure(table.target, 'missing')}`)
     for (const sequence of sequences) {
       const source = sequence.source?.lastValue ?? `unreadable (${sequence.sourceError})`
       const target = sequence.target?.lastValue ?? `missing (${sequence.targetError})`
       lines.push(`  sequence ${sequence.sequence}: source ${source}, target ${target}`)
     }
 
-    if (!verification.objects.match) lines.push(`  object counts: source ${JSON.stringify(verification.objects.source)}, target ${JSON.stringify(verification.objects.target)}`)
+    if (!verification.objects.match)
+      lines.push(
+        `  object counts: source ${JSON.stringify(verification.objects.source)}, target ${JSON.stringify(verification.objects.target)}`,
+      )
   }
 
   lines.push(swapLine(report, database))
@@ -62,7 +79,8 @@ function swapLine(report: MigrateReport, database: string): string {
   const {swap} = report
   if (!swap) return `The copy was not swapped in: database ${database} on the target was left as it was, and the copy was dropped.`
   if (!swap.replaced) return `The copy is now database ${database}.`
-  if (swap.oldNotDropped) return `The copy replaced database ${database}; the old one is kept as ${swap.oldKeptAs} (it could not be dropped: ${swap.oldNotDropped}).`
+  if (swap.oldNotDropped)
+    return `The copy replaced database ${database}; the old one is kept as ${swap.oldKeptAs} (it could not be dropped: ${swap.oldNotDropped}).`
   return `The copy replaced database ${database}; the old one was ${swap.oldKeptAs ? `kept as ${swap.oldKeptAs}` : 'dropped'}.`
 }
 

@@ -8,7 +8,10 @@ import {formatAge} from './text.js'
 export function renderSnapshotTable(snapshots: SnapshotSummary[], colour: Palette): string {
   const table = new Table({head: ['Snapshot', 'Type', 'Status', 'Created', 'Size', 'Created by', 'Reason'], style: {border: [], head: []}})
   for (const snapshot of snapshots) {
-    const status = snapshot.status === 'available' ? colour.green(snapshot.status) : colour.yellow(`${snapshot.status ?? '?'} ${snapshot.percentProgress ?? 0}%`)
+    const status =
+      snapshot.status === 'available'
+        ? colour.green(snapshot.status)
+        : colour.yellow(`${snapshot.status ?? '?'} ${snapshot.percentProgress ?? 0}%`)
     table.push([
       snapshot.id,
       snapshot.type,

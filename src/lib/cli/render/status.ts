@@ -19,7 +19,10 @@ export function renderClusterStatus(status: ClusterStatus, colour: Palette): str
     ['Backups', `${status.backup.retentionDays ?? '?'} days retention, window ${status.backup.window ?? '-'} UTC`],
     ['Maintenance', `${status.maintenanceWindow ?? '-'} UTC`],
     ['Deletion protection', status.deletionProtection ? 'on' : colour.yellow('off')],
-    ['Encryption', status.encryption.storageEncrypted ? `at rest (KMS ${status.encryption.kmsKeyId ?? 'AWS managed'})` : colour.red('not encrypted')],
+    [
+      'Encryption',
+      status.encryption.storageEncrypted ? `at rest (KMS ${status.encryption.kmsKeyId ?? 'AWS managed'})` : colour.red('not encrypted'),
+    ],
     ['IAM auth', status.iamDatabaseAuthentication ? 'on' : 'off'],
     ['Latest snapshot', describeSnapshot(status, colour)],
   ])

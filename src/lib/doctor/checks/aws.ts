@@ -5,7 +5,17 @@ import {type DoctorFacts} from '../facts.js'
 import {fail, ok} from '../types.js'
 
 /** Node's codes for an AWS endpoint that cannot be reached: a network problem, not a credentials one. */
-const networkCodes = new Set(['EAI_AGAIN', 'ECONNABORTED', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'ETIMEDOUT'])
+const networkCodes = new Set([
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'ETIMEDOUT',
+])
 
 /** Why the STS call failed, in the terms that decide the next step: the network, the credentials, or AWS itself. */
 export function classifyAwsFailure(error: unknown): {code?: string; kind: 'credentials' | 'network' | 'other'} {
@@ -19,7 +29,12 @@ export function classifyAwsFailure(error: unknown): {code?: string; kind: 'crede
   }
 
   const {message = '', name = ''} = error as {message?: string; name?: string}
-  if (/CredentialsProviderError|ExpiredToken|InvalidClientTokenId|UnrecognizedClient|SignatureDoesNotMatch|TokenRefreshRequired|credential|sso/i.test(`${name} ${message}`)) return {kind: 'credentials'}
+  if (
+    /CredentialsProviderError|ExpiredToken|InvalidClientTokenId|UnrecognizedClient|SignatureDoesNotMatch|TokenRefreshRequired|credential|sso/i.test(
+      `${name} ${message}`,
+    )
+  )
+    return {kind: 'credentials'}
   return {kind: 'other'}
 }
 
@@ -47,8 +62,12 @@ export const awsCredentials: Check<DoctorFacts> = {
         )
       }
 
-      if (failure.kind === 'credentials') return fail(`credentials do not resolve: ${reason}`, 'Run `aws sso login`, or pass --profile / set AWS credentials.')
-      return fail(`AWS refused the identity call (${(error as Error).name}): ${reason}`, 'Check the credentials\' permissions and the region; `aws sts get-caller-identity` shows the same call.')
+      if (failure.kind === 'credentials')
+        return fail(`credentials do not resolve: ${reason}`, 'Run `aws sso login`, or pass --profile / set AWS credentials.')
+      return fail(
+        `AWS refused the identity call (${(error as Error).name}): ${reason}`,
+        "Check the credentials' permissions and the region; `aws sts get-caller-identity` shows the same call.",
+      )
     }
   },
   timeoutMs: 10_000,

@@ -15,14 +15,20 @@ export const capacityCeiling: Check<DoctorFacts> = {
     if (maxAcu === undefined) return skip('no Serverless v2 scaling configuration to compare with')
     const {GetMetricDataCommand} = cloudWatchSdk()
     const end = facts.now
-    const {MetricDataResults: [series] = []} = await (await facts.clients.cloudWatch()).send(
+    const {MetricDataResults: [series] = []} = await (
+      await facts.clients.cloudWatch()
+    ).send(
       new GetMetricDataCommand({
         EndTime: end,
         MetricDataQueries: [
           {
             Id: 'capacity',
             MetricStat: {
-              Metric: {Dimensions: [{Name: 'DBClusterIdentifier', Value: cluster.DBClusterIdentifier}], MetricName: 'ServerlessDatabaseCapacity', Namespace: 'AWS/RDS'},
+              Metric: {
+                Dimensions: [{Name: 'DBClusterIdentifier', Value: cluster.DBClusterIdentifier}],
+                MetricName: 'ServerlessDatabaseCapacity',
+                Namespace: 'AWS/RDS',
+              },
               Period: 60,
               Stat: 'Maximum',
             },
@@ -37,7 +43,10 @@ export const capacityCeiling: Check<DoctorFacts> = {
     const detail = `last hour: peak ${Math.max(...values)} ACU of max ${maxAcu}; at the ceiling ${Math.round(share * 100)}% of ${values.length} minutes`
     return status === 'ok'
       ? ok(detail)
-      : warn(detail, `The cluster is throttled by its max ACU: raise it with \`auroractl scale --max ${Math.min(256, maxAcu * 2)}\` (and max_capacity in the module).`)
+      : warn(
+          detail,
+          `The cluster is throttled by its max ACU: raise it with \`auroractl scale --max ${Math.min(256, maxAcu * 2)}\` (and max_capacity in the module).`,
+        )
   },
   timeoutMs: 10_000,
 }

@@ -24,7 +24,10 @@ export const clusterStatus: Check<DoctorFacts> = {
     const what = `${cluster.DBClusterIdentifier}: ${status}, ${cluster.Engine} ${cluster.EngineVersion}`
     if (status === 'available') return ok(what)
     if (status === 'stopped') {
-      return fail(what, `Start it: aws rds start-db-cluster --db-cluster-identifier ${cluster.DBClusterIdentifier} (it takes several minutes).`)
+      return fail(
+        what,
+        `Start it: aws rds start-db-cluster --db-cluster-identifier ${cluster.DBClusterIdentifier} (it takes several minutes).`,
+      )
     }
 
     // modifying, backing-up, upgrading, ...: it serves, but something is in flight.
@@ -43,20 +46,34 @@ export const clusterInstances: Check<DoctorFacts> = {
     const [cluster, instances] = await Promise.all([facts.cluster(), facts.instances()])
     const writerId = cluster.DBClusterMembers?.find((member) => member.IsClusterWriter)?.DBInstanceIdentifier
     const writer = instances.find((instance) => instance.DBInstanceIdentifier === writerId)
-    const items = instances.map((instance) => `${instance.DBInstanceIdentifier}: ${instance.DBInstanceIdentifier === writerId ? 'writer' : 'reader'}, ${instance.DBInstanceClass}, ${instance.AvailabilityZone}, ${instance.DBInstanceStatus}`)
+    const items = instances.map(
+      (instance) =>
+        `${instance.DBInstanceIdentifier}: ${instance.DBInstanceIdentifier === writerId ? 'writer' : 'reader'}, ${instance.DBInstanceClass}, ${instance.AvailabilityZone}, ${instance.DBInstanceStatus}`,
+    )
     if (!writer || writer.DBInstanceStatus !== 'available') {
-      return fail(writer ? `writer ${writer.DBInstanceIdentifier} is ${writer.DBInstanceStatus}` : 'no writer instance', 'Add a db.serverless writer: `auroractl restore` creates one; for this cluster, aws rds create-db-instance --db-instance-class db.serverless ...', items)
+      return fail(
+        writer ? `writer ${writer.DBInstanceIdentifier} is ${writer.DBInstanceStatus}` : 'no writer instance',
+        'Add a db.serverless writer: `auroractl restore` creates one; for this cluster, aws rds create-db-instance --db-instance-class db.serverless ...',
+        items,
+      )
     }
 
     const zones = new Set(instances.map((instance) => instance.AvailabilityZone))
-    const notServerless = instances.filter((instance) => instance.DBInstanceClass !== 'db.serverless').map((instance) => instance.DBInstanceIdentifier)
+    const notServerless = instances
+      .filter((instance) => instance.DBInstanceClass !== 'db.serverless')
+      .map((instance) => instance.DBInstanceIdentifier)
     const detail = `${instances.length} instance(s) in ${zones.size} AZ(s), writer ${writer.DBInstanceIdentifier} available`
     if (zones.size < 2) {
-      const hint = 'Add a reader in another AZ (the module\'s reader_count) so a failover has somewhere to go.'
+      const hint = "Add a reader in another AZ (the module's reader_count) so a failover has somewhere to go."
       return (await facts.isProduction()) ? fail(`${detail}: one AZ in production`, hint, items) : warn(`${detail}: one AZ`, hint, items)
     }
 
-    if (notServerless.length > 0) return warn(`${detail}; not db.serverless: ${notServerless.join(', ')}`, 'Serverless v2 scaling applies only to db.serverless instances.', items)
+    if (notServerless.length > 0)
+      return warn(
+        `${detail}; not db.serverless: ${notServerless.join(', ')}`,
+        'Serverless v2 scaling applies only to db.serverless instances.',
+        items,
+      )
     return ok(detail, items)
   },
   timeoutMs: 10_000,
@@ -72,7 +89,9 @@ export const clusterScaling: Check<DoctorFacts> = {
       return fail('no Serverless v2 scaling configuration', 'Set one: auroractl scale --min 0.5 --max 1 (db.serverless instances need it).')
     }
 
-    return ok(`${scaling.MinCapacity}-${scaling.MaxCapacity} ACU${scaling.SecondsUntilAutoPause ? `, auto-pause after ${scaling.SecondsUntilAutoPause}s` : ''}`)
+    return ok(
+      `${scaling.MinCapacity}-${scaling.MaxCapacity} ACU${scaling.SecondsUntilAutoPause ? `, auto-pause after ${scaling.SecondsUntilAutoPause}s` : ''}`,
+    )
   },
   timeoutMs: 10_000,
 }
@@ -92,7 +111,11 @@ export const clusterBackups: Check<DoctorFacts> = {
     if (gradeBackupRetention(retention) === 'warn') problems.push(`retention under ${thresholds.backupRetentionDays} days`)
     if (!cluster.DeletionProtection && (await facts.isProduction())) problems.push('deletion protection is off in production')
     if (ageHours === undefined || ageHours > thresholds.automatedSnapshotMaxAgeHours) problems.push('no automated snapshot in the last day')
-    if (problems.length > 0) return warn(`${detail}: ${problems.join('; ')}`, 'Set backup_retention_period and deletion_protection in the module; take one now with `auroractl snapshot create`.')
+    if (problems.length > 0)
+      return warn(
+        `${detail}: ${problems.join('; ')}`,
+        'Set backup_retention_period and deletion_protection in the module; take one now with `auroractl snapshot create`.',
+      )
     return ok(detail)
   },
   timeoutMs: 10_000,
@@ -107,7 +130,10 @@ export const clusterPerformanceInsights: Check<DoctorFacts> = {
     const off = instances.filter((instance) => !instance.PerformanceInsightsEnabled).map((instance) => instance.DBInstanceIdentifier!)
     if (instances.length === 0) return skip('no instances')
     if (off.length > 0) {
-      return warn(`off on ${off.join(', ')}`, `Enable it: aws rds modify-db-instance --db-instance-identifier ${off[0]} --enable-performance-insights --apply-immediately`)
+      return warn(
+        `off on ${off.join(', ')}`,
+        `Enable it: aws rds modify-db-instance --db-instance-identifier ${off[0]} --enable-performance-insights --apply-immediately`,
+      )
     }
 
     return ok(`on for all ${instances.length} instance(s)`)
@@ -124,13 +150,21 @@ export const clusterMaintenance: Check<DoctorFacts> = {
     const {DescribePendingMaintenanceActionsCommand} = rdsSdk()
     let actions: ResourcePendingMaintenanceActions[]
     try {
-      ;({PendingMaintenanceActions: actions = []} = await (await facts.clients.rds()).send(
-        new DescribePendingMaintenanceActionsCommand({Filters: [{Name: 'db-cluster-id', Values: [cluster.DBClusterArn ?? cluster.DBClusterIdentifier!]}]}),
+      ;({PendingMaintenanceActions: actions = []} = await (
+        await facts.clients.rds()
+      ).send(
+        new DescribePendingMaintenanceActionsCommand({
+          Filters: [{Name: 'db-cluster-id', Values: [cluster.DBClusterArn ?? cluster.DBClusterIdentifier!]}],
+        }),
       ))
     } catch (error) {
       // moto, for one, answers this call with an HTML 404 page: the API is not there to ask.
       const status = (error as {$metadata?: {httpStatusCode?: number}}).$metadata?.httpStatusCode
-      if (status === 404 || status === 501 || /not ?implemented|InvalidAction|UnknownOperation|<html|html>/i.test(`${(error as Error).name} ${(error as Error).message}`)) {
+      if (
+        status === 404 ||
+        status === 501 ||
+        /not ?implemented|InvalidAction|UnknownOperation|<html|html>/i.test(`${(error as Error).name} ${(error as Error).message}`)
+      ) {
         return skip('this endpoint does not answer DescribePendingMaintenanceActions')
       }
 
@@ -139,11 +173,16 @@ export const clusterMaintenance: Check<DoctorFacts> = {
 
     const items = actions.flatMap((resource) =>
       (resource.PendingMaintenanceActionDetails ?? []).map(
-        (detail) => `${resource.ResourceIdentifier?.split(':').at(-1)}: ${detail.Action}${detail.AutoAppliedAfterDate ? `, auto-applied after ${detail.AutoAppliedAfterDate.toISOString()}` : ''}${detail.Description ? ` (${detail.Description})` : ''}`,
+        (detail) =>
+          `${resource.ResourceIdentifier?.split(':').at(-1)}: ${detail.Action}${detail.AutoAppliedAfterDate ? `, auto-applied after ${detail.AutoAppliedAfterDate.toISOString()}` : ''}${detail.Description ? ` (${detail.Description})` : ''}`,
       ),
     )
     if (items.length === 0) return ok('no pending maintenance')
-    return warn(`${items.length} pending action(s); window ${cluster.PreferredMaintenanceWindow}`, 'Apply in a quiet hour: aws rds apply-pending-maintenance-action ...', items)
+    return warn(
+      `${items.length} pending action(s); window ${cluster.PreferredMaintenanceWindow}`,
+      'Apply in a quiet hour: aws rds apply-pending-maintenance-action ...',
+      items,
+    )
   },
   timeoutMs: 10_000,
 }

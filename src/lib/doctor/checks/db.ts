@@ -92,7 +92,11 @@ type Session = {pid: number; query: string; seconds: number; user: string}
 
 function sessionsOutcome(rows: Session[], what: string, hint: string): CheckOutcome {
   if (rows.length === 0) return ok(`none ${what}`)
-  return warn(`${rows.length} session(s) ${what}`, hint, rows.map((row) => `pid ${row.pid} (${row.user}, ${row.seconds}s): ${oneLine(row.query)}`))
+  return warn(
+    `${rows.length} session(s) ${what}`,
+    hint,
+    rows.map((row) => `pid ${row.pid} (${row.user}, ${row.seconds}s): ${oneLine(row.query)}`),
+  )
 }
 
 export const dbLongQueries: Check<DoctorFacts> = {
@@ -101,7 +105,11 @@ export const dbLongQueries: Check<DoctorFacts> = {
   layer: 'db',
   async run(facts) {
     const {rows} = await facts.query<Session>(doctorSql.longQueries, [facts.options.queryAgeSeconds ?? thresholds.longRunningSeconds])
-    return sessionsOutcome(rows, `active for over ${facts.options.queryAgeSeconds ?? thresholds.longRunningSeconds}s`, 'Look at them with EXPLAIN; stop one with SELECT pg_cancel_backend(pid).')
+    return sessionsOutcome(
+      rows,
+      `active for over ${facts.options.queryAgeSeconds ?? thresholds.longRunningSeconds}s`,
+      'Look at them with EXPLAIN; stop one with SELECT pg_cancel_backend(pid).',
+    )
   },
   timeoutMs: 10_000,
 }
@@ -112,7 +120,11 @@ export const dbIdleInTransaction: Check<DoctorFacts> = {
   layer: 'db',
   async run(facts) {
     const {rows} = await facts.query<Session>(doctorSql.idleInTransaction, [facts.options.queryAgeSeconds ?? thresholds.longRunningSeconds])
-    return sessionsOutcome(rows, `idle in a transaction for over ${facts.options.queryAgeSeconds ?? thresholds.longRunningSeconds}s`, 'They hold locks and block vacuum: fix the application, set idle_in_transaction_session_timeout, or SELECT pg_terminate_backend(pid).')
+    return sessionsOutcome(
+      rows,
+      `idle in a transaction for over ${facts.options.queryAgeSeconds ?? thresholds.longRunningSeconds}s`,
+      'They hold locks and block vacuum: fix the application, set idle_in_transaction_session_timeout, or SELECT pg_terminate_backend(pid).',
+    )
   },
   timeoutMs: 10_000,
 }
@@ -122,12 +134,17 @@ export const dbBlocking: Check<DoctorFacts> = {
   id: 'db.blocking',
   layer: 'db',
   async run(facts) {
-    const {rows} = await facts.query<{blocked_pid: number; blocked_query: string; blocking_pid: number; blocking_query: string}>(doctorSql.blocking)
+    const {rows} = await facts.query<{blocked_pid: number; blocked_query: string; blocking_pid: number; blocking_query: string}>(
+      doctorSql.blocking,
+    )
     if (rows.length === 0) return ok('no session waits for a lock')
     return warn(
       `${rows.length} session(s) wait for locks`,
       'End the blocker if it is stuck: SELECT pg_terminate_backend(<blocking pid>).',
-      rows.map((row) => `pid ${row.blocked_pid} (${oneLine(row.blocked_query)}) waits for pid ${row.blocking_pid} (${oneLine(row.blocking_query)})`),
+      rows.map(
+        (row) =>
+          `pid ${row.blocked_pid} (${oneLine(row.blocked_query)}) waits for pid ${row.blocking_pid} (${oneLine(row.blocking_query)})`,
+      ),
     )
   },
   timeoutMs: 10_000,
@@ -142,7 +159,9 @@ export const dbWraparound: Check<DoctorFacts> = {
     const age = Number(rows[0]!.age)
     const detail = `oldest transaction id age ${age.toLocaleString('en-US')} (${rows[0]!.database}); wraparound at 2.1 billion`
     const status = gradeWraparound(age)
-    return status === 'ok' ? ok(detail) : {detail, hint: 'Autovacuum is behind: VACUUM (FREEZE) the oldest tables, and look for long transactions holding it back.', status}
+    return status === 'ok'
+      ? ok(detail)
+      : {detail, hint: 'Autovacuum is behind: VACUUM (FREEZE) the oldest tables, and look for long transactions holding it back.', status}
   },
   timeoutMs: 10_000,
 }
@@ -157,7 +176,9 @@ export const dbHitRate: Check<DoctorFacts> = {
     const total = hits + reads
     if (total < thresholds.hitRateMinimumReads) return ok(`${total} block reads so far: too few to grade the cache hit rate`)
     const detail = `cache hit rate ${((hits / total) * 100).toFixed(2)}% over ${total.toLocaleString('en-US')} block reads`
-    return gradeHitRate(hits, reads) === 'ok' ? ok(detail) : warn(detail, 'The working set outgrows memory: raise min ACU (auroractl scale --min), or add indexes to cut reads.')
+    return gradeHitRate(hits, reads) === 'ok'
+      ? ok(detail)
+      : warn(detail, 'The working set outgrows memory: raise min ACU (auroractl scale --min), or add indexes to cut reads.')
   },
   timeoutMs: 10_000,
 }

@@ -20,10 +20,14 @@ export const networkSubnets: Check<DoctorFacts> = {
     const name = (await facts.cluster()).DBSubnetGroup
     if (!name) return skip('the cluster reports no DB subnet group')
     const {DescribeDBSubnetGroupsCommand} = rdsSdk()
-    const {DBSubnetGroups: [group] = []} = await (await facts.clients.rds()).send(new DescribeDBSubnetGroupsCommand({DBSubnetGroupName: name}))
+    const {DBSubnetGroups: [group] = []} = await (
+      await facts.clients.rds()
+    ).send(new DescribeDBSubnetGroupsCommand({DBSubnetGroupName: name}))
     const zones = [...new Set((group?.Subnets ?? []).map((subnet) => subnet.SubnetAvailabilityZone?.Name))].filter(Boolean).sort()
     const detail = `${name}: ${group?.Subnets?.length ?? 0} subnets in ${zones.length} AZ(s) (${zones.join(', ')})`
-    return zones.length >= 2 ? ok(detail) : fail(detail, 'Aurora needs subnets in at least two AZs: add one to the subnet group (the module\'s database_subnets).')
+    return zones.length >= 2
+      ? ok(detail)
+      : fail(detail, "Aurora needs subnets in at least two AZs: add one to the subnet group (the module's database_subnets).")
   },
   timeoutMs: 10_000,
 }
@@ -55,10 +59,12 @@ export const networkSecurityGroup: Check<DoctorFacts> = {
     const cluster = await facts.cluster()
     const port = cluster.Port ?? 5432
     const groupIds = (cluster.VpcSecurityGroups ?? []).map((group) => group.VpcSecurityGroupId!).filter(Boolean)
-    if (groupIds.length === 0) return fail('the cluster has no VPC security group', 'Attach the module\'s security group to the cluster.')
+    if (groupIds.length === 0) return fail('the cluster has no VPC security group', "Attach the module's security group to the cluster.")
     const {DescribeSecurityGroupsCommand} = ec2Sdk()
     const {SecurityGroups: groups = []} = await (await facts.clients.ec2()).send(new DescribeSecurityGroupsCommand({GroupIds: groupIds}))
-    const rules = groups.flatMap((group) => (group.IpPermissions ?? []).filter((rule) => coversPort(rule, port)).map((rule) => ({group: group.GroupId!, rule})))
+    const rules = groups.flatMap((group) =>
+      (group.IpPermissions ?? []).filter((rule) => coversPort(rule, port)).map((rule) => ({group: group.GroupId!, rule})),
+    )
     const sources = rules.flatMap(({group, rule}) => [
       ...(rule.UserIdGroupPairs ?? []).map((pair) => `${group}: from ${pair.GroupId}${pair.Description ? ` (${pair.Description})` : ''}`),
       ...(rule.IpRanges ?? []).map((range) => `${group}: from ${range.CidrIp}${range.Description ? ` (${range.Description})` : ''}`),
@@ -86,8 +92,10 @@ export const networkSecurityGroup: Check<DoctorFacts> = {
       )
     }
 
-    if (sources.length === 0) return fail(`no rule allows TCP ${port}: nothing can connect`, 'Allow the application: the module\'s allowed_security_group_ids.')
-    if (sources.some((source) => source.includes('0.0.0.0/0'))) return warn(`TCP ${port} is open to the world (0.0.0.0/0)`, 'Allow only the application\'s security group.', sources)
+    if (sources.length === 0)
+      return fail(`no rule allows TCP ${port}: nothing can connect`, "Allow the application: the module's allowed_security_group_ids.")
+    if (sources.some((source) => source.includes('0.0.0.0/0')))
+      return warn(`TCP ${port} is open to the world (0.0.0.0/0)`, "Allow only the application's security group.", sources)
     return ok(`TCP ${port} allowed from ${sources.length} source(s); name yours with --from-sg or --from-cidr to check it`, sources)
   },
   timeoutMs: 10_000,
@@ -103,10 +111,14 @@ export const networkDns: Check<DoctorFacts> = {
     try {
       const {address: resolved} = await lookup(name)
       const kind = isPrivateAddress(resolved) ? 'private' : 'public'
-      const route = address.route === 'direct' ? '' : ` (connecting through ${address.route}; ${address.servername} itself is not looked up)`
+      const route =
+        address.route === 'direct' ? '' : ` (connecting through ${address.route}; ${address.servername} itself is not looked up)`
       return ok(`${name} -> ${resolved} (${kind})${route}`)
     } catch (error) {
-      return fail(`${name} does not resolve (${(error as NodeJS.ErrnoException).code})`, 'From outside the VPC the endpoint may be private: use a VPN, or a port forward with --via HOST:PORT.')
+      return fail(
+        `${name} does not resolve (${(error as NodeJS.ErrnoException).code})`,
+        'From outside the VPC the endpoint may be private: use a VPN, or a port forward with --via HOST:PORT.',
+      )
     }
   },
   timeoutMs: 5000,
@@ -142,9 +154,16 @@ export const networkTcp: Check<DoctorFacts> = {
     const where = `${address.host}:${address.port}${address.route === 'direct' ? '' : ` (${address.route} for ${address.servername})`}`
     const probe = await probeTcp(address.host, address.port, facts.options.tcpTimeoutMs)
     if (!probe.error) return ok(`connected to ${where} in ${probe.ms} ms`)
-    if (probe.error === 'refused') return fail(`${where} refused the connection (${probe.ms} ms)`, 'Nothing listens there: check the port, and that the cluster (or your port forward) is up.')
+    if (probe.error === 'refused')
+      return fail(
+        `${where} refused the connection (${probe.ms} ms)`,
+        'Nothing listens there: check the port, and that the cluster (or your port forward) is up.',
+      )
     if (probe.error === 'timed out') {
-      return fail(`${where} timed out after ${probe.ms} ms`, 'Packets are dropped: check the security group (--from-sg / --from-cidr), network ACLs and routes, or use --via.')
+      return fail(
+        `${where} timed out after ${probe.ms} ms`,
+        'Packets are dropped: check the security group (--from-sg / --from-cidr), network ACLs and routes, or use --via.',
+      )
     }
 
     return fail(`${where}: ${probe.error}`, 'Check the network path to the endpoint.')
@@ -162,7 +181,13 @@ export interface TlsProbe {
 }
 
 /** PostgreSQL's SSLRequest on a fresh connection, then the TLS handshake with the endpoint's name. */
-export async function probeTls(options: {ca?: string[]; host: string; port: number; servername: string; timeoutMs: number}): Promise<TlsProbe> {
+export async function probeTls(options: {
+  ca?: string[]
+  host: string
+  port: number
+  servername: string
+  timeoutMs: number
+}): Promise<TlsProbe> {
   const socket = net.connect({host: options.host, port: options.port})
   socket.setTimeout(options.timeoutMs, () => socket.destroy(new Error('timed out')))
   try {
@@ -187,7 +212,13 @@ export async function probeTls(options: {ca?: string[]; host: string; port: numb
     const certificate = secure.getPeerCertificate()
     const hostnameError = tls.checkServerIdentity(options.servername, certificate)?.message
     const daysLeft = Math.floor((Date.parse(certificate.valid_to) - Date.now()) / 86_400_000)
-    const probe = {authorizationError: secure.authorizationError ? String(secure.authorizationError) : undefined, authorized: secure.authorized, daysLeft, hostnameError, protocol: secure.getProtocol()}
+    const probe = {
+      authorizationError: secure.authorizationError ? String(secure.authorizationError) : undefined,
+      authorized: secure.authorized,
+      daysLeft,
+      hostnameError,
+      protocol: secure.getProtocol(),
+    }
     secure.destroy()
     return probe
   } finally {
@@ -205,11 +236,23 @@ export const networkTls: Check<DoctorFacts> = {
     const {tls} = facts
     const ca = await trustedCertificates(tls)
     const trust = tls.trustLabel
-    const probe = await probeTls({ca, host: address.host, port: address.port, servername: address.servername, timeoutMs: facts.options.tcpTimeoutMs})
-    if (probe.refused) return fail('the server refused TLS (SSLRequest answered N)', 'Aurora always offers TLS: is this really the cluster endpoint?')
+    const probe = await probeTls({
+      ca,
+      host: address.host,
+      port: address.port,
+      servername: address.servername,
+      timeoutMs: facts.options.tcpTimeoutMs,
+    })
+    if (probe.refused)
+      return fail('the server refused TLS (SSLRequest answered N)', 'Aurora always offers TLS: is this really the cluster endpoint?')
     // Node counts a name mismatch as an authorisation error too; tell it apart from an untrusted chain.
-    const nameMismatch = probe.hostnameError ?? (probe.authorizationError === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'not in the certificate' : undefined)
-    if (nameMismatch) return fail(`certificate does not match ${address.servername}: ${nameMismatch}`, 'Connect to the cluster endpoint name (with --via, TLS still checks that name).')
+    const nameMismatch =
+      probe.hostnameError ?? (probe.authorizationError === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'not in the certificate' : undefined)
+    if (nameMismatch)
+      return fail(
+        `certificate does not match ${address.servername}: ${nameMismatch}`,
+        'Connect to the cluster endpoint name (with --via, TLS still checks that name).',
+      )
     if (!probe.authorized) {
       return fail(
         `certificate chain not verified with ${trust}: ${probe.authorizationError}`,
@@ -218,10 +261,19 @@ export const networkTls: Check<DoctorFacts> = {
     }
 
     const detail = `${probe.protocol}, chain verified with ${trust}, name ${address.servername} matches, expires in ${probe.daysLeft} days`
-    if (tls.mode === 'require') return warn(`${detail}; but connections skip verification (--tls require)`, 'Leave out --tls require: this certificate would pass verify-full.')
+    if (tls.mode === 'require')
+      return warn(
+        `${detail}; but connections skip verification (--tls require)`,
+        'Leave out --tls require: this certificate would pass verify-full.',
+      )
     const status = gradeCertificate(probe.daysLeft ?? 0)
     if (status === 'ok') return ok(detail)
-    return status === 'warn' ? warn(detail, 'Rotate the server certificate (aws rds modify-db-instance --ca-certificate-identifier).') : fail(`certificate expired ${-(probe.daysLeft ?? 0)} days ago`, 'Rotate the CA: aws rds modify-db-instance --ca-certificate-identifier rds-ca-rsa2048-g1.')
+    return status === 'warn'
+      ? warn(detail, 'Rotate the server certificate (aws rds modify-db-instance --ca-certificate-identifier).')
+      : fail(
+          `certificate expired ${-(probe.daysLeft ?? 0)} days ago`,
+          'Rotate the CA: aws rds modify-db-instance --ca-certificate-identifier rds-ca-rsa2048-g1.',
+        )
   },
   timeoutMs: 15_000,
 }

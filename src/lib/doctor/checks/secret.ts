@@ -22,7 +22,9 @@ export const secretMatchesCluster: Check<DoctorFacts> = {
     // restored from a snapshot keeps the source's secret, whose host names the source. That is worth a
     // warning (tools that read the host from the secret reach the other cluster), not a failure.
     const elsewhere = [
-      credentials.host && credentials.host !== cluster.Endpoint ? `host ${credentials.host} is not this cluster's writer endpoint ${cluster.Endpoint}` : undefined,
+      credentials.host && credentials.host !== cluster.Endpoint
+        ? `host ${credentials.host} is not this cluster's writer endpoint ${cluster.Endpoint}`
+        : undefined,
       credentials.port && cluster.Port && credentials.port !== cluster.Port ? `port ${credentials.port} is not ${cluster.Port}` : undefined,
     ].filter(Boolean) as string[]
     const name = facts.options.secretId.split(':').at(-1)
@@ -33,7 +35,7 @@ export const secretMatchesCluster: Check<DoctorFacts> = {
     if (elsewhere.length > 0) {
       return warn(
         `${name}: user ${credentials.username}; the secret points elsewhere: ${elsewhere.join('; ')} (auroractl connects to the cluster's own endpoint; db.auth says whether the login works)`,
-        'Expected for a restored cluster that uses its source\'s secret; otherwise update the secret (the module writes it), or name the right one with --secret.',
+        "Expected for a restored cluster that uses its source's secret; otherwise update the secret (the module writes it), or name the right one with --secret.",
       )
     }
 

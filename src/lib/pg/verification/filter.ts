@@ -56,7 +56,10 @@ function translate(ch: string, next: string | undefined, inQuotes: boolean): {li
  * - each part is anchored as `^(...)$`.
  */
 export function patternToRegex(pattern: string, options: {flag: string; parts: 1 | 2}): PatternRegex {
-  if (!pattern.trim()) throw badInput(`${options.flag} needs a pattern, e.g. ${options.parts === 2 ? "'public.orders' or 'audit_*'" : "'sales' or 'tenant_*'"}.`)
+  if (!pattern.trim())
+    throw badInput(
+      `${options.flag} needs a pattern, e.g. ${options.parts === 2 ? "'public.orders' or 'audit_*'" : "'sales' or 'tenant_*'"}.`,
+    )
   const buffers: string[] = ['']
   let literal = ''
   let inQuotes = false
@@ -111,9 +114,11 @@ export const isFiltered = (filter: TableFilter) => filter.schemas.length > 0 || 
 /** The database part a pattern names, if any: pg_dump refuses one other than the database it dumps. */
 export function crossDatabasePatterns(filter: TableFilter, database: string): string[] {
   const parsed = parseFilter(filter)
-  const all = [...filter.schemas.map((pattern, index) => [pattern, parsed.schemas[index]!] as const),
+  const all = [
+    ...filter.schemas.map((pattern, index) => [pattern, parsed.schemas[index]!] as const),
     ...filter.tables.map((pattern, index) => [pattern, parsed.include[index]!] as const),
-    ...filter.excludeTables.map((pattern, index) => [pattern, parsed.exclude[index]!] as const)]
+    ...filter.excludeTables.map((pattern, index) => [pattern, parsed.exclude[index]!] as const),
+  ]
   return all.filter(([, regex]) => regex.database !== undefined && regex.database !== database).map(([pattern]) => pattern)
 }
 

@@ -1,6 +1,14 @@
 import type {Client} from 'pg'
 
-import {filterParams, noFilter, parseFilter, relationSelectedSql, schemaSelectedSql, sequenceSelectedSql, type TableFilter} from './filter.js'
+import {
+  filterParams,
+  noFilter,
+  parseFilter,
+  relationSelectedSql,
+  schemaSelectedSql,
+  sequenceSelectedSql,
+  type TableFilter,
+} from './filter.js'
 
 /**
  * Catalog queries both sides run. Objects that belong to an extension are left out: the extension
@@ -12,7 +20,8 @@ const userNamespace = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND
 const notFromExtension = (oid: string) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = ${oid} AND d.deptype = 'e')`
 const selected = relationSelectedSql('c', 'n')
 /** A relation owning an index or a constraint (its table, or a materialized view) that the filter copies. */
-const parentSelected = (oid: string) => `EXISTS (SELECT 1 FROM pg_class pc JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE pc.oid = ${oid} AND ${relationSelectedSql('pc', 'pn')})`
+const parentSelected = (oid: string) =>
+  `EXISTS (SELECT 1 FROM pg_class pc JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE pc.oid = ${oid} AND ${relationSelectedSql('pc', 'pn')})`
 
 export const inventorySql = {
   counts: `
@@ -109,15 +118,29 @@ export const qualified = (table: {name: string; schema: string}) => `${quoteIden
 
 /** Leaf tables the filter copies (partitions included, partitioned parents not: they hold no rows of their own), largest first. */
 export async function listTables(client: Client, filter: TableFilter = noFilter): Promise<TableRef[]> {
-  const {rows} = await client.query<{bytes: string; columns: ColumnRef[]; has_primary_key: boolean; is_partition: boolean; name: string; schema: string}>(
-    inventorySql.tables,
-    filterParams(filter),
-  )
-  return rows.map((row) => ({bytes: Number(row.bytes), columns: row.columns, hasPrimaryKey: row.has_primary_key, isPartition: row.is_partition, name: row.name, schema: row.schema}))
+  const {rows} = await client.query<{
+    bytes: string
+    columns: ColumnRef[]
+    has_primary_key: boolean
+    is_partition: boolean
+    name: string
+    schema: string
+  }>(inventorySql.tables, filterParams(filter))
+  return rows.map((row) => ({
+    bytes: Number(row.bytes),
+    columns: row.columns,
+    hasPrimaryKey: row.has_primary_key,
+    isPartition: row.is_partition,
+    name: row.name,
+    schema: row.schema,
+  }))
 }
 
 /** Every user table (plain or partitioned) split by the filter: what pg_dump would CREATE, and what it leaves out. */
-export async function tableSelection(client: Client, filter: TableFilter): Promise<{leftOut: Array<{name: string; schema: string}>; selected: Array<{name: string; schema: string}>}> {
+export async function tableSelection(
+  client: Client,
+  filter: TableFilter,
+): Promise<{leftOut: Array<{name: string; schema: string}>; selected: Array<{name: string; schema: string}>}> {
   const {rows} = await client.query<{name: string; schema: string; selected: boolean}>(inventorySql.tableSelection, filterParams(filter))
   return {
     leftOut: rows.filter((row) => !row.selected).map(({name, schema}) => ({name, schema})),
@@ -134,7 +157,8 @@ export async function unmatchedPatterns(client: Client, filter: TableFilter): Pr
     parsed.include.map((pattern) => pattern.schema),
     parsed.include.map((pattern) => pattern.name),
   ])
-  const unmatched = (kind: 'schema' | 'table', patterns: string[]) => rows.filter((row) => row.kind === kind && row.matches === 0).map((row) => patterns[row.index - 1]!)
+  const unmatched = (kind: 'schema' | 'table', patterns: string[]) =>
+    rows.filter((row) => row.kind === kind && row.matches === 0).map((row) => patterns[row.index - 1]!)
   return {schemas: unmatched('schema', filter.schemas), tables: unmatched('table', filter.tables)}
 }
 
@@ -144,7 +168,7 @@ export async function objectCounts(client: Client, filter: TableFilter = noFilte
   return {
     ...counts,
     functions: filter.tables.length > 0 ? null : counts.functions,
-     
+
     large_objects: filter.tables.length > 0 || filter.schemas.length > 0 ? null : counts.large_objects,
   }
 }
@@ -180,9 +204,15 @@ export async function guarded<T>(client: Client, inTransaction: boolean, read: (
 }
 
 /** A sequence's state, or the error that kept it from being read (missing on this side, no privilege). */
-export async function readSequence(client: Client, sequence: {name: string; schema: string}, options: {inTransaction?: boolean} = {}): Promise<Guarded<SequenceValue>> {
+export async function readSequence(
+  client: Client,
+  sequence: {name: string; schema: string},
+  options: {inTransaction?: boolean} = {},
+): Promise<Guarded<SequenceValue>> {
   return guarded(client, options.inTransaction ?? false, async () => {
-    const {rows} = await client.query<{is_called: boolean; last_value: string}>(`SELECT last_value::text AS last_value, is_called FROM ${qualified(sequence)}`)
+    const {rows} = await client.query<{is_called: boolean; last_value: string}>(
+      `SELECT last_value::text AS last_value, is_called FROM ${qualified(sequence)}`,
+    )
     return {isCalled: rows[0]!.is_called, lastValue: rows[0]!.last_value}
   })
 }

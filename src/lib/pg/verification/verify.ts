@@ -184,7 +184,11 @@ export async function verifyMigration(
     const sourceResult = sourceTables[index]!
     const targetResult = targetTables[index]!
     return {
-      match: sourceResult.error === undefined && targetResult.error === undefined && sourceResult.rows === targetResult.rows && sourceResult.hash === targetResult.hash,
+      match:
+        sourceResult.error === undefined &&
+        targetResult.error === undefined &&
+        sourceResult.rows === targetResult.rows &&
+        sourceResult.hash === targetResult.hash,
       source: sourceResult,
       table: qualified(table),
       target: targetResult,
@@ -203,7 +207,8 @@ export async function verifyMigration(
     // Sequences are not transactional: the snapshot does not hold them still, and pg_dump copies the value it read
     // at dump time. A source sequence that moved on since is a live source, not a lost value; a target ahead of the
     // source, or a missing one, is a real difference.
-    const exact = sourceRow !== null && targetRow !== null && targetRow.lastValue === sourceRow.lastValue && targetRow.isCalled === sourceRow.isCalled
+    const exact =
+      sourceRow !== null && targetRow !== null && targetRow.lastValue === sourceRow.lastValue && targetRow.isCalled === sourceRow.isCalled
     const advanced = sourceRow !== null && targetRow !== null && BigInt(sourceRow.lastValue) > BigInt(targetRow.lastValue)
     sequences.push({
       match: exact || advanced,
@@ -217,7 +222,10 @@ export async function verifyMigration(
   }
 
   const filter = options.filter ?? noFilter
-  const [sourceCounts, targetCounts] = await Promise.all([objectCounts(source.clients[0]!, filter), objectCounts(target.clients[0]!, filter)])
+  const [sourceCounts, targetCounts] = await Promise.all([
+    objectCounts(source.clients[0]!, filter),
+    objectCounts(target.clients[0]!, filter),
+  ])
   const objectsMatch = JSON.stringify(sourceCounts) === JSON.stringify(targetCounts)
   return {
     match: objectsMatch && tables.every((table) => table.match) && sequences.every((sequence) => sequence.match),
