@@ -1001,4 +1001,15 @@ describe('no password escapes', () => {
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toContain('--work-dir /no/such/dir is not a folder you can write to')
   })
+
+  it.each([
+    [['--keep-old'], '--keep-old keeps the database --drop-existing replaces'],
+    [['--from-ca-bundle', '/no/such/ca.pem'], '--from-ca-bundle /no/such/ca.pem cannot be read'],
+    [['--from-sslmode', 'maybe'], 'Expected --from-sslmode=maybe to be one of'],
+    [['--tls', 'maybe'], 'Expected --tls=maybe to be one of'],
+  ])("refuses the new flags' bad values %j with exit 2, before connecting anywhere", async (args, message) => {
+    const result = await runCli(['migrate', '--from', sourceUrl(), ...args], {env: sourceEnv()})
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).toContain(message)
+  })
 })
