@@ -33,6 +33,8 @@ export interface DoctorOptions {
   queryAgeSeconds?: number
   secretId?: string
   tcpTimeoutMs: number
+  /** --threshold ID=VALUE, parsed into each check's stored unit (seconds, bytes, 0..1, count). */
+  thresholds?: Record<string, number>
   /** How connections and the TLS check verify the server (default: verify-full with PGSSLROOTCERT or the bundled RDS CAs). */
   tls?: ClusterTls
   via?: {host: string; port: number}
@@ -63,6 +65,13 @@ export class DoctorFacts {
   async address(): Promise<ConnectAddress> {
     const cluster = await this.cluster()
     return resolveConnectAddress(cluster.Endpoint!, cluster.Port ?? 5432, {endpointMap: this.options.endpointMap, via: this.options.via})
+  }
+
+  /** A check's tunable limit: --threshold when given, else the default the check declares. */
+  threshold(check: {id: string; threshold?: {default: number}}): number {
+    const value = this.options.thresholds?.[check.id] ?? check.threshold?.default
+    if (value === undefined) throw new Error(`check ${check.id} declares no threshold`)
+    return value
   }
 
   /** Closes the shared connection, if one was opened. */

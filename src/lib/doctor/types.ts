@@ -9,6 +9,8 @@ export interface CheckOutcome {
   /** Offending rows (pids, queries, rules), for --json and the indented lines under the check. */
   items?: string[]
   status: CheckStatus
+  /** The one measured number a check grades (seconds, bytes, a count or a share), for --save / --compare to show how it moved. */
+  value?: number
 }
 
 export interface CheckResult extends CheckOutcome {
@@ -23,7 +25,23 @@ export interface Check<Facts> {
   id: string
   layer: Layer
   run: (facts: Facts) => Promise<CheckOutcome>
+  /** The check's one tunable limit (`doctor --threshold ID=VALUE`); the check reads it with facts.threshold(id). */
+  threshold?: CheckThreshold
   timeoutMs: number
+}
+
+/**
+ * How a threshold is written and stored: durations in seconds ("5m"), sizes in bytes ("1GB"),
+ * shares as 0..1 ("80%" or 0.8), counts as whole numbers.
+ */
+export type ThresholdKind = 'bytes' | 'count' | 'duration' | 'share'
+
+export interface CheckThreshold {
+  /** In the stored unit: seconds, bytes, a 0..1 share or a count. */
+  default: number
+  /** What crossing it means, for --help and errors ("warn when a transaction is open longer than this"). */
+  description: string
+  kind: ThresholdKind
 }
 
 export const ok = (detail: string, items?: string[]): CheckOutcome => ({detail, items, status: 'ok'})
