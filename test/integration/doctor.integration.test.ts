@@ -27,6 +27,10 @@ async function doctor(
 
 const byId = (report: Report, id: string) => report.checks.find((check) => check.id === id)!
 
+/** doctor-thresholds.integration.test.ts, running at the same time, holds replication slots of its own for a moment. */
+const fromOtherTests = (check: Report['checks'][number]) =>
+  check.id === 'db.replication-slots' && (check.items ?? []).every((item) => item.startsWith('doctor_thresholds_'))
+
 async function groupId(name: string): Promise<string> {
   const {SecurityGroups = []} = await (
     await sandboxClients().ec2()
@@ -42,7 +46,7 @@ async function postgresAddress(): Promise<string> {
 describe('doctor against the sandbox', () => {
   it('is all green on the seeded cluster, with the app security group admitted', async () => {
     const {exitCode, report} = await doctor(['--from-sg', await groupId(sandboxShape.appSecurityGroupName)])
-    const notGreen = report.checks.filter((check) => check.status === 'warn' || check.status === 'fail')
+    const notGreen = report.checks.filter((check) => (check.status === 'warn' || check.status === 'fail') && !fromOtherTests(check))
     expect(notGreen).toEqual([])
     expect(exitCode).toBe(0)
     expect(report.summary.ok).toBeGreaterThanOrEqual(20)
@@ -174,7 +178,7 @@ describe('doctor on real trouble in PostgreSQL and CloudWatch', () => {
     expect(blocking.items?.join('\n')).toMatch(
       /pid \d+ \(SELECT count\(\*\) FROM doctor_lock_test .*\) waits for pid \d+ \(LOCK TABLE doctor_lock_test/,
     )
-    expect(blocking.hint).toContain('pg_terminate_backend')
+    expect(blocking.hint).toContain('auroractl kill --root-blocker')
   })
 
   it('warns when capacity sat at the maximum in the last hour, pointing at scale --max', async () => {

@@ -1,5 +1,5 @@
 import {constants} from 'node:fs'
-import {access, stat} from 'node:fs/promises'
+import {access, rename, rm, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {badInput} from './errors.js'
@@ -42,5 +42,21 @@ export async function checkOutputFiles(files: Record<string, string | undefined>
   for (const [flag, file] of Object.entries(files)) {
     // eslint-disable-next-line no-await-in-loop
     if (file !== undefined) await checkOutputFile(file, flag)
+  }
+}
+
+/**
+ * Writes a file whole or not at all: into a temporary file beside it, then renamed over it, so a reader (or
+ * the next run's --compare) never sees half a file, and an interrupted write leaves the old one in place.
+ */
+export async function writeFileAtomically(file: string, text: string): Promise<void> {
+  const resolved = path.resolve(file)
+  const temporary = path.join(path.dirname(resolved), `.${path.basename(resolved)}.${process.pid}.${Date.now()}.tmp`)
+  try {
+    await writeFile(temporary, text, {flag: 'wx'})
+    await rename(temporary, resolved)
+  } catch (error) {
+    await rm(temporary, {force: true})
+    throw error
   }
 }

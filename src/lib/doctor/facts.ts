@@ -29,8 +29,6 @@ export interface DoctorOptions {
   environment?: string
   fromCidr?: string
   fromSecurityGroup?: string
-  /** Sessions older than this count as long-running or long idle in a transaction (default 60 s). */
-  queryAgeSeconds?: number
   secretId?: string
   tcpTimeoutMs: number
   /** --threshold ID=VALUE, parsed into each check's stored unit (seconds, bytes, 0..1, count). */
@@ -65,13 +63,6 @@ export class DoctorFacts {
   async address(): Promise<ConnectAddress> {
     const cluster = await this.cluster()
     return resolveConnectAddress(cluster.Endpoint!, cluster.Port ?? 5432, {endpointMap: this.options.endpointMap, via: this.options.via})
-  }
-
-  /** A check's tunable limit: --threshold when given, else the default the check declares. */
-  threshold(check: {id: string; threshold?: {default: number}}): number {
-    const value = this.options.thresholds?.[check.id] ?? check.threshold?.default
-    if (value === undefined) throw new Error(`check ${check.id} declares no threshold`)
-    return value
   }
 
   /** Closes the shared connection, if one was opened. */
@@ -129,6 +120,13 @@ export class DoctorFacts {
     const run = this.queue.then(async () => (await this.db()).query<QueryResultRow & Row>(sql, parameters))
     this.queue = run.catch(() => {})
     return run
+  }
+
+  /** A check's tunable limit: --threshold when given, else the default the check declares. */
+  threshold(check: {id: string; threshold?: {default: number}}): number {
+    const value = this.options.thresholds?.[check.id] ?? check.threshold?.default
+    if (value === undefined) throw new Error(`check ${check.id} declares no threshold`)
+    return value
   }
 
   private once<T>(key: string, load: () => Promise<T>): Promise<T> {

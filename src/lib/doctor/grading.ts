@@ -10,6 +10,7 @@ export const thresholds = {
   hitRateMinimumReads: 10_000,
   hitRateWarn: 0.99,
   longRunningSeconds: 60,
+  replicationSlotRetainedBytes: 1024 ** 3,
   sequenceWarn: 0.75,
   wraparoundFail: 1_000_000_000,
   wraparoundWarn: 200_000_000,
@@ -34,14 +35,34 @@ export function gradeWraparound(age: number): CheckStatus {
 }
 
 /** Buffer cache hit rate; too few reads say nothing, so they pass. */
-export function gradeHitRate(hits: number, reads: number): CheckStatus {
+export function gradeHitRate(hits: number, reads: number, minimum: number = thresholds.hitRateWarn): CheckStatus {
   const total = hits + reads
   if (total < thresholds.hitRateMinimumReads) return 'ok'
-  return hits / total < thresholds.hitRateWarn ? 'warn' : 'ok'
+  return hits / total < minimum ? 'warn' : 'ok'
 }
 
-export function gradeSequence(used: number): CheckStatus {
-  return used > thresholds.sequenceWarn ? 'warn' : 'ok'
+export function gradeSequence(used: number, limit: number = thresholds.sequenceWarn): CheckStatus {
+  return used > limit ? 'warn' : 'ok'
+}
+
+export interface ReplicationSlot {
+  active: boolean
+  /** WAL the slot keeps from being removed (pg_current_wal_lsn() - restart_lsn), null when it reserves none. */
+  retainedBytes: null | number
+  /** pg_replication_slots.wal_status: reserved, extended, unreserved, lost (null when it reserves no WAL). */
+  walStatus: null | string
+}
+
+/**
+ * A slot pins WAL until its consumer reads it. Lost or about to be (wal_status unreserved) fails: the consumer
+ * must be re-synced. Inactive warns, and fails once it holds back more than the limit (it only grows);
+ * an active consumer lagging past the limit warns.
+ */
+export function gradeReplicationSlot(slot: ReplicationSlot, maxRetainedBytes: number): CheckStatus {
+  const overLimit = (slot.retainedBytes ?? 0) > maxRetainedBytes
+  if (slot.walStatus === 'lost' || slot.walStatus === 'unreserved') return 'fail'
+  if (!slot.active) return overLimit ? 'fail' : 'warn'
+  return overLimit ? 'warn' : 'ok'
 }
 
 export function gradeCertificate(daysLeft: number): CheckStatus {

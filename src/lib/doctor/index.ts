@@ -1,4 +1,5 @@
-import type {Check} from './types.js'
+import type {TunableCheck} from './thresholds.js'
+import type {Check, ThresholdKind} from './types.js'
 
 import {awsCredentials} from './checks/aws.js'
 import {capacityCeiling} from './checks/capacity.js'
@@ -10,8 +11,19 @@ import {
   clusterScaling,
   clusterStatus,
 } from './checks/cluster.js'
-import {dbAuth, dbBlocking, dbConnections, dbHitRate, dbIdleInTransaction, dbLongQueries, dbSequences, dbWraparound} from './checks/db.js'
+import {
+  dbAuth,
+  dbBlocking,
+  dbConnections,
+  dbHitRate,
+  dbIdleInTransaction,
+  dbLongQueries,
+  dbLongTransactions,
+  dbSequences,
+  dbWraparound,
+} from './checks/db.js'
 import {networkDns, networkSecurityGroup, networkSubnets, networkTcp, networkTls} from './checks/network.js'
+import {dbReplicationSlots} from './checks/replication.js'
 import {secretMatchesCluster} from './checks/secret.js'
 import {type DoctorFacts} from './facts.js'
 
@@ -33,8 +45,10 @@ export const allChecks: Array<Check<DoctorFacts>> = [
   dbAuth,
   dbConnections,
   dbLongQueries,
+  dbLongTransactions,
   dbIdleInTransaction,
   dbBlocking,
+  dbReplicationSlots,
   dbWraparound,
   dbHitRate,
   dbSequences,
@@ -43,5 +57,16 @@ export const allChecks: Array<Check<DoctorFacts>> = [
 
 export const checkIds = allChecks.map((check) => check.id)
 
+/** The checks `--threshold` can tune, with what they declare (--help lists the same, from the command's static copy). */
+export const tunableChecks: TunableCheck[] = allChecks.flatMap((check) => (check.threshold ? [{id: check.id, ...check.threshold}] : []))
+
 export {DoctorFacts} from './facts.js'
 export {runChecks} from './run.js'
+
+/** How each check's `value` is written (what it declares, else its threshold's kind), for --compare to print moves. */
+export const valueKinds: Record<string, ThresholdKind> = Object.fromEntries(
+  allChecks.flatMap((check) => {
+    const kind = check.valueKind ?? check.threshold?.kind
+    return kind ? [[check.id, kind]] : []
+  }),
+)

@@ -28,6 +28,11 @@ export interface Check<Facts> {
   /** The check's one tunable limit (`doctor --threshold ID=VALUE`); the check reads it with facts.threshold(id). */
   threshold?: CheckThreshold
   timeoutMs: number
+  /**
+   * What its outcome's `value` measures, for --compare to print it: needed when the check declares no threshold,
+   * or when the value is not in the threshold's unit (the session checks grade ages but count the sessions past them).
+   */
+  valueKind?: ThresholdKind
 }
 
 /**

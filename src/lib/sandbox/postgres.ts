@@ -141,6 +141,8 @@ export async function initDataDir(settings: PostgresSettings, superuserPassword:
       "shared_preload_libraries = 'pg_stat_statements'",
       'pg_stat_statements.track = all',
       'max_connections = 100',
+      // Logical replication slots can exist, as on an Aurora cluster with rds.logical_replication = 1 (doctor checks them).
+      'wal_level = logical',
       'fsync = off',
       'synchronous_commit = off',
       'full_page_writes = off',

@@ -38,15 +38,19 @@ export const capacityCeiling: Check<DoctorFacts> = {
       }),
     )
     const values = series?.Values ?? []
-    if (values.length === 0) return ok('no capacity datapoints in the last hour (a new or paused cluster has none)')
+    if (values.length === 0) return {...ok('no capacity datapoints in the last hour (a new or paused cluster has none)'), value: 0}
     const {share, status} = gradeCeiling(values, maxAcu)
     const detail = `last hour: peak ${Math.max(...values)} ACU of max ${maxAcu}; at the ceiling ${Math.round(share * 100)}% of ${values.length} minutes`
-    return status === 'ok'
-      ? ok(detail)
-      : warn(
-          detail,
-          `The cluster is throttled by its max ACU: raise it with \`auroractl scale --max ${Math.min(256, maxAcu * 2)}\` (and max_capacity in the module).`,
-        )
+    const outcome =
+      status === 'ok'
+        ? ok(detail)
+        : warn(
+            detail,
+            `The cluster is throttled by its max ACU: raise it with \`auroractl scale --max ${Math.min(256, maxAcu * 2)}\` (and max_capacity in the module).`,
+          )
+    // The share of the last hour's minutes spent at the ceiling.
+    return {...outcome, value: share}
   },
   timeoutMs: 10_000,
+  valueKind: 'share',
 }

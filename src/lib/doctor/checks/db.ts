@@ -3,6 +3,7 @@ import type {Check, CheckOutcome} from '../types.js'
 import {classifyConnectError, connectFailureHint} from '../../pg/errors.js'
 import {type DoctorFacts} from '../facts.js'
 import {gradeConnections, gradeHitRate, gradeSequence, gradeWraparound, thresholds} from '../grading.js'
+import {formatThreshold} from '../thresholds.js'
 import {fail, ok, warn} from '../types.js'
 
 /** The SQL each check runs, named and kept beside the code that reads its columns. */
@@ -32,6 +33,14 @@ export const doctorSql = {
     WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid()
       AND now() - query_start > make_interval(secs => $1)
     ORDER BY query_start`,
+  // Any state: a transaction left open between statements holds its locks and its snapshot as surely as a long query.
+  longTransactions: `
+    SELECT pid, usename AS user, coalesce(application_name, '') AS app, coalesce(state, '') AS state,
+           round(extract(epoch FROM now() - xact_start))::int AS seconds, left(query, 80) AS query
+    FROM pg_stat_activity
+    WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+      AND now() - xact_start > make_interval(secs => $1)
+    ORDER BY xact_start`,
   sequences: `
     SELECT schemaname || '.' || sequencename AS name, last_value::numeric AS last, min_value::numeric AS min, max_value::numeric AS max
     FROM pg_sequences
@@ -83,35 +92,75 @@ export const dbConnections: Check<DoctorFacts> = {
     const detail = `${used} of ${max} connections (${Math.round((used / max) * 100)}%)`
     const status = gradeConnections(used, max)
     const hint = 'Pool connections in the application; max_connections grows with max ACU (auroractl scale --max).'
-    return status === 'ok' ? ok(detail) : {detail, hint, status}
+    return {...(status === 'ok' ? ok(detail) : {detail, hint, status}), value: used / max}
   },
   timeoutMs: 10_000,
+  valueKind: 'share',
 }
 
 type Session = {pid: number; query: string; seconds: number; user: string}
 
 function sessionsOutcome(rows: Session[], what: string, hint: string): CheckOutcome {
-  if (rows.length === 0) return ok(`none ${what}`)
-  return warn(
-    `${rows.length} session(s) ${what}`,
-    hint,
-    rows.map((row) => `pid ${row.pid} (${row.user}, ${row.seconds}s): ${oneLine(row.query)}`),
-  )
+  if (rows.length === 0) return {...ok(`none ${what}`), value: 0}
+  return {
+    ...warn(
+      `${rows.length} session(s) ${what}`,
+      hint,
+      rows.map((row) => `pid ${row.pid} (${row.user}, ${row.seconds}s): ${oneLine(row.query)}`),
+    ),
+    value: rows.length,
+  }
 }
+
+const asDuration = (seconds: number) => formatThreshold('duration', seconds)
 
 export const dbLongQueries: Check<DoctorFacts> = {
   dependsOn: ['db.auth'],
   id: 'db.long-queries',
   layer: 'db',
   async run(facts) {
-    const {rows} = await facts.query<Session>(doctorSql.longQueries, [facts.options.queryAgeSeconds ?? thresholds.longRunningSeconds])
+    const limit = facts.threshold(dbLongQueries)
+    const {rows} = await facts.query<Session>(doctorSql.longQueries, [limit])
     return sessionsOutcome(
       rows,
-      `active for over ${facts.options.queryAgeSeconds ?? thresholds.longRunningSeconds}s`,
-      'Look at them with EXPLAIN; stop one with SELECT pg_cancel_backend(pid).',
+      `active for over ${asDuration(limit)}`,
+      `See them with \`auroractl ps --min-duration ${asDuration(limit)}\` (EXPLAIN the query); end one with \`auroractl kill PID\`.`,
     )
   },
+  threshold: {default: thresholds.longRunningSeconds, description: 'warn when a query has been running longer than this', kind: 'duration'},
   timeoutMs: 10_000,
+  // How many sessions are past the threshold: it moves only when the situation does.
+  valueKind: 'count',
+}
+
+export const dbLongTransactions: Check<DoctorFacts> = {
+  dependsOn: ['db.auth'],
+  id: 'db.long-transactions',
+  layer: 'db',
+  async run(facts) {
+    const limit = facts.threshold(dbLongTransactions)
+    const {rows} = await facts.query<Session & {app: string; state: string}>(doctorSql.longTransactions, [limit])
+    if (rows.length === 0) return {...ok(`no transaction open for over ${asDuration(limit)}`), value: 0}
+    return {
+      ...warn(
+        `${rows.length} transaction(s) open for over ${asDuration(limit)}, the oldest for ${asDuration(rows[0]!.seconds)}`,
+        `They hold their locks and keep vacuum from removing dead rows: see them with \`auroractl ps --min-duration ${asDuration(limit)}\`, end one with \`auroractl kill PID\`, and fix the code that leaves them open.`,
+        rows.map(
+          (row) =>
+            `pid ${row.pid} (${row.user}, app "${row.app}", ${row.state || 'unknown state'}, open ${asDuration(row.seconds)}): ${oneLine(row.query)}`,
+        ),
+      ),
+      value: rows.length,
+    }
+  },
+  threshold: {
+    default: thresholds.longRunningSeconds,
+    description: 'warn when a transaction has been open longer than this (any state)',
+    kind: 'duration',
+  },
+  timeoutMs: 10_000,
+  // How many sessions are past the threshold: it moves only when the situation does.
+  valueKind: 'count',
 }
 
 export const dbIdleInTransaction: Check<DoctorFacts> = {
@@ -119,14 +168,22 @@ export const dbIdleInTransaction: Check<DoctorFacts> = {
   id: 'db.idle-in-transaction',
   layer: 'db',
   async run(facts) {
-    const {rows} = await facts.query<Session>(doctorSql.idleInTransaction, [facts.options.queryAgeSeconds ?? thresholds.longRunningSeconds])
+    const limit = facts.threshold(dbIdleInTransaction)
+    const {rows} = await facts.query<Session>(doctorSql.idleInTransaction, [limit])
     return sessionsOutcome(
       rows,
-      `idle in a transaction for over ${facts.options.queryAgeSeconds ?? thresholds.longRunningSeconds}s`,
-      'They hold locks and block vacuum: fix the application, set idle_in_transaction_session_timeout, or SELECT pg_terminate_backend(pid).',
+      `idle in a transaction for over ${asDuration(limit)}`,
+      `They hold locks and block vacuum: end them with \`auroractl killall --idle-in-transaction ${asDuration(limit)}\` (one: \`auroractl kill PID\`), and fix the application or set idle_in_transaction_session_timeout.`,
     )
   },
+  threshold: {
+    default: thresholds.longRunningSeconds,
+    description: 'warn when a session has been idle in a transaction longer than this',
+    kind: 'duration',
+  },
   timeoutMs: 10_000,
+  // How many sessions are past the threshold: it moves only when the situation does.
+  valueKind: 'count',
 }
 
 export const dbBlocking: Check<DoctorFacts> = {
@@ -137,17 +194,22 @@ export const dbBlocking: Check<DoctorFacts> = {
     const {rows} = await facts.query<{blocked_pid: number; blocked_query: string; blocking_pid: number; blocking_query: string}>(
       doctorSql.blocking,
     )
-    if (rows.length === 0) return ok('no session waits for a lock')
-    return warn(
-      `${rows.length} session(s) wait for locks`,
-      'End the blocker if it is stuck: SELECT pg_terminate_backend(<blocking pid>).',
-      rows.map(
-        (row) =>
-          `pid ${row.blocked_pid} (${oneLine(row.blocked_query)}) waits for pid ${row.blocking_pid} (${oneLine(row.blocking_query)})`,
+    if (rows.length === 0) return {...ok('no session waits for a lock'), value: 0}
+    const waiting = new Set(rows.map((row) => row.blocked_pid)).size
+    return {
+      ...warn(
+        `${waiting} session(s) wait for locks`,
+        'See the chain with `auroractl ps`; if the session at its root is stuck, end it with `auroractl kill --root-blocker` (or `auroractl kill PID`).',
+        rows.map(
+          (row) =>
+            `pid ${row.blocked_pid} (${oneLine(row.blocked_query)}) waits for pid ${row.blocking_pid} (${oneLine(row.blocking_query)})`,
+        ),
       ),
-    )
+      value: waiting,
+    }
   },
   timeoutMs: 10_000,
+  valueKind: 'count',
 }
 
 export const dbWraparound: Check<DoctorFacts> = {
@@ -159,11 +221,18 @@ export const dbWraparound: Check<DoctorFacts> = {
     const age = Number(rows[0]!.age)
     const detail = `oldest transaction id age ${age.toLocaleString('en-US')} (${rows[0]!.database}); wraparound at 2.1 billion`
     const status = gradeWraparound(age)
-    return status === 'ok'
-      ? ok(detail)
-      : {detail, hint: 'Autovacuum is behind: VACUUM (FREEZE) the oldest tables, and look for long transactions holding it back.', status}
+    const outcome: CheckOutcome =
+      status === 'ok'
+        ? ok(detail)
+        : {
+            detail,
+            hint: 'Autovacuum is behind: VACUUM (FREEZE) the oldest tables, and look for long transactions holding it back (db.long-transactions).',
+            status,
+          }
+    return {...outcome, value: age}
   },
   timeoutMs: 10_000,
+  valueKind: 'count',
 }
 
 export const dbHitRate: Check<DoctorFacts> = {
@@ -175,11 +244,18 @@ export const dbHitRate: Check<DoctorFacts> = {
     const [hits, reads] = [Number(rows[0]?.hits ?? 0), Number(rows[0]?.reads ?? 0)]
     const total = hits + reads
     if (total < thresholds.hitRateMinimumReads) return ok(`${total} block reads so far: too few to grade the cache hit rate`)
+    const minimum = facts.threshold(dbHitRate)
     const detail = `cache hit rate ${((hits / total) * 100).toFixed(2)}% over ${total.toLocaleString('en-US')} block reads`
-    return gradeHitRate(hits, reads) === 'ok'
-      ? ok(detail)
-      : warn(detail, 'The working set outgrows memory: raise min ACU (auroractl scale --min), or add indexes to cut reads.')
+    const outcome =
+      gradeHitRate(hits, reads, minimum) === 'ok'
+        ? ok(detail)
+        : warn(
+            `${detail}, below ${formatThreshold('share', minimum)}`,
+            'The working set outgrows memory: raise min ACU (auroractl scale --min), or add indexes to cut reads.',
+          )
+    return {...outcome, value: hits / total}
   },
+  threshold: {default: thresholds.hitRateWarn, description: 'warn when the buffer cache hit rate is below this', kind: 'share'},
   timeoutMs: 10_000,
 }
 
@@ -190,13 +266,23 @@ export const dbSequences: Check<DoctorFacts> = {
   async run(facts) {
     const {rows} = await facts.query<{last: string; max: string; min: string; name: string}>(doctorSql.sequences)
     const used = rows.map((row) => ({name: row.name, share: (Number(row.last) - Number(row.min)) / (Number(row.max) - Number(row.min))}))
-    const nearEnd = used.filter((sequence) => gradeSequence(sequence.share) === 'warn')
-    if (nearEnd.length === 0) return ok(`${rows.length} sequence(s), none past ${thresholds.sequenceWarn * 100}% of its range`)
-    return warn(
-      `${nearEnd.length} sequence(s) past ${thresholds.sequenceWarn * 100}% of their range`,
-      'Move the column to bigint (ALTER TABLE ... ALTER COLUMN ... TYPE bigint) before inserts start failing.',
-      nearEnd.map((sequence) => `${sequence.name}: ${(sequence.share * 100).toFixed(1)}% used`),
-    )
+    const limit = facts.threshold(dbSequences)
+    const value = Math.max(0, ...used.map((sequence) => sequence.share))
+    const nearEnd = used.filter((sequence) => gradeSequence(sequence.share, limit) === 'warn')
+    if (nearEnd.length === 0) return {...ok(`${rows.length} sequence(s), none past ${formatThreshold('share', limit)} of its range`), value}
+    return {
+      ...warn(
+        `${nearEnd.length} sequence(s) past ${formatThreshold('share', limit)} of their range`,
+        'Move the column to bigint (ALTER TABLE ... ALTER COLUMN ... TYPE bigint) before inserts start failing.',
+        nearEnd.map((sequence) => `${sequence.name}: ${(sequence.share * 100).toFixed(1)}% used`),
+      ),
+      value,
+    }
+  },
+  threshold: {
+    default: thresholds.sequenceWarn,
+    description: "warn when a sequence has used more than this share of its type's range",
+    kind: 'share',
   },
   timeoutMs: 10_000,
 }
