@@ -47,6 +47,12 @@ export const helpCheckIds = [
   'db.wraparound',
   'db.hit-rate',
   'db.sequences',
+  'db.autovacuum',
+  'db.bloat',
+  'db.unused-indexes',
+  'db.duplicate-indexes',
+  'db.unlogged-tables',
+  'db.schemas',
   'capacity.ceiling',
 ]
 

@@ -67,13 +67,6 @@ export class DoctorFacts {
     return resolveConnectAddress(cluster.Endpoint!, cluster.Port ?? 5432, {endpointMap: this.options.endpointMap, via: this.options.via})
   }
 
-  /** A check's tunable limit: --threshold when given, else the default the check declares. */
-  threshold(check: {id: string; threshold?: {default: number}}): number {
-    const value = this.options.thresholds?.[check.id] ?? check.threshold?.default
-    if (value === undefined) throw new Error(`check ${check.id} declares no threshold`)
-    return value
-  }
-
   /** Closes the shared connection, if one was opened. */
   async close(): Promise<void> {
     const client = this.memo.get('db') as Promise<Client> | undefined
@@ -129,6 +122,13 @@ export class DoctorFacts {
     const run = this.queue.then(async () => (await this.db()).query<QueryResultRow & Row>(sql, parameters))
     this.queue = run.catch(() => {})
     return run
+  }
+
+  /** A check's tunable limit: --threshold when given, else the default the check declares. */
+  threshold(check: {id: string; threshold?: {default: number}}): number {
+    const value = this.options.thresholds?.[check.id] ?? check.threshold?.default
+    if (value === undefined) throw new Error(`check ${check.id} declares no threshold`)
+    return value
   }
 
   private once<T>(key: string, load: () => Promise<T>): Promise<T> {

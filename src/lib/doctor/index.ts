@@ -11,6 +11,7 @@ import {
   clusterStatus,
 } from './checks/cluster.js'
 import {dbAuth, dbBlocking, dbConnections, dbHitRate, dbIdleInTransaction, dbLongQueries, dbSequences, dbWraparound} from './checks/db.js'
+import {dbAutovacuum, dbBloat, dbDuplicateIndexes, dbSchemas, dbUnloggedTables, dbUnusedIndexes} from './checks/maintenance.js'
 import {networkDns, networkSecurityGroup, networkSubnets, networkTcp, networkTls} from './checks/network.js'
 import {secretMatchesCluster} from './checks/secret.js'
 import {type DoctorFacts} from './facts.js'
@@ -38,6 +39,12 @@ export const allChecks: Array<Check<DoctorFacts>> = [
   dbWraparound,
   dbHitRate,
   dbSequences,
+  dbAutovacuum,
+  dbBloat,
+  dbUnusedIndexes,
+  dbDuplicateIndexes,
+  dbUnloggedTables,
+  dbSchemas,
   capacityCeiling,
 ]
 
