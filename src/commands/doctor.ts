@@ -55,6 +55,12 @@ export const helpCheckIds = [
   'db.wraparound',
   'db.hit-rate',
   'db.sequences',
+  'db.autovacuum',
+  'db.bloat',
+  'db.unused-indexes',
+  'db.duplicate-indexes',
+  'db.unlogged-tables',
+  'db.schemas',
   'capacity.ceiling',
 ]
 
@@ -84,6 +90,30 @@ export const helpTunableChecks: TunableCheck[] = [
   },
   {default: 0.99, description: 'warn when the buffer cache hit rate is below this', id: 'db.hit-rate', kind: 'share'},
   {default: 0.75, description: "warn when a sequence has used more than this share of its type's range", id: 'db.sequences', kind: 'share'},
+  {
+    default: 10_000,
+    description: 'warn when a table autovacuum is behind on (off for it, or twice past its trigger) has at least this many dead rows',
+    id: 'db.autovacuum',
+    kind: 'count',
+  },
+  {
+    default: 100 * 1024 ** 2,
+    description: 'warn when a table or index wastes at least this much by the estimate (and at least half its size)',
+    id: 'db.bloat',
+    kind: 'bytes',
+  },
+  {
+    default: 1024 ** 2,
+    description: 'warn about an index never scanned once it is this large (on a table read at least 1000 times)',
+    id: 'db.unused-indexes',
+    kind: 'bytes',
+  },
+  {
+    default: 50,
+    description: 'warn when the database has more schemas than this (besides the system ones)',
+    id: 'db.schemas',
+    kind: 'count',
+  },
 ]
 
 /** The --json document (and, without `comparison`, what --save writes). */

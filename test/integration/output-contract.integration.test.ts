@@ -32,6 +32,30 @@ const cases: Record<string, Case[]> = {
     {args: ['drill', 'cleanup', '--older-than', 'soon'], env},
     {args: ['drill', 'cleanup', '--older-than', '3650d'], env},
   ],
+  'inspect:bloat': [
+    {args: ['inspect', 'bloat', '--cluster', 'no-such-cluster'], env},
+    {args: ['inspect', 'bloat'], env},
+  ],
+  'inspect:indexes': [
+    {args: ['inspect', 'indexes', '--schema', 'no_such_schema'], env},
+    {args: ['inspect', 'indexes'], env},
+  ],
+  'inspect:outliers': [
+    {args: ['inspect', 'outliers', '--sort', 'worst'], env},
+    {args: ['inspect', 'outliers', '--limit', '3'], env},
+  ],
+  'inspect:seq-scans': [
+    {args: ['inspect', 'seq-scans', '--database', 'no_such_database'], env},
+    {args: ['inspect', 'seq-scans'], env},
+  ],
+  'inspect:sizes': [
+    {args: ['inspect', 'sizes', '--limit', '0'], env},
+    {args: ['inspect', 'sizes'], env},
+  ],
+  'inspect:vacuum': [
+    {args: ['inspect', 'vacuum', '--cluster', 'no-such-cluster'], env},
+    {args: ['inspect', 'vacuum', '--schema', 'public'], env},
+  ],
   'metrics:capacity': [
     {args: ['metrics', 'capacity', '--cluster', 'no-such-cluster'], env},
     {args: ['metrics', 'capacity'], env},

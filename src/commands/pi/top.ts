@@ -58,14 +58,15 @@ Replaces \`aws pi get-resource-metrics --metric-queries file://metrics-query.jso
   }
 
   private async fromStatements(by: LoadDimension): Promise<Extract<PiTopOutput, {source: 'pg'}>> {
-    const [{connectToCluster, resolveClusterConnection}, {topStatements}] = await Promise.all([
+    const [{connectToCluster, resolveClusterConnection}, {topStatements}, {queryOf}] = await Promise.all([
       import('../../lib/target/cluster-connection.js'),
       import('../../lib/pg/statements.js'),
+      import('../../lib/pg/query.js'),
     ])
     const connection = await resolveClusterConnection(await this.target(), await this.aws(), {tls: await this.clusterTls()})
     const client = await connectToCluster(connection)
     try {
-      const top = await topStatements(client, {by, limit: this.flags.limit})
+      const top = await topStatements(queryOf(client), {by, limit: this.flags.limit})
       return {...top, by: by as 'sql' | 'user', source: 'pg'}
     } finally {
       await client.end()

@@ -120,3 +120,18 @@ export const refusedYesFlag = Flags.boolean({
     )
   },
 })
+
+/** What every `inspect` report takes: which database, how many rows, one schema, and the route and TLS to the cluster. */
+export const inspectFlags = {
+  ...tlsFlags,
+  database: Flags.string({
+    description: "Database to inspect (default: the credentials secret's dbname)",
+    async parse(input) {
+      if (input.trim() === '') throw badInput('--database is empty: name a database of the cluster, e.g. --database nbatracker.')
+      return input
+    },
+  }),
+  limit: integerFlag({default: 20, description: 'Rows to show in each list (1-500)', max: 500, min: 1}),
+  schema: Flags.string({description: 'Only this schema (default: every schema but the system ones)'}),
+  via: viaFlag,
+}

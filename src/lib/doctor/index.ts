@@ -22,6 +22,7 @@ import {
   dbSequences,
   dbWraparound,
 } from './checks/db.js'
+import {dbAutovacuum, dbBloat, dbDuplicateIndexes, dbSchemas, dbUnloggedTables, dbUnusedIndexes} from './checks/maintenance.js'
 import {networkDns, networkSecurityGroup, networkSubnets, networkTcp, networkTls} from './checks/network.js'
 import {dbReplicationSlots} from './checks/replication.js'
 import {secretMatchesCluster} from './checks/secret.js'
@@ -52,6 +53,12 @@ export const allChecks: Array<Check<DoctorFacts>> = [
   dbWraparound,
   dbHitRate,
   dbSequences,
+  dbAutovacuum,
+  dbBloat,
+  dbUnusedIndexes,
+  dbDuplicateIndexes,
+  dbUnloggedTables,
+  dbSchemas,
   capacityCeiling,
 ]
 

@@ -19,7 +19,7 @@ const byteUnits: Record<string, number> = {b: 1, gb: 1024 ** 3, kb: 1024, mb: 10
 /** What each kind looks like, for --help and for the error that refuses a value. */
 export const thresholdForms: Record<ThresholdKind, string> = {
   bytes: 'a size with a unit (B, kB, MB, GB, TB; 1GB = 1024MB), e.g. 500MB or 1GB',
-  count: 'a whole number, 0 or more, e.g. 5',
+  count: 'a whole number, 0 or more, e.g. 5 or 10,000',
   duration: 'a duration of at least 1s, e.g. 30s, 5m, 1h',
   share: 'a share above 0 and at most 1, as a percentage or a fraction, e.g. 80% or 0.8',
 }
@@ -37,8 +37,9 @@ export function parseThresholdValue(kind: ThresholdKind, text: string, label: st
     }
 
     case 'count': {
-      if (!/^\d+$/.test(value)) throw refuse()
-      return Number(value)
+      // Written as people write counts: 10000, 10,000 or 10_000 (how --help and the details print them).
+      if (!/^\d{1,3}(?:([,_]?)\d{3}(?:\1\d{3})*)?$|^\d+$/.test(value)) throw refuse()
+      return Number(value.replaceAll(/[,_]/g, ''))
     }
 
     case 'duration': {

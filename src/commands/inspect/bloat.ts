@@ -1,0 +1,28 @@
+import type {BloatReport} from '../../lib/inspect/bloat.js'
+
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {inspectFlags} from '../../lib/cli/flags.js'
+
+export default class InspectBloat extends BaseCommand<typeof InspectBloat> {
+  static override description = `Estimated bloat of each table and btree index, largest waste first: its size, what its live rows would need,
+and the difference. An estimate from statistics (pg_stats and pg_class, as pgexperts, ioguix and Heroku compute it):
+it reads no table data, and is as fresh as the last ANALYZE; tables without statistics are listed to ANALYZE.
+Replaces Heroku's pg:bloat.`
+  static override examples = ['<%= config.bin %> inspect bloat', '<%= config.bin %> inspect bloat --database reporting --limit 50 --json']
+  static override flags = inspectFlags
+  static override summary = 'Estimated table and index bloat, largest waste first'
+
+  async run(): Promise<BloatReport> {
+    const {flags} = this
+    const [{withClusterDatabase}, {inspectBloat}] = await Promise.all([
+      import('../../lib/inspect/connection.js'),
+      import('../../lib/inspect/bloat.js'),
+    ])
+    const options = {database: flags.database, schema: flags.schema, tls: await this.clusterTls()}
+    const report = await withClusterDatabase(await this.target(), await this.aws(), options, (query, database) =>
+      inspectBloat(query, database, {limit: flags.limit, schema: flags.schema}),
+    )
+    if (!this.jsonEnabled()) this.log((await import('../../lib/cli/render/inspect.js')).renderBloat(report))
+    return report
+  }
+}

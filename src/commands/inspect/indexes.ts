@@ -1,0 +1,28 @@
+import type {IndexesReport} from '../../lib/inspect/indexes.js'
+
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {inspectFlags} from '../../lib/cli/flags.js'
+
+export default class InspectIndexes extends BaseCommand<typeof InspectIndexes> {
+  static override description = `Index usage: unused indexes (never scanned since statistics were reset, enforcing no constraint), duplicate
+indexes (same table, columns, operator classes, expressions and predicate) with the copy to keep, and every index by
+size with its scans. Scans are counted per instance: check the readers before dropping an index.
+Replaces Heroku's pg:index-usage and pg:unused-indexes.`
+  static override examples = ['<%= config.bin %> inspect indexes', '<%= config.bin %> inspect indexes --schema public --json']
+  static override flags = inspectFlags
+  static override summary = 'Unused and duplicate indexes with their size, and every index by use'
+
+  async run(): Promise<IndexesReport> {
+    const {flags} = this
+    const [{withClusterDatabase}, {inspectIndexes}] = await Promise.all([
+      import('../../lib/inspect/connection.js'),
+      import('../../lib/inspect/indexes.js'),
+    ])
+    const options = {database: flags.database, schema: flags.schema, tls: await this.clusterTls()}
+    const report = await withClusterDatabase(await this.target(), await this.aws(), options, (query, database) =>
+      inspectIndexes(query, database, {limit: flags.limit, schema: flags.schema}),
+    )
+    if (!this.jsonEnabled()) this.log((await import('../../lib/cli/render/inspect.js')).renderIndexes(report))
+    return report
+  }
+}

@@ -1,0 +1,28 @@
+import type {VacuumReport} from '../../lib/inspect/vacuum.js'
+
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {inspectFlags} from '../../lib/cli/flags.js'
+
+export default class InspectVacuum extends BaseCommand<typeof InspectVacuum> {
+  static override description = `Vacuum and analyze state of each table: live and dead rows, the point at which autovacuum starts on it (its own
+settings, else the server's), when autovacuum and autoanalyze last ran, whether a vacuum, analyze or anti-wraparound
+freeze is due, its transaction id age, and the tables autovacuum is behind on (off for them, or twice past the point)
+first. Replaces Heroku's pg:vacuum-stats.`
+  static override examples = ['<%= config.bin %> inspect vacuum', '<%= config.bin %> inspect vacuum --schema public --json']
+  static override flags = inspectFlags
+  static override summary = 'Dead rows, autovacuum and analyze state, and wraparound age per table'
+
+  async run(): Promise<VacuumReport> {
+    const {flags} = this
+    const [{withClusterDatabase}, {inspectVacuum}] = await Promise.all([
+      import('../../lib/inspect/connection.js'),
+      import('../../lib/inspect/vacuum.js'),
+    ])
+    const options = {database: flags.database, schema: flags.schema, tls: await this.clusterTls()}
+    const report = await withClusterDatabase(await this.target(), await this.aws(), options, (query, database) =>
+      inspectVacuum(query, database, {limit: flags.limit, schema: flags.schema}),
+    )
+    if (!this.jsonEnabled()) this.log((await import('../../lib/cli/render/inspect.js')).renderVacuum(report))
+    return report
+  }
+}
