@@ -56,6 +56,18 @@ const cases: Record<string, Case[]> = {
     {args: ['inspect', 'vacuum', '--cluster', 'no-such-cluster'], env},
     {args: ['inspect', 'vacuum', '--schema', 'public'], env},
   ],
+  kill: [
+    {args: ['kill'], env},
+    {args: ['kill', '2147483647', '--force', '--confirm', 'nba-tracker-dev'], env},
+  ],
+  killall: [
+    {args: ['killall'], env},
+    {args: ['killall', '--app', `contract-none-${process.pid}`, '--dry-run'], env},
+  ],
+  locks: [
+    {args: ['locks', '--cluster', 'no-such-cluster'], env},
+    {args: ['locks'], env},
+  ],
   'metrics:capacity': [
     {args: ['metrics', 'capacity', '--cluster', 'no-such-cluster'], env},
     {args: ['metrics', 'capacity'], env},
@@ -67,6 +79,10 @@ const cases: Record<string, Case[]> = {
   'pi:top': [
     {args: ['pi', 'top', '--cluster', 'no-such-cluster'], env},
     {args: ['pi', 'top', '--source', 'pg'], env},
+  ],
+  ps: [
+    {args: ['ps', '--min-duration', 'soon'], env},
+    {args: ['ps', '--all'], env},
   ],
   psql: [{args: ['psql'], env}],
   restore: [

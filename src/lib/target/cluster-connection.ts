@@ -1,4 +1,4 @@
-import type {DBCluster} from '@aws-sdk/client-rds'
+import type {DBCluster, RDSClient} from '@aws-sdk/client-rds'
 import type {Client} from 'pg'
 
 import type {AwsClients} from '../aws/clients.js'
@@ -6,7 +6,8 @@ import type {DatabaseCredentials} from '../aws/secrets.js'
 import type {ClusterTls} from '../pg/tls.js'
 import type {Target} from './target.js'
 
-import {describeCluster} from '../aws/rds.js'
+import {describeCluster, listClusterInstances} from '../aws/rds.js'
+import {AuroraError} from '../cli/errors.js'
 import {loadCredentials, resolveSecretId} from '../secret.js'
 import {type ConnectAddress, loadEndpointMap, resolveConnectAddress} from './endpoint-map.js'
 import {requireCluster} from './target.js'
@@ -18,22 +19,31 @@ export interface ClusterConnection {
   cluster: DBCluster
   credentials: DatabaseCredentials
   database: string
+  /** Which endpoint: the cluster's writer or reader endpoint, or one instance's own (--instance). */
+  endpoint: {instanceId?: string; kind: 'instance' | 'reader' | 'writer'}
   /** verify-full (default) or require, and the CAs trusted: --ca-bundle, else PGSSLROOTCERT, else the bundled RDS CAs and the system store. */
   tls: ClusterTls
 }
 
-/** The writer (or reader) endpoint, the credentials secret, and the route to it: flags > environment > config > Terraform, as everywhere. */
+/**
+ * The writer (or reader, or one instance's) endpoint, the credentials secret, and the route to it:
+ * flags > environment > config > Terraform, as everywhere. An instance's endpoint goes through the
+ * endpoint map and --via exactly as the cluster's do.
+ */
 export async function resolveClusterConnection(
   target: Target,
   aws: AwsClients,
-  options: {database?: string; reader?: boolean; tls?: ClusterTls} = {},
+  options: {database?: string; instance?: string; reader?: boolean; tls?: ClusterTls} = {},
 ): Promise<ClusterConnection> {
   const rds = await aws.rds()
   const cluster = await describeCluster(rds, requireCluster(target))
   const {secretId} = await resolveSecretId(target, async () => rds)
   const credentials = await loadCredentials(await aws.secretsManager(), secretId, {describe: async () => cluster})
-  const host = (options.reader ? cluster.ReaderEndpoint : cluster.Endpoint) ?? credentials.host!
-  const address = resolveConnectAddress(host, cluster.Port ?? credentials.port ?? 5432, {
+  const endpoint = options.instance
+    ? await instanceEndpoint(rds, cluster, options.instance)
+    : {host: (options.reader ? cluster.ReaderEndpoint : cluster.Endpoint) ?? credentials.host!, port: cluster.Port}
+  const port = endpoint.port ?? cluster.Port ?? credentials.port ?? 5432
+  const address = resolveConnectAddress(endpoint.host, port, {
     endpointMap: target.endpointMap ? await loadEndpointMap(target.endpointMap) : undefined,
     via: target.via,
   })
@@ -43,8 +53,28 @@ export async function resolveClusterConnection(
     cluster,
     credentials,
     database: options.database ?? credentials.dbname ?? cluster.DatabaseName ?? 'postgres',
+    endpoint: options.instance ? {instanceId: options.instance, kind: 'instance'} : {kind: options.reader ? 'reader' : 'writer'},
     tls: options.tls ?? resolveClusterTls({}),
   }
+}
+
+/** One instance of the cluster, by id (DescribeDBInstances): its own endpoint, not the cluster's. */
+async function instanceEndpoint(rds: RDSClient, cluster: DBCluster, instanceId: string): Promise<{host: string; port?: number}> {
+  const instances = await listClusterInstances(rds, cluster.DBClusterIdentifier!)
+  const instance = instances.find((item) => item.DBInstanceIdentifier === instanceId)
+  if (!instance) {
+    throw new AuroraError('NOT_FOUND', `Instance "${instanceId}" is not in cluster ${cluster.DBClusterIdentifier}.`, {
+      hint: `Instances: ${instances.map((item) => item.DBInstanceIdentifier).join(', ') || 'none'}. Pass one with --instance.`,
+    })
+  }
+
+  if (!instance.Endpoint?.Address) {
+    throw new AuroraError('NOT_FOUND', `Instance ${instanceId} has no endpoint yet (status ${instance.DBInstanceStatus ?? 'unknown'}).`, {
+      hint: 'Wait until it is available (auroractl status), or use the writer or --reader.',
+    })
+  }
+
+  return {host: instance.Endpoint.Address, port: instance.Endpoint.Port}
 }
 
 /** Opens a pg connection as the secret's user, with the connection's TLS (verify-full unless --tls require). */
