@@ -11,7 +11,9 @@ export const doctorSql = {
   auth: `SELECT 1 AS one, current_setting('server_version_num')::int AS version_num, current_user AS user`,
   blocking: `
     SELECT blocked.pid AS blocked_pid, left(blocked.query, 60) AS blocked_query,
-           blocking.pid AS blocking_pid, left(blocking.query, 60) AS blocking_query
+           coalesce(blocked.application_name, '') AS blocked_app, coalesce(blocked.datname, '') AS database,
+           blocking.pid AS blocking_pid, left(blocking.query, 60) AS blocking_query,
+           coalesce(blocking.application_name, '') AS blocking_app
     FROM pg_stat_activity blocked
     JOIN LATERAL unnest(pg_blocking_pids(blocked.pid)) AS holder(pid) ON true
     JOIN pg_stat_activity blocking ON blocking.pid = holder.pid
@@ -191,18 +193,26 @@ export const dbBlocking: Check<DoctorFacts> = {
   id: 'db.blocking',
   layer: 'db',
   async run(facts) {
-    const {rows} = await facts.query<{blocked_pid: number; blocked_query: string; blocking_pid: number; blocking_query: string}>(
-      doctorSql.blocking,
-    )
+    const {rows} = await facts.query<{
+      blocked_app: string
+      blocked_pid: number
+      blocked_query: string
+      blocking_app: string
+      blocking_pid: number
+      blocking_query: string
+      database: string
+    }>(doctorSql.blocking)
     if (rows.length === 0) return {...ok('no session waits for a lock'), value: 0}
     const waiting = new Set(rows.map((row) => row.blocked_pid)).size
     return {
       ...warn(
         `${waiting} session(s) wait for locks`,
-        'See the chain with `auroractl ps`; if the session at its root is stuck, end it with `auroractl kill --root-blocker` (or `auroractl kill PID`).',
+        'See the chain with `auroractl locks`; if the session at its root is stuck, end it with `auroractl kill --root-blocker` (or `auroractl kill PID`).',
+        // The database and the applications say whose sessions these are: the server's locks span every database.
         rows.map(
           (row) =>
-            `pid ${row.blocked_pid} (${oneLine(row.blocked_query)}) waits for pid ${row.blocking_pid} (${oneLine(row.blocking_query)})`,
+            `pid ${row.blocked_pid} (${oneLine(row.blocked_query)}) waits for pid ${row.blocking_pid} (${oneLine(row.blocking_query)}) ` +
+            `in database "${row.database}", apps "${row.blocked_app}" and "${row.blocking_app}"`,
         ),
       ),
       value: waiting,
