@@ -173,6 +173,196 @@ _Backend.delete_db_instance = _delete_instance
 _Backend.delete_db_cluster = _delete_cluster
 _Backend.delete_db_cluster_snapshot = _delete_cluster_snapshot
 
+
+# --- log files (DescribeDBLogFiles, DownloadDBLogFilePortion) --------------------------------
+#
+# moto lists one made-up log file per instance (123 bytes, no content) and has no DownloadDBLogFilePortion.
+# Here an instance's log files are the real ones of its cluster's PostgreSQL server (the data plane's registry
+# says where they are: src/lib/sandbox/postgres.ts writes them as Aurora names them), listed as AWS lists them
+# ("error/postgresql.log.2026-11-30-1700", LastWritten in ms, Size in bytes), and downloaded in portions with
+# an opaque marker, as AWS serves them. A portion read from a marker is at most AURORACTL_SANDBOX_LOG_PORTION_BYTES
+# (AWS: 1 MB; the tests make it small, so a download pages through many), cut after a whole line; a single line
+# longer than that is split, never shortened (AWS would cut it and add "[Your log message was truncated]";
+# auroractl handles that, see src/lib/logs/download.ts). The last lines (no marker) come from the last 1 MB.
+
+from moto.core.responses import ActionResult
+from moto.rds.exceptions import DBInstanceNotFoundError, RDSClientError
+from moto.rds.responses import RDSResponse
+
+_AWS_PORTION_BYTES = 1024 * 1024
+_LOG_PREFIX = "error/"
+# DownloadDBLogFilePortion without a marker or a line count: AWS returns at most this many lines.
+_DEFAULT_TAIL_LINES = 10000
+
+
+def _log_portion_bytes() -> int:
+    try:
+        value = int(os.environ.get("AURORACTL_SANDBOX_LOG_PORTION_BYTES", ""))
+    except ValueError:
+        return _AWS_PORTION_BYTES
+    return min(max(value, 64), _AWS_PORTION_BYTES)
+
+
+def _log_directory(backend, instance_id: str):
+    """The folder of the server behind the instance's cluster; None for an instance the data plane does not serve."""
+    if instance_id not in backend.databases:
+        raise DBInstanceNotFoundError(instance_id)
+    served = _data_plane_clusters().get(backend.databases[instance_id].db_cluster_identifier)
+    if not served:
+        return None
+    return served.get("logDirectory") or os.path.join(served["dataDir"], "log")
+
+
+def _log_files(directory) -> list:
+    if directory is None:
+        return []
+    files = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.startswith("postgresql.log."):
+            continue
+        try:
+            stat = entry.stat()
+        except OSError:  # rotated away between listing and stat
+            continue
+        files.append({"LogFileName": _LOG_PREFIX + entry.name, "LastWritten": int(stat.st_mtime * 1000), "Size": stat.st_size})
+    return sorted(files, key=lambda item: item["LogFileName"])
+
+
+class DBLogFileNotFoundFault(RDSClientError):
+    def __init__(self, name: str):
+        super().__init__("DBLogFileNotFoundFault", f"DBLog File: {name}, is not found on the DB instance")
+
+
+class InvalidParameterValue(RDSClientError):
+    def __init__(self, message: str):
+        super().__init__("InvalidParameterValue", message)
+
+
+def _describe_db_log_files(self):
+    files = _log_files(_log_directory(self.backend, self._get_param("DBInstanceIdentifier")))
+    contains = self._get_param("FilenameContains")
+    written_since = self._get_param("FileLastWritten")
+    larger_than = self._get_param("FileSize")
+    if contains:
+        files = [item for item in files if contains in item["LogFileName"]]
+    if written_since is not None:
+        files = [item for item in files if item["LastWritten"] >= int(written_since)]
+    if larger_than is not None:
+        files = [item for item in files if item["Size"] > int(larger_than)]
+    start = _list_marker(self._get_param("Marker"))
+    page_size = int(self._get_param("MaxRecords") or 100)
+    page = files[start : start + page_size]
+    result = {"DescribeDBLogFiles": page}
+    if start + page_size < len(files):
+        result["Marker"] = f"files:{start + page_size}"
+    return ActionResult(result)
+
+
+def _list_marker(marker) -> int:
+    if not marker:
+        return 0
+    if not marker.startswith("files:") or not marker[6:].isdigit():
+        raise InvalidParameterValue(f"Invalid marker: {marker}")
+    return int(marker[6:])
+
+
+def _portion_marker(marker):
+    """Our markers are opaque to clients: "1:<byte offset>"; "0" is the start of the file (as on AWS)."""
+    if marker == "0":
+        return 0
+    head, _, offset = (marker or "").partition(":")
+    if head != "1" or not offset.isdigit():
+        raise InvalidParameterValue(f"Invalid marker: {marker}")
+    return int(offset)
+
+
+def _utf8_boundary(data: bytes) -> int:
+    """How much of `data` ends on a whole UTF-8 character: a portion never splits one."""
+    end = len(data)
+    lead = end - 1
+    while lead >= 0 and end - lead <= 4 and (data[lead] & 0xC0) == 0x80:
+        lead -= 1
+    if lead < 0 or data[lead] < 0xC0:
+        return end
+    length = 2 if data[lead] < 0xE0 else 3 if data[lead] < 0xF0 else 4
+    return lead if end - lead < length else end
+
+
+def _forward_portion(handle, size: int, start: int, lines, limit: int):
+    """From `start`: up to `lines` lines (all when None) within `limit` bytes. Returns (data, next offset, pending)."""
+    handle.seek(start)
+    chunk = handle.read(limit)
+    reaches_end = start + len(chunk) >= size
+    if lines is not None:
+        cut = -1
+        for _ in range(lines):
+            cut = chunk.find(b"\n", cut + 1)
+            if cut == -1:
+                break
+        if cut != -1 and cut + 1 < len(chunk):
+            chunk, reaches_end = chunk[: cut + 1], False
+    if not reaches_end and not chunk.endswith(b"\n"):
+        last_newline = chunk.rfind(b"\n")
+        # Whole lines, unless one line alone is longer than a portion: then the line is split.
+        chunk = chunk[: last_newline + 1] if last_newline != -1 else chunk[: _utf8_boundary(chunk)]
+    else:
+        # At the end, a character still being written waits for the next read; nothing is pending until it is whole.
+        chunk = chunk[: _utf8_boundary(chunk)]
+    end = start + len(chunk)
+    return chunk, end, end < size and not reaches_end
+
+
+def _tail_portion(handle, size: int, lines: int, limit: int) -> bytes:
+    """The last `lines` whole lines, within `limit` bytes (the marker then is the end of the file)."""
+    start = max(0, size - limit)
+    handle.seek(start)
+    chunk = handle.read(size - start)
+    if start > 0:
+        handle.seek(start - 1)
+        if handle.read(1) != b"\n":
+            chunk = chunk[chunk.find(b"\n") + 1 :] if b"\n" in chunk else b""
+    data = b"".join(chunk.splitlines(keepends=True)[-lines:]) if lines > 0 else b""
+    return data[: _utf8_boundary(data)]
+
+
+def _download_db_log_file_portion(self):
+    instance_id = self._get_param("DBInstanceIdentifier")
+    name = self._get_param("LogFileName") or ""
+    marker = self._get_param("Marker")
+    lines = self._get_param("NumberOfLines")
+    lines = int(lines) if lines is not None else None
+    directory = _log_directory(self.backend, instance_id)
+    base = name[len(_LOG_PREFIX) :] if name.startswith(_LOG_PREFIX) else ""
+    path = os.path.join(directory, base) if directory and base and os.sep not in base and base.startswith("postgresql.log.") else None
+    if path is None or not os.path.isfile(path):
+        raise DBLogFileNotFoundFault(name)
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if marker is None:
+            data = _tail_portion(handle, size, lines if lines is not None else _DEFAULT_TAIL_LINES, _AWS_PORTION_BYTES)
+            offset, pending = size, False
+        else:
+            data, offset, pending = _forward_portion(handle, size, min(_portion_marker(marker), size), lines, _log_portion_bytes())
+    return _portion_response(self, data.decode("utf-8", errors="replace"), f"1:{offset}", pending)
+
+
+def _portion_response(response, text: str, marker: str, pending: bool):
+    # XML readers turn a carriage return into a line feed; AWS's SDKs keep one written as &#xD;. A marker that
+    # cannot occur in the text stands for it while moto renders the XML.
+    placeholder = f"@@auroractl-cr-{secrets.token_hex(8)}@@"
+    result = {"LogFileData": text.replace("\r", placeholder), "Marker": marker, "AdditionalDataPending": pending}
+    status, headers, body = response.serialized(ActionResult(result))
+    return status, headers, body.replace(placeholder, "&#xD;")
+
+
+RDSResponse.describe_db_log_files = _describe_db_log_files
+RDSResponse.download_db_log_file_portion = _download_db_log_file_portion
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit("usage: moto_launcher.py HOST PORT")

@@ -11,6 +11,7 @@ import {
   postgresRunAs,
   postmasterPid,
   preparePgRoot,
+  serverLogDirectory,
   startPostgres,
   stopPostgres,
 } from './postgres.js'
@@ -30,6 +31,9 @@ import {issueServerCertificate} from './tls.js'
 export interface ServedCluster {
   database: string
   dataDir: string
+  /** The server's rotating log files, served by the sandbox's DescribeDBLogFiles and DownloadDBLogFilePortion. */
+  logDirectory: string
+  /** pg_ctl's log of the server's start (see PostgresSettings.logFile). */
   logFile: string
   pgRoot: string
   port: number
@@ -155,6 +159,7 @@ export async function restoreCluster(
   const served: ServedCluster = {
     database: captured.database,
     dataDir: settings.dataDir,
+    logDirectory: serverLogDirectory(settings.dataDir),
     logFile: settings.logFile,
     pgRoot,
     port: settings.port,
