@@ -82,7 +82,7 @@ the same way. Exit 0 within --max-downtime (or without one), 4 over it, 5 on --t
       return dryRunReport(plan, {endpoint: `${cluster.Endpoint}:${cluster.Port ?? 5432}`, intervalMs, objectiveMs})
     }
 
-    process.stderr.write(`${render.renderFailoverPlan(plan, this.colour)}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`${render.renderFailoverPlan(plan, this.colour)}\n`)
     const {confirmByTypedName} = await import('../lib/cli/confirm.js')
     await confirmByTypedName({
       action: `fail over ${clusterId} (writer ${plan.writer} → ${plan.target?.id ?? 'a new instance'}): applications lose writes for a while${flags.failback ? ', twice with --failback' : ''}`,

@@ -15,9 +15,9 @@ export function offset(t: number): string {
   return `${t < 0 ? '-' : '+'}${Math.abs(t).toFixed(2)}s`
 }
 
-/** "4.31 s", or "did not end" for an outage still going when the run stopped. */
+/** "4.31 s", or "not over" for an outage still going when the run stopped. */
 export function downtimeText(measurement: FailoverMeasurement): string {
-  return measurement.downtimeSeconds === null ? 'did not end' : `${measurement.downtimeSeconds.toFixed(2)} s`
+  return measurement.downtimeSeconds === null ? 'not over' : `${measurement.downtimeSeconds.toFixed(2)} s`
 }
 
 export const writerChange = (measurement: FailoverMeasurement) =>
@@ -46,7 +46,7 @@ export function renderFailoverText(report: FailoverReport, colour: Palette): str
   const lines: string[] = []
   for (const measurement of report.measurements) {
     const missed = missedObjective(report, measurement)
-    const headline = `${measurement.kind} of ${report.clusterId}: writes unavailable for ${downtimeText(measurement)} (${objectiveText(report)}); writer ${writerChange(measurement)}`
+    const headline = `${measurement.kind} of ${report.clusterId}: writes unavailable ${measurement.downtimeSeconds === null ? 'and not back when the run stopped' : `for ${downtimeText(measurement)}`} (${objectiveText(report)}); writer ${writerChange(measurement)}`
     lines.push(
       missed || measurement.downtimeSeconds === null ? colour.red(headline) : headline,
       ...timelineLines(measurement.timeline),
