@@ -8,6 +8,7 @@ import {
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {FailoverReport} from '../../src/lib/failover/types.js'
@@ -24,7 +25,7 @@ const reader = `${scratch}-tier0`
 const env = () => ({...sandboxEnv(), AURORACTL_CLUSTER: scratch})
 let folder: string
 
-async function roles(): Promise<{status: string; writer: string; readers: string[]}> {
+async function roles(): Promise<{readers: string[]; status: string; writer: string}> {
   const rds = await sandboxClients().rds()
   const {DBClusters: clusters = []} = await rds.send(new DescribeDBClustersCommand({DBClusterIdentifier: scratch}))
   const members = clusters[0]?.DBClusterMembers ?? []
@@ -39,11 +40,10 @@ async function roles(): Promise<{status: string; writer: string; readers: string
 async function settled(): Promise<{readers: string[]; writer: string}> {
   const deadline = Date.now() + 30_000
   for (;;) {
-    // eslint-disable-next-line no-await-in-loop
     const now = await roles()
     if (now.status === 'available' || Date.now() > deadline) return now
-    // eslint-disable-next-line no-await-in-loop
-    await new Promise((resolve) => setTimeout(resolve, 250))
+
+    await sleep(250)
   }
 }
 
@@ -106,7 +106,6 @@ describe('failover', () => {
       [['failover', '--confirm', scratch, '--yes'], /--yes is not accepted/],
     ]
     for (const [args, message] of refusals) {
-      // eslint-disable-next-line no-await-in-loop
       const result = await runCli(args, {env: env()})
       expect(result.exitCode, `${args.join(' ')}: ${result.stderr}`).toBe(2)
       expect(result.stderr).toMatch(message)

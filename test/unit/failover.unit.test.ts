@@ -2,6 +2,7 @@ import type {DBCluster, DBInstance} from '@aws-sdk/client-rds'
 
 import {DescribeDBClustersCommand, DescribeEventsCommand, FailoverDBClusterCommand, RDSClient} from '@aws-sdk/client-rds'
 import {mockClient} from 'aws-sdk-client-mock'
+import {setImmediate as setImmediatePromise} from 'node:timers/promises'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import type {FailoverMeasurement, FailoverReport, ProbeResult} from '../../src/lib/failover/types.js'
@@ -132,11 +133,13 @@ describe('failover plan', () => {
   })
 })
 
+/** Lets every promise chain that can move, move. */
+const flush = () => setImmediatePromise()
+
 /** A clock the test moves by hand: sleeps resolve when the test advances past them (or at once when aborted). */
 function fakeClock() {
   let now = 0
   let timers: Array<{at: number; resolve: () => void}> = []
-  const flush = () => new Promise<void>((resolve) => setImmediate(resolve))
   const clock: ProbeClock = {
     now: () => now,
     sleep(ms, signal) {
@@ -157,7 +160,6 @@ function fakeClock() {
   async function advance(ms: number): Promise<void> {
     const end = now + ms
     for (;;) {
-      // eslint-disable-next-line no-await-in-loop
       await flush()
       const next = timers.filter((timer) => timer.at <= end).sort((a, b) => a.at - b.at)[0]
       if (!next) break
@@ -178,19 +180,19 @@ const wrongPassword = new AuroraError('UNEXPECTED', 'Cannot connect: password au
   cause: Object.assign(new Error('password authentication failed for user "app"'), {code: '28P01'}),
 })
 
-describe('write probe', () => {
-  /** Each attempt takes 10 ms and does what `script` says for the time it started at. */
-  function scripted(clock: ProbeClock, script: (startedMs: number) => 'hang' | 'ok' | Error, answer = () => '10.0.0.1'): WriteAttempt {
-    return async () => {
-      const startedMs = clock.now()
-      const outcome = script(startedMs)
-      if (outcome === 'hang') return new Promise(() => {})
-      await clock.sleep(10)
-      if (outcome instanceof Error) throw outcome
-      return {answer: answer()}
-    }
+/** Each attempt takes 10 ms and does what `script` says for the time it started at. */
+function scripted(clock: ProbeClock, script: (startedMs: number) => 'hang' | 'ok' | Error, answer = () => '10.0.0.1'): WriteAttempt {
+  return async () => {
+    const startedMs = clock.now()
+    const outcome = script(startedMs)
+    if (outcome === 'hang') return new Promise(() => {})
+    await clock.sleep(10)
+    if (outcome instanceof Error) throw outcome
+    return {answer: answer()}
   }
+}
 
+describe('write probe', () => {
   const options = {describe: describeProbeError, intervalMs: 250, maxInFlight: 5, timeoutMs: 1000}
 
   it('probes on a fixed schedule, each attempt timed from its own start, and records what each write did', async () => {
@@ -413,6 +415,7 @@ describe('failover reports', () => {
 describe('runFailover', () => {
   const rdsMock = mockClient(RDSClient)
   const rds = new RDSClient({credentials: {accessKeyId: 'a', secretAccessKey: 'b'}, region: 'eu-west-1'})
+
   beforeEach(() => rdsMock.reset())
 
   const twoInstances = plan(cluster([{id: 'w', writer: true}, {id: 'r'}]))
