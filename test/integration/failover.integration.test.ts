@@ -13,7 +13,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {FailoverReport} from '../../src/lib/failover/types.js'
 
-import {runCli} from '../helpers/run-cli.js'
+import {runCli, startCli} from '../helpers/run-cli.js'
 import {sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
 
 /**
@@ -182,6 +182,22 @@ describe('failover', () => {
     for (const measured of report.measurements) expect(measured.downtimeSeconds).toBeGreaterThan(0)
     expect((await settled()).writer).toBe(before.writer)
   }, 180_000)
+
+  it('SIGTERM (a cancelled CI job) stops the probe, prints what was measured and the state the cluster is in (exit 130)', async () => {
+    const before = await settled()
+    const running = startCli(['failover', '--confirm', scratch], env())
+    const deadline = Date.now() + 30_000
+    while (!running.output.stderr.includes('failover requested:') && Date.now() < deadline) await sleep(50)
+    running.child.kill('SIGTERM')
+    expect(await running.exited).toBe(130)
+    expect(running.output.stdout).toMatch(new RegExp(`failover of ${scratch}: writes unavailable`))
+    expect(running.output.stdout).toMatch(/INTERRUPTED: failover/)
+    expect(running.output.stdout).toMatch(/The cluster is (failing-over|available), writer /)
+    expect(running.output.stderr).toMatch(/Interrupted while waiting for the new writer .* goes on in AWS/)
+    // The failover goes on without us, and ends.
+    const after = await settled()
+    expect(after.writer).toBe(before.readers[0])
+  }, 120_000)
 
   it('refuses a cluster without a reader, explaining that AWS would replace the writer, unless --allow-no-reader', async () => {
     const rds = await sandboxClients().rds()
