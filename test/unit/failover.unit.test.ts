@@ -475,6 +475,28 @@ describe('runFailover', () => {
     expect(rdsMock.commandCalls(FailoverDBClusterCommand)[0]!.args[0].input).toEqual({DBClusterIdentifier: 'app'})
   }, 20_000)
 
+  it('stops at --timeout with what it measured and the state the cluster is in (exit 5)', async () => {
+    rdsMock.on(FailoverDBClusterCommand).resolves({DBCluster: {Status: 'failing-over'}})
+    rdsMock.on(DescribeDBClustersCommand).resolves({DBClusters: [cluster([{id: 'w', writer: true}, {id: 'r'}], 'failing-over')]})
+    const result = await runFailover({
+      failback: true,
+      plan: twoInstances,
+      probe: {...probeOptions, attempt: async () => ({answer: 'old'})},
+      progress: silentProgress,
+      rds,
+      settleMs: 300,
+      signal: new AbortController().signal,
+      timeoutMs: 3000,
+    })
+    expect(result.outcome).toBe('timeout')
+    expect(failoverExitCode(result)).toBe(5)
+    expect(result.error).toMatch(/Gave up after 3s \(--timeout\) waiting for the new writer of app/)
+    expect(result.finalState).toEqual({status: 'failing-over', writer: 'w'})
+    expect(result.measurements.map((measured) => [measured.kind, measured.newWriter, measured.downtimeSeconds])).toEqual([
+      ['failover', null, 0],
+    ])
+  }, 20_000)
+
   it('ends with the real error, asking nothing of AWS, when the probe cannot log in', async () => {
     const attempt: WriteAttempt = async () => {
       throw wrongPassword

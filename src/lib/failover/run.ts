@@ -75,7 +75,8 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
   } catch (error) {
     // Nothing was asked of AWS yet: the plain error (exit 2, 5, 130 ...) says it all.
     if (report.measurements.length === 0) throw error
-    report.outcome = error instanceof AuroraError && error.code === 'INTERRUPTED' ? 'interrupted' : run.timedOut() ? 'timeout' : 'error'
+    const code = error instanceof AuroraError ? error.code : undefined
+    report.outcome = code === 'INTERRUPTED' ? 'interrupted' : code === 'TIMED_OUT' ? 'timeout' : 'error'
     report.error = (error as Error).message.split('\n')[0]
     report.finalState = await finalState(options.rds, options.plan.clusterId)
   } finally {
@@ -212,7 +213,19 @@ async function waitFor(
   } catch (error) {
     const fatal = probe.fatal()
     if (fatal) throw fatal
-    if (run.timedOut()) {
+    const timedOut = run.timedOut() || (error instanceof AuroraError && error.code === 'TIMED_OUT')
+    if (timedOut && maxMs !== undefined && maxMs < remaining) {
+      const lastError = probe.results.findLast((result) => !result.ok)?.error
+      throw new AuroraError(
+        'UNEXPECTED',
+        `No write went through the writer endpoint within ${formatDuration(maxMs)}${lastError ? ` (last: ${lastError})` : ''}.`,
+        {
+          hint: 'Check the route to the cluster (`auroractl doctor`, --via, the security group) before rehearsing a failover.',
+        },
+      )
+    }
+
+    if (timedOut) {
       throw new AuroraError('TIMED_OUT', `Gave up after ${formatDuration(run.options.timeoutMs)} (--timeout) waiting for ${what}.`, {
         hint: 'A failover already requested goes on in AWS: check it with `auroractl status`; raise --timeout for a slow one.',
       })
