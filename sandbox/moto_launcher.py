@@ -13,6 +13,12 @@ deleting removes them. The work is done by `auroractl sandbox data-plane` (src/l
 run synchronously inside the API call, so a snapshot holds exactly what the database held when
 the call was made.
 
+A failover (FailoverDBCluster) answers at once, as on AWS, with the cluster `failing-over`; then, in the
+background, the data plane takes the writer away for a few seconds (AURORACTL_SANDBOX_FAILOVER_SECONDS,
+default 3) and brings it back on another address that the endpoint map now gives for the writer
+endpoint; only then do the instances report their new roles and the cluster `available` again, with
+the RDS events AWS sends for it.
+
 Usage: python moto_launcher.py HOST PORT
 """
 
@@ -23,8 +29,12 @@ import string
 import subprocess
 import sys
 import threading
+import time
+from types import SimpleNamespace
 
+from moto.core.utils import utcnow
 from moto.rds import models as rds_models
+from moto.rds.exceptions import InvalidDBClusterStateFault
 from moto.server import main as moto_main
 
 _DBInstance = rds_models.DBInstance
@@ -83,6 +93,22 @@ _DBInstance.update = _update
 _data_plane_lock = threading.Lock()
 
 
+def _record_event(source_identifier: str, source_type: str, message: str, categories: list, *, backend) -> None:
+    """An RDS event as DescribeEvents returns it. moto's own Event only knows a fixed list of event
+    types, so this is an object with the attributes its response reads."""
+    arn_kind = {"db-cluster": "cluster", "db-instance": "db"}.get(source_type, source_type)
+    backend.events.append(
+        SimpleNamespace(
+            source_identifier=source_identifier,
+            source_type=source_type,
+            message=message,
+            event_categories=list(categories),
+            source_arn=f"arn:aws:rds:{backend.region_name}:{backend.account_id}:{arn_kind}:{source_identifier}",
+            date=utcnow(),
+        )
+    )
+
+
 def _data_plane_clusters() -> dict:
     """The clusters the data plane serves (none before `sandbox up` has started PostgreSQL)."""
     registry = os.path.join(os.environ.get("AURORACTL_SANDBOX_DIR", ""), "data-plane.json")
@@ -113,6 +139,7 @@ _original_create_instance = _Backend.create_db_instance
 _original_delete_instance = _Backend.delete_db_instance
 _original_delete_cluster = _Backend.delete_db_cluster
 _original_delete_cluster_snapshot = _Backend.delete_db_cluster_snapshot
+_original_failover_db_cluster = _Backend.failover_db_cluster
 
 
 def _create_cluster_snapshot(self, db_cluster_identifier, db_cluster_snapshot_identifier, *args, **kwargs):
@@ -165,6 +192,59 @@ def _delete_cluster_snapshot(self, db_snapshot_identifier, *args, **kwargs):
     return snapshot
 
 
+def _failover_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("AURORACTL_SANDBOX_FAILOVER_SECONDS", "3")))
+    except ValueError:
+        return 3.0
+
+
+def _promotion_target(cluster):
+    """The reader AWS promotes when no target is named: the lowest promotion tier first (moto takes the first reader)."""
+    readers = [m for m in cluster.members if not m.is_cluster_writer and m.status == "available"]
+    readers.sort(key=lambda m: (m.promotion_tier if m.promotion_tier is not None else 1))
+    return readers[0].db_instance_identifier if readers else None
+
+
+def _failover_db_cluster(self, db_cluster_identifier, target_db_instance_identifier=None):
+    cluster = self.clusters.get(db_cluster_identifier)
+    if cluster is None:
+        return _original_failover_db_cluster(self, db_cluster_identifier, target_db_instance_identifier)
+    if cluster.status != "available":
+        raise InvalidDBClusterStateFault(f"DbCluster {db_cluster_identifier} is not in available state (it is {cluster.status}).")
+    old_writer = cluster.writer
+    _original_failover_db_cluster(self, db_cluster_identifier, target_db_instance_identifier or _promotion_target(cluster))
+    new_writer = cluster.writer
+    # moto swapped the roles at once; on AWS they change when the promoted instance takes writes.
+    new_writer.is_cluster_writer = False
+    old_writer.is_cluster_writer = True
+    cluster.status = "failing-over"
+    _record_event(
+        db_cluster_identifier, "db-cluster", f"Started cross AZ failover to DB instance: {new_writer.db_instance_identifier}", ["failover"], backend=self
+    )
+    threading.Thread(target=_complete_failover, args=(self, cluster, old_writer, new_writer), daemon=True).start()
+    return cluster
+
+
+def _complete_failover(backend, cluster, old_writer, new_writer) -> None:
+    try:
+        if cluster.db_cluster_identifier in _data_plane_clusters():
+            _data_plane("failover", {"cluster": cluster.db_cluster_identifier, "outageSeconds": _failover_seconds()})
+        else:
+            time.sleep(_failover_seconds())
+    finally:
+        old_writer.is_cluster_writer = False
+        new_writer.is_cluster_writer = True
+        cluster.status = "available"
+        _record_event(
+            cluster.db_cluster_identifier,
+            "db-cluster",
+            f"Completed failover to DB instance: {new_writer.db_instance_identifier}",
+            ["failover"],
+            backend=backend,
+        )
+
+
 _Backend.create_db_cluster_snapshot = _create_cluster_snapshot
 _Backend.restore_db_cluster_from_snapshot = _restore_from_snapshot
 _Backend.restore_db_cluster_to_point_in_time = _restore_to_point_in_time
@@ -172,6 +252,7 @@ _Backend.create_db_instance = _create_instance
 _Backend.delete_db_instance = _delete_instance
 _Backend.delete_db_cluster = _delete_cluster
 _Backend.delete_db_cluster_snapshot = _delete_cluster_snapshot
+_Backend.failover_db_cluster = _failover_db_cluster
 
 
 # --- log files (DescribeDBLogFiles, DownloadDBLogFilePortion) --------------------------------

@@ -32,6 +32,10 @@ const cases: Record<string, Case[]> = {
     {args: ['drill', 'cleanup', '--older-than', 'soon'], env},
     {args: ['drill', 'cleanup', '--older-than', '3650d'], env},
   ],
+  failover: [
+    {args: ['failover', '--cluster', 'no-such-cluster'], env},
+    {args: ['failover', '--dry-run'], env},
+  ],
   'inspect:bloat': [
     {args: ['inspect', 'bloat', '--cluster', 'no-such-cluster'], env},
     {args: ['inspect', 'bloat'], env},
