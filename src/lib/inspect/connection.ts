@@ -2,8 +2,8 @@ import type {AwsClients} from '../aws/clients.js'
 import type {ClusterTls} from '../pg/tls.js'
 import type {Target} from '../target/target.js'
 
-import {AuroraError} from '../cli/errors.js'
 import {formatDuration} from '../cli/duration.js'
+import {AuroraError} from '../cli/errors.js'
 import {isLockTimeout, limitLockWaits, type Query, queryOf, reportLockTimeoutMs} from '../pg/query.js'
 import {requireSchema} from './scope.js'
 
