@@ -50,7 +50,7 @@ the same way. Exit 0 within --max-downtime (or without one), 4 over it, 5 on --t
     via: viaFlag,
     yes: refusedYesFlag,
   }
-  static override summary = 'Rehearse a failover: measure the write downtime an application sees'
+  static override summary = 'Rehearse a failover, measuring the write downtime'
 
   async run(): Promise<FailoverReport> {
     const {flags} = this
