@@ -13,6 +13,12 @@ deleting removes them. The work is done by `auroractl sandbox data-plane` (src/l
 run synchronously inside the API call, so a snapshot holds exactly what the database held when
 the call was made.
 
+A failover (FailoverDBCluster) answers at once, as on AWS, with the cluster `failing-over`; then, in the
+background, the data plane takes the writer away for a few seconds (AURORACTL_SANDBOX_FAILOVER_SECONDS,
+default 3) and brings it back on another address that the endpoint map now gives for the writer
+endpoint; only then do the instances report their new roles and the cluster `available` again, with
+the RDS events AWS sends for it.
+
 And it records the RDS events AWS records for clusters, their instances and cluster snapshots
 (creation, deletion, snapshots, failover, scaling), and answers DescribeEvents as AWS does: a time
 window, source and category filters, pages with a Marker (see "events" below).
@@ -27,13 +33,16 @@ import string
 import subprocess
 import sys
 import threading
+import time
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.rds import exceptions as rds_exceptions
 from moto.rds import models as rds_models
 from moto.rds import responses as rds_responses
+from moto.rds.exceptions import InvalidDBClusterStateFault
 from moto.server import main as moto_main
 
 _DBInstance = rds_models.DBInstance
@@ -92,6 +101,32 @@ _DBInstance.update = _update
 _data_plane_lock = threading.Lock()
 
 
+# How an event's source type names its resource in an ARN.
+_ARN_RESOURCE = {
+    "db-cluster": "cluster",
+    "db-cluster-snapshot": "cluster-snapshot",
+    "db-instance": "db",
+    "db-parameter-group": "pg",
+    "db-snapshot": "snapshot",
+}
+
+
+def _record_event(source_identifier: str, source_type: str, message: str, categories: list, *, backend, date=None) -> None:
+    """An RDS event as DescribeEvents returns it (at `date`, default now). moto's own Event only knows a fixed
+    list of event types, so this is an object with the attributes its response reads."""
+    arn_kind = _ARN_RESOURCE.get(source_type, source_type)
+    backend.events.append(
+        SimpleNamespace(
+            source_identifier=source_identifier,
+            source_type=source_type,
+            message=message,
+            event_categories=list(categories),
+            source_arn=f"arn:aws:rds:{backend.region_name}:{backend.account_id}:{arn_kind}:{source_identifier}",
+            date=date or utcnow(),
+        )
+    )
+
+
 def _data_plane_clusters() -> dict:
     """The clusters the data plane serves (none before `sandbox up` has started PostgreSQL)."""
     registry = os.path.join(os.environ.get("AURORACTL_SANDBOX_DIR", ""), "data-plane.json")
@@ -122,6 +157,7 @@ _original_create_instance = _Backend.create_db_instance
 _original_delete_instance = _Backend.delete_db_instance
 _original_delete_cluster = _Backend.delete_db_cluster
 _original_delete_cluster_snapshot = _Backend.delete_db_cluster_snapshot
+_original_failover_db_cluster = _Backend.failover_db_cluster
 
 
 def _create_cluster_snapshot(self, db_cluster_identifier, db_cluster_snapshot_identifier, *args, **kwargs):
@@ -129,9 +165,9 @@ def _create_cluster_snapshot(self, db_cluster_identifier, db_cluster_snapshot_id
     snapshot = _original_create_cluster_snapshot(self, db_cluster_identifier, db_cluster_snapshot_identifier, *args, **kwargs)
     kind = "automated" if snapshot.snapshot_type == "automated" else "manual"
     snapshot_id = snapshot.db_cluster_snapshot_identifier
-    _append_event(self, snapshot_id, "db-cluster-snapshot", f"Creating {kind} cluster snapshot", ["backup"], requested_at)
+    _record_event(snapshot_id, "db-cluster-snapshot", f"Creating {kind} cluster snapshot", ["backup"], backend=self, date=requested_at)
     _data_plane("snapshot", {"cluster": db_cluster_identifier, "snapshot": db_cluster_snapshot_identifier})
-    _append_event(self, snapshot_id, "db-cluster-snapshot", f"{kind.capitalize()} cluster snapshot created", ["backup"], utcnow())
+    _record_event(snapshot_id, "db-cluster-snapshot", f"{kind.capitalize()} cluster snapshot created", ["backup"], backend=self)
     return snapshot
 
 
@@ -161,7 +197,7 @@ def _create_instance(self, db_kwargs):
 
 def _delete_instance(self, db_instance_identifier, *args, **kwargs):
     instance = _original_delete_instance(self, db_instance_identifier, *args, **kwargs)
-    _append_event(self, instance.db_instance_identifier, "db-instance", "DB instance deleted", ["deletion"], utcnow())
+    _record_event(instance.db_instance_identifier, "db-instance", "DB instance deleted", ["deletion"], backend=self)
     if instance.db_cluster_identifier in _data_plane_clusters():
         _data_plane("remove-instance", {"endpoint": instance.address, "port": int(instance.port or 5432)})
     return instance
@@ -169,7 +205,7 @@ def _delete_instance(self, db_instance_identifier, *args, **kwargs):
 
 def _delete_cluster(self, cluster_identifier, *args, **kwargs):
     cluster = _original_delete_cluster(self, cluster_identifier, *args, **kwargs)
-    _append_event(self, cluster.db_cluster_identifier, "db-cluster", "DB cluster deleted", ["deletion"], utcnow())
+    _record_event(cluster.db_cluster_identifier, "db-cluster", "DB cluster deleted", ["deletion"], backend=self)
     if cluster_identifier in _data_plane_clusters():
         _data_plane("delete-cluster", {"cluster": cluster_identifier})
     return cluster
@@ -181,6 +217,59 @@ def _delete_cluster_snapshot(self, db_snapshot_identifier, *args, **kwargs):
     return snapshot
 
 
+def _failover_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("AURORACTL_SANDBOX_FAILOVER_SECONDS", "3")))
+    except ValueError:
+        return 3.0
+
+
+def _promotion_target(cluster):
+    """The reader AWS promotes when no target is named: the lowest promotion tier first (moto takes the first reader)."""
+    readers = [m for m in cluster.members if not m.is_cluster_writer and m.status == "available"]
+    readers.sort(key=lambda m: (m.promotion_tier if m.promotion_tier is not None else 1))
+    return readers[0].db_instance_identifier if readers else None
+
+
+def _failover_db_cluster(self, db_cluster_identifier, target_db_instance_identifier=None):
+    cluster = self.clusters.get(db_cluster_identifier)
+    if cluster is None:
+        return _original_failover_db_cluster(self, db_cluster_identifier, target_db_instance_identifier)
+    if cluster.status != "available":
+        raise InvalidDBClusterStateFault(f"DbCluster {db_cluster_identifier} is not in available state (it is {cluster.status}).")
+    old_writer = cluster.writer
+    _original_failover_db_cluster(self, db_cluster_identifier, target_db_instance_identifier or _promotion_target(cluster))
+    new_writer = cluster.writer
+    # moto swapped the roles at once; on AWS they change when the promoted instance takes writes.
+    new_writer.is_cluster_writer = False
+    old_writer.is_cluster_writer = True
+    cluster.status = "failing-over"
+    _record_event(
+        db_cluster_identifier, "db-cluster", f"Started cross AZ failover to DB instance: {new_writer.db_instance_identifier}", ["failover"], backend=self
+    )
+    threading.Thread(target=_complete_failover, args=(self, cluster, old_writer, new_writer), daemon=True).start()
+    return cluster
+
+
+def _complete_failover(backend, cluster, old_writer, new_writer) -> None:
+    try:
+        if cluster.db_cluster_identifier in _data_plane_clusters():
+            _data_plane("failover", {"cluster": cluster.db_cluster_identifier, "outageSeconds": _failover_seconds()})
+        else:
+            time.sleep(_failover_seconds())
+    finally:
+        old_writer.is_cluster_writer = False
+        new_writer.is_cluster_writer = True
+        cluster.status = "available"
+        _record_event(
+            cluster.db_cluster_identifier,
+            "db-cluster",
+            f"Completed failover to DB instance: {new_writer.db_instance_identifier}",
+            ["failover"],
+            backend=backend,
+        )
+
+
 _Backend.create_db_cluster_snapshot = _create_cluster_snapshot
 _Backend.restore_db_cluster_from_snapshot = _restore_from_snapshot
 _Backend.restore_db_cluster_to_point_in_time = _restore_to_point_in_time
@@ -188,6 +277,197 @@ _Backend.create_db_instance = _create_instance
 _Backend.delete_db_instance = _delete_instance
 _Backend.delete_db_cluster = _delete_cluster
 _Backend.delete_db_cluster_snapshot = _delete_cluster_snapshot
+_Backend.failover_db_cluster = _failover_db_cluster
+
+
+# --- log files (DescribeDBLogFiles, DownloadDBLogFilePortion) --------------------------------
+#
+# moto lists one made-up log file per instance (123 bytes, no content) and has no DownloadDBLogFilePortion.
+# Here an instance's log files are the real ones of its cluster's PostgreSQL server (the data plane's registry
+# says where they are: src/lib/sandbox/postgres.ts writes them as Aurora names them), listed as AWS lists them
+# ("error/postgresql.log.2026-11-30-1700", LastWritten in ms, Size in bytes), and downloaded in portions with
+# an opaque marker, as AWS serves them. A portion read from a marker is at most AURORACTL_SANDBOX_LOG_PORTION_BYTES
+# (AWS: 1 MB; the tests make it small, so a download pages through many), cut after a whole line; a single line
+# longer than that is split, never shortened (AWS would cut it and add "[Your log message was truncated]";
+# auroractl handles that, see src/lib/logs/download.ts). The last lines (no marker) come from the last 1 MB.
+
+from moto.core.responses import ActionResult
+from moto.rds.exceptions import DBInstanceNotFoundError, RDSClientError
+from moto.rds.responses import RDSResponse
+
+_AWS_PORTION_BYTES = 1024 * 1024
+_LOG_PREFIX = "error/"
+# DownloadDBLogFilePortion without a marker or a line count: AWS returns at most this many lines.
+_DEFAULT_TAIL_LINES = 10000
+
+
+def _log_portion_bytes() -> int:
+    try:
+        value = int(os.environ.get("AURORACTL_SANDBOX_LOG_PORTION_BYTES", ""))
+    except ValueError:
+        return _AWS_PORTION_BYTES
+    return min(max(value, 64), _AWS_PORTION_BYTES)
+
+
+def _log_directory(backend, instance_id: str):
+    """The folder of the server behind the instance's cluster; None for an instance the data plane does not serve."""
+    if instance_id not in backend.databases:
+        raise DBInstanceNotFoundError(instance_id)
+    served = _data_plane_clusters().get(backend.databases[instance_id].db_cluster_identifier)
+    if not served:
+        return None
+    return served.get("logDirectory") or os.path.join(served["dataDir"], "log")
+
+
+def _log_files(directory) -> list:
+    if directory is None:
+        return []
+    files = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.startswith("postgresql.log."):
+            continue
+        try:
+            stat = entry.stat()
+        except OSError:  # rotated away between listing and stat
+            continue
+        files.append({"LogFileName": _LOG_PREFIX + entry.name, "LastWritten": int(stat.st_mtime * 1000), "Size": stat.st_size})
+    return sorted(files, key=lambda item: item["LogFileName"])
+
+
+class DBLogFileNotFoundFault(RDSClientError):
+    def __init__(self, name: str):
+        super().__init__("DBLogFileNotFoundFault", f"DBLog File: {name}, is not found on the DB instance")
+
+
+class InvalidParameterValue(RDSClientError):
+    def __init__(self, message: str):
+        super().__init__("InvalidParameterValue", message)
+
+
+def _describe_db_log_files(self):
+    files = _log_files(_log_directory(self.backend, self._get_param("DBInstanceIdentifier")))
+    contains = self._get_param("FilenameContains")
+    written_since = self._get_param("FileLastWritten")
+    larger_than = self._get_param("FileSize")
+    if contains:
+        files = [item for item in files if contains in item["LogFileName"]]
+    if written_since is not None:
+        files = [item for item in files if item["LastWritten"] >= int(written_since)]
+    if larger_than is not None:
+        files = [item for item in files if item["Size"] > int(larger_than)]
+    start = _list_marker(self._get_param("Marker"))
+    page_size = int(self._get_param("MaxRecords") or 100)
+    page = files[start : start + page_size]
+    result = {"DescribeDBLogFiles": page}
+    if start + page_size < len(files):
+        result["Marker"] = f"files:{start + page_size}"
+    return ActionResult(result)
+
+
+def _list_marker(marker) -> int:
+    if not marker:
+        return 0
+    if not marker.startswith("files:") or not marker[6:].isdigit():
+        raise InvalidParameterValue(f"Invalid marker: {marker}")
+    return int(marker[6:])
+
+
+def _portion_marker(marker):
+    """Our markers are opaque to clients: "1:<byte offset>"; "0" is the start of the file (as on AWS)."""
+    if marker == "0":
+        return 0
+    head, _, offset = (marker or "").partition(":")
+    if head != "1" or not offset.isdigit():
+        raise InvalidParameterValue(f"Invalid marker: {marker}")
+    return int(offset)
+
+
+def _utf8_boundary(data: bytes) -> int:
+    """How much of `data` ends on a whole UTF-8 character: a portion never splits one."""
+    end = len(data)
+    lead = end - 1
+    while lead >= 0 and end - lead <= 4 and (data[lead] & 0xC0) == 0x80:
+        lead -= 1
+    if lead < 0 or data[lead] < 0xC0:
+        return end
+    length = 2 if data[lead] < 0xE0 else 3 if data[lead] < 0xF0 else 4
+    return lead if end - lead < length else end
+
+
+def _forward_portion(handle, size: int, start: int, lines, limit: int):
+    """From `start`: up to `lines` lines (all when None) within `limit` bytes. Returns (data, next offset, pending)."""
+    handle.seek(start)
+    chunk = handle.read(limit)
+    reaches_end = start + len(chunk) >= size
+    if lines is not None:
+        cut = -1
+        for _ in range(lines):
+            cut = chunk.find(b"\n", cut + 1)
+            if cut == -1:
+                break
+        if cut != -1 and cut + 1 < len(chunk):
+            chunk, reaches_end = chunk[: cut + 1], False
+    if not reaches_end and not chunk.endswith(b"\n"):
+        last_newline = chunk.rfind(b"\n")
+        # Whole lines, unless one line alone is longer than a portion: then the line is split.
+        chunk = chunk[: last_newline + 1] if last_newline != -1 else chunk[: _utf8_boundary(chunk)]
+    else:
+        # At the end, a character still being written waits for the next read; nothing is pending until it is whole.
+        chunk = chunk[: _utf8_boundary(chunk)]
+    end = start + len(chunk)
+    return chunk, end, end < size and not reaches_end
+
+
+def _tail_portion(handle, size: int, lines: int, limit: int) -> bytes:
+    """The last `lines` whole lines, within `limit` bytes (the marker then is the end of the file)."""
+    start = max(0, size - limit)
+    handle.seek(start)
+    chunk = handle.read(size - start)
+    if start > 0:
+        handle.seek(start - 1)
+        if handle.read(1) != b"\n":
+            chunk = chunk[chunk.find(b"\n") + 1 :] if b"\n" in chunk else b""
+    data = b"".join(chunk.splitlines(keepends=True)[-lines:]) if lines > 0 else b""
+    return data[: _utf8_boundary(data)]
+
+
+def _download_db_log_file_portion(self):
+    instance_id = self._get_param("DBInstanceIdentifier")
+    name = self._get_param("LogFileName") or ""
+    marker = self._get_param("Marker")
+    lines = self._get_param("NumberOfLines")
+    lines = int(lines) if lines is not None else None
+    directory = _log_directory(self.backend, instance_id)
+    base = name[len(_LOG_PREFIX) :] if name.startswith(_LOG_PREFIX) else ""
+    path = os.path.join(directory, base) if directory and base and os.sep not in base and base.startswith("postgresql.log.") else None
+    if path is None or not os.path.isfile(path):
+        raise DBLogFileNotFoundFault(name)
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if marker is None:
+            data = _tail_portion(handle, size, lines if lines is not None else _DEFAULT_TAIL_LINES, _AWS_PORTION_BYTES)
+            offset, pending = size, False
+        else:
+            data, offset, pending = _forward_portion(handle, size, min(_portion_marker(marker), size), lines, _log_portion_bytes())
+    return _portion_response(self, data.decode("utf-8", errors="replace"), f"1:{offset}", pending)
+
+
+def _portion_response(response, text: str, marker: str, pending: bool):
+    # XML readers turn a carriage return into a line feed; AWS's SDKs keep one written as &#xD;. A marker that
+    # cannot occur in the text stands for it while moto renders the XML.
+    placeholder = f"@@auroractl-cr-{secrets.token_hex(8)}@@"
+    result = {"LogFileData": text.replace("\r", placeholder), "Marker": marker, "AdditionalDataPending": pending}
+    status, headers, body = response.serialized(ActionResult(result))
+    return status, headers, body.replace(placeholder, "&#xD;")
+
+
+RDSResponse.describe_db_log_files = _describe_db_log_files
+RDSResponse.download_db_log_file_portion = _download_db_log_file_portion
+
 
 # --- events -----------------------------------------------------------------------------------
 #
@@ -198,46 +478,7 @@ _Backend.delete_db_cluster_snapshot = _delete_cluster_snapshot
 # and categories are AWS's (the "Amazon RDS event categories and event messages for Aurora" tables),
 # as DescribeEvents returns them: without the tables' closing full stop.
 
-_request = threading.local()
 _EVENT_RETENTION = timedelta(days=14)
-# How an event's source type names its resource in an ARN.
-_ARN_RESOURCE = {
-    "db-cluster": "cluster",
-    "db-cluster-snapshot": "cluster-snapshot",
-    "db-instance": "db",
-    "db-parameter-group": "pg",
-    "db-snapshot": "snapshot",
-}
-_original_backend_property = rds_responses.RDSResponse.backend
-
-
-def _request_backend(self):
-    """The region's RDS backend of the request being answered, remembered for _record_event."""
-    backend = _original_backend_property.fget(self)
-    _request.backend = backend
-    return backend
-
-
-rds_responses.RDSResponse.backend = property(_request_backend)
-
-
-def _append_event(backend, source_identifier: str, source_type: str, message: str, categories: list, date: datetime) -> None:
-    event = rds_models.Event.__new__(rds_models.Event)
-    event.source_identifier = source_identifier
-    event.source_type = source_type
-    event.message = message
-    event.event_categories = list(categories)
-    event.source_arn = f"arn:aws:rds:{backend.region_name}:{backend.account_id}:{_ARN_RESOURCE.get(source_type, source_type)}:{source_identifier}"
-    event.date = date
-    backend.events.append(event)
-
-
-def _record_event(source_identifier: str, source_type: str, message: str, categories: list[str]) -> None:
-    """Records an RDS event, now, in the region of the API call being answered (DescribeEvents returns it)."""
-    backend = getattr(_request, "backend", None)
-    if backend is None:
-        raise RuntimeError("_record_event is called while answering an RDS API call")
-    _append_event(backend, source_identifier, source_type, message, categories, utcnow())
 
 
 def _as_utc(value) -> datetime:
@@ -303,18 +544,16 @@ def _acu_range(configuration) -> str | None:
     return f"{read('MinCapacity', 'min_capacity')}-{read('MaxCapacity', 'max_capacity')} ACUs"
 
 
-_Cluster = rds_models.DBCluster
 _ClusteredInstance = rds_models.DBInstanceClustered
 _original_create_cluster = _Backend.create_db_cluster
 _original_modify_cluster = _Backend.modify_db_cluster
-_original_failover_cluster = _Backend.failover_db_cluster
 
 
 def _create_cluster_with_event(self, kwargs):
     # The cluster's first automated snapshot is taken inside the call; its creation comes first.
     created_at = utcnow()
     cluster = _original_create_cluster(self, kwargs)
-    _append_event(self, cluster.db_cluster_identifier, "db-cluster", "DB cluster created", ["creation"], created_at)
+    _record_event(cluster.db_cluster_identifier, "db-cluster", "DB cluster created", ["creation"], backend=self, date=created_at)
     return cluster
 
 
@@ -331,19 +570,8 @@ def _modify_cluster_with_event(self, kwargs):
             "db-cluster",
             f"Changed the Serverless v2 capacity range from {before or 'none'} to {after}",
             ["configuration change"],
+            backend=self,
         )
-    return cluster
-
-
-def _failover_cluster_with_events(self, db_cluster_identifier, target_db_instance_identifier=None):
-    cluster = self.clusters.get(db_cluster_identifier)
-    old_writer = getattr(cluster, "writer", None)
-    cluster = _original_failover_cluster(self, db_cluster_identifier, target_db_instance_identifier)
-    new_writer = cluster.writer
-    same_zone = old_writer is not None and old_writer.availability_zone == new_writer.availability_zone
-    started = f"Started {'same' if same_zone else 'cross'} AZ failover to DB instance: {new_writer.db_instance_identifier}"
-    _record_event(db_cluster_identifier, "db-cluster", started, ["failover"])
-    _record_event(db_cluster_identifier, "db-cluster", f"Completed failover to DB instance: {new_writer.db_instance_identifier}", ["failover"])
     return cluster
 
 
@@ -353,7 +581,6 @@ def _no_instance_backup(self) -> None:
 
 _Backend.create_db_cluster = _create_cluster_with_event
 _Backend.modify_db_cluster = _modify_cluster_with_event
-_Backend.failover_db_cluster = _failover_cluster_with_events
 _ClusteredInstance.save_automated_backup = _no_instance_backup
 
 

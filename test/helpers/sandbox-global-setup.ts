@@ -14,7 +14,12 @@ declare module 'vitest' {
 
 /** Starts one sandbox in .sandbox/test (never the developer's own) for every integration test file. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const sandboxEnv = {...process.env, AURORACTL_SANDBOX_DIR: path.join(packageRoot, '.sandbox', 'test')}
+  const sandboxEnv = {
+    ...process.env,
+    AURORACTL_SANDBOX_DIR: path.join(packageRoot, '.sandbox', 'test'),
+    // Log files are served in 4 kB portions (AWS: 1 MB), so downloads page through several even in a short test.
+    AURORACTL_SANDBOX_LOG_PORTION_BYTES: '4096',
+  }
   await sandboxDown({env: sandboxEnv})
   const started = performance.now()
   const result = await sandboxUp({env: sandboxEnv, log: (line) => console.log(`[sandbox] ${line}`), version: 'test'})

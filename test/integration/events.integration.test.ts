@@ -4,6 +4,7 @@ import {
   DeleteDBClusterCommand,
   DeleteDBClusterSnapshotCommand,
   DeleteDBInstanceCommand,
+  DescribeDBClustersCommand,
   FailoverDBClusterCommand,
   ModifyDBClusterCommand,
   RestoreDBClusterFromSnapshotCommand,
@@ -183,7 +184,14 @@ describe('auroractl events against the sandbox', () => {
   })
 
   it('shows a failover as the two failover events RDS records', async () => {
-    await (await rds()).send(new FailoverDBClusterCommand({DBClusterIdentifier: cluster, TargetDBInstanceIdentifier: reader}))
+    const client = await rds()
+    await client.send(new FailoverDBClusterCommand({DBClusterIdentifier: cluster, TargetDBInstanceIdentifier: reader}))
+    // As on AWS, the call returns with the cluster failing over; it completes (and says so) a few seconds later.
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(250)) {
+      const {DBClusters = []} = await client.send(new DescribeDBClustersCommand({DBClusterIdentifier: cluster}))
+      if (DBClusters[0]?.Status === 'available') break
+    }
+
     const failovers = await events(['--cluster', cluster, '--category', 'failover'])
     expect(failovers.events.map((event) => event.message)).toEqual([
       `Started cross AZ failover to DB instance: ${reader}`,

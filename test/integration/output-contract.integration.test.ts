@@ -36,6 +36,10 @@ const cases: Record<string, Case[]> = {
     {args: ['events', '--cluster', 'no-such-cluster'], env},
     {args: ['events', '--since', '1h', '--source', 'all'], env},
   ],
+  failover: [
+    {args: ['failover', '--cluster', 'no-such-cluster'], env},
+    {args: ['failover', '--dry-run'], env},
+  ],
   'inspect:bloat': [
     {args: ['inspect', 'bloat', '--cluster', 'no-such-cluster'], env},
     {args: ['inspect', 'bloat'], env},
@@ -72,6 +76,15 @@ const cases: Record<string, Case[]> = {
     {args: ['locks', '--cluster', 'no-such-cluster'], env},
     {args: ['locks'], env},
   ],
+  'logs:get': [
+    {args: ['logs', 'get', 'error/postgresql.log.any'], env},
+    {args: ['logs', 'get', 'error/postgresql.log.1999-01-01-0000', '--output', path.join(os.tmpdir(), `contract-${process.pid}.log`)], env},
+  ],
+  'logs:list': [
+    {args: ['logs', 'list', '--cluster', 'no-such-cluster'], env},
+    {args: ['logs', 'list'], env},
+  ],
+  'logs:tail': [{args: ['logs', 'tail'], env}],
   'metrics:capacity': [
     {args: ['metrics', 'capacity', '--cluster', 'no-such-cluster'], env},
     {args: ['metrics', 'capacity'], env},

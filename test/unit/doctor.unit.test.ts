@@ -159,6 +159,21 @@ describe('runChecks', () => {
     expect(report.checks[0]).toMatchObject({detail: 'error: boom', status: 'fail'})
   })
 
+  it('skips, not fails, a check that gave up waiting for a locked table (lock_timeout, SQLSTATE 55P03), pointing at auroractl ps', async () => {
+    const report = await runChecks(
+      [
+        check('locked', [], async () => {
+          throw Object.assign(new Error('canceling statement due to lock timeout'), {code: '55P03'})
+        }),
+      ],
+      {},
+    )
+    expect(report.checks[0]).toMatchObject({status: 'skip'})
+    expect(report.checks[0]!.detail).toMatch(/^not graded: a table it reads stayed locked for over 1s/)
+    expect(report.checks[0]!.hint).toContain('auroractl ps')
+    expect(report.summary).toMatchObject({fail: 0, skip: 1})
+  })
+
   it('reports the slowest check', async () => {
     const report = await runChecks(
       [

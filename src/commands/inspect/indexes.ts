@@ -10,7 +10,7 @@ size with its scans. Scans are counted per instance: check the readers before dr
 Replaces Heroku's pg:index-usage and pg:unused-indexes.`
   static override examples = ['<%= config.bin %> inspect indexes', '<%= config.bin %> inspect indexes --schema public --json']
   static override flags = inspectFlags
-  static override summary = 'Unused and duplicate indexes with their size, and every index by use'
+  static override summary = 'Unused and duplicate indexes, and every index by use'
 
   async run(): Promise<IndexesReport> {
     const {flags} = this

@@ -24,7 +24,7 @@ Replaces Heroku's pg:outliers and pg:calls.`
     }),
     via: viaFlag,
   }
-  static override summary = 'Statements by total time, mean time or calls (pg_stat_statements)'
+  static override summary = 'The statements that take the time (pg_stat_statements)'
 
   async run(): Promise<OutliersReport> {
     const {flags} = this

@@ -10,7 +10,7 @@ freeze is due, its transaction id age, and the tables autovacuum is behind on (o
 first. Replaces Heroku's pg:vacuum-stats.`
   static override examples = ['<%= config.bin %> inspect vacuum', '<%= config.bin %> inspect vacuum --schema public --json']
   static override flags = inspectFlags
-  static override summary = 'Dead rows, autovacuum and analyze state, and wraparound age per table'
+  static override summary = 'Dead rows, vacuum and analyze state, wraparound age'
 
   async run(): Promise<VacuumReport> {
     const {flags} = this

@@ -6,7 +6,7 @@ import {BaseCommand} from '../../lib/cli/base-command.js'
 import {badInput} from '../../lib/cli/errors.js'
 import {globalFlags} from '../../lib/cli/flags.js'
 
-const actions = ['snapshot', 'restore', 'add-instance', 'remove-instance', 'delete-cluster', 'delete-snapshot'] as const
+const actions = ['snapshot', 'restore', 'add-instance', 'remove-instance', 'delete-cluster', 'delete-snapshot', 'failover'] as const
 
 /**
  * Called by the sandbox's moto launcher, not by people: gives moto's snapshot and restore calls the
@@ -18,7 +18,8 @@ export default class SandboxDataPlane extends BaseCommand<typeof SandboxDataPlan
     payload: Args.string({description: 'JSON with the identifiers involved', required: true}),
   }
   static override baseFlags = globalFlags
-  static override description = 'Internal: the sandbox data plane, run by the moto launcher inside snapshot, restore and delete calls.'
+  static override description =
+    'Internal: the sandbox data plane, run by the moto launcher inside snapshot, restore, delete and failover calls.'
   static override enableJsonFlag = false
   static override hidden = true
   static override summary = 'Internal: the sandbox data plane, run by the moto launcher'
@@ -38,6 +39,7 @@ export default class SandboxDataPlane extends BaseCommand<typeof SandboxDataPlan
       'add-instance': plane.addInstance,
       'delete-cluster': plane.deleteCluster,
       'delete-snapshot': plane.deleteSnapshot,
+      failover: plane.failoverCluster,
       'remove-instance': plane.removeInstance,
       restore: plane.restoreCluster,
       snapshot: plane.captureSnapshot,

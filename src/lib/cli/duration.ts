@@ -1,14 +1,14 @@
 import {badInput} from './errors.js'
 
-const unitMs: Record<string, number> = {d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, w: 604_800_000}
+const unitMs: Record<string, number> = {d: 86_400_000, h: 3_600_000, m: 60_000, ms: 1, s: 1000, w: 604_800_000}
 
 /**
- * Parses durations as people type them: "90s", "30m", "1h30m", "30d", "2w". A unit is required:
+ * Parses durations as people type them: "250ms", "90s", "30m", "1h30m", "30d", "2w". A unit is required:
  * a bare "30" could mean seconds or minutes, and guessing wrong at 3 a.m. is worse than asking.
  */
 export function parseDuration(value: string, flag: string, limits: {maxMs?: number; minMs?: number} = {}): number {
   const text = value.trim().toLowerCase()
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)([smhdw])/g)]
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|[smhdw])/g)]
   const total = parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * unitMs[unit!]!, 0)
   if (parts.length === 0 || parts.map(([part]) => part).join('') !== text || total <= 0) {
     throw badInput(`${flag} "${value}" is not a duration: use a number and a unit, e.g. 90s, 30m, 1h30m, 7d.`)

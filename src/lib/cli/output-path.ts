@@ -1,5 +1,5 @@
-import {constants} from 'node:fs'
-import {access, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {constants, rmSync} from 'node:fs'
+import {access, open, rename, rm, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {badInput} from './errors.js'
@@ -58,5 +58,46 @@ export async function writeFileAtomically(file: string, text: string): Promise<v
   } catch (error) {
     await rm(temporary, {force: true})
     throw error
+  }
+}
+
+/**
+ * checkOutputFile, and an existing file refused unless `force` (exit 2): a download must not replace what is
+ * there by surprise.
+ */
+export async function checkNewOutputFile(file: string, flag: string, force: boolean): Promise<string> {
+  await checkOutputFile(file, flag)
+  if (!force && (await stat(path.resolve(file)).catch(() => null))) {
+    throw badInput(`${flag} ${file} exists; nothing was done.`, 'Pass --force to replace it, or write somewhere else.')
+  }
+
+  return file
+}
+
+/**
+ * A file written piece by piece, whole or not at all: `work` writes into a private (0600) temporary file beside it,
+ * renamed over `file` only when work succeeds; on a failure, Ctrl-C or the process exiting, the temporary file is
+ * removed and `file` (if it existed) is left as it was.
+ */
+export async function writeFileWholeOrNothing<T>(file: string, work: (write: (text: string) => Promise<void>) => Promise<T>): Promise<T> {
+  const resolved = path.resolve(file)
+  const temporary = path.join(path.dirname(resolved), `.${path.basename(resolved)}.${process.pid}.${Date.now()}.part`)
+  const handle = await open(temporary, 'wx', 0o600)
+  // A second Ctrl-C exits at once (process.exit): 'exit' hooks still run, synchronously.
+  const removeOnExit = () => rmSync(temporary, {force: true})
+  process.once('exit', removeOnExit)
+  try {
+    const result = await work(async (text) => {
+      await handle.write(text, null, 'utf8')
+    })
+    await handle.close()
+    await rename(temporary, resolved)
+    return result
+  } catch (error) {
+    await handle.close().catch(() => {})
+    await rm(temporary, {force: true})
+    throw error
+  } finally {
+    process.removeListener('exit', removeOnExit)
   }
 }

@@ -10,6 +10,7 @@ import type {ConnectAddress, EndpointMap} from '../target/endpoint-map.js'
 
 import {describeCluster, listClusterInstances} from '../aws/rds.js'
 import {connectWithCredentials} from '../pg/connect.js'
+import {limitLockWaits} from '../pg/query.js'
 import {type ClusterTls, resolveClusterTls} from '../pg/tls.js'
 import {loadCredentials} from '../secret.js'
 import {resolveConnectAddress} from '../target/endpoint-map.js'
@@ -86,7 +87,7 @@ export class DoctorFacts {
   db(): Promise<Client> {
     return this.once('db', async () => {
       const cluster = await this.cluster()
-      return connectWithCredentials(await this.credentials(), {
+      const client = await connectWithCredentials(await this.credentials(), {
         connectTimeoutMs: 5000,
         database: cluster.DatabaseName,
         endpointMap: this.options.endpointMap,
@@ -95,6 +96,10 @@ export class DoctorFacts {
         tls: this.tls,
         via: this.options.via,
       })
+      // The maintenance checks read every table's size: behind a locked table they would wait past their timeout,
+      // and every check queued after them on this connection with them.
+      await limitLockWaits(client)
+      return client
     })
   }
 

@@ -1,6 +1,7 @@
 import type {Check, CheckOutcome, CheckResult} from './types.js'
 
 import {formatDuration} from '../cli/duration.js'
+import {isLockTimeout, reportLockTimeoutMs} from '../pg/query.js'
 
 export interface DoctorSummary {
   fail: number
@@ -75,11 +76,24 @@ async function withTimeout<Facts>(check: Check<Facts>, facts: Facts): Promise<Ch
     )
   })
   try {
-    return await Promise.race([
-      check.run(facts).catch((error: Error) => ({detail: `error: ${error.message.split('\n')[0]}`, status: 'fail' as const})),
-      timeout,
-    ])
+    return await Promise.race([check.run(facts).catch((error: Error) => outcomeOfError(error)), timeout])
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * A check that threw fails with the error, except one that gave up waiting for a table's lock: it could not look,
+ * which is not a fault of what it checks (db.blocking reports the lock when someone waits behind it).
+ */
+function outcomeOfError(error: Error): CheckOutcome {
+  if (isLockTimeout(error)) {
+    return {
+      detail: `not graded: a table it reads stayed locked for over ${formatDuration(reportLockTimeoutMs)} (a session holds or waits for an exclusive lock)`,
+      hint: 'Find the holder with `auroractl ps` (an ALTER TABLE, VACUUM FULL or LOCK TABLE in an open transaction), or `auroractl locks` when others wait behind it; run doctor again once it is gone.',
+      status: 'skip',
+    }
+  }
+
+  return {detail: `error: ${error.message.split('\n')[0]}`, status: 'fail'}
 }

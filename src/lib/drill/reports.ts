@@ -1,11 +1,10 @@
 import Table from 'cli-table3'
-import {mkdir, writeFile} from 'node:fs/promises'
-import path from 'node:path'
 
 import type {Palette} from '../cli/render/colour.js'
 import type {DrillOutcome, DrillReport, PhaseStatus} from './types.js'
 
 import {formatDuration} from '../cli/duration.js'
+import {type JunitCase, junitDocument, markdownCell, markdownCode, markdownLine, writeReportFiles} from '../cli/report-formats.js'
 
 const textHeadlines: Record<DrillOutcome, string> = {
   error: 'ERROR',
@@ -71,43 +70,6 @@ export function renderDrillText(report: DrillReport, colour: Palette): string {
   return lines.join('\n')
 }
 
-/** Code points XML 1.0 cannot carry at all, not even as character references; lone surrogates included. */
-const illegalInXml = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu
-
-/** XML 1.0 character data: the five special characters escaped, illegal characters removed. */
-function xmlText(text: string): string {
-  return text
-    .replaceAll(illegalInXml, '')
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&apos;')
-}
-
-/** An attribute value: as text, and line breaks and tabs as references, which parsers would otherwise turn into spaces. */
-function xmlAttribute(text: string): string {
-  return xmlText(text).replaceAll('\t', '&#9;').replaceAll('\n', '&#10;').replaceAll('\r', '&#13;')
-}
-
-interface JunitCase {
-  classname: string
-  failure?: string
-  name: string
-  skipped?: string
-  time: number
-}
-
-function junitCaseXml(testcase: JunitCase): string {
-  const open = `    <testcase classname="${xmlAttribute(testcase.classname)}" name="${xmlAttribute(testcase.name)}" time="${testcase.time}"`
-  if (testcase.failure !== undefined) {
-    return `${open}>\n      <failure message="${xmlAttribute(testcase.failure)}">${xmlText(testcase.failure)}</failure>\n    </testcase>`
-  }
-
-  if (testcase.skipped !== undefined) return `${open}>\n      <skipped message="${xmlAttribute(testcase.skipped)}"/>\n    </testcase>`
-  return `${open}/>`
-}
-
 /**
  * JUnit XML, as CI test reporters read it: a test case per phase, per check, and one for the teardown.
  * The teardown phase is that last case rather than a phase case too, so a failed teardown counts once.
@@ -139,9 +101,6 @@ export function renderDrillJunit(report: DrillReport): string {
       time: teardownPhase?.seconds ?? 0,
     },
   ]
-  const failures = cases.filter((testcase) => testcase.failure !== undefined).length
-  const skipped = cases.filter((testcase) => testcase.failure === undefined && testcase.skipped !== undefined).length
-  const counts = `tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${report.totalSeconds}"`
   const properties: Array<[string, string]> = [
     ['outcome', report.outcome],
     ['drillCluster', report.drillCluster],
@@ -149,43 +108,16 @@ export function renderDrillJunit(report: DrillReport): string {
     ['restoreSeconds', String(report.restoreSeconds)],
     ['verifyMode', report.verifyMode],
   ]
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="auroractl drill" ${counts}>`,
-    `  <testsuite name="${xmlAttribute(`drill ${report.sourceCluster}`)}" timestamp="${xmlAttribute(report.startedAt)}" ${counts}>`,
-    '    <properties>',
-    ...properties.map(([name, value]) => `      <property name="${name}" value="${xmlAttribute(value)}"/>`),
-    '    </properties>',
-    ...cases.map((testcase) => junitCaseXml(testcase)),
-    ...((report.warnings ?? []).length > 0
-      ? [`    <system-out>${xmlText(report.warnings.map((warning) => `Warning: ${warning}`).join('\n'))}</system-out>`]
-      : []),
-    ...(report.error ? [`    <system-err>${xmlText(report.error)}</system-err>`] : []),
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n')
-}
-
-/**
- * Markdown prose on one line; `<` escaped because GitHub would read `<name>` in an error message as
- * an HTML tag and drop it.
- */
-function markdownLine(text: string): string {
-  return text.replaceAll('<', '&lt;').replaceAll(/\r?\n|\r/g, ' ')
-}
-
-/** A table cell: one line, and `|` escaped so it does not end the cell. */
-function markdownCell(text: string): string {
-  return markdownLine(text).replaceAll('|', String.raw`\|`)
-}
-
-/** Inline code whose fence is longer than any run of backticks inside it. */
-function markdownCode(text: string): string {
-  const fence = '`'.repeat(Math.max(0, ...[...text.matchAll(/`+/g)].map(([run]) => run.length)) + 1)
-  // Inside code GitHub shows `&lt;` as typed, so only the line breaks go.
-  const line = text.replaceAll(/\r?\n|\r/g, ' ')
-  return fence.length > 1 ? `${fence} ${line} ${fence}` : `${fence}${line}${fence}`
+  return junitDocument({
+    cases,
+    properties,
+    suite: `drill ${report.sourceCluster}`,
+    suites: 'auroractl drill',
+    systemErr: report.error,
+    systemOut: (report.warnings ?? []).map((warning) => `Warning: ${warning}`).join('\n') || undefined,
+    timestamp: report.startedAt,
+    totalSeconds: report.totalSeconds,
+  })
 }
 
 /** A Markdown summary for a CI job page ($GITHUB_STEP_SUMMARY). */
@@ -236,17 +168,9 @@ export function renderDrillMarkdown(report: DrillReport): string {
 
 /** Writes the requested report files, creating their folders; returns the paths written, in the order json, junit, markdown. */
 export async function writeDrillReports(report: DrillReport, files: {json?: string; junit?: string; markdown?: string}): Promise<string[]> {
-  const requested: Array<[string | undefined, () => string]> = [
-    [files.json, () => `${JSON.stringify(report, null, 2)}\n`],
-    [files.junit, () => renderDrillJunit(report)],
-    [files.markdown, () => renderDrillMarkdown(report)],
-  ]
-  const writes = requested
-    .filter((entry): entry is [string, () => string] => Boolean(entry[0]))
-    .map(async ([file, render]) => {
-      await mkdir(path.dirname(path.resolve(file)), {recursive: true})
-      await writeFile(file, render())
-      return file
-    })
-  return Promise.all(writes)
+  return writeReportFiles(files, {
+    json: () => `${JSON.stringify(report, null, 2)}\n`,
+    junit: () => renderDrillJunit(report),
+    markdown: () => renderDrillMarkdown(report),
+  })
 }

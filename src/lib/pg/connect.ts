@@ -10,6 +10,8 @@ import {certificateError, type ClusterTls, describeRoute, nodeTlsOptions, resolv
 export interface ConnectOptions {
   /** Where to connect, already resolved (a cluster connection's); else from host, port, via and endpointMap. */
   address?: ConnectAddress
+  /** The session's application_name (default "auroractl"), so the server's views tell our sessions apart. */
+  applicationName?: string
   /** Shorthand for `tls`: verify-full, trusting exactly this PEM file (the sandbox's CA). */
   caFile?: string
   connectTimeoutMs?: number
@@ -44,7 +46,7 @@ export async function connectWithCredentials(
   const tls = options.tls ?? resolveClusterTls({caBundle: options.caFile}, env)
   const {default: pg} = await import('pg')
   const client = new pg.Client({
-    application_name: 'auroractl',
+    application_name: options.applicationName ?? 'auroractl',
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     database: options.database ?? credentials.dbname ?? 'postgres',
     host: address.host,

@@ -1,6 +1,7 @@
 import {existsSync} from 'node:fs'
 import {chmod, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {SandboxPaths} from './paths.js'
 
@@ -11,6 +12,7 @@ import {
   postgresRunAs,
   postmasterPid,
   preparePgRoot,
+  serverLogDirectory,
   startPostgres,
   stopPostgres,
 } from './postgres.js'
@@ -30,6 +32,9 @@ import {issueServerCertificate} from './tls.js'
 export interface ServedCluster {
   database: string
   dataDir: string
+  /** The server's rotating log files, served by the sandbox's DescribeDBLogFiles and DownloadDBLogFilePortion. */
+  logDirectory: string
+  /** pg_ctl's log of the server's start (see PostgresSettings.logFile). */
   logFile: string
   pgRoot: string
   port: number
@@ -155,6 +160,7 @@ export async function restoreCluster(
   const served: ServedCluster = {
     database: captured.database,
     dataDir: settings.dataDir,
+    logDirectory: serverLogDirectory(settings.dataDir),
     logFile: settings.logFile,
     pgRoot,
     port: settings.port,
@@ -239,6 +245,55 @@ export async function deleteSnapshot(paths: SandboxPaths, input: {snapshot: stri
   await Promise.all([rm(captured.dump, {force: true}), rm(captured.roles, {force: true})])
   delete registry.snapshots[input.snapshot]
   await writeRegistry(paths, registry)
+}
+
+/**
+ * A failover, as the application sees it: the writer goes away (its server stops, cutting every session and
+ * refusing new ones) for `outageSeconds`, then the promoted instance takes over on another address, and the
+ * cluster's endpoints (writer, reader, instances) are repointed at it, so whoever resolves the writer
+ * endpoint afresh gets a new answer. The server keeps its data, settings and certificate: one server still
+ * plays every instance, so the roles are swapped in moto's API only (by the launcher, once this returns).
+ */
+export async function failoverCluster(
+  paths: SandboxPaths,
+  input: {cluster: string; outageSeconds?: number},
+): Promise<undefined | {fromPort: number; toPort: number}> {
+  const state = await requireState(paths)
+  const served = (await readRegistry(paths)).clusters[input.cluster]
+  if (!served) return undefined
+  const runAs = await postgresRunAs()
+  const settings = {binDir: state.postgres.binDir, dataDir: served.dataDir, logFile: served.logFile, runAs}
+  await stopPostgres(settings)
+  await sleep(Math.max(0, input.outageSeconds ?? 3) * 1000)
+  const port = await freePort()
+  await setServerPort(served.dataDir, port)
+  await startPostgres({...settings, port})
+
+  const registry = await readRegistry(paths)
+  registry.clusters[input.cluster] = {...served, port}
+  await writeRegistry(paths, registry)
+  await updateEndpointMap(state, (endpoints) => {
+    for (const [name, address] of Object.entries(endpoints))
+      if (address === `127.0.0.1:${served.port}`) endpoints[name] = `127.0.0.1:${port}`
+  })
+  if (served.primary) await recordPrimaryPort(paths, state, port)
+  return {fromPort: served.port, toPort: port}
+}
+
+/** initdb's settings end with our `port = N` line (see postgres.ts): the last one wins, so it is rewritten in place. */
+async function setServerPort(dataDir: string, port: number): Promise<void> {
+  const file = path.join(dataDir, 'postgresql.conf')
+  const text = await readFile(file, 'utf8')
+  if (!/^port = \d+$/m.test(text)) throw new AuroraError('SANDBOX', `${file} has no "port = N" line to move the server.`)
+  // Written in place (not renamed over): the file keeps the owner the server runs as.
+  await writeFile(file, text.replaceAll(/^port = \d+$/gm, `port = ${port}`))
+}
+
+/** The seeded cluster's server moved: state.json and the superuser's login say where, for `sandbox status`, `env` and the data plane. */
+async function recordPrimaryPort(paths: SandboxPaths, state: SandboxState, port: number): Promise<void> {
+  await writeJsonAtomically(paths.state, {...state, postgres: {...state.postgres, port}})
+  const superuser = JSON.parse(await readFile(paths.superuser, 'utf8')) as Record<string, unknown>
+  await writeJsonAtomically(paths.superuser, {...superuser, port})
 }
 
 /** `sandbox down`: every restored cluster's server stopped, every captured snapshot removed. */

@@ -59,11 +59,19 @@ export async function ensureMotoVenv(
   return python
 }
 
-/** Starts moto's server (through our launcher, see sandbox/moto_launcher.py) and waits until it answers. */
-export async function startMoto(python: string, paths: SandboxPaths, port: number): Promise<{pid: number; url: string}> {
+/**
+ * Starts moto's server (through our launcher, see sandbox/moto_launcher.py) and waits until it answers. It reads
+ * its settings from `env` (AURORACTL_SANDBOX_LOG_PORTION_BYTES: the size of a log file portion, AWS's 1 MB by default).
+ */
+export async function startMoto(
+  python: string,
+  paths: SandboxPaths,
+  port: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{pid: number; url: string}> {
   // The launcher calls back into this CLI for the data plane (see sandbox/moto_launcher.py).
   const pid = spawnDetached(python, [paths.motoLauncher, '127.0.0.1', String(port)], paths.motoLog, {
-    ...process.env,
+    ...env,
     AURORACTL_DATA_PLANE_CLI: path.join(packageRoot, 'bin', 'run.js'),
     AURORACTL_DATA_PLANE_NODE: process.execPath,
     AURORACTL_SANDBOX_DIR: paths.dir,

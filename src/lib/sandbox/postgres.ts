@@ -103,10 +103,34 @@ export async function preparePgRoot(preferred: string, runAs: RunAs | undefined)
 export interface PostgresSettings {
   binDir: string
   dataDir: string
+  /** pg_ctl's log: the server's output until its logging collector takes over (see serverLogSettings). */
   logFile: string
   port: number
   runAs?: RunAs
 }
+
+/** Where the server writes its log files, inside its data directory (`log_directory`). */
+export const serverLogDirectoryName = 'log'
+
+/** The folder holding a server's rotating log files: what the sandbox's DescribeDBLogFiles lists. */
+export const serverLogDirectory = (dataDir: string): string => path.join(dataDir, serverLogDirectoryName)
+
+/**
+ * Log files as Aurora PostgreSQL keeps them: collected into files named postgresql.log.YYYY-MM-DD-HHMM (UTC),
+ * a new one every hour (and past 100 MB), each line prefixed as RDS fixes it ('%t:%r:%u@%d:[%p]:'). The sandbox's
+ * log APIs (sandbox/moto_launcher.py) serve these files. `pg_ctl -l` (PostgresSettings.logFile) keeps only what the
+ * server says before the collector starts: a port already taken, a bad setting.
+ */
+const serverLogSettings = [
+  'logging_collector = on',
+  `log_directory = '${serverLogDirectoryName}'`,
+  "log_filename = 'postgresql.log.%Y-%m-%d-%H%M'",
+  'log_rotation_age = 60',
+  'log_rotation_size = 100000',
+  'log_truncate_on_rotation = off',
+  "log_line_prefix = '%t:%r:%u@%d:[%p]:'",
+  "log_timezone = 'UTC'",
+]
 
 /** initdb with password (SCRAM) authentication for the bootstrap superuser `postgres`. */
 export async function initDataDir(settings: PostgresSettings, superuserPassword: string, tls: {cert: string; key: string}): Promise<void> {
@@ -146,6 +170,7 @@ export async function initDataDir(settings: PostgresSettings, superuserPassword:
       'fsync = off',
       'synchronous_commit = off',
       'full_page_writes = off',
+      ...serverLogSettings,
       '',
     ].join('\n'),
   )

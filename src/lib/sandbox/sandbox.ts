@@ -11,7 +11,16 @@ import {loadEndpointMap} from '../target/endpoint-map.js'
 import {captureSnapshot, stopDataPlane, writeRegistry} from './data-plane.js'
 import {ensureMotoVenv, motoRequirement, startMoto} from './moto.js'
 import {type SandboxPaths, sandboxPaths} from './paths.js'
-import {findPostgresBinDir, initDataDir, postgresRunAs, preparePgRoot, type RunAs, startPostgres, stopPostgres} from './postgres.js'
+import {
+  findPostgresBinDir,
+  initDataDir,
+  postgresRunAs,
+  preparePgRoot,
+  type RunAs,
+  serverLogDirectory,
+  startPostgres,
+  stopPostgres,
+} from './postgres.js'
 import {freePort, stopProcess} from './processes.js'
 import {seedCluster, type SeededCluster} from './seed.js'
 import {readSandboxState, sandboxCredentials, sandboxEnvironment, sandboxHealth, type SandboxState} from './state.js'
@@ -54,7 +63,7 @@ export async function sandboxUp(options: {
   try {
     const python = await timed(up, `Python venv with ${motoRequirement}`, () => ensureMotoVenv(paths, options.log, env))
     const [motoPort, pgPort] = [await freePort(), await freePort()]
-    const moto = await timed(up, `moto on 127.0.0.1:${motoPort}`, () => startMoto(python, paths, motoPort))
+    const moto = await timed(up, `moto on 127.0.0.1:${motoPort}`, () => startMoto(python, paths, motoPort, env))
     up.started.motoPid = moto.pid
     const {clients, cluster, masterPassword} = await seedPhase(up, moto.url, options.version)
     const tls = await timed(up, 'TLS certificate for the cluster endpoints', () => createSandboxTls(paths.tls, endpointNames(cluster)))
@@ -178,6 +187,7 @@ async function recordSandbox(paths: SandboxPaths, state: SandboxState, clients: 
       [cluster.clusterId]: {
         database: cluster.databaseName,
         dataDir: postgres.dataDir,
+        logDirectory: serverLogDirectory(postgres.dataDir),
         logFile: postgres.logFile,
         pgRoot: postgres.pgRoot,
         port: postgres.port,

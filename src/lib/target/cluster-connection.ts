@@ -78,10 +78,14 @@ async function instanceEndpoint(rds: RDSClient, cluster: DBCluster, instanceId: 
 }
 
 /** Opens a pg connection as the secret's user, with the connection's TLS (verify-full unless --tls require). */
-export async function connectToCluster(connection: ClusterConnection, options: {connectTimeoutMs?: number} = {}): Promise<Client> {
+export async function connectToCluster(
+  connection: ClusterConnection,
+  options: {applicationName?: string; connectTimeoutMs?: number} = {},
+): Promise<Client> {
   const {connectWithCredentials} = await import('../pg/connect.js')
   return connectWithCredentials(connection.credentials, {
     address: connection.address,
+    applicationName: options.applicationName,
     connectTimeoutMs: options.connectTimeoutMs,
     database: connection.database,
     host: connection.address.servername,

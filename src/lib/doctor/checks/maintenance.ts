@@ -127,6 +127,7 @@ export const dbDuplicateIndexes: Check<DoctorFacts> = {
     }
   },
   timeoutMs: 20_000,
+  valueKind: 'bytes',
 }
 
 export const dbUnloggedTables: Check<DoctorFacts> = {
@@ -146,6 +147,7 @@ export const dbUnloggedTables: Check<DoctorFacts> = {
     }
   },
   timeoutMs: 10_000,
+  valueKind: 'count',
 }
 
 export const dbSchemas: Check<DoctorFacts> = {
