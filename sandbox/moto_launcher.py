@@ -19,6 +19,10 @@ default 3) and brings it back on another address that the endpoint map now gives
 endpoint; only then do the instances report their new roles and the cluster `available` again, with
 the RDS events AWS sends for it.
 
+And it records the RDS events AWS records for clusters, their instances and cluster snapshots
+(creation, deletion, snapshots, failover, scaling), and answers DescribeEvents as AWS does: a time
+window, source and category filters, pages with a Marker (see "events" below).
+
 Usage: python moto_launcher.py HOST PORT
 """
 
@@ -30,10 +34,14 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
+from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
+from moto.rds import exceptions as rds_exceptions
 from moto.rds import models as rds_models
+from moto.rds import responses as rds_responses
 from moto.rds.exceptions import InvalidDBClusterStateFault
 from moto.server import main as moto_main
 
@@ -93,10 +101,20 @@ _DBInstance.update = _update
 _data_plane_lock = threading.Lock()
 
 
-def _record_event(source_identifier: str, source_type: str, message: str, categories: list, *, backend) -> None:
-    """An RDS event as DescribeEvents returns it. moto's own Event only knows a fixed list of event
-    types, so this is an object with the attributes its response reads."""
-    arn_kind = {"db-cluster": "cluster", "db-instance": "db"}.get(source_type, source_type)
+# How an event's source type names its resource in an ARN.
+_ARN_RESOURCE = {
+    "db-cluster": "cluster",
+    "db-cluster-snapshot": "cluster-snapshot",
+    "db-instance": "db",
+    "db-parameter-group": "pg",
+    "db-snapshot": "snapshot",
+}
+
+
+def _record_event(source_identifier: str, source_type: str, message: str, categories: list, *, backend, date=None) -> None:
+    """An RDS event as DescribeEvents returns it (at `date`, default now). moto's own Event only knows a fixed
+    list of event types, so this is an object with the attributes its response reads."""
+    arn_kind = _ARN_RESOURCE.get(source_type, source_type)
     backend.events.append(
         SimpleNamespace(
             source_identifier=source_identifier,
@@ -104,7 +122,7 @@ def _record_event(source_identifier: str, source_type: str, message: str, catego
             message=message,
             event_categories=list(categories),
             source_arn=f"arn:aws:rds:{backend.region_name}:{backend.account_id}:{arn_kind}:{source_identifier}",
-            date=utcnow(),
+            date=date or utcnow(),
         )
     )
 
@@ -143,8 +161,13 @@ _original_failover_db_cluster = _Backend.failover_db_cluster
 
 
 def _create_cluster_snapshot(self, db_cluster_identifier, db_cluster_snapshot_identifier, *args, **kwargs):
+    requested_at = utcnow()
     snapshot = _original_create_cluster_snapshot(self, db_cluster_identifier, db_cluster_snapshot_identifier, *args, **kwargs)
+    kind = "automated" if snapshot.snapshot_type == "automated" else "manual"
+    snapshot_id = snapshot.db_cluster_snapshot_identifier
+    _record_event(snapshot_id, "db-cluster-snapshot", f"Creating {kind} cluster snapshot", ["backup"], backend=self, date=requested_at)
     _data_plane("snapshot", {"cluster": db_cluster_identifier, "snapshot": db_cluster_snapshot_identifier})
+    _record_event(snapshot_id, "db-cluster-snapshot", f"{kind.capitalize()} cluster snapshot created", ["backup"], backend=self)
     return snapshot
 
 
@@ -174,6 +197,7 @@ def _create_instance(self, db_kwargs):
 
 def _delete_instance(self, db_instance_identifier, *args, **kwargs):
     instance = _original_delete_instance(self, db_instance_identifier, *args, **kwargs)
+    _record_event(instance.db_instance_identifier, "db-instance", "DB instance deleted", ["deletion"], backend=self)
     if instance.db_cluster_identifier in _data_plane_clusters():
         _data_plane("remove-instance", {"endpoint": instance.address, "port": int(instance.port or 5432)})
     return instance
@@ -181,6 +205,7 @@ def _delete_instance(self, db_instance_identifier, *args, **kwargs):
 
 def _delete_cluster(self, cluster_identifier, *args, **kwargs):
     cluster = _original_delete_cluster(self, cluster_identifier, *args, **kwargs)
+    _record_event(cluster.db_cluster_identifier, "db-cluster", "DB cluster deleted", ["deletion"], backend=self)
     if cluster_identifier in _data_plane_clusters():
         _data_plane("delete-cluster", {"cluster": cluster_identifier})
     return cluster
@@ -442,6 +467,121 @@ def _portion_response(response, text: str, marker: str, pending: bool):
 
 RDSResponse.describe_db_log_files = _describe_db_log_files
 RDSResponse.download_db_log_file_portion = _download_db_log_file_portion
+
+
+# --- events -----------------------------------------------------------------------------------
+#
+# moto records a few instance events but none for clusters or cluster snapshots, and its
+# DescribeEvents ignores the time window, the categories and paging. Real AWS records an event for
+# each of the changes below, keeps them 14 days and answers DescribeEvents for a window (the last
+# hour by default), filtered by source and category, 100 a page at most with a Marker. The messages
+# and categories are AWS's (the "Amazon RDS event categories and event messages for Aurora" tables),
+# as DescribeEvents returns them: without the tables' closing full stop.
+
+_EVENT_RETENTION = timedelta(days=14)
+
+
+def _as_utc(value) -> datetime:
+    """A request's time (a datetime or ISO 8601 text, with or without a zone) as naive UTC, as moto keeps dates."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def _events_page(backend, params) -> tuple:
+    source_identifier = params.get("source_identifier")
+    source_type = params.get("source_type")
+    if source_identifier is not None and source_type is None:
+        raise rds_exceptions.InvalidParameterCombination("Cannot specify source identifier without source type")
+    max_records = int(params.get("max_records") or 100)
+    if not 20 <= max_records <= 100:
+        raise rds_exceptions.InvalidParameterValue(f"Invalid value {max_records} for MaxRecords. Must be between 20 and 100")
+    marker = params.get("marker") or "0"
+    if not marker.isdigit():
+        raise rds_exceptions.InvalidParameterValue(f"Invalid marker: {marker}")
+    now = utcnow()
+    end = _as_utc(params["end_time"]) if params.get("end_time") else now
+    if params.get("start_time"):
+        start = _as_utc(params["start_time"])
+    else:
+        start = end - timedelta(minutes=int(params.get("duration") or 60))
+    start = max(start, now - _EVENT_RETENTION)
+    categories = set(params.get("event_categories") or [])
+    matching = [
+        event
+        for event in backend.events
+        if (source_identifier is None or event.source_identifier == source_identifier)
+        and (source_type is None or event.source_type == source_type)
+        and start <= event.date <= end
+        and (not categories or categories.intersection(event.event_categories))
+    ]
+    # Oldest first, as AWS answers; sorted() keeps the order of events recorded with the same time.
+    matching = sorted(matching, key=lambda event: event.date)
+    offset = int(marker)
+    page = matching[offset : offset + max_records]
+    following = offset + max_records
+    return page, (str(following) if following < len(matching) else None)
+
+
+def _describe_events(self):
+    events, marker = _events_page(self.backend, self.params)
+    return ActionResult({"Events": events, "Marker": marker})
+
+
+rds_responses.RDSResponse.describe_events = _describe_events
+
+
+def _acu_range(configuration) -> str | None:
+    if not configuration:
+        return None
+
+    def read(name: str, snake: str):
+        value = configuration.get(name, configuration.get(snake)) if hasattr(configuration, "get") else None
+        return None if value is None else f"{float(value):g}"
+
+    return f"{read('MinCapacity', 'min_capacity')}-{read('MaxCapacity', 'max_capacity')} ACUs"
+
+
+_ClusteredInstance = rds_models.DBInstanceClustered
+_original_create_cluster = _Backend.create_db_cluster
+_original_modify_cluster = _Backend.modify_db_cluster
+
+
+def _create_cluster_with_event(self, kwargs):
+    # The cluster's first automated snapshot is taken inside the call; its creation comes first.
+    created_at = utcnow()
+    cluster = _original_create_cluster(self, kwargs)
+    _record_event(cluster.db_cluster_identifier, "db-cluster", "DB cluster created", ["creation"], backend=self, date=created_at)
+    return cluster
+
+
+def _modify_cluster_with_event(self, kwargs):
+    cluster_id = kwargs["db_cluster_identifier"]
+    before = _acu_range(getattr(self.clusters.get(cluster_id), "serverless_v2_scaling_configuration", None))
+    cluster = _original_modify_cluster(self, kwargs)
+    after = _acu_range(getattr(self.clusters.get(cluster.db_cluster_identifier), "serverless_v2_scaling_configuration", None))
+    if after != before:
+        # AWS's event tables list no event for a Serverless v2 capacity range change; this one is worded
+        # like its other configuration changes, so a scale shows up where an engineer looks for it.
+        _record_event(
+            cluster.db_cluster_identifier,
+            "db-cluster",
+            f"Changed the Serverless v2 capacity range from {before or 'none'} to {after}",
+            ["configuration change"],
+            backend=self,
+        )
+    return cluster
+
+
+def _no_instance_backup(self) -> None:
+    """Aurora backs up the cluster volume: an instance of a cluster has no backups or backup events of its own."""
+
+
+_Backend.create_db_cluster = _create_cluster_with_event
+_Backend.modify_db_cluster = _modify_cluster_with_event
+_ClusteredInstance.save_automated_backup = _no_instance_backup
 
 
 if __name__ == "__main__":

@@ -32,6 +32,10 @@ const cases: Record<string, Case[]> = {
     {args: ['drill', 'cleanup', '--older-than', 'soon'], env},
     {args: ['drill', 'cleanup', '--older-than', '3650d'], env},
   ],
+  events: [
+    {args: ['events', '--cluster', 'no-such-cluster'], env},
+    {args: ['events', '--since', '1h', '--source', 'all'], env},
+  ],
   failover: [
     {args: ['failover', '--cluster', 'no-such-cluster'], env},
     {args: ['failover', '--dry-run'], env},
