@@ -1,4 +1,4 @@
-import {DeleteDBClusterCommand, DeleteDBInstanceCommand, DescribeDBClustersCommand} from '@aws-sdk/client-rds'
+import {DescribeDBClustersCommand} from '@aws-sdk/client-rds'
 import {GetSecretValueCommand} from '@aws-sdk/client-secrets-manager'
 import {spawn} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
@@ -8,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
 import {packageRoot} from '../../src/lib/sandbox/paths.js'
 import {cliPath, runCli} from '../helpers/run-cli.js'
-import {sandboxClients} from '../helpers/sandbox-clients.js'
+import {deleteScratchCluster, sandboxClients} from '../helpers/sandbox-clients.js'
 
 const sandboxEnv = () => inject('sandboxEnv')
 const env = (cluster = 'nba-tracker-dev') => ({...sandboxEnv(), AURORACTL_CLUSTER: cluster})
@@ -97,15 +97,7 @@ describe('one confirmation rule: --confirm NAME', () => {
   })
 
   afterAll(async () => {
-    const rds = await sandboxClients().rds()
-    const {DBClusters: clusters = []} = await rds
-      .send(new DescribeDBClustersCommand({DBClusterIdentifier: scratch}))
-      .catch(() => ({DBClusters: []}))
-    for (const member of clusters[0]?.DBClusterMembers ?? [])
-      await rds
-        .send(new DeleteDBInstanceCommand({DBInstanceIdentifier: member.DBInstanceIdentifier, SkipFinalSnapshot: true}))
-        .catch(() => {})
-    await rds.send(new DeleteDBClusterCommand({DBClusterIdentifier: scratch, SkipFinalSnapshot: true})).catch(() => {})
+    await deleteScratchCluster(scratch)
   })
 
   it('scale: lowering --max takes --confirm CLUSTER; --yes is refused; --dry-run prints the call and changes nothing', async () => {

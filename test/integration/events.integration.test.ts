@@ -1,5 +1,4 @@
 import {
-  CreateDBClusterCommand,
   CreateDBInstanceCommand,
   DeleteDBClusterCommand,
   DeleteDBClusterSnapshotCommand,
@@ -16,7 +15,7 @@ import type {EventsOutput} from '../../src/commands/events.js'
 import type {ClusterEvent} from '../../src/lib/events.js'
 
 import {runCli, startCli} from '../helpers/run-cli.js'
-import {sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
+import {createBareCluster, sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
 
 // Clusters of this file's own: the seeded cluster's events and settings stay as other files expect them.
 const suffix = process.pid
@@ -30,18 +29,7 @@ const rds = () => sandboxClients().rds()
 let beforeSetup: Date
 
 async function createCluster(id: string): Promise<void> {
-  await (
-    await rds()
-  ).send(
-    new CreateDBClusterCommand({
-      DBClusterIdentifier: id,
-      Engine: 'aurora-postgresql',
-      EngineVersion: '15.14',
-      MasterUsername: 'events',
-      MasterUserPassword: 'events-password-1',
-      ServerlessV2ScalingConfiguration: {MaxCapacity: 2, MinCapacity: 0.5},
-    }),
-  )
+  await createBareCluster(id)
 }
 
 async function addInstance(clusterId: string, instanceId: string, zone: string): Promise<void> {

@@ -1,10 +1,4 @@
-import {
-  CreateDBInstanceCommand,
-  DeleteDBClusterCommand,
-  DeleteDBInstanceCommand,
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
-} from '@aws-sdk/client-rds'
+import {CreateDBInstanceCommand, DeleteDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand} from '@aws-sdk/client-rds'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -14,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {FailoverReport} from '../../src/lib/failover/types.js'
 
 import {runCli, startCli} from '../helpers/run-cli.js'
-import {sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
+import {deleteScratchCluster, sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
 
 /**
  * A cluster of our own (restored from the seeded cluster's snapshot, with a writer and a tier-0 reader): failing
@@ -68,15 +62,7 @@ describe('failover', () => {
 
   afterAll(async () => {
     await rm(folder, {force: true, recursive: true})
-    const rds = await sandboxClients().rds()
-    const {DBClusters: clusters = []} = await rds
-      .send(new DescribeDBClustersCommand({DBClusterIdentifier: scratch}))
-      .catch(() => ({DBClusters: []}))
-    for (const member of clusters[0]?.DBClusterMembers ?? [])
-      await rds
-        .send(new DeleteDBInstanceCommand({DBInstanceIdentifier: member.DBInstanceIdentifier, SkipFinalSnapshot: true}))
-        .catch(() => {})
-    await rds.send(new DeleteDBClusterCommand({DBClusterIdentifier: scratch, SkipFinalSnapshot: true})).catch(() => {})
+    await deleteScratchCluster(scratch)
   })
 
   it('--dry-run shows the plan (the tier-0 reader promoted) and the API call, and changes nothing', async () => {

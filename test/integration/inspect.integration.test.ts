@@ -1,11 +1,11 @@
-import {DeleteDBClusterCommand, DeleteDBInstanceCommand, DescribeDBClustersCommand} from '@aws-sdk/client-rds'
+import {DescribeDBClustersCommand} from '@aws-sdk/client-rds'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {getDatabaseCredentials} from '../../src/lib/aws/secrets.js'
 import {connectWithCredentials} from '../../src/lib/pg/connect.js'
 import {loadEndpointMap} from '../../src/lib/target/endpoint-map.js'
 import {runCli} from '../helpers/run-cli.js'
-import {sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
+import {deleteScratchCluster, sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
 
 type Client = Awaited<ReturnType<typeof connectWithCredentials>>
 
@@ -319,15 +319,7 @@ describe('doctor grades the same facts, on a cluster of our own', () => {
 
   afterAll(async () => {
     await client?.end().catch(() => {})
-    const rds = await sandboxClients().rds()
-    const {DBClusters: clusters = []} = await rds
-      .send(new DescribeDBClustersCommand({DBClusterIdentifier: scratch}))
-      .catch(() => ({DBClusters: []}))
-    for (const member of clusters[0]?.DBClusterMembers ?? [])
-      await rds
-        .send(new DeleteDBInstanceCommand({DBInstanceIdentifier: member.DBInstanceIdentifier, SkipFinalSnapshot: true}))
-        .catch(() => {})
-    await rds.send(new DeleteDBClusterCommand({DBClusterIdentifier: scratch, SkipFinalSnapshot: true})).catch(() => {})
+    await deleteScratchCluster(scratch)
   })
 
   // The latest snapshot may hold tables other test files made in the seeded database; none of them is trouble.

@@ -1,5 +1,4 @@
 import {
-  CreateDBClusterCommand,
   CreateDBClusterParameterGroupCommand,
   CreateDBClusterSnapshotCommand,
   DeleteDBClusterCommand,
@@ -10,7 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {deleteDrillCluster} from '../../src/lib/drill/drill.js'
 import {runCli} from '../helpers/run-cli.js'
-import {sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
+import {createBareCluster, sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
 
 // Clusters of this file's own, so nothing else sees them.
 const suffix = process.pid
@@ -30,19 +29,7 @@ const ownershipTags: Tag[] = [
 const rds = () => sandboxClients().rds()
 
 async function createCluster(id: string, extra: Record<string, unknown> = {}): Promise<void> {
-  await (
-    await rds()
-  ).send(
-    new CreateDBClusterCommand({
-      DBClusterIdentifier: id,
-      Engine: 'aurora-postgresql',
-      EngineVersion: '15.14',
-      MasterUsername: 'edge',
-      MasterUserPassword: 'edge-password-1',
-      ServerlessV2ScalingConfiguration: {MaxCapacity: 2, MinCapacity: 0.5},
-      ...extra,
-    }),
-  )
+  await createBareCluster(id, extra)
   created.push(id)
 }
 
