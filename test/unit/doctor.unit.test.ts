@@ -5,6 +5,7 @@ import type {Check} from '../../src/lib/doctor/types.js'
 import {createPalette} from '../../src/lib/cli/render/colour.js'
 import {renderDoctorReport} from '../../src/lib/cli/render/doctor.js'
 import {cidrContains} from '../../src/lib/doctor/checks/network.js'
+import {DoctorFacts} from '../../src/lib/doctor/facts.js'
 import {
   gradeBackupRetention,
   gradeCeiling,
@@ -15,7 +16,6 @@ import {
   gradeWraparound,
   isPrivateAddress,
 } from '../../src/lib/doctor/grading.js'
-import {DoctorFacts} from '../../src/lib/doctor/facts.js'
 import {allChecks, checkIds} from '../../src/lib/doctor/index.js'
 import {runChecks} from '../../src/lib/doctor/run.js'
 import {fail, ok, warn} from '../../src/lib/doctor/types.js'

@@ -54,9 +54,9 @@ export interface DoctorOptions {
 export class DoctorFacts {
   private readonly memo = new Map<string, Promise<unknown>>()
   private queue: Promise<unknown> = Promise.resolve()
+  private resolvedTls?: ClusterTls
   /** The check whose query holds the shared connection now (for a queued check's timeout to name it). */
   private runningQueryOf?: string
-  private resolvedTls?: ClusterTls
 
   constructor(
     readonly clients: DoctorClients,
