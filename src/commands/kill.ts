@@ -12,6 +12,7 @@ import {BaseCommand} from '../lib/cli/base-command.js'
 import {AuroraError, badInput} from '../lib/cli/errors.js'
 import {confirmFlag, refusedYesFlag} from '../lib/cli/flags.js'
 import {sessionConnectionFlags} from '../lib/cli/session-flags.js'
+import {terminalColumns} from '../lib/cli/terminal.js'
 import {requireCluster} from '../lib/target/target.js'
 
 export interface KillOutput {
@@ -119,7 +120,7 @@ Reports each pid: cancelled, ended, already gone, left alone, not permitted (exi
   }
 
   private async killPids(client: Client, connection: ClusterConnection, clusterId: string, pids: number[]): Promise<KillOutput> {
-    const [{listSessions}, {planKill}, {renderSessionTable, terminalColumns}, {describeEndpoint}] = await Promise.all([
+    const [{listSessions}, {planKill}, {renderSessionTable}, {describeEndpoint}] = await Promise.all([
       import('../lib/oncall/sessions.js'),
       import('../lib/oncall/kill.js'),
       import('../lib/cli/render/sessions.js'),
@@ -176,7 +177,7 @@ Reports each pid: cancelled, ended, already gone, left alone, not permitted (exi
       return empty
     }
 
-    this.log(render.renderLockForest({blockedSessions: root.blockedCount, roots: [root]}, {width: render.terminalColumns()}))
+    this.log(render.renderLockForest({blockedSessions: root.blockedCount, roots: [root]}, {width: terminalColumns()}))
     const refusal = refusalFor(root.session, {includePrivileged: this.flags['include-privileged'], ownPid: list.ownPid})
     if (refusal) {
       throw badInput(

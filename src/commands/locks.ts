@@ -3,6 +3,7 @@ import type {ClusterConnection} from '../lib/target/cluster-connection.js'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
 import {sessionConnectionFlags} from '../lib/cli/session-flags.js'
+import {terminalColumns} from '../lib/cli/terminal.js'
 
 export interface LocksOutput {
   at: string
@@ -49,7 +50,7 @@ Replaces joining pg_locks with pg_stat_activity by hand (and Heroku's pg:locks a
     }
 
     if (!this.jsonEnabled()) {
-      const {renderLockForest, terminalColumns} = await import('../lib/cli/render/sessions.js')
+      const {renderLockForest} = await import('../lib/cli/render/sessions.js')
       this.log(renderLockForest(output, {width: terminalColumns()}))
     }
 

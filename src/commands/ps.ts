@@ -5,6 +5,7 @@ import type {ClusterConnection} from '../lib/target/cluster-connection.js'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
 import {sessionConnectionFlags, sessionFilterFlags, sessionFilterFrom} from '../lib/cli/session-flags.js'
+import {terminalColumns} from '../lib/cli/terminal.js'
 
 export interface PsOutput {
   /** The server's time of the listing. */
@@ -65,7 +66,7 @@ Replaces \`SELECT ... FROM pg_stat_activity\` by hand (and Heroku's pg:ps).`
   }
 
   private async render(output: PsOutput, connection: ClusterConnection): Promise<void> {
-    const [{describeEndpoint}, {renderSessionTable, terminalColumns}] = await Promise.all([
+    const [{describeEndpoint}, {renderSessionTable}] = await Promise.all([
       import('../lib/cli/session-flags.js'),
       import('../lib/cli/render/sessions.js'),
     ])

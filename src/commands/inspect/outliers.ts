@@ -5,6 +5,7 @@ import type {StatementsOrder} from '../../lib/pg/statements.js'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {inspectFlags, tlsFlags, viaFlag} from '../../lib/cli/flags.js'
+import {terminalColumns} from '../../lib/cli/terminal.js'
 
 export default class InspectOutliers extends BaseCommand<typeof InspectOutliers> {
   static override description = `The statements the database spends its time on, from pg_stat_statements: total time and its share of all
@@ -36,7 +37,7 @@ Replaces Heroku's pg:outliers and pg:calls.`
     const report = await withClusterDatabase(await this.target(), await this.aws(), options, (query, database) =>
       inspectOutliers(query, database, {limit: flags.limit, order: flags.sort as StatementsOrder}),
     )
-    const columns = process.stdout.columns || Number(process.env.COLUMNS) || 100
+    const columns = terminalColumns()
     if (!this.jsonEnabled()) this.log((await import('../../lib/cli/render/inspect.js')).renderOutliers(report, columns))
     return report
   }

@@ -6,11 +6,7 @@ import type {Session} from '../../oncall/sessions.js'
 import type {Palette} from './colour.js'
 
 import {formatDuration} from '../duration.js'
-
-/** The terminal's width: stdout's, else COLUMNS, else 100 (a pipe). */
-export function terminalColumns(): number {
-  return process.stdout.columns || Number(process.env.COLUMNS) || 100
-}
+import {oneLine} from '../terminal.js'
 
 const borderless = {
   bottom: '',
@@ -29,8 +25,6 @@ const borderless = {
   'top-mid': '',
   'top-right': '',
 }
-
-const oneLine = (text: null | string) => (text ?? '').replaceAll(/\s+/g, ' ').trim()
 
 function cut(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text
