@@ -79,8 +79,8 @@ Reports each pid: cancelled, ended, already gone, left alone, not permitted (exi
         'See them with `auroractl ps` or `auroractl locks`.',
       )
     const clusterId = requireCluster(await this.target())
-    const {connectForSessions} = await import('../lib/oncall/connect.js')
-    const {client, connection} = await connectForSessions(await this.target(), await this.aws(), {
+    const {openClusterSession} = await import('../lib/target/cluster-session.js')
+    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), {
       database: flags.database,
       instance: flags.instance,
       reader: flags.reader,

@@ -62,12 +62,12 @@ Replaces a hand-written \`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
     if (!given.some((flag) => flags[flag] !== undefined))
       throw badInput('killall needs at least one filter: --user, --app, --state, --idle-in-transaction, --older-than or --database.')
     const clusterId = requireCluster(await this.target())
-    const [{connectForSessions}, {listSessions}, {planKillAll}] = await Promise.all([
-      import('../lib/oncall/connect.js'),
+    const [{openClusterSession}, {listSessions}, {planKillAll}] = await Promise.all([
+      import('../lib/target/cluster-session.js'),
       import('../lib/oncall/sessions.js'),
       import('../lib/oncall/kill.js'),
     ])
-    const {client, connection} = await connectForSessions(await this.target(), await this.aws(), {
+    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), {
       database: flags.database,
       instance: flags.instance,
       reader: flags.reader,

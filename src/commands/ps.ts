@@ -42,11 +42,11 @@ Replaces \`SELECT ... FROM pg_stat_activity\` by hand (and Heroku's pg:ps).`
   async run(): Promise<PsOutput> {
     const {flags} = this
     const filter = sessionFilterFrom(flags)
-    const [{connectForSessions}, {listSessions, sessionsToShow}] = await Promise.all([
-      import('../lib/oncall/connect.js'),
+    const [{openClusterSession}, {listSessions, sessionsToShow}] = await Promise.all([
+      import('../lib/target/cluster-session.js'),
       import('../lib/oncall/sessions.js'),
     ])
-    const {client, connection} = await connectForSessions(await this.target(), await this.aws(), {
+    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), {
       database: flags.database,
       instance: flags.instance,
       reader: flags.reader,

@@ -242,6 +242,15 @@ describe('inspect reports on a database with real trouble', () => {
     expect(json.rows.find((row: {table: string}) => row.table === 'readings')?.heavy ?? false).toBe(false)
   })
 
+  it('--instance reads one instance (usage counters are per instance); an unknown one is exit 3 with the instances', async () => {
+    const onReader = await inspect(['seq-scans', '--instance', 'nba-tracker-dev-reader-1', '--database', database, '--json'])
+    expect(onReader.exitCode, onReader.stderr).toBe(0)
+    expect(onReader.json.rows.find((row: {table: string}) => row.table === 'scanned')).toMatchObject({seqScans: 5})
+    const unknown = await inspect(['sizes', '--instance', 'no-such-instance', '--database', database])
+    expect(unknown.exitCode).toBe(3)
+    expect(unknown.stderr).toContain('Instance "no-such-instance" is not in cluster nba-tracker-dev.')
+  })
+
   it('outliers: a slow statement of ours ranks with its calls, mean and share; --sort changes the order', async () => {
     const tag = `inspect-outlier-${process.pid}`
     for (let call = 0; call < 3; call++) await admin.query(`SELECT pg_sleep(0.1) /* ${tag} */`)
