@@ -149,6 +149,10 @@ describe('inspect reports on a database with real trouble', () => {
     expect(json.tables[0]).toMatchObject({schema: 'public', table: 'readings'}) // 50,000 rows and three indexes
     expect(json.tables.find((table: {table: string}) => table.table === 'staging')).toMatchObject({unlogged: true})
     expect(json.tables.find((table: {table: string}) => table.table === 'readings')).toMatchObject({rows: 50_000, unlogged: false})
+    // Never vacuumed nor analyzed: nobody knows its row count yet, which is not 0.
+    expect(json.tables.find((table: {table: string}) => table.table === 'never_analyzed')).toMatchObject({rows: null})
+    const human = await inspect(['sizes', '--database', database])
+    expect(human.text).toMatch(/public\.never_analyzed\s+\?\s/)
     expect(json.indexes.map((index: {index: string}) => index.index)).toContain('readings_note_idx')
     expect(json.schemas.map((schema: {schema: string}) => schema.schema).sort()).toEqual(['other', 'public'])
     const narrowed = await inspect(['sizes', '--database', database, '--schema', 'other', '--json'])
