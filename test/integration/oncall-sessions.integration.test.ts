@@ -201,7 +201,7 @@ describe('a session holding a lock in an open transaction, a migration waiting o
     const lines = human.stdout.split('\n')
     expect(lines[0]).toBe('2 sessions waiting for locks, behind 1 root blocker:')
     expect(lines[2]).toMatch(new RegExp(`^pid ${holder.pid} · ${credentials.username} · ${tag}-holder · idle in transaction for \\S+`))
-    expect(lines[3]).toBe('│ blocks 2 sessions (a chain 2 deep) · the root blocker `auroractl kill --root-blocker` ends')
+    expect(lines[3]).toBe('│ blocks 2 sessions (a chain 2 deep) ← kill --root-blocker ends this')
     expect(human.stdout).toMatch(
       new RegExp(`└─ pid ${alter.pid} .*\\n.*waits \\S+ for AccessExclusiveLock on orders; pid ${holder.pid} holds AccessShareLock`),
     )

@@ -395,10 +395,52 @@ describe('rendering', () => {
     expect(text).toMatch(/^4243 .*Lock:relation .*4242 /m)
   })
 
-  it('prints whole queries under the table with --full', () => {
-    const text = renderSessionTable([session({pid: 9, query: 'SELECT a\nFROM t'})], {full: true, width: 80})
+  it('prints whole queries under the table with --full, without their leading blank lines', () => {
+    const text = renderSessionTable([session({pid: 9, query: '\n  \nSELECT a\nFROM t\n'})], {full: true, width: 80})
     expect(text).toContain('pid 9:\n  SELECT a\n  FROM t')
+    expect(text.endsWith('  FROM t')).toBe(true)
     expect(text.split('\n')[0]).not.toMatch(/QUERY$/)
+  })
+
+  it('still gives up columns with --full on an 80-column terminal', () => {
+    const wide = session({
+      application: 'a-long-application-name',
+      blockedBy: [4243, 4244],
+      client: '203.0.113.250:54321',
+      pid: 4242,
+      query: 'SELECT 1',
+      queryMs: 125_000,
+      transactionMs: 130_000,
+      user: 'a-long-user-name',
+      waitEvent: 'transactionid',
+      waitEventType: 'Lock',
+    })
+    const table = renderSessionTable([wide], {full: true, width: 80}).split('\n\n')[0]!
+    for (const line of table.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80)
+    expect(table).not.toContain('CLIENT')
+    expect(table).toContain('BLOCKED BY')
+  })
+
+  it('keeps the lock line whole at 80 columns, folding it; the query line is the one cut', () => {
+    const list = linked([
+      session({pid: 1, query: `SELECT ${'x, '.repeat(40)} FROM orders`, state: 'idle in transaction', stateMs: 65_000}),
+      session({blockedBy: [1], pid: 2, query: `ALTER TABLE orders ADD COLUMN ${'y'.repeat(80)} text`}),
+    ])
+    const lines = renderLockForest(
+      buildLockForest(list, [relationLock(1, 'AccessShareLock', true), relationLock(2, 'AccessExclusiveLock', false, 5000)]),
+      {
+        width: 80,
+      },
+    ).split('\n')
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80)
+    expect(lines[3]).toBe('│ blocks 1 session ← kill --root-blocker ends this')
+    expect(lines[4]).toMatch(/^│ SELECT x, .*…$/)
+    expect(lines.slice(5, 8)).toEqual([
+      '└─ pid 2 · app · app · active',
+      '     waits 5s for AccessExclusiveLock on public.orders; pid 1 holds',
+      '     AccessShareLock',
+    ])
+    expect(lines.at(-1)).toMatch(/ALTER TABLE orders ADD COLUMN y+…$/)
   })
 
   it('draws the tree indented, marking the root blocker', () => {
@@ -415,7 +457,7 @@ describe('rendering', () => {
       '2 sessions waiting for locks, behind 1 root blocker:',
       '',
       'pid 1 · app · app · idle in transaction for 1m5s',
-      '│ blocks 2 sessions (a chain 2 deep) · the root blocker `auroractl kill --root-blocker` ends',
+      '│ blocks 2 sessions (a chain 2 deep) ← kill --root-blocker ends this',
       '│ SELECT * FROM orders',
       '└─ pid 2 · app · app · active',
       '   │ waits 5s for AccessExclusiveLock on public.orders; pid 1 holds AccessShareLock',
