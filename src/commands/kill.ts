@@ -5,6 +5,7 @@ import * as Flags from '@oclif/core/flags'
 
 import type {KillGuard, KillMode, KillResult} from '../lib/oncall/kill.js'
 import type {LockRoot} from '../lib/oncall/locks.js'
+import type {Relief} from '../lib/oncall/relief.js'
 import type {Session} from '../lib/oncall/sessions.js'
 import type {ClusterConnection} from '../lib/target/cluster-connection.js'
 
@@ -19,6 +20,11 @@ export interface KillOutput {
   endpoint: ClusterConnection['endpoint']
   /** cancel: pg_cancel_backend (the query stops, the session stays); terminate: pg_terminate_backend (the session ends). */
   mode: KillMode
+  /**
+   * With --root-blocker, once the blocker was ended: a moment later, how many of the sessions that waited behind it
+   * no longer wait; null when nothing was ended.
+   */
+  relief?: null | Relief
   /** What happened to each pid. */
   results: KillResult[]
   /** With --root-blocker: the blocker chosen and who waited behind it; null when nobody waited for a lock. */
@@ -171,7 +177,7 @@ Reports each pid: cancelled, ended, already gone, left alone, not permitted (exi
     const list = await listSessions(client, {database: this.flags.database})
     const forest = buildLockForest(list.sessions, await readLocks(client, pidsInForest(list.sessions), list.serverVersion))
     const root = chooseRootBlocker(forest)
-    const empty: KillOutput = {endpoint: connection.endpoint, mode: 'terminate', results: [], rootBlocker: null, sessions: []}
+    const empty: KillOutput = {endpoint: connection.endpoint, mode: 'terminate', relief: null, results: [], rootBlocker: null, sessions: []}
     if (!root) {
       this.log('No session is waiting for a lock: nothing to end.')
       return empty
@@ -197,6 +203,18 @@ Reports each pid: cancelled, ended, already gone, left alone, not permitted (exi
       },
       [root.session],
     )
-    return {...empty, results, rootBlocker: root, sessions: [root.session]}
+    const relief = results.some((result) => result.outcome === 'terminated') ? await this.relief(client, root) : null
+    return {...empty, relief, results, rootBlocker: root, sessions: [root.session]}
+  }
+
+  /** A moment after the blocker ended: how many of those that waited behind it got through. */
+  private async relief(client: Client, root: LockRoot): Promise<Relief> {
+    const [{measureRelief}, {renderRelief}] = await Promise.all([
+      import('../lib/oncall/relief.js'),
+      import('../lib/cli/render/sessions.js'),
+    ])
+    const relief = await this.interruptibly((signal) => measureRelief(client, root, {filter: {database: this.flags.database}, signal}))
+    this.log(renderRelief(relief))
+    return relief
   }
 }

@@ -10,10 +10,11 @@ import type {LockRow} from '../../src/lib/oncall/locks.js'
 import type {Target} from '../../src/lib/target/target.js'
 
 import {createPalette} from '../../src/lib/cli/render/colour.js'
-import {renderKillResults, renderLockForest, renderSessionTable} from '../../src/lib/cli/render/sessions.js'
+import {renderKillResults, renderLockForest, renderRelief, renderSessionTable} from '../../src/lib/cli/render/sessions.js'
 import {sessionFilterFrom, stateNames} from '../../src/lib/cli/session-flags.js'
 import {chooseRootBlocker, endSessions, endSessionSql, planKill, planKillAll, refusalFor} from '../../src/lib/oncall/kill.js'
-import {buildLockForest, waitingUnder} from '../../src/lib/oncall/locks.js'
+import {buildLockForest, waiterPids, waitingUnder} from '../../src/lib/oncall/locks.js'
+import {reliefOf} from '../../src/lib/oncall/relief.js'
 import {likePattern, type Session, sessionFilterSql, sessionStates, sessionsToShow, toSessions} from '../../src/lib/oncall/sessions.js'
 import {resolveClusterConnection} from '../../src/lib/target/cluster-connection.js'
 
@@ -312,6 +313,28 @@ function scriptedClient(answers: Array<Error | Record<string, unknown>[]>) {
   }
   return {client: client as unknown as Client, sent}
 }
+
+describe('after the root blocker is ended', () => {
+  it('counts the sessions that waited behind it and no longer wait, naming those that still do', () => {
+    const before = linked([
+      session({pid: 1}),
+      session({blockedBy: [1], pid: 2}),
+      session({blockedBy: [2], pid: 3}),
+      session({blockedBy: [2], pid: 4}),
+    ])
+    const root = buildLockForest(before, [relationLock(1, 'AccessShareLock', true), relationLock(2, 'AccessExclusiveLock', false)])
+      .roots[0]!
+    expect(waiterPids([root]).sort()).toEqual([2, 3, 4])
+    // pid 2 got its lock and finished (gone), pid 3 runs, pid 4 now waits behind someone else.
+    const after = [session({pid: 3}), session({blockedBy: [9], pid: 4}), session({blockedBy: [8], pid: 7})]
+    const relief = reliefOf(waiterPids([root]), after, 1000)
+    expect(relief).toEqual({afterMs: 1000, released: 2, stillWaiting: [4], waited: 3})
+    expect(renderRelief(relief)).toBe(
+      'No longer waiting 1s later: 2 of the 3 sessions that waited; still waiting: pid 4 (see `auroractl locks`).',
+    )
+    expect(renderRelief(reliefOf([2], [], 1000))).toBe('No longer waiting 1s later: 1 of the 1 session that waited.')
+  })
+})
 
 describe('ending sessions', () => {
   const target = {backendStart: '2026-11-28T03:00:00.000001Z', pid: 42}

@@ -2,6 +2,7 @@ import Table from 'cli-table3'
 
 import type {KillResult, RefusedSession} from '../../oncall/kill.js'
 import type {LockForest, LockNode, LockRoot, LockWait} from '../../oncall/locks.js'
+import type {Relief} from '../../oncall/relief.js'
 import type {Session} from '../../oncall/sessions.js'
 import type {Palette} from './colour.js'
 
@@ -245,4 +246,11 @@ export function renderKillResults(results: KillResult[], colour: Palette): strin
 /** Sessions a command will not end, with why. */
 export function renderRefusals(refused: RefusedSession[]): string {
   return refused.map((item) => `  ${item.text}`).join('\n')
+}
+
+/** "No longer waiting 1s later: 3 of the 3 sessions that waited.", and who still does. */
+export function renderRelief(relief: Relief): string {
+  const line = `No longer waiting ${formatDuration(relief.afterMs)} later: ${relief.released} of the ${relief.waited} session${relief.waited === 1 ? '' : 's'} that waited`
+  if (relief.stillWaiting.length === 0) return `${line}.`
+  return `${line}; still waiting: pid ${relief.stillWaiting.join(', ')} (see \`auroractl locks\`).`
 }
