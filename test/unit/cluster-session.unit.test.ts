@@ -42,7 +42,11 @@ describe('cluster sessions (the on-call and inspect commands)', () => {
     expect(client.end).toHaveBeenCalledTimes(1)
 
     const other = new Error('boom')
-    await expect(withClusterSession(target, aws, {tls}, async () => { throw other; })).rejects.toBe(other)
+    await expect(
+      withClusterSession(target, aws, {tls}, async () => {
+        throw other
+      }),
+    ).rejects.toBe(other)
     expect(await withClusterSession(target, aws, {tls}, async ({connection}) => connection.database)).toBe('app')
     expect(client.end).toHaveBeenCalledTimes(3)
   })

@@ -35,7 +35,9 @@ Replaces Heroku's pg:outliers and pg:calls.`
       import('../../lib/inspect/outliers.js'),
     ])
     const options = {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
-    const report = await withClusterSession(await this.target(), await this.aws(), options, async ({connection, query}) => inspectOutliers(query, connection.database, {limit: flags.limit, order: flags.sort as StatementsOrder}))
+    const report = await withClusterSession(await this.target(), await this.aws(), options, async ({connection, query}) =>
+      inspectOutliers(query, connection.database, {limit: flags.limit, order: flags.sort as StatementsOrder}),
+    )
     const columns = terminalColumns()
     if (!this.jsonEnabled()) this.log((await import('../../lib/cli/render/inspect.js')).renderOutliers(report, columns))
     return report
