@@ -5,6 +5,7 @@ import * as Flags from '@oclif/core/flags'
 
 import type {KillGuard, KillMode, KillResult} from '../lib/oncall/kill.js'
 import type {LockRoot} from '../lib/oncall/locks.js'
+import type {Relief} from '../lib/oncall/relief.js'
 import type {Session} from '../lib/oncall/sessions.js'
 import type {ClusterConnection} from '../lib/target/cluster-connection.js'
 
@@ -12,12 +13,18 @@ import {BaseCommand} from '../lib/cli/base-command.js'
 import {AuroraError, badInput} from '../lib/cli/errors.js'
 import {confirmFlag, refusedYesFlag} from '../lib/cli/flags.js'
 import {sessionConnectionFlags} from '../lib/cli/session-flags.js'
+import {terminalColumns} from '../lib/cli/terminal.js'
 import {requireCluster} from '../lib/target/target.js'
 
 export interface KillOutput {
   endpoint: ClusterConnection['endpoint']
   /** cancel: pg_cancel_backend (the query stops, the session stays); terminate: pg_terminate_backend (the session ends). */
   mode: KillMode
+  /**
+   * With --root-blocker, once the blocker was ended: a moment later, how many of the sessions that waited behind it
+   * no longer wait; null when nothing was ended.
+   */
+  relief?: null | Relief
   /** What happened to each pid. */
   results: KillResult[]
   /** With --root-blocker: the blocker chosen and who waited behind it; null when nobody waited for a lock. */
@@ -78,8 +85,8 @@ Reports each pid: cancelled, ended, already gone, left alone, not permitted (exi
         'See them with `auroractl ps` or `auroractl locks`.',
       )
     const clusterId = requireCluster(await this.target())
-    const {connectForSessions} = await import('../lib/oncall/connect.js')
-    const {client, connection} = await connectForSessions(await this.target(), await this.aws(), {
+    const {openClusterSession} = await import('../lib/target/cluster-session.js')
+    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), {
       database: flags.database,
       instance: flags.instance,
       reader: flags.reader,
@@ -119,7 +126,7 @@ Reports each pid: cancelled, ended, already gone, left alone, not permitted (exi
   }
 
   private async killPids(client: Client, connection: ClusterConnection, clusterId: string, pids: number[]): Promise<KillOutput> {
-    const [{listSessions}, {planKill}, {renderSessionTable, terminalColumns}, {describeEndpoint}] = await Promise.all([
+    const [{listSessions}, {planKill}, {renderSessionTable}, {describeEndpoint}] = await Promise.all([
       import('../lib/oncall/sessions.js'),
       import('../lib/oncall/kill.js'),
       import('../lib/cli/render/sessions.js'),
@@ -170,13 +177,13 @@ Reports each pid: cancelled, ended, already gone, left alone, not permitted (exi
     const list = await listSessions(client, {database: this.flags.database})
     const forest = buildLockForest(list.sessions, await readLocks(client, pidsInForest(list.sessions), list.serverVersion))
     const root = chooseRootBlocker(forest)
-    const empty: KillOutput = {endpoint: connection.endpoint, mode: 'terminate', results: [], rootBlocker: null, sessions: []}
+    const empty: KillOutput = {endpoint: connection.endpoint, mode: 'terminate', relief: null, results: [], rootBlocker: null, sessions: []}
     if (!root) {
       this.log('No session is waiting for a lock: nothing to end.')
       return empty
     }
 
-    this.log(render.renderLockForest({blockedSessions: root.blockedCount, roots: [root]}, {width: render.terminalColumns()}))
+    this.log(render.renderLockForest({blockedSessions: root.blockedCount, roots: [root]}, {width: terminalColumns()}))
     const refusal = refusalFor(root.session, {includePrivileged: this.flags['include-privileged'], ownPid: list.ownPid})
     if (refusal) {
       throw badInput(
@@ -196,6 +203,18 @@ Reports each pid: cancelled, ended, already gone, left alone, not permitted (exi
       },
       [root.session],
     )
-    return {...empty, results, rootBlocker: root, sessions: [root.session]}
+    const relief = results.some((result) => result.outcome === 'terminated') ? await this.relief(client, root) : null
+    return {...empty, relief, results, rootBlocker: root, sessions: [root.session]}
+  }
+
+  /** A moment after the blocker ended: how many of those that waited behind it got through. */
+  private async relief(client: Client, root: LockRoot): Promise<Relief> {
+    const [{measureRelief}, {renderRelief}] = await Promise.all([
+      import('../lib/oncall/relief.js'),
+      import('../lib/cli/render/sessions.js'),
+    ])
+    const relief = await this.interruptibly((signal) => measureRelief(client, root, {filter: {database: this.flags.database}, signal}))
+    this.log(renderRelief(relief))
+    return relief
   }
 }

@@ -10,6 +10,7 @@ import {BaseCommand} from '../lib/cli/base-command.js'
 import {badInput} from '../lib/cli/errors.js'
 import {confirmFlag, refusedYesFlag} from '../lib/cli/flags.js'
 import {sessionConnectionFlags, sessionFilterFlags, sessionFilterFrom} from '../lib/cli/session-flags.js'
+import {terminalColumns} from '../lib/cli/terminal.js'
 import {requireCluster} from '../lib/target/target.js'
 
 export interface KillAllOutput {
@@ -61,12 +62,12 @@ Replaces a hand-written \`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
     if (!given.some((flag) => flags[flag] !== undefined))
       throw badInput('killall needs at least one filter: --user, --app, --state, --idle-in-transaction, --older-than or --database.')
     const clusterId = requireCluster(await this.target())
-    const [{connectForSessions}, {listSessions}, {planKillAll}] = await Promise.all([
-      import('../lib/oncall/connect.js'),
+    const [{openClusterSession}, {listSessions}, {planKillAll}] = await Promise.all([
+      import('../lib/target/cluster-session.js'),
       import('../lib/oncall/sessions.js'),
       import('../lib/oncall/kill.js'),
     ])
-    const {client, connection} = await connectForSessions(await this.target(), await this.aws(), {
+    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), {
       database: flags.database,
       instance: flags.instance,
       reader: flags.reader,
@@ -122,7 +123,7 @@ Replaces a hand-written \`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 
   private async show(output: KillAllOutput, clusterId: string): Promise<void> {
     if (this.jsonEnabled()) return
-    const [{renderRefusals, renderSessionTable, terminalColumns}, {describeEndpoint}] = await Promise.all([
+    const [{renderRefusals, renderSessionTable}, {describeEndpoint}] = await Promise.all([
       import('../lib/cli/render/sessions.js'),
       import('../lib/cli/session-flags.js'),
     ])

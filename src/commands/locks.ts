@@ -3,6 +3,7 @@ import type {ClusterConnection} from '../lib/target/cluster-connection.js'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
 import {sessionConnectionFlags} from '../lib/cli/session-flags.js'
+import {terminalColumns} from '../lib/cli/terminal.js'
 
 export interface LocksOutput {
   at: string
@@ -24,12 +25,12 @@ Replaces joining pg_locks with pg_stat_activity by hand (and Heroku's pg:locks a
 
   async run(): Promise<LocksOutput> {
     const {flags} = this
-    const [{connectForSessions}, {listSessions}, {buildLockForest, pidsInForest, readLocks, waitingUnder}] = await Promise.all([
-      import('../lib/oncall/connect.js'),
+    const [{openClusterSession}, {listSessions}, {buildLockForest, pidsInForest, readLocks, waitingUnder}] = await Promise.all([
+      import('../lib/target/cluster-session.js'),
       import('../lib/oncall/sessions.js'),
       import('../lib/oncall/locks.js'),
     ])
-    const {client, connection} = await connectForSessions(await this.target(), await this.aws(), {
+    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), {
       database: flags.database,
       instance: flags.instance,
       reader: flags.reader,
@@ -49,7 +50,7 @@ Replaces joining pg_locks with pg_stat_activity by hand (and Heroku's pg:locks a
     }
 
     if (!this.jsonEnabled()) {
-      const {renderLockForest, terminalColumns} = await import('../lib/cli/render/sessions.js')
+      const {renderLockForest} = await import('../lib/cli/render/sessions.js')
       this.log(renderLockForest(output, {width: terminalColumns()}))
     }
 

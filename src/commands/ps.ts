@@ -5,6 +5,7 @@ import type {ClusterConnection} from '../lib/target/cluster-connection.js'
 
 import {BaseCommand} from '../lib/cli/base-command.js'
 import {sessionConnectionFlags, sessionFilterFlags, sessionFilterFrom} from '../lib/cli/session-flags.js'
+import {terminalColumns} from '../lib/cli/terminal.js'
 
 export interface PsOutput {
   /** The server's time of the listing. */
@@ -41,11 +42,11 @@ Replaces \`SELECT ... FROM pg_stat_activity\` by hand (and Heroku's pg:ps).`
   async run(): Promise<PsOutput> {
     const {flags} = this
     const filter = sessionFilterFrom(flags)
-    const [{connectForSessions}, {listSessions, sessionsToShow}] = await Promise.all([
-      import('../lib/oncall/connect.js'),
+    const [{openClusterSession}, {listSessions, sessionsToShow}] = await Promise.all([
+      import('../lib/target/cluster-session.js'),
       import('../lib/oncall/sessions.js'),
     ])
-    const {client, connection} = await connectForSessions(await this.target(), await this.aws(), {
+    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), {
       database: flags.database,
       instance: flags.instance,
       reader: flags.reader,
@@ -65,7 +66,7 @@ Replaces \`SELECT ... FROM pg_stat_activity\` by hand (and Heroku's pg:ps).`
   }
 
   private async render(output: PsOutput, connection: ClusterConnection): Promise<void> {
-    const [{describeEndpoint}, {renderSessionTable, terminalColumns}] = await Promise.all([
+    const [{describeEndpoint}, {renderSessionTable}] = await Promise.all([
       import('../lib/cli/session-flags.js'),
       import('../lib/cli/render/sessions.js'),
     ])

@@ -149,6 +149,10 @@ describe('inspect reports on a database with real trouble', () => {
     expect(json.tables[0]).toMatchObject({schema: 'public', table: 'readings'}) // 50,000 rows and three indexes
     expect(json.tables.find((table: {table: string}) => table.table === 'staging')).toMatchObject({unlogged: true})
     expect(json.tables.find((table: {table: string}) => table.table === 'readings')).toMatchObject({rows: 50_000, unlogged: false})
+    // Never vacuumed nor analyzed: nobody knows its row count yet, which is not 0.
+    expect(json.tables.find((table: {table: string}) => table.table === 'never_analyzed')).toMatchObject({rows: null})
+    const human = await inspect(['sizes', '--database', database])
+    expect(human.text).toMatch(/public\.never_analyzed\s+\?\s/)
     expect(json.indexes.map((index: {index: string}) => index.index)).toContain('readings_note_idx')
     expect(json.schemas.map((schema: {schema: string}) => schema.schema).sort()).toEqual(['other', 'public'])
     const narrowed = await inspect(['sizes', '--database', database, '--schema', 'other', '--json'])
@@ -240,6 +244,15 @@ describe('inspect reports on a database with real trouble', () => {
       seqScans: 5,
     })
     expect(json.rows.find((row: {table: string}) => row.table === 'readings')?.heavy ?? false).toBe(false)
+  })
+
+  it('--instance reads one instance (usage counters are per instance); an unknown one is exit 3 with the instances', async () => {
+    const onReader = await inspect(['seq-scans', '--instance', 'nba-tracker-dev-reader-1', '--database', database, '--json'])
+    expect(onReader.exitCode, onReader.stderr).toBe(0)
+    expect(onReader.json.rows.find((row: {table: string}) => row.table === 'scanned')).toMatchObject({seqScans: 5})
+    const unknown = await inspect(['sizes', '--instance', 'no-such-instance', '--database', database])
+    expect(unknown.exitCode).toBe(3)
+    expect(unknown.stderr).toContain('Instance "no-such-instance" is not in cluster nba-tracker-dev.')
   })
 
   it('outliers: a slow statement of ours ranks with its calls, mean and share; --sort changes the order', async () => {

@@ -201,7 +201,7 @@ describe('a session holding a lock in an open transaction, a migration waiting o
     const lines = human.stdout.split('\n')
     expect(lines[0]).toBe('2 sessions waiting for locks, behind 1 root blocker:')
     expect(lines[2]).toMatch(new RegExp(`^pid ${holder.pid} · ${credentials.username} · ${tag}-holder · idle in transaction for \\S+`))
-    expect(lines[3]).toBe('│ blocks 2 sessions (a chain 2 deep) · the root blocker `auroractl kill --root-blocker` ends')
+    expect(lines[3]).toBe('│ blocks 2 sessions (a chain 2 deep) ← kill --root-blocker ends this')
     expect(human.stdout).toMatch(
       new RegExp(`└─ pid ${alter.pid} .*\\n.*waits \\S+ for AccessExclusiveLock on orders; pid ${holder.pid} holds AccessShareLock`),
     )
@@ -229,6 +229,8 @@ describe('a session holding a lock in an open transaction, a migration waiting o
     expect(json.mode).toBe('terminate')
     expect(json.results).toEqual([{outcome: 'terminated', pid: holder.pid}])
     expect(json.rootBlocker).toMatchObject({blockedCount: 2, pid: holder.pid})
+    // Re-listed a moment after: both sessions that waited got their locks.
+    expect(json.relief).toEqual({afterMs: 1000, released: 2, stillWaiting: [], waited: 2})
     await within(alterDone, 5000, 'the ALTER TABLE')
     await within(readerDone, 5000, 'the queued SELECT')
     expect(Date.now() - started).toBeLessThan(15_000)
@@ -239,7 +241,7 @@ describe('a session holding a lock in an open transaction, a migration waiting o
 
     const none = await cli<KillOutput>(['kill', '--root-blocker', '--database', database, '--confirm', cluster, '--json'])
     expect(none.exitCode).toBe(0)
-    expect(none.json).toMatchObject({results: [], rootBlocker: null})
+    expect(none.json).toMatchObject({relief: null, results: [], rootBlocker: null})
   })
 })
 
@@ -265,6 +267,7 @@ describe('at a terminal', () => {
     }
 
     expect(terminal.screen()).toMatch(new RegExp(`pid ${holder.pid} +session ended`))
+    expect(terminal.screen()).toContain('No longer waiting 1s later: 1 of the 1 session that waited.')
     await within(update, 5000, 'the UPDATE')
     expect(await alive([holder.pid])).toEqual([])
   })

@@ -5,6 +5,7 @@ import type {Check} from '../../src/lib/doctor/types.js'
 import {createPalette} from '../../src/lib/cli/render/colour.js'
 import {renderDoctorReport} from '../../src/lib/cli/render/doctor.js'
 import {cidrContains} from '../../src/lib/doctor/checks/network.js'
+import {DoctorFacts} from '../../src/lib/doctor/facts.js'
 import {
   gradeBackupRetention,
   gradeCeiling,
@@ -79,7 +80,7 @@ describe('grading thresholds', () => {
   })
 })
 
-const check = (id: string, dependsOn: string[], run: Check<object>['run'], timeoutMs = 1000): Check<object> => ({
+const check = <Facts = object>(id: string, dependsOn: string[], run: Check<Facts>['run'], timeoutMs = 1000): Check<Facts> => ({
   dependsOn,
   id,
   layer: 'db',
@@ -174,6 +175,31 @@ describe('runChecks', () => {
     expect(report.summary).toMatchObject({fail: 0, skip: 1})
   })
 
+  it('names the check a timed-out query sat queued behind on the shared connection, not the network', async () => {
+    const facts = new DoctorFacts({} as never, {clusterId: 'c', tcpTimeoutMs: 1000})
+    const query = vi.fn(async (sql: string) => {
+      if (sql === 'slow') await sleep(400)
+      return {rows: [{sql}]}
+    })
+    vi.spyOn(facts, 'db').mockResolvedValue({query} as never)
+    const report = await runChecks(
+      [
+        check<DoctorFacts>('db.slow', [], async (facts_) => ok(String((await facts_.query('slow')).rows.length)), 1000),
+        check<DoctorFacts>('db.queued', [], async (facts_) => ok(String((await facts_.query('quick')).rows.length)), 100),
+        check<DoctorFacts>('db.alone', [], async () => new Promise<never>(() => {}), 100),
+      ],
+      facts,
+    )
+    const byId = Object.fromEntries(report.checks.map((result) => [result.id, result]))
+    expect(byId['db.slow']).toMatchObject({status: 'ok'})
+    expect(byId['db.queued']!.status).toBe('fail')
+    expect(byId['db.queued']!.detail).toBe("no answer within 100ms: its query was still queued behind db.slow's on the shared connection")
+    expect(byId['db.queued']!.hint).toContain('db.slow')
+    expect(byId['db.queued']!.hint).not.toContain('network')
+    // A check that timed out on its own still points at the network path.
+    expect(byId['db.alone']!.hint).toContain('network path')
+  })
+
   it('reports the slowest check', async () => {
     const report = await runChecks(
       [
@@ -210,5 +236,19 @@ describe('the check list and its rendering', () => {
     expect(text).toContain('✗ fail  network.tcp')
     expect(text).toContain('→ Check the port.')
     expect(text).toMatch(/1 failed, 0 warning\(s\), 1 ok, 0 skipped in \d+ ms/)
+  })
+
+  it('prints the hint of a skipped check that carries one (a locked table points at auroractl ps)', async () => {
+    const report = await runChecks(
+      [
+        check('db.bloat', [], async () => {
+          throw Object.assign(new Error('canceling statement due to lock timeout'), {code: '55P03'})
+        }),
+        check('db.auth', [], async () => ok('fine', ['an item'])),
+      ],
+      {},
+    )
+    const text = renderDoctorReport(report, createPalette({json: false, noColorFlag: true}))
+    expect(text).toMatch(/skip\s+db\.bloat[^\n]*\n\s+→ Find the holder with `auroractl ps`/)
   })
 })

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import type {Query} from '../../src/lib/pg/query.js'
 
-import {renderBloat, renderIndexes, renderOutliers, renderVacuum} from '../../src/lib/cli/render/inspect.js'
+import {renderBloat, renderIndexes, renderOutliers, renderSizes, renderVacuum} from '../../src/lib/cli/render/inspect.js'
 import {formatBytes, formatMilliseconds} from '../../src/lib/cli/render/text.js'
 import {
   dbAutovacuum,
@@ -17,7 +17,7 @@ import {bloatSql, expectedBtreePages, expectedTablePages, inspectBloat, isBloate
 import {findDuplicateIndexes, indexesSql, type IndexUsage, isUnused, worthDropping} from '../../src/lib/inspect/indexes.js'
 import {qualifiedName, requireSchema, userSchemas} from '../../src/lib/inspect/scope.js'
 import {seqScanRow} from '../../src/lib/inspect/seq-scans.js'
-import {sizesSql} from '../../src/lib/inspect/sizes.js'
+import {inspectSizes, sizesSql} from '../../src/lib/inspect/sizes.js'
 import {autovacuumBehind, inspectVacuum, vacuumRow, vacuumSql} from '../../src/lib/inspect/vacuum.js'
 import {statementsSql} from '../../src/lib/pg/statements.js'
 
@@ -309,6 +309,43 @@ describe('pg_stat_statements ranking', () => {
   })
 })
 
+describe('table sizes', () => {
+  it('shows a never-analyzed table (reltuples -1, read as NULL) as unknown rows: null in JSON, ? in the table', async () => {
+    const table = {
+      index_bytes: '0',
+      materialized: false,
+      schema: 'public',
+      table_bytes: '8192',
+      toast_bytes: '0',
+      total_bytes: '8192',
+      unlogged: false,
+    }
+    const answers = new Map<string, unknown[]>([
+      [sizesSql.database, [{bytes: '9000000', name: 'app'}]],
+      [sizesSql.indexes, []],
+      [sizesSql.schemas, [{bytes: '16384', schema: 'public', tables: 2}]],
+      [
+        sizesSql.tables,
+        [
+          {...table, rows: 1234.4, table: 'counted'},
+          {...table, rows: null, table: 'fresh'},
+        ],
+      ],
+    ])
+    const query = (async (sql: string) => ({rows: answers.get(sql) ?? []})) as Query
+    const report = await inspectSizes(query, {})
+    expect(report.tables.map((row) => [row.table, row.rows])).toEqual([
+      ['counted', 1234],
+      ['fresh', null],
+    ])
+    const text = renderSizes(report)
+    expect(text).toMatch(/public\.fresh\s+│?\s*\?\s/)
+    expect(text).toMatch(/public\.counted\s+│?\s*1,234\s/)
+    expect(text).toContain('Rows ? = never vacuumed nor analyzed')
+    expect(sizesSql.tables).toContain('WHEN c.reltuples < 0 THEN NULL')
+  })
+})
+
 describe('human units', () => {
   it('writes sizes and times as people read them', () => {
     expect([formatBytes(512), formatBytes(1536), formatBytes(100 * mib), formatBytes(3 * 1024 * mib)]).toEqual([
@@ -318,9 +355,9 @@ describe('human units', () => {
       '3.0 GB',
     ])
     expect([formatMilliseconds(0.1234), formatMilliseconds(45.61), formatMilliseconds(1500), formatMilliseconds(95_000)]).toEqual([
-      '0.12 ms',
-      '45.6 ms',
-      '1.5 s',
+      '0.12ms',
+      '45.6ms',
+      '1.5s',
       '1m35s',
     ])
   })
@@ -376,7 +413,7 @@ describe('human units', () => {
       120,
     )
     expect(outliers).toContain('by mean time. I/O time needs track_io_timing, which is off.')
-    expect(outliers).toMatch(/1\s.*600\.0 ms\s.*61%\s.*1,200\s.*0\.50 ms\s.*–\s.*SELECT \* FROM games/)
+    expect(outliers).toMatch(/1\s.*600\.0ms\s.*61%\s.*1,200\s.*0\.50ms\s.*–\s.*SELECT \* FROM games/)
   })
 })
 

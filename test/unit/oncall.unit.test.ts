@@ -10,10 +10,11 @@ import type {LockRow} from '../../src/lib/oncall/locks.js'
 import type {Target} from '../../src/lib/target/target.js'
 
 import {createPalette} from '../../src/lib/cli/render/colour.js'
-import {renderKillResults, renderLockForest, renderSessionTable} from '../../src/lib/cli/render/sessions.js'
+import {renderKillResults, renderLockForest, renderRelief, renderSessionTable} from '../../src/lib/cli/render/sessions.js'
 import {sessionFilterFrom, stateNames} from '../../src/lib/cli/session-flags.js'
 import {chooseRootBlocker, endSessions, endSessionSql, planKill, planKillAll, refusalFor} from '../../src/lib/oncall/kill.js'
-import {buildLockForest, waitingUnder} from '../../src/lib/oncall/locks.js'
+import {buildLockForest, waiterPids, waitingUnder} from '../../src/lib/oncall/locks.js'
+import {reliefOf} from '../../src/lib/oncall/relief.js'
 import {likePattern, type Session, sessionFilterSql, sessionStates, sessionsToShow, toSessions} from '../../src/lib/oncall/sessions.js'
 import {resolveClusterConnection} from '../../src/lib/target/cluster-connection.js'
 
@@ -313,6 +314,28 @@ function scriptedClient(answers: Array<Error | Record<string, unknown>[]>) {
   return {client: client as unknown as Client, sent}
 }
 
+describe('after the root blocker is ended', () => {
+  it('counts the sessions that waited behind it and no longer wait, naming those that still do', () => {
+    const before = linked([
+      session({pid: 1}),
+      session({blockedBy: [1], pid: 2}),
+      session({blockedBy: [2], pid: 3}),
+      session({blockedBy: [2], pid: 4}),
+    ])
+    const root = buildLockForest(before, [relationLock(1, 'AccessShareLock', true), relationLock(2, 'AccessExclusiveLock', false)])
+      .roots[0]!
+    expect(waiterPids([root]).sort()).toEqual([2, 3, 4])
+    // pid 2 got its lock and finished (gone), pid 3 runs, pid 4 now waits behind someone else.
+    const after = [session({pid: 3}), session({blockedBy: [9], pid: 4}), session({blockedBy: [8], pid: 7})]
+    const relief = reliefOf(waiterPids([root]), after, 1000)
+    expect(relief).toEqual({afterMs: 1000, released: 2, stillWaiting: [4], waited: 3})
+    expect(renderRelief(relief)).toBe(
+      'No longer waiting 1s later: 2 of the 3 sessions that waited; still waiting: pid 4 (see `auroractl locks`).',
+    )
+    expect(renderRelief(reliefOf([2], [], 1000))).toBe('No longer waiting 1s later: 1 of the 1 session that waited.')
+  })
+})
+
 describe('ending sessions', () => {
   const target = {backendStart: '2026-11-28T03:00:00.000001Z', pid: 42}
 
@@ -395,10 +418,52 @@ describe('rendering', () => {
     expect(text).toMatch(/^4243 .*Lock:relation .*4242 /m)
   })
 
-  it('prints whole queries under the table with --full', () => {
-    const text = renderSessionTable([session({pid: 9, query: 'SELECT a\nFROM t'})], {full: true, width: 80})
+  it('prints whole queries under the table with --full, without their leading blank lines', () => {
+    const text = renderSessionTable([session({pid: 9, query: '\n  \nSELECT a\nFROM t\n'})], {full: true, width: 80})
     expect(text).toContain('pid 9:\n  SELECT a\n  FROM t')
+    expect(text.endsWith('  FROM t')).toBe(true)
     expect(text.split('\n')[0]).not.toMatch(/QUERY$/)
+  })
+
+  it('still gives up columns with --full on an 80-column terminal', () => {
+    const wide = session({
+      application: 'a-long-application-name',
+      blockedBy: [4243, 4244],
+      client: '203.0.113.250:54321',
+      pid: 4242,
+      query: 'SELECT 1',
+      queryMs: 125_000,
+      transactionMs: 130_000,
+      user: 'a-long-user-name',
+      waitEvent: 'transactionid',
+      waitEventType: 'Lock',
+    })
+    const table = renderSessionTable([wide], {full: true, width: 80}).split('\n\n')[0]!
+    for (const line of table.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80)
+    expect(table).not.toContain('CLIENT')
+    expect(table).toContain('BLOCKED BY')
+  })
+
+  it('keeps the lock line whole at 80 columns, folding it; the query line is the one cut', () => {
+    const list = linked([
+      session({pid: 1, query: `SELECT ${'x, '.repeat(40)} FROM orders`, state: 'idle in transaction', stateMs: 65_000}),
+      session({blockedBy: [1], pid: 2, query: `ALTER TABLE orders ADD COLUMN ${'y'.repeat(80)} text`}),
+    ])
+    const lines = renderLockForest(
+      buildLockForest(list, [relationLock(1, 'AccessShareLock', true), relationLock(2, 'AccessExclusiveLock', false, 5000)]),
+      {
+        width: 80,
+      },
+    ).split('\n')
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80)
+    expect(lines[3]).toBe('│ blocks 1 session ← kill --root-blocker ends this')
+    expect(lines[4]).toMatch(/^│ SELECT x, .*…$/)
+    expect(lines.slice(5, 8)).toEqual([
+      '└─ pid 2 · app · app · active',
+      '     waits 5s for AccessExclusiveLock on public.orders; pid 1 holds',
+      '     AccessShareLock',
+    ])
+    expect(lines.at(-1)).toMatch(/ALTER TABLE orders ADD COLUMN y+…$/)
   })
 
   it('draws the tree indented, marking the root blocker', () => {
@@ -415,7 +480,7 @@ describe('rendering', () => {
       '2 sessions waiting for locks, behind 1 root blocker:',
       '',
       'pid 1 · app · app · idle in transaction for 1m5s',
-      '│ blocks 2 sessions (a chain 2 deep) · the root blocker `auroractl kill --root-blocker` ends',
+      '│ blocks 2 sessions (a chain 2 deep) ← kill --root-blocker ends this',
       '│ SELECT * FROM orders',
       '└─ pid 2 · app · app · active',
       '   │ waits 5s for AccessExclusiveLock on public.orders; pid 1 holds AccessShareLock',

@@ -14,14 +14,16 @@ Replaces Heroku's pg:bloat.`
 
   async run(): Promise<BloatReport> {
     const {flags} = this
-    const [{withClusterDatabase}, {inspectBloat}] = await Promise.all([
-      import('../../lib/inspect/connection.js'),
+    const [{withClusterSession}, {requireSchema}, {inspectBloat}] = await Promise.all([
+      import('../../lib/target/cluster-session.js'),
+      import('../../lib/inspect/scope.js'),
       import('../../lib/inspect/bloat.js'),
     ])
-    const options = {database: flags.database, schema: flags.schema, tls: await this.clusterTls()}
-    const report = await withClusterDatabase(await this.target(), await this.aws(), options, (query, database) =>
-      inspectBloat(query, database, {limit: flags.limit, schema: flags.schema}),
-    )
+    const options = {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
+    const report = await withClusterSession(await this.target(), await this.aws(), options, async ({connection, query}) => {
+      await requireSchema(query, flags.schema, connection.database)
+      return inspectBloat(query, connection.database, {limit: flags.limit, schema: flags.schema})
+    })
     if (!this.jsonEnabled()) this.log((await import('../../lib/cli/render/inspect.js')).renderBloat(report))
     return report
   }

@@ -14,14 +14,16 @@ Replaces Heroku's pg:index-usage and pg:unused-indexes.`
 
   async run(): Promise<IndexesReport> {
     const {flags} = this
-    const [{withClusterDatabase}, {inspectIndexes}] = await Promise.all([
-      import('../../lib/inspect/connection.js'),
+    const [{withClusterSession}, {requireSchema}, {inspectIndexes}] = await Promise.all([
+      import('../../lib/target/cluster-session.js'),
+      import('../../lib/inspect/scope.js'),
       import('../../lib/inspect/indexes.js'),
     ])
-    const options = {database: flags.database, schema: flags.schema, tls: await this.clusterTls()}
-    const report = await withClusterDatabase(await this.target(), await this.aws(), options, (query, database) =>
-      inspectIndexes(query, database, {limit: flags.limit, schema: flags.schema}),
-    )
+    const options = {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
+    const report = await withClusterSession(await this.target(), await this.aws(), options, async ({connection, query}) => {
+      await requireSchema(query, flags.schema, connection.database)
+      return inspectIndexes(query, connection.database, {limit: flags.limit, schema: flags.schema})
+    })
     if (!this.jsonEnabled()) this.log((await import('../../lib/cli/render/inspect.js')).renderIndexes(report))
     return report
   }

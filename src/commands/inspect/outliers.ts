@@ -4,7 +4,8 @@ import type {OutliersReport} from '../../lib/inspect/outliers.js'
 import type {StatementsOrder} from '../../lib/pg/statements.js'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {inspectFlags, tlsFlags, viaFlag} from '../../lib/cli/flags.js'
+import {endpointFlags, inspectFlags, tlsFlags, viaFlag} from '../../lib/cli/flags.js'
+import {terminalColumns} from '../../lib/cli/terminal.js'
 
 export default class InspectOutliers extends BaseCommand<typeof InspectOutliers> {
   static override description = `The statements the database spends its time on, from pg_stat_statements: total time and its share of all
@@ -15,6 +16,7 @@ Replaces Heroku's pg:outliers and pg:calls.`
   // Every inspect flag but --schema: pg_stat_statements knows databases, not schemas.
   static override flags = {
     ...tlsFlags,
+    ...endpointFlags,
     database: inspectFlags.database,
     limit: inspectFlags.limit,
     sort: Flags.string({
@@ -28,15 +30,15 @@ Replaces Heroku's pg:outliers and pg:calls.`
 
   async run(): Promise<OutliersReport> {
     const {flags} = this
-    const [{withClusterDatabase}, {inspectOutliers}] = await Promise.all([
-      import('../../lib/inspect/connection.js'),
+    const [{withClusterSession}, {inspectOutliers}] = await Promise.all([
+      import('../../lib/target/cluster-session.js'),
       import('../../lib/inspect/outliers.js'),
     ])
-    const options = {database: flags.database, tls: await this.clusterTls()}
-    const report = await withClusterDatabase(await this.target(), await this.aws(), options, (query, database) =>
-      inspectOutliers(query, database, {limit: flags.limit, order: flags.sort as StatementsOrder}),
+    const options = {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
+    const report = await withClusterSession(await this.target(), await this.aws(), options, async ({connection, query}) =>
+      inspectOutliers(query, connection.database, {limit: flags.limit, order: flags.sort as StatementsOrder}),
     )
-    const columns = process.stdout.columns || Number(process.env.COLUMNS) || 100
+    const columns = terminalColumns()
     if (!this.jsonEnabled()) this.log((await import('../../lib/cli/render/inspect.js')).renderOutliers(report, columns))
     return report
   }

@@ -13,14 +13,16 @@ to look for a missing index. Replaces Heroku's pg:seq-scans.`
 
   async run(): Promise<SeqScansReport> {
     const {flags} = this
-    const [{withClusterDatabase}, {inspectSeqScans}] = await Promise.all([
-      import('../../lib/inspect/connection.js'),
+    const [{withClusterSession}, {requireSchema}, {inspectSeqScans}] = await Promise.all([
+      import('../../lib/target/cluster-session.js'),
+      import('../../lib/inspect/scope.js'),
       import('../../lib/inspect/seq-scans.js'),
     ])
-    const options = {database: flags.database, schema: flags.schema, tls: await this.clusterTls()}
-    const report = await withClusterDatabase(await this.target(), await this.aws(), options, (query, database) =>
-      inspectSeqScans(query, database, {limit: flags.limit, schema: flags.schema}),
-    )
+    const options = {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
+    const report = await withClusterSession(await this.target(), await this.aws(), options, async ({connection, query}) => {
+      await requireSchema(query, flags.schema, connection.database)
+      return inspectSeqScans(query, connection.database, {limit: flags.limit, schema: flags.schema})
+    })
     if (!this.jsonEnabled()) this.log((await import('../../lib/cli/render/inspect.js')).renderSeqScans(report))
     return report
   }

@@ -13,14 +13,16 @@ Replaces Heroku's pg:table-size, pg:index-size and pg:total-table-size, and \`ps
 
   async run(): Promise<SizesReport> {
     const {flags} = this
-    const [{withClusterDatabase}, {inspectSizes}] = await Promise.all([
-      import('../../lib/inspect/connection.js'),
+    const [{withClusterSession}, {requireSchema}, {inspectSizes}] = await Promise.all([
+      import('../../lib/target/cluster-session.js'),
+      import('../../lib/inspect/scope.js'),
       import('../../lib/inspect/sizes.js'),
     ])
-    const options = {database: flags.database, schema: flags.schema, tls: await this.clusterTls()}
-    const report = await withClusterDatabase(await this.target(), await this.aws(), options, (query) =>
-      inspectSizes(query, {limit: flags.limit, schema: flags.schema}),
-    )
+    const options = {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
+    const report = await withClusterSession(await this.target(), await this.aws(), options, async ({connection, query}) => {
+      await requireSchema(query, flags.schema, connection.database)
+      return inspectSizes(query, {limit: flags.limit, schema: flags.schema})
+    })
     if (!this.jsonEnabled()) this.log((await import('../../lib/cli/render/inspect.js')).renderSizes(report))
     return report
   }

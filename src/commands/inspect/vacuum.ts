@@ -14,14 +14,16 @@ first. Replaces Heroku's pg:vacuum-stats.`
 
   async run(): Promise<VacuumReport> {
     const {flags} = this
-    const [{withClusterDatabase}, {inspectVacuum}] = await Promise.all([
-      import('../../lib/inspect/connection.js'),
+    const [{withClusterSession}, {requireSchema}, {inspectVacuum}] = await Promise.all([
+      import('../../lib/target/cluster-session.js'),
+      import('../../lib/inspect/scope.js'),
       import('../../lib/inspect/vacuum.js'),
     ])
-    const options = {database: flags.database, schema: flags.schema, tls: await this.clusterTls()}
-    const report = await withClusterDatabase(await this.target(), await this.aws(), options, (query, database) =>
-      inspectVacuum(query, database, {limit: flags.limit, schema: flags.schema}),
-    )
+    const options = {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
+    const report = await withClusterSession(await this.target(), await this.aws(), options, async ({connection, query}) => {
+      await requireSchema(query, flags.schema, connection.database)
+      return inspectVacuum(query, connection.database, {limit: flags.limit, schema: flags.schema})
+    })
     if (!this.jsonEnabled()) this.log((await import('../../lib/cli/render/inspect.js')).renderVacuum(report))
     return report
   }

@@ -5,6 +5,7 @@ import type {CapacitySummary, MetricName, MetricSeries, Statistic} from '../../l
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {parseDuration, parseIsoTime} from '../../lib/cli/duration.js'
 import {integerFlag} from '../../lib/cli/flags.js'
+import {terminalColumns} from '../../lib/cli/terminal.js'
 import {requireCluster} from '../../lib/target/target.js'
 
 export interface MetricsCapacityOutput {
@@ -104,7 +105,7 @@ Replaces \`aws cloudwatch get-metric-statistics --namespace AWS/RDS --metric-nam
 
     if (this.flags.format === 'csv') return this.log(render.renderMetricsCsv(series))
     if (this.flags.format === 'table') return this.log(render.renderMetricsTable(series, this.flags.utc))
-    const columns = process.stdout.columns || Number(process.env.COLUMNS) || 100
+    const columns = terminalColumns()
     for (const item of series.filter((entry) => entry.points.length > 0)) {
       const isCapacity = item.metric === 'ServerlessDatabaseCapacity'
       this.log(this.colour.bold(`${item.metric} — ${item.dimension.value}`.slice(0, columns)))

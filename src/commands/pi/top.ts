@@ -6,6 +6,7 @@ import type {LoadDimension, PiTop} from '../../lib/pi.js'
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {parseDuration} from '../../lib/cli/duration.js'
 import {integerFlag, tlsFlags, viaFlag} from '../../lib/cli/flags.js'
+import {terminalColumns} from '../../lib/cli/terminal.js'
 import {requireCluster} from '../../lib/target/target.js'
 
 export type PiTopOutput =
@@ -40,7 +41,7 @@ Replaces \`aws pi get-resource-metrics --metric-queries file://metrics-query.jso
     const target = await this.target()
     const clusterId = requireCluster(target)
     const aws = await this.aws()
-    const columns = process.stdout.columns || Number(process.env.COLUMNS) || 100
+    const columns = terminalColumns()
     const render = await import('../../lib/cli/render/load.js')
     if (flags.source === 'pg') {
       const output = await this.fromStatements(by)

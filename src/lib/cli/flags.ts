@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import {badInput, parseErrorHint} from './errors.js'
-import {parseHostPort} from './validation.js'
+import {parseHostPort, validateIdentifier} from './validation.js'
 
 /**
  * Flags every command shares. Their environment fallbacks (AURORACTL_CLUSTER, AWS_REGION ...)
@@ -122,7 +122,23 @@ export const refusedYesFlag = Flags.boolean({
 })
 
 /** What every `inspect` report takes: which database, how many rows, one schema, and the route and TLS to the cluster. */
+/**
+ * Which endpoint a read-and-report command connects to: the writer (default), the reader endpoint, or one instance's own.
+ * Sessions, locks and the usage counters (index scans, sequential scans) are each instance's own.
+ */
+export const endpointFlags = {
+  instance: Flags.string({
+    description: "Connect to this instance's own endpoint (sessions, locks and usage counters are per instance; default: the writer)",
+    exclusive: ['reader'],
+    async parse(input) {
+      return validateIdentifier(input, 'instance', '--instance')
+    },
+  }),
+  reader: Flags.boolean({description: 'Connect to the reader endpoint (one of the readers)', exclusive: ['instance']}),
+}
+
 export const inspectFlags = {
+  ...endpointFlags,
   ...tlsFlags,
   database: Flags.string({
     description: "Database to inspect (default: the credentials secret's dbname)",

@@ -3,8 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import type {SessionFilter, SessionStateName} from '../oncall/sessions.js'
 
 import {parseDuration} from './duration.js'
-import {tlsFlags, viaFlag} from './flags.js'
-import {validateIdentifier} from './validation.js'
+import {endpointFlags, tlsFlags, viaFlag} from './flags.js'
 
 /** The states --state takes, as typed (the server's "idle in transaction" is idle-in-transaction). Kept equal to sessions.ts's. */
 export const stateNames: SessionStateName[] = [
@@ -19,18 +18,11 @@ export const stateNames: SessionStateName[] = [
 /** Where the session commands connect: the writer, the reader endpoint, or one instance; through --via or the endpoint map. */
 export const sessionConnectionFlags = {
   ...tlsFlags,
+  ...endpointFlags,
   database: Flags.string({
     description:
       "Only sessions connected to this database; auroractl connects to it, so locks name its tables (default: every database's sessions, connecting to the secret's)",
   }),
-  instance: Flags.string({
-    description: "Connect to this instance's own endpoint (sessions are per instance; default: the writer)",
-    exclusive: ['reader'],
-    async parse(input) {
-      return validateIdentifier(input, 'instance', '--instance')
-    },
-  }),
-  reader: Flags.boolean({description: 'Connect to the reader endpoint (one of the readers)', exclusive: ['instance']}),
   via: viaFlag,
 }
 

@@ -14,6 +14,14 @@ import {limitLockWaits} from '../pg/query.js'
 import {type ClusterTls, resolveClusterTls} from '../pg/tls.js'
 import {loadCredentials} from '../secret.js'
 import {resolveConnectAddress} from '../target/endpoint-map.js'
+import {currentCheck} from './check-context.js'
+
+/**
+ * How long one statement on doctor's shared connection may run: a little under the longest db check timeout
+ * (db.bloat and the index checks, 20 s). A slow statement then fails its own check and frees the connection,
+ * rather than holding every check queued behind it past their timeouts.
+ */
+export const doctorStatementTimeoutMs = 18_000
 
 export interface DoctorClients {
   cloudWatch: () => Promise<CloudWatchClient>
@@ -47,6 +55,8 @@ export class DoctorFacts {
   private readonly memo = new Map<string, Promise<unknown>>()
   private queue: Promise<unknown> = Promise.resolve()
   private resolvedTls?: ClusterTls
+  /** The check whose query holds the shared connection now (for a queued check's timeout to name it). */
+  private runningQueryOf?: string
 
   constructor(
     readonly clients: DoctorClients,
@@ -99,6 +109,7 @@ export class DoctorFacts {
       // The maintenance checks read every table's size: behind a locked table they would wait past their timeout,
       // and every check queued after them on this connection with them.
       await limitLockWaits(client)
+      await client.query(`SET statement_timeout = ${doctorStatementTimeoutMs}`)
       return client
     })
   }
@@ -122,7 +133,17 @@ export class DoctorFacts {
    * concurrently, so their queries are queued here rather than piled onto the client.
    */
   query<Row extends object>(sql: string, parameters: unknown[] = []): Promise<{rows: Row[]}> {
-    const run = this.queue.then(async () => (await this.db()).query<QueryResultRow & Row>(sql, parameters))
+    const check = currentCheck()
+    if (check) check.queuedBehind = () => this.runningQueryOf ?? 'another check'
+    const run = this.queue.then(async () => {
+      if (check) check.queuedBehind = undefined
+      this.runningQueryOf = check?.id ?? 'another check'
+      try {
+        return await (await this.db()).query<QueryResultRow & Row>(sql, parameters)
+      } finally {
+        this.runningQueryOf = undefined
+      }
+    })
     this.queue = run.catch(() => {})
     return run
   }

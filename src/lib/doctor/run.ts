@@ -2,6 +2,7 @@ import type {Check, CheckOutcome, CheckResult} from './types.js'
 
 import {formatDuration} from '../cli/duration.js'
 import {isLockTimeout, reportLockTimeoutMs} from '../pg/query.js'
+import {type CheckContext, runAsCheck} from './check-context.js'
 
 export interface DoctorSummary {
   fail: number
@@ -64,22 +65,33 @@ export async function runChecks<Facts>(checks: Array<Check<Facts>>, facts: Facts
 
 async function withTimeout<Facts>(check: Check<Facts>, facts: Facts): Promise<CheckOutcome> {
   let timer: NodeJS.Timeout | undefined
+  const context: CheckContext = {id: check.id}
   const timeout = new Promise<CheckOutcome>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          detail: `no answer within ${formatDuration(check.timeoutMs)}`,
-          hint: 'Run it again; if it persists, check the network path.',
-          status: 'fail',
-        }),
-      check.timeoutMs,
-    )
+    timer = setTimeout(() => resolve(timedOut(check, context.queuedBehind?.())), check.timeoutMs)
   })
   try {
-    return await Promise.race([check.run(facts).catch((error: Error) => outcomeOfError(error)), timeout])
+    const outcome = runAsCheck(context, () => check.run(facts)).catch((error: Error) => outcomeOfError(error))
+    return await Promise.race([outcome, timeout])
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * A check with no answer in time. When its query never started because another check's query held the shared
+ * connection all along, the slow one is that other check, not the network: it says so.
+ */
+function timedOut<Facts>(check: Check<Facts>, queuedBehind: string | undefined): CheckOutcome {
+  const within = `no answer within ${formatDuration(check.timeoutMs)}`
+  if (queuedBehind !== undefined) {
+    return {
+      detail: `${within}: its query was still queued behind ${queuedBehind}'s on the shared connection`,
+      hint: `Look at ${queuedBehind}: its query is the slow one (time it alone with \`auroractl doctor --only ${queuedBehind}\`).`,
+      status: 'fail',
+    }
+  }
+
+  return {detail: within, hint: 'Run it again; if it persists, check the network path.', status: 'fail'}
 }
 
 /**

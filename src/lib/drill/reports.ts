@@ -5,6 +5,7 @@ import type {DrillOutcome, DrillReport, PhaseStatus} from './types.js'
 
 import {formatDuration} from '../cli/duration.js'
 import {type JunitCase, junitDocument, markdownCell, markdownCode, markdownLine, writeReportFiles} from '../cli/report-formats.js'
+import {terminalColumns} from '../cli/terminal.js'
 
 const textHeadlines: Record<DrillOutcome, string> = {
   error: 'ERROR',
@@ -37,7 +38,7 @@ export function renderDrillText(report: DrillReport, colour: Palette): string {
   const lines = [report.outcome === 'passed' ? colour.green(headline) : colour.red(headline)]
 
   // Phase, Status and Seconds are narrow and fixed; Detail takes the rest of the terminal (5 border characters).
-  const columns = process.stdout.columns || Number(process.env.COLUMNS) || 100
+  const columns = terminalColumns()
   const table = new Table({
     colWidths: [10, 9, 9, Math.max(30, columns - 33)],
     head: ['Phase', 'Status', 'Seconds', 'Detail'],

@@ -27,7 +27,7 @@ export const sizesSql = {
    */
   tables: `
     SELECT n.nspname AS schema, c.relname AS table, c.relpersistence = 'u' AS unlogged, c.relkind = 'm' AS materialized,
-           greatest(c.reltuples, 0)::float8 AS rows,
+           CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples END::float8 AS rows,
            pg_total_relation_size(c.oid) AS total_bytes, pg_relation_size(c.oid) AS table_bytes,
            pg_indexes_size(c.oid) AS index_bytes,
            coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0) AS toast_bytes
@@ -48,8 +48,11 @@ export const sizesSql = {
 export interface TableSize {
   indexBytes: number
   materialized: boolean
-  /** The planner's row estimate (pg_class.reltuples), as of the last VACUUM or ANALYZE. */
-  rows: number
+  /**
+   * The planner's row estimate (pg_class.reltuples), as of the last VACUUM or ANALYZE; null for a table never
+   * vacuumed nor analyzed (reltuples -1), whose count nobody knows yet: not 0.
+   */
+  rows: null | number
   schema: string
   table: string
   tableBytes: number
@@ -88,7 +91,7 @@ export async function inspectSizes(query: Query, scope: Scope): Promise<SizesRep
   const {rows: tables} = await query<{
     index_bytes: Bigint
     materialized: boolean
-    rows: number
+    rows: null | number
     schema: string
     table: string
     table_bytes: Bigint
@@ -105,7 +108,7 @@ export async function inspectSizes(query: Query, scope: Scope): Promise<SizesRep
     tables: tables.map((row) => ({
       indexBytes: Number(row.index_bytes),
       materialized: row.materialized,
-      rows: Math.round(Number(row.rows)),
+      rows: row.rows === null ? null : Math.round(Number(row.rows)),
       schema: row.schema,
       table: row.table,
       tableBytes: Number(row.table_bytes),

@@ -178,8 +178,8 @@ export function buildLockForest(sessions: Session[], locks: LockRow[]): LockFore
   return {blockedSessions: sessions.filter((session) => waitsForSomeone(session)).length, roots}
 }
 
-/** How many distinct sessions wait under these roots (a session waiting for two blockers counts once). Pure. */
-export function waitingUnder(roots: LockNode[]): number {
+/** Every session waiting under these roots, directly or through others, once each (the roots left out). Pure. */
+export function waiterPids(roots: LockNode[]): number[] {
   const pids = new Set<number>()
   const visit = (node: LockNode) => {
     for (const waiter of node.waiters) {
@@ -190,8 +190,11 @@ export function waitingUnder(roots: LockNode[]): number {
 
   for (const root of roots) visit(root)
   for (const root of roots) pids.delete(root.pid)
-  return pids.size
+  return [...pids]
 }
+
+/** How many distinct sessions wait under these roots (a session waiting for two blockers counts once). Pure. */
+export const waitingUnder = (roots: LockNode[]): number => waiterPids(roots).length
 
 /** The pids in a blocking relation, whose locks the tree describes. */
 export function pidsInForest(sessions: Session[]): number[] {

@@ -54,7 +54,7 @@ export function renderDoctorReport(report: DoctorReport, colour: Palette, option
       lines.push(`  ${icon(result.status, colour)}  ${result.id.padEnd(28)} ${result.detail} ${colour.dim(`(${result.ms} ms)`)}`)
       for (const item of result.items ?? [])
         if (result.status !== 'ok' || (result.items?.length ?? 0) <= 5) lines.push(colour.dim(`           ${item}`))
-      if (result.hint && (result.status === 'fail' || result.status === 'warn')) lines.push(`           ${colour.cyan('→')} ${result.hint}`)
+      if (result.hint && result.status !== 'ok') lines.push(`           ${colour.cyan('→')} ${result.hint}`)
     }
   }
 

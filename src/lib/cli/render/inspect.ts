@@ -46,7 +46,7 @@ export function renderSizes(report: SizesReport): string {
           ['Table', 'Rows (est.)', 'Total', 'Table', 'Indexes', 'TOAST'],
           report.tables.map((row) => [
             name(row.schema, row.table) + (row.unlogged ? ' (unlogged)' : '') + (row.materialized ? ' (materialized view)' : ''),
-            formatCount(row.rows),
+            row.rows === null ? '?' : formatCount(row.rows),
             formatBytes(row.totalBytes),
             formatBytes(row.tableBytes),
             formatBytes(row.indexBytes),
@@ -56,6 +56,8 @@ export function renderSizes(report: SizesReport): string {
         )
       : 'No tables.',
   )
+  if (report.tables.some((row) => row.rows === null))
+    lines.push('Rows ? = never vacuumed nor analyzed: no estimate yet (ANALYZE makes one).')
   if (report.indexes.length > 0) {
     lines.push(
       '',

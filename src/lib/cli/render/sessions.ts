@@ -2,15 +2,12 @@ import Table from 'cli-table3'
 
 import type {KillResult, RefusedSession} from '../../oncall/kill.js'
 import type {LockForest, LockNode, LockRoot, LockWait} from '../../oncall/locks.js'
+import type {Relief} from '../../oncall/relief.js'
 import type {Session} from '../../oncall/sessions.js'
 import type {Palette} from './colour.js'
 
 import {formatDuration} from '../duration.js'
-
-/** The terminal's width: stdout's, else COLUMNS, else 100 (a pipe). */
-export function terminalColumns(): number {
-  return process.stdout.columns || Number(process.env.COLUMNS) || 100
-}
+import {oneLine} from '../terminal.js'
 
 const borderless = {
   bottom: '',
@@ -30,11 +27,35 @@ const borderless = {
   'top-right': '',
 }
 
-const oneLine = (text: null | string) => (text ?? '').replaceAll(/\s+/g, ' ').trim()
-
 function cut(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text
 }
+
+/**
+ * `text` after `prefix`, folded at spaces onto more lines with the same prefix when wider than `width`: what a lock
+ * line says (who waits for what, behind whom) matters more than the query, so it wraps where the query is cut.
+ */
+function fold(prefix: string, text: string, width: number): string[] {
+  const room = Math.max(20, width - prefix.length)
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > room) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+
+  lines.push(line)
+  return lines.map((part) => cut(`${prefix}${part}`, width))
+}
+
+/** A query for reading on its own lines: no blank lines before or after it. */
+const queryLines = (query: string) =>
+  query
+    .replace(/^(\s*\n)+/, '')
+    .trimEnd()
+    .split('\n')
 
 /** "4243,4244", or when that is wider than `width`, "4243 +2": the first pid and how many more. */
 function pidList(pids: number[], width: number): string {
@@ -93,8 +114,10 @@ export function renderSessionTable(sessions: Session[], options: {full?: boolean
   let shown = columns
   const widthOf = (column: Column) => Math.min(column.cap, Math.max(column.head.length, ...sessions.map((s) => column.value(s).length)))
   const fixedWidth = (list: Column[]) => list.reduce((sum, column) => sum + widthOf(column) + 2, 0)
+  // With --full the queries go under the table, which then only has to fit; else the query keeps minimumQuery.
+  const room = options.full ? 0 : minimumQuery
   for (const head of droppedFirst) {
-    if (options.full || options.width - fixedWidth(shown) >= minimumQuery) break
+    if (options.width - fixedWidth(shown) + (options.full ? 2 : 0) >= room) break
     shown = shown.filter((column) => column.head !== head)
   }
 
@@ -117,7 +140,7 @@ export function renderSessionTable(sessions: Session[], options: {full?: boolean
   if (options.full) {
     lines.push('')
     for (const session of sessions.filter((item) => item.query)) {
-      lines.push(`pid ${session.pid}:`, ...session.query!.split('\n').map((line) => `  ${line}`))
+      lines.push(`pid ${session.pid}:`, ...queryLines(session.query!).map((line) => `  ${line}`))
     }
   }
 
@@ -167,10 +190,11 @@ function renderNode(node: LockNode, place: Place): string[] {
   const branch = last ? '└─ ' : '├─ '
   const below = `${prefix}${last ? '   ' : '│  '}`
   if (node.repeated) return [cut(`${prefix}${branch}pid ${node.pid} (also waits for another blocker, shown above) ${waiting}`, width)]
+  const under = `${below}${node.waiters.length > 0 ? '│ ' : '  '}`
   const lines = [
     cut(`${prefix}${branch}pid ${node.pid} · ${who(node.session)}`, width),
-    cut(`${below}${node.waiters.length > 0 ? '│ ' : '  '}${waiting}`, width),
-    cut(`${below}${node.waiters.length > 0 ? '│ ' : '  '}${oneLine(node.session.query)}`, width),
+    ...fold(under, waiting, width),
+    cut(`${under}${oneLine(node.session.query)}`, width),
   ]
   for (const [index, waiter] of node.waiters.entries())
     lines.push(...renderNode(waiter, {last: index === node.waiters.length - 1, parentPid: node.pid, prefix: below, width}))
@@ -179,10 +203,10 @@ function renderNode(node: LockNode, place: Place): string[] {
 
 function renderRoot(root: LockRoot, options: {first: boolean; width: number}): string[] {
   const chain = `blocks ${root.blockedCount} session${root.blockedCount === 1 ? '' : 's'}${root.depth > 1 ? ` (a chain ${root.depth} deep)` : ''}`
-  const mark = options.first ? ' · the root blocker `auroractl kill --root-blocker` ends' : ''
+  const mark = options.first ? ' ← kill --root-blocker ends this' : ''
   const lines = [
     cut(`pid ${root.pid} · ${who(root.session)}`, options.width),
-    cut(`│ ${root.cycle ? 'in a wait cycle (a deadlock), ' : ''}${chain}${mark}`, options.width),
+    ...fold('│ ', `${root.cycle ? 'in a wait cycle (a deadlock), ' : ''}${chain}${mark}`, options.width),
     cut(`│ ${oneLine(root.session.query)}`, options.width),
   ]
   for (const [index, waiter] of root.waiters.entries())
@@ -222,4 +246,11 @@ export function renderKillResults(results: KillResult[], colour: Palette): strin
 /** Sessions a command will not end, with why. */
 export function renderRefusals(refused: RefusedSession[]): string {
   return refused.map((item) => `  ${item.text}`).join('\n')
+}
+
+/** "No longer waiting 1s later: 3 of the 3 sessions that waited.", and who still does. */
+export function renderRelief(relief: Relief): string {
+  const line = `No longer waiting ${formatDuration(relief.afterMs)} later: ${relief.released} of the ${relief.waited} session${relief.waited === 1 ? '' : 's'} that waited`
+  if (relief.stillWaiting.length === 0) return `${line}.`
+  return `${line}; still waiting: pid ${relief.stillWaiting.join(', ')} (see \`auroractl locks\`).`
 }

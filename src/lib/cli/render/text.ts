@@ -31,10 +31,14 @@ export function formatBytes(bytes: number): string {
 /** 1234567 -> "1,234,567". */
 export const formatCount = (count: number) => Math.round(count).toLocaleString('en-US')
 
-/** Milliseconds as people read them: 0.123 -> "0.12 ms", 45.6 -> "45.6 ms", 95000 -> "1m35s". */
+/**
+ * Milliseconds as people read them, in formatDuration's style (no space) so a column reads one way throughout, with
+ * the decimals a statement's time needs below a minute: 0.123 -> "0.12ms", 45.6 -> "45.6ms", 51800 -> "51.8s",
+ * 95000 -> "1m35s".
+ */
 export function formatMilliseconds(ms: number): string {
-  if (ms < 10) return `${ms.toFixed(2)} ms`
-  if (ms < 1000) return `${ms.toFixed(1)} ms`
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
+  if (ms < 10) return `${ms.toFixed(2)}ms`
+  if (ms < 1000) return `${ms.toFixed(1)}ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`
   return formatDuration(ms)
 }

@@ -1,5 +1,6 @@
 import type {Check, CheckOutcome} from '../types.js'
 
+import {oneLine} from '../../cli/terminal.js'
 import {classifyConnectError, connectFailureHint} from '../../pg/errors.js'
 import {type DoctorFacts} from '../facts.js'
 import {gradeConnections, gradeHitRate, gradeSequence, gradeWraparound, thresholds} from '../grading.js'
@@ -49,8 +50,6 @@ export const doctorSql = {
     WHERE last_value IS NOT NULL AND increment_by > 0`,
   wraparound: `SELECT datname AS database, age(datfrozenxid)::bigint AS age FROM pg_database ORDER BY age(datfrozenxid) DESC LIMIT 1`,
 } as const
-
-const oneLine = (text: string) => text.replaceAll(/\s+/g, ' ').trim()
 
 export const dbAuth: Check<DoctorFacts> = {
   dependsOn: ['network.tcp'],
