@@ -86,12 +86,7 @@ Reports each pid: cancelled, ended, already gone, left alone, not permitted (exi
       )
     const clusterId = requireCluster(await this.target())
     const {openClusterSession} = await import('../lib/target/cluster-session.js')
-    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), {
-      database: flags.database,
-      instance: flags.instance,
-      reader: flags.reader,
-      tls: await this.clusterTls(),
-    })
+    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), await this.sessionOptions(flags))
     try {
       const output = flags['root-blocker']
         ? await this.killRootBlocker(client, connection, clusterId)

@@ -67,12 +67,7 @@ Replaces a hand-written \`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
       import('../lib/oncall/sessions.js'),
       import('../lib/oncall/kill.js'),
     ])
-    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), {
-      database: flags.database,
-      instance: flags.instance,
-      reader: flags.reader,
-      tls: await this.clusterTls(),
-    })
+    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), await this.sessionOptions(flags))
     try {
       const list = await listSessions(client, filter)
       const plan = planKillAll(list, {includePrivileged: flags['include-privileged']})

@@ -30,12 +30,7 @@ Replaces joining pg_locks with pg_stat_activity by hand (and Heroku's pg:locks a
       import('../lib/oncall/sessions.js'),
       import('../lib/oncall/locks.js'),
     ])
-    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), {
-      database: flags.database,
-      instance: flags.instance,
-      reader: flags.reader,
-      tls: await this.clusterTls(),
-    })
+    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), await this.sessionOptions(flags))
     let output: LocksOutput
     try {
       const list = await listSessions(client, {database: flags.database})

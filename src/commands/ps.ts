@@ -46,12 +46,7 @@ Replaces \`SELECT ... FROM pg_stat_activity\` by hand (and Heroku's pg:ps).`
       import('../lib/target/cluster-session.js'),
       import('../lib/oncall/sessions.js'),
     ])
-    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), {
-      database: flags.database,
-      instance: flags.instance,
-      reader: flags.reader,
-      tls: await this.clusterTls(),
-    })
+    const {client, connection} = await openClusterSession(await this.target(), await this.aws(), await this.sessionOptions(flags))
     let list
     try {
       list = await listSessions(client, filter)

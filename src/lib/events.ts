@@ -2,6 +2,7 @@ import type {Event, RDSClient, SourceType} from '@aws-sdk/client-rds'
 
 import {setTimeout as delay} from 'node:timers/promises'
 
+import {isTransientAwsError} from './aws/errors.js'
 import {describeCluster, listClusterSnapshots} from './aws/rds.js'
 import {rdsSdk} from './aws/sdk.js'
 import {formatDuration} from './cli/duration.js'
@@ -273,7 +274,8 @@ export async function followEvents(rds: RDSClient, sources: () => Promise<EventS
       for (const [key, time] of printed) if (time < start.getTime()) printed.delete(key)
     } catch (error) {
       if (options.signal.aborted) return
-      if (first) throw error
+      // The first poll's failure is the user's to see at once; later, only what can heal is worth another poll.
+      if (first || !isTransientAwsError(error)) throw error
       options.onPollFailed(error)
     }
   }

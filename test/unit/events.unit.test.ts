@@ -349,6 +349,36 @@ describe('following', () => {
     expect(failures).toEqual(['Rate exceeded'])
     expect(calls).toBeGreaterThanOrEqual(7)
   })
+
+  it('stops following, with the real error, on a later failure that cannot heal (access denied)', async () => {
+    rdsMock.reset()
+    let calls = 0
+    rdsMock.on(DescribeEventsCommand).callsFake(() => {
+      calls++
+      if (calls > 3)
+        throw Object.assign(new Error('not authorized to perform rds:DescribeEvents'), {
+          $metadata: {httpStatusCode: 403},
+          name: 'AccessDenied',
+        })
+      return {Events: []}
+    })
+    const failures: string[] = []
+    let sleeps = 0
+    const stop = new AbortController()
+    const following = followEvents(rds, async () => sources, {
+      intervalMs: 1000,
+      now: () => at(100),
+      onEvents() {},
+      onPollFailed: (error) => failures.push((error as Error).message),
+      signal: stop.signal,
+      async sleep() {
+        if (++sleeps > 5) stop.abort()
+      },
+      start: at(0),
+    })
+    await expect(following).rejects.toThrow('not authorized')
+    expect(failures).toEqual([])
+  })
 })
 
 describe('rendering', () => {

@@ -19,7 +19,7 @@ Replaces Heroku's pg:index-usage and pg:unused-indexes.`
       import('../../lib/inspect/scope.js'),
       import('../../lib/inspect/indexes.js'),
     ])
-    const options = {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
+    const options = await this.sessionOptions(flags)
     const report = await withClusterSession(await this.target(), await this.aws(), options, async ({connection, query}) => {
       await requireSchema(query, flags.schema, connection.database)
       return inspectIndexes(query, connection.database, {limit: flags.limit, schema: flags.schema})

@@ -34,7 +34,7 @@ Replaces Heroku's pg:outliers and pg:calls.`
       import('../../lib/target/cluster-session.js'),
       import('../../lib/inspect/outliers.js'),
     ])
-    const options = {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
+    const options = await this.sessionOptions(flags)
     const report = await withClusterSession(await this.target(), await this.aws(), options, async ({connection, query}) =>
       inspectOutliers(query, connection.database, {limit: flags.limit, order: flags.sort as StatementsOrder}),
     )

@@ -18,7 +18,7 @@ to look for a missing index. Replaces Heroku's pg:seq-scans.`
       import('../../lib/inspect/scope.js'),
       import('../../lib/inspect/seq-scans.js'),
     ])
-    const options = {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
+    const options = await this.sessionOptions(flags)
     const report = await withClusterSession(await this.target(), await this.aws(), options, async ({connection, query}) => {
       await requireSchema(query, flags.schema, connection.database)
       return inspectSeqScans(query, connection.database, {limit: flags.limit, schema: flags.schema})

@@ -18,7 +18,7 @@ Replaces Heroku's pg:table-size, pg:index-size and pg:total-table-size, and \`ps
       import('../../lib/inspect/scope.js'),
       import('../../lib/inspect/sizes.js'),
     ])
-    const options = {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
+    const options = await this.sessionOptions(flags)
     const report = await withClusterSession(await this.target(), await this.aws(), options, async ({connection, query}) => {
       await requireSchema(query, flags.schema, connection.database)
       return inspectSizes(query, {limit: flags.limit, schema: flags.schema})

@@ -19,7 +19,7 @@ first. Replaces Heroku's pg:vacuum-stats.`
       import('../../lib/inspect/scope.js'),
       import('../../lib/inspect/vacuum.js'),
     ])
-    const options = {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
+    const options = await this.sessionOptions(flags)
     const report = await withClusterSession(await this.target(), await this.aws(), options, async ({connection, query}) => {
       await requireSchema(query, flags.schema, connection.database)
       return inspectVacuum(query, connection.database, {limit: flags.limit, schema: flags.schema})

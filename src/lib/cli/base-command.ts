@@ -5,6 +5,7 @@ import {Command} from '@oclif/core/command'
 
 import type {AwsClients} from '../aws/clients.js'
 import type {ClusterTls, TlsMode} from '../pg/tls.js'
+import type {ClusterSessionOptions} from '../target/cluster-session.js'
 import type {Target, TargetFlags} from '../target/target.js'
 
 import {ExitCode, toRenderedError} from './errors.js'
@@ -131,6 +132,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Progress on stderr (a spinner on a terminal), silent under --json. */
   protected progress(): Promise<Progress> {
     return createProgress({enabled: !this.jsonEnabled()})
+  }
+
+  /** Where --database, --reader and --instance point, with the TLS decision: how the on-call and inspect commands connect. */
+  protected async sessionOptions(flags: {database?: string; instance?: string; reader?: boolean}): Promise<ClusterSessionOptions> {
+    return {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
   }
 
   /** Which cluster and account to act on, resolved once (flags > environment > config file > Terraform). */
