@@ -137,16 +137,31 @@ def _data_plane_clusters() -> dict:
         return {}
 
 
-def _data_plane(action: str, payload: dict) -> None:
+def _data_plane(action: str, payload: dict, *, on_stdin: bool = False) -> bool:
+    """Runs a data-plane action; True when it ran and succeeded. A payload holding a password goes on
+    stdin (`on_stdin`), never into argv, where `ps` would show it."""
     cli = os.environ.get("AURORACTL_DATA_PLANE_CLI")
     if not cli or not _data_plane_clusters():
-        return
-    command = [os.environ.get("AURORACTL_DATA_PLANE_NODE", "node"), cli, "sandbox", "data-plane", action, json.dumps(payload)]
+        return False
+    argument = "-" if on_stdin else json.dumps(payload)
+    command = [os.environ.get("AURORACTL_DATA_PLANE_NODE", "node"), cli, "sandbox", "data-plane", action, argument]
     # One at a time: the endpoint map and the registry are rewritten by each call.
     with _data_plane_lock:
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            command, capture_output=True, text=True, check=False, input=json.dumps(payload) if on_stdin else None
+        )
     if result.returncode != 0:
         print(f"auroractl data plane: {action} failed: {result.stderr.strip()}", file=sys.stderr, flush=True)
+    return result.returncode == 0
+
+
+def _set_database_password(cluster_id: str, username: str, password: str) -> bool:
+    """What AWS does inside the cluster when it changes a password (ModifyDBCluster --master-user-password,
+    an RDS-managed or rotation-function rotation): the role's password set on that cluster's server.
+    False when the data plane does not serve the cluster or the change failed."""
+    if cluster_id not in _data_plane_clusters():
+        return False
+    return _data_plane("set-password", {"cluster": cluster_id, "username": username, "password": password}, on_stdin=True)
 
 
 _Backend = rds_models.RDSBackend

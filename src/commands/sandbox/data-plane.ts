@@ -6,7 +6,22 @@ import {BaseCommand} from '../../lib/cli/base-command.js'
 import {badInput} from '../../lib/cli/errors.js'
 import {globalFlags} from '../../lib/cli/flags.js'
 
-const actions = ['snapshot', 'restore', 'add-instance', 'remove-instance', 'delete-cluster', 'delete-snapshot', 'failover'] as const
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+const actions = [
+  'snapshot',
+  'restore',
+  'add-instance',
+  'remove-instance',
+  'delete-cluster',
+  'delete-snapshot',
+  'failover',
+  'set-password',
+] as const
 
 /**
  * Called by the sandbox's moto launcher, not by people: gives moto's snapshot and restore calls the
@@ -15,7 +30,7 @@ const actions = ['snapshot', 'restore', 'add-instance', 'remove-instance', 'dele
 export default class SandboxDataPlane extends BaseCommand<typeof SandboxDataPlane> {
   static override args = {
     action: Args.string({description: 'What moto just did', options: [...actions], required: true}),
-    payload: Args.string({description: 'JSON with the identifiers involved', required: true}),
+    payload: Args.string({description: 'JSON with the identifiers involved, or - to read it from stdin (for passwords)', required: true}),
   }
   static override baseFlags = globalFlags
   static override description =
@@ -28,7 +43,7 @@ export default class SandboxDataPlane extends BaseCommand<typeof SandboxDataPlan
     const {args} = this
     let payload: Record<string, unknown>
     try {
-      payload = JSON.parse(args.payload) as Record<string, unknown>
+      payload = JSON.parse(args.payload === '-' ? await readStdin() : args.payload) as Record<string, unknown>
     } catch {
       throw badInput('The payload is not JSON.')
     }
@@ -42,6 +57,7 @@ export default class SandboxDataPlane extends BaseCommand<typeof SandboxDataPlan
       failover: plane.failoverCluster,
       'remove-instance': plane.removeInstance,
       restore: plane.restoreCluster,
+      'set-password': plane.setPassword,
       snapshot: plane.captureSnapshot,
     }
     await handlers[args.action as (typeof actions)[number]](paths, payload as never)

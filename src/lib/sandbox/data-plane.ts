@@ -342,3 +342,28 @@ export async function sandboxServers(
   )
   return servers.sort((a, b) => Number(b.primary) - Number(a.primary) || a.cluster.localeCompare(b.cluster))
 }
+
+/**
+ * A password AWS sets inside the cluster: ModifyDBCluster --master-user-password, an RDS-managed secret's
+ * rotation, a rotation function's setSecret step. The launcher sends the payload on stdin (never argv: the
+ * password would show in `ps`), and the password is set as a verifier (never text in the server's log).
+ */
+export async function setPassword(paths: SandboxPaths, input: {cluster: string; password: string; username: string}): Promise<void> {
+  const served = (await readRegistry(paths)).clusters[input.cluster]
+  if (!served) throw new AuroraError('SANDBOX', `The data plane serves no cluster "${input.cluster}".`)
+  const [{default: pg}, {alterRolePasswordSql}] = await Promise.all([import('pg'), import('../credentials/password.js')])
+  const client = new pg.Client({
+    database: 'postgres',
+    host: '127.0.0.1',
+    password: await superuserPassword(paths),
+    port: served.port,
+    ssl: false,
+    user: 'postgres',
+  })
+  await client.connect()
+  try {
+    await client.query(alterRolePasswordSql(input.username, input.password))
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
