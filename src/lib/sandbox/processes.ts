@@ -7,15 +7,38 @@ import {AuroraError} from '../cli/errors.js'
 
 /** A free TCP port on the loopback interface, chosen by the kernel. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
+  const [port] = await freePorts(1)
+  return port!
+}
+
+/**
+ * `count` different free ports. Each is held open until all are chosen: ports asked for one after
+ * another can come back equal (the kernel may hand out a port again as soon as it is closed), and
+ * moto and PostgreSQL given the same one fail with "address already in use".
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      {length: count},
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer()
+          server.unref()
+          server.once('error', reject)
+          server.listen(0, '127.0.0.1', () => resolve(server))
+        }),
+    ),
+  )
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port)
+  await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve())
+        }),
+    ),
+  )
+  return ports
 }
 
 export function isAlive(pid: number | undefined): boolean {

@@ -21,7 +21,7 @@ import {
   startPostgres,
   stopPostgres,
 } from './postgres.js'
-import {freePort, stopProcess} from './processes.js'
+import {freePorts, stopProcess} from './processes.js'
 import {seedCluster, type SeededCluster} from './seed.js'
 import {readSandboxState, sandboxCredentials, sandboxEnvironment, sandboxHealth, type SandboxState} from './state.js'
 import {createSandboxTls, type SandboxTls} from './tls.js'
@@ -62,7 +62,7 @@ export async function sandboxUp(options: {
   const up: SandboxStart = {log: options.log, started: {}, steps: []}
   try {
     const python = await timed(up, `Python venv with ${motoRequirement}`, () => ensureMotoVenv(paths, options.log, env))
-    const [motoPort, pgPort] = [await freePort(), await freePort()]
+    const [motoPort, pgPort] = (await freePorts(2)) as [number, number]
     const moto = await timed(up, `moto on 127.0.0.1:${motoPort}`, () => startMoto(python, paths, motoPort, env))
     up.started.motoPid = moto.pid
     const {clients, cluster, masterPassword} = await seedPhase(up, moto.url, options.version)
