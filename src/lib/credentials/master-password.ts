@@ -46,7 +46,7 @@ export async function waitForMasterPassword(
         }
       }),
     {
-      delays: {max: 5, min: 1},
+      delays: {max: 3, min: 1},
       signal: options.signal,
       stillRunning: 'RDS goes on applying the master password.',
       timeoutMs: options.timeoutMs,

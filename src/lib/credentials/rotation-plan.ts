@@ -46,6 +46,8 @@ export async function planRotation({connection, info, secretsManager}: PlanInput
 
   const passwordChange = passwordChangeFor(info.mode, username, connection.cluster)
   const login: ClusterConnection = {...connection, credentials: {...connection.credentials, password, username}}
+  // Before anything else: a half-done rotation decides which password the database takes, the current one or not.
+  if (info.mode === 'staged' && info.pending) await refuseUnfinishedRotation(secretsManager, info, login)
   let sessions: null | UserSessions = null
   let sessionsError: string | undefined
   try {
@@ -56,7 +58,6 @@ export async function planRotation({connection, info, secretsManager}: PlanInput
     sessionsError = (error as Error).message.split('\n')[0]
   }
 
-  if (info.mode === 'staged' && info.pending) await refuseUnfinishedRotation(secretsManager, info, login)
   return {
     clusterId,
     currentVersion: {createdDate: info.current.createdDate?.toISOString() ?? null, versionId: info.current.versionId},
@@ -103,6 +104,13 @@ async function refuseUnfinishedRotation(
   info: SecretRotationInfo,
   login: ClusterConnection,
 ): Promise<never> {
+  const {cluster, credentials} = login
+  const reset = {
+    clusterId: cluster.DBClusterIdentifier!,
+    master: credentials.username === cluster.MasterUsername,
+    secretArn: info.secretArn,
+    username: credentials.username,
+  }
   const pendingId = info.pending!.versionId
   const pending = await readSecretVersion(secretsManager, info.secretArn, {versionId: pendingId})
   const pendingProof = await proveLogin(login, {password: pending.credentials.password, username: pending.credentials.username})
@@ -116,9 +124,12 @@ async function refuseUnfinishedRotation(
     )
   }
 
+  const currentProof = await proveLogin(login, login.credentials)
   throw badInput(
     message,
-    `The database takes the AWSCURRENT password, not the pending one: if no rotation is running, clear the label with \`${clearPending}\` and run this again.`,
+    currentProof.accepted
+      ? `The database takes the AWSCURRENT password, not the pending one: if no rotation is running, clear the label with \`${clearPending}\` and run this again.`
+      : `The database takes neither the AWSCURRENT nor the AWSPENDING password (${currentProof.reason}): put it back on the current one (${resetToSecretCommands(reset).join('; ')}), then \`${clearPending}\`.`,
   )
 }
 

@@ -33,7 +33,7 @@ interface FinalState {
 export async function rollBack(rotation: Rotation, failure: Failure): Promise<RotationReport> {
   const {progress} = rotation.input
   progress.note(
-    `Rolling back (${failure.message}): the old password goes back wherever it was changed. A second Ctrl-C does not stop this.`,
+    `Rolling back after: ${failure.message} The old password goes back wherever it was changed; a second Ctrl-C does not stop this.`,
   )
   const rollback: RotationStep[] = []
   await undo(rotation, rollback, 'restore-database-password', () => restoreDatabasePassword(rotation))
