@@ -133,18 +133,19 @@ async function refuseUnfinishedRotation(
   )
 }
 
-function plannedSteps(change: PasswordChange, username: string): string[] {
+/** What would happen, in order, in words (the plan's steps). */
+export function plannedSteps(change: PasswordChange, username: string): string[] {
   if (change === 'rds') return ['RotateSecret: RDS sets a new password in the secret and the database', 'Wait until AWSCURRENT moves']
   if (change === 'rotation-function')
     return ["RotateSecret: the rotation function's createSecret, setSecret, testSecret, finishSecret", 'Wait until AWSCURRENT moves']
   return [
-    'Generate a password (GetRandomPassword: 32 characters, none that break URIs)',
+    'Generate a password (GetRandomPassword, 32 characters, URI-safe)',
     'Store it as a new version labelled AWSPENDING',
     change === 'alter-role'
-      ? `Set it: ALTER ROLE ${username} (a SCRAM verifier), logged in as ${username}`
-      : `Set it: ModifyDBCluster --master-user-password, and wait until it applied`,
+      ? `Set it: ALTER ROLE ${username} (a SCRAM verifier), as ${username} itself`
+      : 'Set it: ModifyDBCluster --master-user-password, and wait until it applied',
     'Prove a login with the new password',
-    'Promote it to AWSCURRENT (AWSPREVIOUS goes to the old one); drop AWSPENDING',
+    'Promote it: AWSCURRENT on it, AWSPREVIOUS on the old one, no AWSPENDING',
     'Prove the old password is refused',
   ]
 }

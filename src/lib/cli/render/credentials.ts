@@ -46,9 +46,7 @@ export function renderRotationPlan(plan: RotationPlan, colour: Palette): string 
     ...sessionLines(plan),
     '  Steps',
     ...plan.steps.map((text, index) => `    ${index + 1}. ${text}`),
-    ...(plan.mode === 'staged'
-      ? [colour.dim('    On any failure, Ctrl-C or SIGTERM: all of it undone, and the old password proven.')]
-      : []),
+    ...(plan.mode === 'staged' ? [colour.dim('    On a failure, Ctrl-C or SIGTERM: all undone, and the old password proven.')] : []),
   ].join('\n')
 }
 
