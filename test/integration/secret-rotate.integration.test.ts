@@ -178,13 +178,17 @@ describe('secret rotate / role rotate (ALTER ROLE path, the real CLI)', () => {
   it('the database refusing ALTER ROLE (another session changing the role, uncommitted): exit 5, rolled back, the old password still works', async () => {
     const role = await makeRole('lock')
     const before = await secretState(secretsManager, role.arn)
-    await master.query('BEGIN')
-    await master.query(`ALTER ROLE ${role.name} CONNECTION LIMIT 7`)
+    // The doctor test allows for this moment: its db.blocking check may see our ALTER ROLE waiting (apps "auroractl-rotate" and "rot-...").
+    const blocker = await connectToCluster(await clusterConnection(cluster, masterCredentials), {applicationName: `${tag}-blocker`})
+    blocker.on('error', () => {})
+    sessions.push(blocker)
+    await blocker.query('BEGIN')
+    await blocker.query(`ALTER ROLE ${role.name} CONNECTION LIMIT 7`)
     let result
     try {
       result = await runCli(['secret', 'rotate', '--secret', role.arn, '--confirm', cluster, '--json'], {env: env()})
     } finally {
-      await master.query('ROLLBACK')
+      await blocker.query('ROLLBACK')
     }
 
     expect(result.exitCode, result.stderr).toBe(5)
