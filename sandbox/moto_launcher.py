@@ -19,6 +19,10 @@ default 3) and brings it back on another address that the endpoint map now gives
 endpoint; only then do the instances report their new roles and the cluster `available` again, with
 the RDS events AWS sends for it.
 
+A new master password (ModifyDBCluster --master-user-password) answers at once with the cluster
+`resetting-master-credentials` and the pending value, and reaches the database in the background a moment
+later (AURORACTL_SANDBOX_CREDENTIALS_SECONDS, default 2), as on AWS.
+
 And it records the RDS events AWS records for clusters, their instances and cluster snapshots
 (creation, deletion, snapshots, failover, scaling), and answers DescribeEvents as AWS does: a time
 window, source and category filters, pages with a Marker (see "events" below).
@@ -43,6 +47,7 @@ from moto.rds import exceptions as rds_exceptions
 from moto.rds import models as rds_models
 from moto.rds import responses as rds_responses
 from moto.rds.exceptions import InvalidDBClusterStateFault
+from moto.secretsmanager import models as secretsmanager_models
 from moto.server import main as moto_main
 
 _DBInstance = rds_models.DBInstance
@@ -293,6 +298,76 @@ _Backend.delete_db_instance = _delete_instance
 _Backend.delete_db_cluster = _delete_cluster
 _Backend.delete_db_cluster_snapshot = _delete_cluster_snapshot
 _Backend.failover_db_cluster = _failover_db_cluster
+
+
+# --- master password (ModifyDBCluster --master-user-password) ----------------------------------
+#
+# moto keeps a new master password at once and answers with the cluster `available` and no pending value.
+# AWS answers with the cluster `resetting-master-credentials` and PendingModifiedValues.MasterUserPassword
+# "****"; the old password keeps working until the new one reaches the database, seconds later; then the
+# cluster is `available` again, without the pending value, and AWS records "Reset master credentials"
+# (RDS-EVENT-0016, configuration change). Here the database learns it in the background through the data
+# plane's set-password, after AURORACTL_SANDBOX_CREDENTIALS_SECONDS (default 2).
+
+
+def _credentials_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("AURORACTL_SANDBOX_CREDENTIALS_SECONDS", "2")))
+    except ValueError:
+        return 2.0
+
+
+_original_modify_db_cluster = _Backend.modify_db_cluster
+
+
+def _modify_cluster_password(self, kwargs):
+    cluster = self.clusters.get(kwargs.get("db_cluster_identifier"))
+    password = kwargs.get("master_user_password")
+    if password is None or cluster is None:
+        return _original_modify_db_cluster(self, kwargs)
+    if cluster.status != "available":
+        raise InvalidDBClusterStateFault(f"DbCluster {cluster.db_cluster_identifier} is not in available state (it is {cluster.status}).")
+    if getattr(cluster, "manage_master_user_password", False) and kwargs.get("manage_master_user_password") is None:
+        raise rds_exceptions.InvalidParameterCombination(
+            "You can't specify MasterUserPassword for an instance with ManageMasterUserPassword enabled."
+        )
+    answered = _original_modify_db_cluster(self, kwargs)
+    cluster = self.clusters[answered.db_cluster_identifier]
+    for shown in (cluster, answered):
+        shown.status = "resetting-master-credentials"
+        shown.pending_modified_values = {"MasterUserPassword": "****"}
+    threading.Thread(target=_apply_master_password, args=(self, cluster, password), daemon=True).start()
+    return answered
+
+
+def _apply_master_password(backend, cluster, password: str) -> None:
+    try:
+        time.sleep(_credentials_seconds())
+        if cluster.db_cluster_identifier in _data_plane_clusters():
+            _set_database_password(cluster.db_cluster_identifier, cluster.master_username, password)
+    finally:
+        cluster.pending_modified_values = None
+        cluster.status = "available"
+        _record_event(cluster.db_cluster_identifier, "db-cluster", "Reset master credentials", ["configuration change"], backend=backend)
+
+
+_Backend.modify_db_cluster = _modify_cluster_password
+
+
+# moto's GetSecretValue without a version reads the version PutSecretValue last made current, even after
+# UpdateSecretVersionStage moved AWSCURRENT elsewhere; AWS reads the version AWSCURRENT is on.
+_SecretsBackend = secretsmanager_models.SecretsManagerBackend
+_original_update_secret_version_stage = _SecretsBackend.update_secret_version_stage
+
+
+def _update_secret_version_stage(self, secret_id, version_stage, remove_from_version_id, move_to_version_id):
+    answered = _original_update_secret_version_stage(self, secret_id, version_stage, remove_from_version_id, move_to_version_id)
+    if version_stage == "AWSCURRENT" and move_to_version_id:
+        self.secrets[secret_id].set_default_version_id(move_to_version_id)
+    return answered
+
+
+_SecretsBackend.update_secret_version_stage = _update_secret_version_stage
 
 
 # --- log files (DescribeDBLogFiles, DownloadDBLogFilePortion) --------------------------------

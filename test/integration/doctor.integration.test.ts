@@ -29,11 +29,13 @@ const byId = (report: Report, id: string) => report.checks.find((check) => check
 
 /**
  * Test files running at the same time make situations of their own for a moment: doctor-thresholds holds replication
- * slots, oncall-sessions holds locks with waiters behind them (its sessions' application_name starts with "oncall-").
+ * slots, oncall-sessions holds locks with waiters behind them (its sessions' application_name starts with "oncall-"), and
+ * secret-rotate holds a role's row so that a rotation's ALTER ROLE ("auroractl-rotate") waits behind it ("rot-...").
  */
 const fromOtherTests = (check: Report['checks'][number]) =>
   (check.id === 'db.replication-slots' && (check.items ?? []).every((item) => item.startsWith('doctor_thresholds_'))) ||
-  (check.id === 'db.blocking' && (check.items ?? []).every((item) => /apps "oncall-[^"]*" and "oncall-/.test(item)))
+  (check.id === 'db.blocking' &&
+    (check.items ?? []).every((item) => /apps "oncall-[^"]*" and "oncall-|apps "auroractl-rotate" and "rot-/.test(item)))
 
 async function groupId(name: string): Promise<string> {
   const {SecurityGroups = []} = await (

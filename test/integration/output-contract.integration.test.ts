@@ -106,6 +106,10 @@ const cases: Record<string, Case[]> = {
     {args: ['restore', '--snapshot', 'no-such-snapshot', '--target', 'x1'], env},
     {args: ['restore', '--snapshot', 'latest', '--target', 'contract-dry', '--dry-run'], env},
   ],
+  'role:rotate': [
+    {args: ['role', 'rotate', `contract_none_${process.pid}`], env},
+    {args: ['role', 'rotate', 'x', '--timeout', 'soon'], env},
+  ],
   'sandbox:data-plane': [{args: ['sandbox', 'data-plane', 'snapshot', '{}'], env: () => ({AURORACTL_SANDBOX_DIR: emptySandbox.dir})}],
   'sandbox:down': [{args: ['sandbox', 'down'], env: () => ({AURORACTL_SANDBOX_DIR: emptySandbox.dir})}],
   'sandbox:env': [
@@ -124,6 +128,10 @@ const cases: Record<string, Case[]> = {
   'secret:get': [
     {args: ['secret', 'get', '--secret', 'no-such-secret'], env},
     {args: ['secret', 'get', '--format', 'env'], env},
+  ],
+  'secret:rotate': [
+    {args: ['secret', 'rotate', '--cluster', 'no-such-cluster'], env},
+    {args: ['secret', 'rotate', '--dry-run'], env},
   ],
   'snapshot:create': [
     {args: ['snapshot', 'create', '--cluster', 'no-such-cluster'], env},

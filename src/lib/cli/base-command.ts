@@ -31,6 +31,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private awsClients?: AwsClients
   private readonly interruption = new AbortController()
   private resolvedTarget?: Promise<Target>
+  /** What is said on a signal during shielded() work (undefined: none runs). */
+  private shieldNote?: string
   private waits = 0
 
   /** The AWS client factory for this command's target; SDK modules load on first use of each client. */
@@ -88,6 +90,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // command can clean up and say what is still running (it then exits 130); otherwise, or on a second
     // signal, exit 130 at once like a shell. process.exit still runs 'exit' hooks (a migrate's work folder).
     const onSignal = () => {
+      if (this.shieldNote !== undefined) {
+        process.stderr.write(`\n${this.shieldNote}\n`)
+        return
+      }
+
       if (this.waits > 0 && !this.interruption.signal.aborted) {
         this.interruption.abort()
         return
@@ -137,6 +144,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Where --database, --reader and --instance point, with the TLS decision: how the on-call and inspect commands connect. */
   protected async sessionOptions(flags: {database?: string; instance?: string; reader?: boolean}): Promise<ClusterSessionOptions> {
     return {database: flags.database, instance: flags.instance, reader: flags.reader, tls: await this.clusterTls()}
+  }
+
+  /**
+   * Runs work that must not be cut short, such as a rollback putting a password back: a signal meanwhile is
+   * answered with `note` on stderr and otherwise ignored (a second Ctrl-C must not leave a half-undone change).
+   */
+  protected async shielded<R>(note: string, work: () => Promise<R>): Promise<R> {
+    const outer = this.shieldNote
+    this.shieldNote = note
+    try {
+      return await work()
+    } finally {
+      this.shieldNote = outer
+    }
   }
 
   /** Which cluster and account to act on, resolved once (flags > environment > config file > Terraform). */
