@@ -72,6 +72,47 @@ export async function describeSecretRotation(
   }
 }
 
+/** How the database learns the new password. */
+export type PasswordChange =
+  /** A role's own `ALTER ROLE ... PASSWORD` (as a SCRAM verifier), logged in with its current password. */
+  | 'alter-role'
+  /** The master user: `ModifyDBCluster --master-user-password --apply-immediately`, applied by RDS in seconds. */
+  | 'modify-db-cluster'
+  /** RDS changes both (an RDS-managed master secret). */
+  | 'rds'
+  /** The configured rotation function's setSecret step. */
+  | 'rotation-function'
+
+/** Sessions logged in as one user, grouped by application and client address (null: a local socket). */
+export interface SessionGroup {
+  applicationName: string
+  clientAddress: null | string
+  sessions: number
+}
+
+export interface UserSessions {
+  groups: SessionGroup[]
+  total: number
+}
+
+/** What `secret rotate` and `role rotate` would do, shown before they do it (and all --dry-run does). Never a password. */
+export interface RotationPlan {
+  clusterId: string
+  /** The AWSCURRENT version now, and when it was created (ISO 8601). */
+  currentVersion: {createdDate: null | string; versionId: string}
+  mode: RotationMode
+  passwordChange: PasswordChange
+  secretArn: string
+  secretName: string
+  /** Sessions logged in as the user on the writer now: they keep working, and need the new password when they next connect. */
+  sessions: null | UserSessions
+  /** Why the sessions could not be listed, when they could not. */
+  sessionsError?: string
+  /** What would happen, in order, in words. */
+  steps: string[]
+  username: string
+}
+
 /** What one rotation did, step by step, as `secret rotate --json` reports it (never a password). */
 export interface RotationStep {
   detail?: string
@@ -81,13 +122,30 @@ export interface RotationStep {
 }
 
 export interface RotationReport {
+  /** Which password the database took at the end, as proven by logging in: the new one, the old one, neither, or unknown (unreachable). */
+  databaseAccepts?: 'neither' | 'new' | 'old' | 'unknown'
+  /** The step that failed, and why (rolled-back and rollback-failed). */
+  failure?: {code: string; message: string; step: string}
+  /**
+   * When the rollback could not make the secret and the database agree: what to run by hand, in order.
+   * The commands never contain a password (they move labels, or read the password from the secret).
+   */
+  manualFix?: string[]
   mode: RotationMode
-  /** rotated: the new password is current and proven; rolled-back: a step failed and everything is as before. */
-  outcome: 'dry-run' | 'rolled-back' | 'rotated'
+  /** The version holding the new password (AWSCURRENT after a rotation; left without a label after a rollback). */
+  newVersion?: string
+  /**
+   * rotated: the new password is current and proven; rolled-back: a step failed and everything is as before;
+   * rollback-failed: a step failed and the rollback could not make the secret and the database agree (see manualFix).
+   */
+  outcome: 'dry-run' | 'rollback-failed' | 'rolled-back' | 'rotated'
+  /** What the rollback did, step by step (rolled-back and rollback-failed). */
+  rollback?: RotationStep[]
   secretArn: string
   /** One sentence a person can act on: which version is AWSCURRENT, which password the database accepts. */
   state: string
   steps: RotationStep[]
   username: string
-  versions: {current: string; previous: string}
+  /** AWSCURRENT and AWSPREVIOUS at the end (previous: null when no version has it). */
+  versions: {current: string; previous: null | string}
 }
