@@ -49,7 +49,13 @@ const proofTimeMs = 15_000
 export async function reconcileFailedRotation(input: ReconcileInput): Promise<ReconcileResult> {
   const state = await readVersions(input)
   const before = await proveAs(state.input.connection, state.current.credentials)
-  record(state, 'prove-current-password', before.accepted ? 'done' : 'failed', loginDetail('AWSCURRENT', before))
+  // Which password the database takes decides the rest: a refusal is an answer (the check is done); no answer is a failure.
+  record(
+    state,
+    'check-database-password',
+    before.accepted || refusedPassword(before) ? 'done' : 'failed',
+    loginDetail('AWSCURRENT', before),
+  )
   if (!before.accepted) {
     if (!refusedPassword(before)) return unresolved(state, 'unknown', `the database could not be asked (${before.reason})`)
     const restored = await restoreCurrentPassword(state)
