@@ -27,6 +27,15 @@ And it records the RDS events AWS records for clusters, their instances and clus
 (creation, deletion, snapshots, failover, scaling), and answers DescribeEvents as AWS does: a time
 window, source and category filters, pages with a Marker (see "events" below).
 
+RDS-managed master secrets hold the cluster's master user and a generated password, set in the database;
+rotating one (RotateSecret, or ModifyDBCluster --rotate-master-user-password) labels a new version AWSPENDING
+and, a few seconds later (AURORACTL_SANDBOX_ROTATION_SECONDS, default 2), sets its password in the database
+and moves AWSCURRENT to it, as RDS does. A secret with a rotation function (which must exist in moto's Lambda,
+but never runs) is rotated by an emulation of AWS's single-user PostgreSQL rotation function (createSecret,
+setSecret, testSecret, finishSecret), in the background; the function's environment variable
+SANDBOX_FAIL_AT_STEP=<step> makes it stop before that step, leaving AWSPENDING, as a failing function does
+(see "managed secrets and their rotation" below). ListSecretVersionIds gives each version its creation time.
+
 Usage: python moto_launcher.py HOST PORT
 """
 
@@ -672,6 +681,294 @@ def _no_instance_backup(self) -> None:
 _Backend.create_db_cluster = _create_cluster_with_event
 _Backend.modify_db_cluster = _modify_cluster_with_event
 _ClusteredInstance.save_automated_backup = _no_instance_backup
+
+
+# --- managed secrets and their rotation (RDS-managed master secret, rotation functions) -----------
+#
+# An RDS-managed master secret (ManageMasterUserPassword on CreateDBCluster or ModifyDBCluster): moto makes
+# one holding username "admin" and a fixed password, which is neither the cluster's master user nor what the
+# database holds. AWS makes it hold the cluster's MasterUsername and a generated password, sets the master
+# password to it, and rotates it every 7 days. Here the same, the database's password set through the data plane.
+#
+# RotateSecret on it (or ModifyDBCluster --rotate-master-user-password --apply-immediately, which moto turns
+# into one): moto moves AWSCURRENT at once to a version with no value at all. RDS labels a new version
+# AWSPENDING with a new password, sets it in the database, then moves AWSCURRENT to it (AWSPREVIOUS to the
+# old one). Here that happens in the background after AURORACTL_SANDBOX_ROTATION_SECONDS (default 2).
+#
+# RotateSecret on a secret with a rotation function (RotationLambdaARN given, or configured before): moto
+# invokes the function in Docker, which the sandbox has not. The function must exist in moto's Lambda
+# (CreateFunction works without Docker); its code never runs. Instead AWS's single-user PostgreSQL rotation
+# function (SecretsManagerRDSPostgreSQLRotationSingleUser) is emulated in the background, one step every
+# AURORACTL_SANDBOX_ROTATION_SECONDS / 4: createSecret (a new password in the AWSPENDING version), setSecret
+# (that password set for the secret's user on the cluster its dbClusterIdentifier or host names), testSecret,
+# finishSecret (AWSCURRENT moves; AWSPENDING stays on the new version, as AWS's function leaves it). Like the
+# real function, each step first checks that the version is still AWSPENDING, and stops if not.
+# Failure injection: the function's environment variable SANDBOX_FAIL_AT_STEP=<step> (createSecret, setSecret,
+# testSecret or finishSecret) makes it stop before that step, leaving AWSPENDING on a version that is not
+# current, as a failing function does (testSecret: the database already has the new password, the secret's
+# AWSCURRENT has not). As on AWS, a RotateSecret while such a version exists answers "A previous rotation isn't
+# complete. That rotation will be reattempted." and runs the rotation of that version again.
+#
+# moto's ListSecretVersionIds gives every version CreatedDate = now; AWS gives the version's creation time
+# (doctor's secret.rotation reads the AWSCURRENT version's age from it).
+
+_SecretsManager = secretsmanager_models.SecretsManagerBackend
+_MasterUserSecret = rds_models.MasterUserSecret
+_original_rotate_secret = _SecretsManager.rotate_secret
+_original_master_secret_init = _MasterUserSecret.__init__
+_rotation_lock = threading.RLock()
+# The rotation running in the background for each secret (by ARN), so a reattempt does not start a second one.
+_rotations: dict = {}
+_ROTATION_STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
+
+
+def _rotation_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("AURORACTL_SANDBOX_ROTATION_SECONDS", "2")))
+    except ValueError:
+        return 2.0
+
+
+def _generated_password() -> str:
+    """Letters and digits only: nothing a connection URI, a shell or a .pgpass line would need escaped."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(32))
+
+
+def _master_secret_init(self, resource, kms_key_id):
+    _original_master_secret_init(self, resource, kms_key_id)
+    username = getattr(resource, "master_username", None) or "admin"
+    password = _generated_password()
+    version = self.secret.versions[self.secret.default_version_id]
+    version["secret_string"] = json.dumps({"username": username, "password": password})
+    self.secret.secret_string = version["secret_string"]
+    # RDS rotates its master secrets every 7 days unless told otherwise.
+    self.secret.rotation_requested = True
+    self.secret.rotation_enabled = True
+    self.secret.auto_rotate_after_days = 7
+    self.secret.next_rotation_date = int(time.time()) + 7 * 86400
+    cluster_id = getattr(resource, "db_cluster_identifier", None)
+    if isinstance(resource, rds_models.DBCluster) and cluster_id in _data_plane_clusters():
+        _set_database_password(cluster_id, username, password)
+
+
+def _master_secret_status(self) -> str:
+    """`creating` once (moto's), `rotating` while a rotation runs, else `active`."""
+    status = self._status
+    if status == "creating":
+        self._status = "active"
+    return status
+
+
+def _versions_with(secret, stage: str) -> list:
+    return [version_id for version_id, version in secret.versions.items() if stage in version["version_stages"]]
+
+
+def _pending_not_current(secret):
+    pending = _versions_with(secret, "AWSPENDING")
+    if pending and "AWSCURRENT" not in secret.versions[pending[0]]["version_stages"]:
+        return pending[0]
+    return None
+
+
+def _still_pending(secret, version_id: str) -> bool:
+    version = secret.versions.get(version_id)
+    return version is not None and "AWSPENDING" in version["version_stages"] and not secret.is_deleted()
+
+
+def _make_current(secret, version_id: str, *, keep_pending: bool) -> None:
+    """finishSecret: AWSCURRENT moves to the version, AWSPREVIOUS to the version that had it."""
+    with _rotation_lock:
+        for version in secret.versions.values():
+            if "AWSPREVIOUS" in version["version_stages"]:
+                version["version_stages"].remove("AWSPREVIOUS")
+        for old in _versions_with(secret, "AWSCURRENT"):
+            secret.versions[old]["version_stages"].remove("AWSCURRENT")
+            secret.versions[old]["version_stages"].append("AWSPREVIOUS")
+        stages = secret.versions[version_id]["version_stages"]
+        if not keep_pending and "AWSPENDING" in stages:
+            stages.remove("AWSPENDING")
+        stages.append("AWSCURRENT")
+        secret.set_default_version_id(version_id)
+        secret.secret_string = secret.versions[version_id].get("secret_string")
+        secret.last_rotation_date = int(time.time())
+        if secret.auto_rotate_after_days:
+            secret.next_rotation_date = int(time.time()) + int(secret.auto_rotate_after_days) * 86400
+
+
+def _new_pending_value(secret, version_id: str) -> str:
+    """createSecret: the AWSCURRENT value with a new password, in the AWSPENDING version (kept if it has one)."""
+    with _rotation_lock:
+        version = secret.versions[version_id]
+        if "secret_string" not in version:
+            current = json.loads(secret.versions[secret.default_version_id]["secret_string"])
+            version["secret_string"] = json.dumps({**current, "password": _generated_password()})
+        return version["secret_string"]
+
+
+def _rds_backend_of(secret):
+    return rds_models.rds_backends[secret.account_id][secret.region]
+
+
+def _cluster_of_master_secret(secret):
+    for cluster in _rds_backend_of(secret).clusters.values():
+        master = getattr(cluster, "master_user_secret", None)
+        if master is not None and master.secret is secret:
+            return cluster
+    return None
+
+
+def _cluster_named_by(secret, value: dict):
+    """The cluster a rotation function works on: the secret's dbClusterIdentifier, else the cluster whose endpoint is its host."""
+    clusters = _rds_backend_of(secret).clusters
+    if value.get("dbClusterIdentifier") in clusters:
+        return clusters[value["dbClusterIdentifier"]]
+    for cluster in clusters.values():
+        if value.get("host") in (cluster.endpoint, cluster.reader_endpoint):
+            return cluster
+    return None
+
+
+def _set_on_cluster(cluster, value: dict) -> bool:
+    """setSecret: the password set for the user on the cluster (a cluster without a server has nothing to set)."""
+    if cluster is None:
+        return False
+    if cluster.db_cluster_identifier not in _data_plane_clusters():
+        return True
+    return _set_database_password(cluster.db_cluster_identifier, value["username"], value["password"])
+
+
+def _log_rotation(secret, text: str) -> None:
+    print(f"sandbox rotation of {secret.name}: {text}", file=sys.stderr, flush=True)
+
+
+def _rds_rotation(secret, version_id: str) -> None:
+    # ModifyDBCluster --rotate-master-user-password asks for the rotation while moto holds the cluster out of
+    # its list: the cluster is looked up again once the rotation's time has passed.
+    cluster = _cluster_of_master_secret(secret)
+    if cluster is not None:
+        cluster.master_user_secret._status = "rotating"
+    try:
+        value = json.loads(_new_pending_value(secret, version_id))
+        time.sleep(_rotation_seconds())
+        cluster = cluster or _cluster_of_master_secret(secret)
+        if not _still_pending(secret, version_id):
+            return
+        if cluster is not None and _set_on_cluster(cluster, value):
+            _make_current(secret, version_id, keep_pending=False)
+        else:
+            _log_rotation(secret, "the database's password could not be set; AWSPENDING stays")
+    finally:
+        if cluster is not None and getattr(cluster, "master_user_secret", None) is not None:
+            cluster.master_user_secret._status = "active"
+        _rotations.pop(secret.arn, None)
+
+
+def _function_rotation(secret, version_id: str, function) -> None:
+    fail_at = (function.environment_vars or {}).get("SANDBOX_FAIL_AT_STEP")
+    try:
+        value = None
+        for step in _ROTATION_STEPS:
+            time.sleep(_rotation_seconds() / len(_ROTATION_STEPS))
+            if step == fail_at:
+                _log_rotation(secret, f"{function.function_name} fails at {step} (SANDBOX_FAIL_AT_STEP)")
+                return
+            if not _still_pending(secret, version_id):
+                _log_rotation(secret, f"{function.function_name} stops before {step}: version {version_id} is no longer AWSPENDING")
+                return
+            if step == "createSecret":
+                value = json.loads(_new_pending_value(secret, version_id))
+            elif step == "setSecret" and not _set_on_cluster(_cluster_named_by(secret, value), value):
+                _log_rotation(secret, f"{function.function_name} failed at setSecret: no cluster took the password")
+                return
+            elif step == "finishSecret":
+                _make_current(secret, version_id, keep_pending=True)
+            # testSecret: the real function logs in with the pending password; setSecret set it just now.
+    finally:
+        _rotations.pop(secret.arn, None)
+
+
+def _start_rotation(secret, version_id: str, function) -> None:
+    with _rotation_lock:
+        running = _rotations.get(secret.arn)
+        if running is not None and running.is_alive():
+            return
+        if function is None:
+            worker = threading.Thread(target=_rds_rotation, args=(secret, version_id), daemon=True)
+        else:
+            worker = threading.Thread(target=_function_rotation, args=(secret, version_id, function), daemon=True)
+        _rotations[secret.arn] = worker
+        worker.start()
+
+
+def _rotation_function(backend, arn: str):
+    from moto.awslambda.utils import get_backend
+
+    try:
+        return get_backend(backend.account_id, backend.region_name).get_function(arn)
+    except Exception:
+        raise secretsmanager_models.ResourceNotFoundException(f"Resource not found for ARN '{arn}'.")
+
+
+def _configure_rotation(secret, rotation_lambda_arn, rotation_rules) -> None:
+    """RotateSecret's configuration part, as moto's own does it."""
+    days = (rotation_rules or {}).get("AutomaticallyAfterDays")
+    if days is not None:
+        if not 1 <= int(days) <= 1000:
+            raise secretsmanager_models.InvalidParameterException("RotationRules.AutomaticallyAfterDays must be within 1-1000.")
+        secret.auto_rotate_after_days = int(days)
+        secret.next_rotation_date = int(time.time()) + int(days) * 86400
+    secret.rotation_requested = True
+    if rotation_lambda_arn:
+        secret.rotation_lambda_arn = rotation_lambda_arn
+    if secret.auto_rotate_after_days > 0:
+        secret.rotation_enabled = True
+
+
+def _rotate_secret(self, secret_id, client_request_token=None, rotation_lambda_arn=None, rotation_rules=None, rotate_immediately=True):
+    secret = self.secrets.get(secret_id) if self._is_valid_identifier(secret_id) else None
+    managed_by_rds = secret is not None and secret.owning_service == "rds"
+    function_arn = rotation_lambda_arn or getattr(secret, "rotation_lambda_arn", "")
+    if secret is None or isinstance(secret, secretsmanager_models.ReplicaSecret) or secret.is_deleted() or not (managed_by_rds or function_arn):
+        return _original_rotate_secret(self, secret_id, client_request_token, rotation_lambda_arn, rotation_rules, rotate_immediately)
+    function = None if managed_by_rds else _rotation_function(self, function_arn)
+    _configure_rotation(secret, None if managed_by_rds else function_arn, rotation_rules)
+    stuck = _pending_not_current(secret)
+    if stuck is not None:
+        _start_rotation(secret, stuck, function)
+        raise secretsmanager_models.InvalidRequestException("A previous rotation isn't complete. That rotation will be reattempted.")
+    if not rotate_immediately:
+        return secret.to_short_dict()
+    if client_request_token:
+        self._client_request_token_validator(client_request_token)
+    version_id = client_request_token or str(secretsmanager_models.mock_random.uuid4())
+    with _rotation_lock:
+        secret.remove_version_stages_from_old_versions(["AWSPENDING"])
+        # The new version exists at once, labelled AWSPENDING, without a value until createSecret gives it one.
+        secret.versions[version_id] = {"createdate": int(time.time()), "version_id": version_id, "version_stages": ["AWSPENDING"]}
+    _start_rotation(secret, version_id, function)
+    return secret.to_short_dict(version_id=version_id)
+
+
+def _list_secret_version_ids(self, secret_id: str) -> str:
+    secret = self.secrets[secret_id]
+    now = int(time.time())
+    versions = [
+        {
+            "CreatedDate": version.get("createdate", now),
+            "LastAccessedDate": now,
+            "VersionId": version_id,
+            "VersionStages": version["version_stages"],
+        }
+        for version_id, version in secret.versions.items()
+    ]
+    return json.dumps({"ARN": secret.arn, "Name": secret.name, "NextToken": "", "Versions": versions})
+
+
+_MasterUserSecret.__init__ = _master_secret_init
+_MasterUserSecret.secret_status = property(_master_secret_status)
+_SecretsManager.rotate_secret = _rotate_secret
+_SecretsManager.list_secret_version_ids = _list_secret_version_ids
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ export const helpCheckIds = [
   'network.tcp',
   'network.tls',
   'secret.matches-cluster',
+  'secret.rotation',
   'db.auth',
   'db.connections',
   'db.long-queries',
@@ -69,6 +70,12 @@ export const helpCheckIds = [
  * A unit test keeps this list equal to the checks' own declarations (src/lib/doctor's tunableChecks).
  */
 export const helpTunableChecks: TunableCheck[] = [
+  {
+    default: 90 * 86_400,
+    description: "warn when the secret's current version is older than this (rotate it)",
+    id: 'secret.rotation',
+    kind: 'duration',
+  },
   {default: 60, description: 'warn when a query has been running longer than this', id: 'db.long-queries', kind: 'duration'},
   {
     default: 60,

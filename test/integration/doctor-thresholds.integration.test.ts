@@ -235,7 +235,7 @@ describe('doctor refuses bad --threshold, --fail-on, --save and --compare values
     for (const [args, message] of [
       [
         ['--threshold', 'db.auth=5'],
-        /^Error: --threshold db\.auth: no such tunable check; tunable checks: db\.long-queries \(duration\), .*db\.replication-slots \(bytes\)/,
+        /^Error: --threshold db\.auth: no such tunable check; tunable checks: secret\.rotation \(duration\), db\.long-queries \(duration\), .*db\.replication-slots \(bytes\)/,
       ],
       [['--threshold', 'db.long-transactions=soon'], /^Error: --threshold db\.long-transactions="soon" is not a duration of at least 1s/],
       [['--threshold', 'db.replication-slots=500'], /^Error: --threshold db\.replication-slots="500" is not a size with a unit/],

@@ -89,7 +89,9 @@ describe('--threshold values', () => {
 
     const untunable = refusal(() => parseThresholds(['db.auth=5'], tunableChecks))
     expect(untunable.exitCode).toBe(2)
-    expect(untunable.message).toContain('--threshold db.auth: no such tunable check; tunable checks: db.long-queries (duration), ')
+    expect(untunable.message).toContain(
+      '--threshold db.auth: no such tunable check; tunable checks: secret.rotation (duration), db.long-queries (duration), ',
+    )
     expect(untunable.message).toContain('db.replication-slots (bytes)')
     expect(refusal(() => parseThresholds(['db.nope=1s'], tunableChecks)).message).toContain('--threshold db.nope: no such tunable check')
     expect(refusal(() => parseThresholds(['db.long-transactions'], tunableChecks)).message).toBe(

@@ -25,7 +25,7 @@ import {
 import {dbAutovacuum, dbBloat, dbDuplicateIndexes, dbSchemas, dbUnloggedTables, dbUnusedIndexes} from './checks/maintenance.js'
 import {networkDns, networkSecurityGroup, networkSubnets, networkTcp, networkTls} from './checks/network.js'
 import {dbReplicationSlots} from './checks/replication.js'
-import {secretMatchesCluster} from './checks/secret.js'
+import {secretMatchesCluster, secretRotation} from './checks/secret.js'
 import {type DoctorFacts} from './facts.js'
 
 /** Every check, in the order of the layers between the engineer and the rows. */
@@ -43,6 +43,7 @@ export const allChecks: Array<Check<DoctorFacts>> = [
   networkTcp,
   networkTls,
   secretMatchesCluster,
+  secretRotation,
   dbAuth,
   dbConnections,
   dbLongQueries,

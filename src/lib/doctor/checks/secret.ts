@@ -1,7 +1,9 @@
 import type {Check} from '../types.js'
 
+import {describeSecretRotation, type SecretRotationInfo} from '../../credentials/rotation-mode.js'
 import {rotationInProgress} from '../../secret.js'
 import {type DoctorFacts} from '../facts.js'
+import {formatThreshold} from '../thresholds.js'
 import {fail, ok, skip, warn} from '../types.js'
 
 export const secretMatchesCluster: Check<DoctorFacts> = {
@@ -41,5 +43,104 @@ export const secretMatchesCluster: Check<DoctorFacts> = {
 
     return ok(`${name}: user ${credentials.username}, ${credentials.host ?? cluster.Endpoint}:${credentials.port ?? cluster.Port}`)
   },
+  timeoutMs: 10_000,
+}
+
+/** Rotations take seconds to a minute: an AWSPENDING version older than this is stuck, not under way. */
+const rotationUnderWaySeconds = 300
+
+const modeWords = (info: SecretRotationInfo): string =>
+  info.mode === 'rds-managed'
+    ? 'RDS-managed master secret'
+    : info.mode === 'rotation-function'
+      ? `rotation function ${functionName(info)}`
+      : 'plain secret (auroractl rotates it: secret rotate)'
+
+const functionName = (info: SecretRotationInfo) => info.rotationFunctionArn?.split(':')[6] ?? 'unknown'
+
+function scheduleWords(info: SecretRotationInfo): string {
+  if (!info.rotationEnabled) return 'no automatic rotation'
+  const every = info.automaticallyAfterDays ? ` every ${info.automaticallyAfterDays} days` : ''
+  const next = info.nextRotationDate ? ` (next ${info.nextRotationDate.toISOString().slice(0, 10)})` : ''
+  return `rotated automatically${every}${next}`
+}
+
+/** 40 s, 12m, 5h, 97 days: an age at the precision it matters. */
+function ageWords(seconds: number): string {
+  if (seconds >= 86_400) return `${Math.floor(seconds / 86_400)} days`
+  if (seconds >= 3600) return `${Math.floor(seconds / 3600)}h`
+  if (seconds >= 60) return `${Math.floor(seconds / 60)}m`
+  return `${Math.max(0, Math.round(seconds))}s`
+}
+
+function stuckHint(info: SecretRotationInfo, pending: string): string {
+  switch (info.mode) {
+    case 'rds-managed': {
+      return 'RDS has not finished rotating it: see the cluster events (auroractl events). `auroractl secret rotate` waits for it.'
+    }
+
+    case 'rotation-function': {
+      return `Read the function's log group /aws/lambda/${functionName(info)}. \`auroractl secret rotate\` has Secrets Manager reattempt it; if it fails again, it makes the secret and the database agree and removes AWSPENDING.`
+    }
+
+    case 'staged': {
+      return `Something left a rotation half-way. Check which password logs in (db.auth) before removing the label: aws secretsmanager update-secret-version-stage --secret-id ${info.secretArn} --version-stage AWSPENDING --remove-from-version-id ${pending}`
+    }
+  }
+}
+
+function agedHint(info: SecretRotationInfo): string {
+  const schedule = info.rotationEnabled ? '' : ' and give it a schedule'
+  switch (info.mode) {
+    case 'rds-managed': {
+      return `Rotate it: auroractl secret rotate (RDS sets the new password)${schedule}.`
+    }
+
+    case 'rotation-function': {
+      return `Rotate it: auroractl secret rotate (runs ${functionName(info)})${schedule}. A scheduled secret that still ages means the function fails: read /aws/lambda/${functionName(info)}.`
+    }
+
+    case 'staged': {
+      return 'Rotate it: auroractl secret rotate (a generated password, set in the database, proven, then made current).'
+    }
+  }
+}
+
+export const secretRotation: Check<DoctorFacts> = {
+  dependsOn: ['cluster.status'],
+  id: 'secret.rotation',
+  layer: 'secret',
+  async run(facts) {
+    if (!facts.options.secretId) return skip('no credentials secret named (--secret, AURORACTL_SECRET, or an RDS-managed secret)')
+    const info = await describeSecretRotation(await facts.clients.secretsManager(), facts.options.secretId, await facts.cluster())
+    const limit = facts.threshold(secretRotation)
+    const created = info.current.createdDate
+    const age = created ? (facts.now.getTime() - created.getTime()) / 1000 : undefined
+    const ageText = age === undefined ? 'AWSCURRENT version of unknown age' : `AWSCURRENT version ${ageWords(age)} old`
+    const value = age === undefined ? undefined : Math.round(age)
+    const detail = `${info.name}: ${modeWords(info)}, ${scheduleWords(info)}; ${ageText}`
+    if (info.pending) {
+      const pendingAge = info.pending.createdDate ? (facts.now.getTime() - info.pending.createdDate.getTime()) / 1000 : undefined
+      const since = pendingAge === undefined ? '' : ` ${ageWords(pendingAge)} ago`
+      const what =
+        pendingAge !== undefined && pendingAge < rotationUnderWaySeconds
+          ? `a rotation started${since} is under way`
+          : `a rotation started${since} has not finished`
+      return {
+        ...warn(
+          `${detail}; ${what}: AWSPENDING is on version ${info.pending.versionId}, not AWSCURRENT`,
+          stuckHint(info, info.pending.versionId),
+        ),
+        value,
+      }
+    }
+
+    if (age !== undefined && age > limit) {
+      return {...warn(`${detail}, past ${formatThreshold('duration', limit)}`, agedHint(info)), value}
+    }
+
+    return {...ok(detail), value}
+  },
+  threshold: {default: 90 * 86_400, description: "warn when the secret's current version is older than this (rotate it)", kind: 'duration'},
   timeoutMs: 10_000,
 }
