@@ -520,6 +520,21 @@ describe('dropRole: nothing changed unless everything is', () => {
     expect(statements.slice(-3)).toEqual(['ROLLBACK', 'ALTER ROLE "ingest" LOGIN', 'REVOKE "ingest" FROM CURRENT_USER'])
   })
 
+  it('interrupted before COMMIT: ROLLBACK, LOGIN back, the secret untouched, exit 130', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const {client, statements} = fakeClient()
+    await expect(
+      dropRole({client: client as never, secretsManager: secretsManager as unknown as SecretsManagerClient}, plan, {
+        progress: silentProgress,
+        signal: controller.signal,
+      }),
+    ).rejects.toMatchObject({code: 'INTERRUPTED', exitCode: 130})
+    expect(statements).not.toContain('COMMIT')
+    expect(statements.slice(-3)).toEqual(['ROLLBACK', 'ALTER ROLE "ingest" LOGIN', 'REVOKE "ingest" FROM CURRENT_USER'])
+    expect(secretsManager.commandCalls(DeleteSecretCommand)).toHaveLength(0)
+  })
+
   it('DROP ROLE refused: the secret is never touched', async () => {
     const {client, statements} = fakeClient(/^DROP ROLE/)
     await expect(run(client)).rejects.toThrow(/Nothing was dropped/)

@@ -324,7 +324,7 @@ export async function dropRole(
     await client.query(`ALTER ROLE ${quoteIdentifier(plan.name)} NOLOGIN`)
     undo.unshift({sql: `ALTER ROLE ${quoteIdentifier(plan.name)} LOGIN`})
     sessionsEnded = await settleSessions(client, plan, options)
-    secretDeletion = await dropUntilCommit(deps, plan, options.progress)
+    secretDeletion = await dropUntilCommit(deps, plan, options)
   } catch (error) {
     throw await dropFailed(client, plan, undo, error)
   }
@@ -384,9 +384,10 @@ async function settleSessions(client: Client, plan: RoleDropPlan, options: {prog
 async function dropUntilCommit(
   deps: {client: Client; secretsManager: SecretsManagerClient},
   plan: RoleDropPlan,
-  progress: Progress,
+  options: {progress: Progress; signal: AbortSignal},
 ): Promise<RoleDropOutcome['secretDeletion']> {
   const {client, secretsManager} = deps
+  const {progress, signal} = options
   progress.start(`Dropping role ${plan.name}`)
   await client.query('BEGIN')
   try {
@@ -399,6 +400,8 @@ async function dropUntilCommit(
     // In order, inside the transaction.
     // eslint-disable-next-line no-await-in-loop
     for (const statement of plan.statements) await client.query(statement)
+    // Ctrl-C up to here rolls back; once the secret's deletion is scheduled, COMMIT is what makes the two agree.
+    if (signal.aborted) throw new AuroraError('INTERRUPTED', 'Interrupted.')
     return plan.secret ? await scheduleSecretDeletion(secretsManager, plan.secret, plan.recoveryWindowDays) : null
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {})
