@@ -4,7 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import type {RoleMode} from '../../lib/credentials/role-sql.js'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {integerFlag, tlsFlags, viaFlag} from '../../lib/cli/flags.js'
+import {databaseFlag, integerFlag, tlsFlags, viaFlag} from '../../lib/cli/flags.js'
 import {requireCluster} from '../../lib/target/target.js'
 
 export interface RoleCreateOutput {
@@ -49,7 +49,7 @@ ARN, never the password: \`auroractl psql --secret ARN\` and \`secret get --secr
   ]
   static override flags = {
     'connection-limit': integerFlag({description: 'At most this many sessions at once, 1-10000 (default: no limit)', max: 10_000, min: 1}),
-    database: Flags.string({description: "The database the role is for (default: the credentials secret's dbname)"}),
+    database: databaseFlag("The database the role is for (default: the credentials secret's dbname)"),
     'dry-run': Flags.boolean({description: 'Check everything and print the SQL and the secret to be made; change nothing'}),
     readonly: Flags.boolean({
       description: 'SELECT on the tables and views (exactly one of --readonly, --readwrite)',

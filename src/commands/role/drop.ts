@@ -5,7 +5,7 @@ import type {OwnedObject, RoleSession, SessionHandling} from '../../lib/credenti
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {badInput} from '../../lib/cli/errors.js'
-import {confirmFlag, integerFlag, refusedYesFlag, tlsFlags, viaFlag} from '../../lib/cli/flags.js'
+import {confirmFlag, databaseFlag, integerFlag, refusedYesFlag, tlsFlags, viaFlag} from '../../lib/cli/flags.js'
 import {requireCluster} from '../../lib/target/target.js'
 
 export interface RoleDropOutput {
@@ -52,7 +52,7 @@ The database is --database, else the role's secret's dbname, else the credential
   ]
   static override flags = {
     confirm: confirmFlag('the role'),
-    database: Flags.string({description: "The database it is dropped from (default: its secret's dbname, else the credentials secret's)"}),
+    database: databaseFlag("The database it is dropped from (default: its secret's dbname, else the credentials secret's)"),
     'dry-run': Flags.boolean({description: 'Check everything and print what it would do; change nothing'}),
     'include-unmanaged': Flags.boolean({description: 'Also drop a role auroractl did not create (it has no secret to delete)'}),
     'reassign-to': Flags.string({description: 'Hand what the role owns in the database to this role (REASSIGN OWNED) instead of refusing'}),

@@ -1,9 +1,7 @@
-import * as Flags from '@oclif/core/flags'
-
 import type {RoleList} from '../../lib/credentials/role-list.js'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {tlsFlags, viaFlag} from '../../lib/cli/flags.js'
+import {databaseFlag, tlsFlags, viaFlag} from '../../lib/cli/flags.js'
 import {requireCluster} from '../../lib/target/target.js'
 
 export default class RoleListCommand extends BaseCommand<typeof RoleListCommand> {
@@ -16,7 +14,7 @@ made for it (role create). PostgreSQL's and Amazon RDS's own roles (pg_*, rds*) 
 Read from catalogs any user may read: it needs no superuser.`
   static override examples = ['<%= config.bin %> role list', '<%= config.bin %> role list --database reports --json']
   static override flags = {
-    database: Flags.string({description: "The database whose privileges are shown (default: the credentials secret's dbname)"}),
+    database: databaseFlag("The database whose privileges are shown (default: the credentials secret's dbname)"),
     ...tlsFlags,
     via: viaFlag,
   }
