@@ -218,7 +218,9 @@ export function planRoleDrop(
   if (reserved) throw badInput(`NAME: ${reserved}; auroractl does not drop it.`)
   if (!facts)
     throw new AuroraError('NOT_FOUND', `There is no role "${name}" on the cluster; nothing was dropped.`, {
-      hint: 'See the roles with `auroractl role list`.',
+      hint: context.secret
+        ? `Its secret ${context.secret.name} is left over: aws secretsmanager delete-secret --secret-id ${context.secret.arn} --recovery-window-in-days 7`
+        : 'See the roles with `auroractl role list`.',
     })
   if (name === context.masterUsername || facts.isMe)
     throw badInput(`"${name}" is the cluster's master user (the one auroractl connects as); it is never dropped.`)
