@@ -106,6 +106,18 @@ const cases: Record<string, Case[]> = {
     {args: ['restore', '--snapshot', 'no-such-snapshot', '--target', 'x1'], env},
     {args: ['restore', '--snapshot', 'latest', '--target', 'contract-dry', '--dry-run'], env},
   ],
+  'role:create': [
+    {args: ['role', 'create', 'Bad-Name', '--readonly'], env},
+    {args: ['role', 'create', `contract_${process.pid}`, '--readonly', '--dry-run'], env},
+  ],
+  'role:drop': [
+    {args: ['role', 'drop', 'pg_monitor'], env},
+    {args: ['role', 'drop', `contract_none_${process.pid}`, '--dry-run'], env},
+  ],
+  'role:list': [
+    {args: ['role', 'list', '--cluster', 'no-such-cluster'], env},
+    {args: ['role', 'list'], env},
+  ],
   'role:rotate': [
     {args: ['role', 'rotate', `contract_none_${process.pid}`], env},
     {args: ['role', 'rotate', 'x', '--timeout', 'soon'], env},

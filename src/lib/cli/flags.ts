@@ -121,6 +121,16 @@ export const refusedYesFlag = Flags.boolean({
   },
 })
 
+/** A database of the cluster to work in; an empty value is refused (it would silently mean the user's own database). */
+export const databaseFlag = (description: string) =>
+  Flags.string({
+    description,
+    async parse(input) {
+      if (input.trim() === '') throw badInput('--database is empty: name a database of the cluster, e.g. --database nbatracker.')
+      return input
+    },
+  })
+
 /** What every `inspect` report takes: which database, how many rows, one schema, and the route and TLS to the cluster. */
 /**
  * Which endpoint a read-and-report command connects to: the writer (default), the reader endpoint, or one instance's own.

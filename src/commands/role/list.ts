@@ -1,0 +1,42 @@
+import type {RoleList} from '../../lib/credentials/role-list.js'
+
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {databaseFlag, tlsFlags, viaFlag} from '../../lib/cli/flags.js'
+import {requireCluster} from '../../lib/target/target.js'
+
+export default class RoleListCommand extends BaseCommand<typeof RoleListCommand> {
+  static override description = `The database's login roles, the master user among them, with what each may do in words:
+read-only (SELECT on every table it can reach in its schemas, and on future ones), read-write (SELECT, INSERT,
+UPDATE, DELETE), owner (owns the database or objects in it), superuser-like (superuser, or a member of
+rds_superuser), custom (anything else: partial grants, CREATE on a schema, CREATEROLE ...; the detail says what), or
+login only. Then its connection limit, its sessions now (pg_stat_activity, every database) and the secret auroractl
+made for it (role create). PostgreSQL's and Amazon RDS's own roles (pg_*, rds*) are left out.
+Read from catalogs any user may read: it needs no superuser.`
+  static override examples = ['<%= config.bin %> role list', '<%= config.bin %> role list --database reports --json']
+  static override flags = {
+    database: databaseFlag("The database whose privileges are shown (default: the credentials secret's dbname)"),
+    ...tlsFlags,
+    via: viaFlag,
+  }
+  static override summary = "The database's login roles and their privileges"
+
+  async run(): Promise<RoleList> {
+    const {flags} = this
+    const target = await this.target()
+    const clusterId = requireCluster(target)
+    const aws = await this.aws()
+    const [{withClusterSession}, {listRoles}, {listRoleSecrets}] = await Promise.all([
+      import('../../lib/target/cluster-session.js'),
+      import('../../lib/credentials/role-list.js'),
+      import('../../lib/credentials/role-secrets.js'),
+    ])
+    const secrets = listRoleSecrets(await aws.secretsManager(), clusterId)
+    // Listed whatever happens to the database session: an unhandled rejection would end the process.
+    secrets.catch(() => {})
+    const list = await withClusterSession(target, aws, await this.sessionOptions(flags), async ({connection, query}) =>
+      listRoles(query, {masterUsername: connection.cluster.MasterUsername, secrets: await secrets}),
+    )
+    if (!this.jsonEnabled()) this.log((await import('../../lib/cli/render/roles.js')).renderRoleTable(list, this.colour))
+    return list
+  }
+}

@@ -1,0 +1,486 @@
+import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
+import type {Client} from 'pg'
+
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {Progress} from '../cli/progress.js'
+import type {RoleSecret} from './role-secrets.js'
+
+import {secretsManagerSdk} from '../aws/sdk.js'
+import {formatDuration} from '../cli/duration.js'
+import {AuroraError, badInput, type ErrorCode, toRenderedError} from '../cli/errors.js'
+import {backendStartSql} from '../oncall/sessions.js'
+import {quoteIdentifier} from '../pg/verification/inventory.js'
+import {actAsRoleSql, dropRoleStatements, reservedRoleProblem} from './role-sql.js'
+
+/** How `role drop` deals with the role's live sessions. */
+export type SessionHandling = {mode: 'refuse'} | {mode: 'terminate'} | {mode: 'wait'; ms: number}
+
+export interface RoleDropRequest {
+  /** Drop a role auroractl did not create (no secret of its own). */
+  includeUnmanaged: boolean
+  name: string
+  reassignTo?: string
+  /** Secrets Manager's recovery window for the role's secret, 7 to 30 days. */
+  recoveryWindowDays: number
+  sessions: SessionHandling
+}
+
+/** Something the role owns in the database, by kind: "table public.games", "schema app", "database reports". */
+export interface OwnedObject {
+  kind: string
+  name: string
+}
+
+/** One session of the role, as pg_stat_activity shows it. */
+export interface RoleSession {
+  application: string
+  backendStart: string
+  client: null | string
+  database: null | string
+  pid: number
+  state: null | string
+}
+
+/** What dropping the role involves, read before anything changes. */
+export interface RoleDropFacts {
+  /** The session's user already has the role's privileges (a member of it): no GRANT needed to act on its objects. */
+  actsAs: boolean
+  database: string
+  isMe: boolean
+  me: string
+  oid: string
+  /** Objects or privileges in other databases (pg_shdepend): DROP ROLE refuses while they remain. */
+  otherDatabases: Array<{database: string; objects: number}>
+  owned: OwnedObject[]
+  rdsSuperuser: boolean
+  /** --reassign-to, when given: whether it exists and the session may hand objects to it (a member of it, or it). */
+  reassignTarget?: {exists: boolean; usable: boolean}
+  sessions: RoleSession[]
+  superuser: boolean
+}
+
+const roleFactsSql = `
+  SELECT r.oid::int8 AS oid, r.rolsuper AS superuser, pg_has_role(r.oid, 'USAGE') AS acts_as,
+         r.rolname = current_user AS is_me, current_user AS me, current_database() AS database,
+         coalesce((SELECT pg_has_role(r.oid, s.oid, 'MEMBER') FROM pg_roles s WHERE s.rolname = 'rds_superuser'), false) AS rds_superuser
+  FROM pg_roles r WHERE r.rolname = $1`
+
+const reassignTargetSql = `SELECT r.rolname = current_user OR pg_has_role(r.oid, 'MEMBER') AS usable FROM pg_roles r WHERE r.rolname = $1`
+
+/**
+ * What the role owns here, named: relations, schemas, functions, types, databases; then anything else recorded as
+ * its in pg_shdepend (operators, publications, event triggers ...) counted by catalog. Indexes and TOAST tables
+ * belong to their table. $1 the role's oid.
+ */
+const ownedObjectsSql = `
+  SELECT kind, name FROM (
+    SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
+                          WHEN 'f' THEN 'foreign table' ELSE 'table' END AS kind,
+           format('%I.%I', n.nspname, c.relname) AS name
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relowner = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+    UNION ALL
+    SELECT 'schema', format('%I', n.nspname) FROM pg_namespace n WHERE n.nspowner = $1
+    UNION ALL
+    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+           format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid))
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.proowner = $1
+    UNION ALL
+    SELECT 'type', format('%I.%I', n.nspname, t.typname)
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typowner = $1 AND t.typtype IN ('e', 'd', 'r')
+    UNION ALL
+    SELECT 'database', format('%I', d.datname) FROM pg_database d WHERE d.datdba = $1
+    UNION ALL
+    SELECT 'other (' || s.classid::regclass::text || ')', count(*)::text
+    FROM pg_shdepend s
+    WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = $1 AND s.deptype = 'o'
+      AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND s.classid NOT IN ('pg_class'::regclass, 'pg_namespace'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass,
+                            'pg_default_acl'::regclass)
+    GROUP BY s.classid
+  ) owned
+  ORDER BY kind, name`
+
+/** Ownership and privileges recorded in other databases: DROP OWNED works in one database, the one it runs in. */
+const otherDatabasesSql = `
+  SELECT coalesce(d.datname, s.dbid::text) AS database, count(*)::int AS objects
+  FROM pg_shdepend s LEFT JOIN pg_database d ON d.oid = s.dbid
+  WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = $1
+    AND s.dbid NOT IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+  GROUP BY 1 ORDER BY 1`
+
+const roleSessionsSql = `
+  SELECT a.pid, a.datname AS database, coalesce(a.application_name, '') AS application,
+         CASE WHEN a.client_addr IS NOT NULL THEN host(a.client_addr) || ':' || a.client_port
+              WHEN a.client_port = -1 THEN 'local' END AS client,
+         a.state, ${backendStartSql} AS backend_start
+  FROM pg_stat_activity a
+  WHERE a.usesysid = $1 AND a.pid <> pg_backend_pid()
+  ORDER BY a.pid`
+
+/** Reads what dropping `request.name` involves; undefined when there is no such role. Read-only. */
+export async function readRoleDropFacts(client: Client, request: RoleDropRequest): Promise<RoleDropFacts | undefined> {
+  const {rows} = await client.query<{
+    acts_as: boolean
+    database: string
+    is_me: boolean
+    me: string
+    oid: string
+    rds_superuser: boolean
+    superuser: boolean
+  }>(roleFactsSql, [request.name])
+  const role = rows[0]
+  if (!role) return undefined
+  const owned = await client.query<OwnedObject>(ownedObjectsSql, [role.oid])
+  const otherDatabases = await client.query<{database: string; objects: number}>(otherDatabasesSql, [role.oid])
+  let reassignTarget: RoleDropFacts['reassignTarget']
+  if (request.reassignTo !== undefined) {
+    const target = await client.query<{usable: boolean}>(reassignTargetSql, [request.reassignTo])
+    reassignTarget = {exists: target.rows.length > 0, usable: target.rows[0]?.usable === true}
+  }
+
+  return {
+    actsAs: role.acts_as,
+    database: role.database,
+    isMe: role.is_me,
+    me: role.me,
+    oid: role.oid,
+    otherDatabases: otherDatabases.rows,
+    owned: owned.rows,
+    rdsSuperuser: role.rds_superuser,
+    reassignTarget,
+    sessions: await readRoleSessions(client, role.oid),
+    superuser: role.superuser,
+  }
+}
+
+async function readRoleSessions(client: Client, oid: string): Promise<RoleSession[]> {
+  const {rows} = await client.query<{
+    application: string
+    backend_start: string
+    client: null | string
+    database: null | string
+    pid: number
+    state: null | string
+  }>(roleSessionsSql, [oid])
+  return rows.map((row) => ({
+    application: row.application,
+    backendStart: row.backend_start,
+    client: row.client,
+    database: row.database,
+    pid: row.pid,
+    state: row.state,
+  }))
+}
+
+export interface RoleDropPlan {
+  actsAs: boolean
+  database: string
+  name: string
+  oid: string
+  /** What --reassign-to hands over (empty without it: then there is nothing to hand over). */
+  owned: OwnedObject[]
+  reassignTo?: string
+  recoveryWindowDays: number
+  secret: null | RoleSecret
+  sessionHandling: SessionHandling
+  sessions: RoleSession[]
+  /** The drop transaction's statements. */
+  statements: string[]
+  /** Every change, in order, in words (--dry-run prints these). */
+  steps: string[]
+}
+
+const describeObjects = (owned: OwnedObject[], limit = 8) => {
+  const shown = owned
+    .slice(0, limit)
+    .map((item) => (item.kind.startsWith('other') ? `${item.name} ${item.kind}` : `${item.kind} ${item.name}`))
+  return owned.length > limit ? `${shown.join(', ')} and ${owned.length - limit} more` : shown.join(', ')
+}
+
+export const describeSessions = (sessions: RoleSession[]) =>
+  sessions
+    .map(
+      (session) =>
+        `pid ${session.pid} (${session.application || 'no application name'}, ${session.client ?? 'no client'}, ${session.database ?? '-'})`,
+    )
+    .join(', ')
+
+/** The refusals, in the order a person would fix them, then the plan. Pure. */
+export function planRoleDrop(
+  request: RoleDropRequest,
+  facts: RoleDropFacts | undefined,
+  context: {masterUsername?: string; secret: null | RoleSecret},
+): RoleDropPlan {
+  const {name, reassignTo} = request
+  const reserved = reservedRoleProblem(name)
+  if (reserved) throw badInput(`NAME: ${reserved}; auroractl does not drop it.`)
+  if (!facts)
+    throw new AuroraError('NOT_FOUND', `There is no role "${name}" on the cluster; nothing was dropped.`, {
+      hint: context.secret
+        ? `Its secret ${context.secret.name} is left over: aws secretsmanager delete-secret --secret-id ${context.secret.arn} --recovery-window-in-days 7`
+        : 'See the roles with `auroractl role list`.',
+    })
+  if (name === context.masterUsername || facts.isMe)
+    throw badInput(`"${name}" is the cluster's master user (the one auroractl connects as); it is never dropped.`)
+  if (facts.superuser || facts.rdsSuperuser)
+    throw badInput(`"${name}" is ${facts.superuser ? 'a superuser' : 'a member of rds_superuser'}; auroractl does not drop it.`)
+  if (!context.secret && !request.includeUnmanaged)
+    throw badInput(
+      `Role "${name}" was not created by auroractl (no secret of it is tagged ${'auroractl:role'} for this cluster); nothing was dropped.`,
+      "If it is yours to drop (not Terraform's, not an IAM-auth role another tool manages), pass --include-unmanaged.",
+    )
+  checkReassign(request, facts)
+  if (facts.otherDatabases.length > 0) {
+    const where = facts.otherDatabases.map((item) => `${item.database} (${item.objects})`).join(', ')
+    throw badInput(
+      `Role "${name}" owns objects or holds privileges in other databases too: ${where}; nothing was dropped.`,
+      `In each of them run \`auroractl psql --database DB -- -c 'REASSIGN OWNED BY ${quoteIdentifier(name)} TO <role>; DROP OWNED BY ${quoteIdentifier(name)}'\``,
+    )
+  }
+
+  if (facts.owned.length > 0 && !reassignTo)
+    throw badInput(
+      `Role "${name}" owns ${facts.owned.length} object${facts.owned.length === 1 ? '' : 's'} in database ${facts.database}: ${describeObjects(facts.owned)}; nothing was dropped.`,
+      'Hand them to another role with --reassign-to ROLE (REASSIGN OWNED), or drop them first.',
+    )
+  if (facts.sessions.length > 0 && request.sessions.mode === 'refuse')
+    throw badInput(
+      `Role "${name}" has ${facts.sessions.length} open session${facts.sessions.length === 1 ? '' : 's'}: ${describeSessions(facts.sessions)}; nothing was dropped.`,
+      'End them with --terminate-sessions, or wait for them to close with --wait 5m.',
+    )
+  return buildDropPlan(request, facts, context.secret)
+}
+
+function checkReassign(request: RoleDropRequest, facts: RoleDropFacts): void {
+  const {name, reassignTo} = request
+  if (reassignTo === undefined) return
+  if (reassignTo === name) throw badInput(`--reassign-to names the role being dropped ("${name}"): name the role to receive its objects.`)
+  if (!facts.reassignTarget?.exists) throw badInput(`--reassign-to: there is no role "${reassignTo}"; nothing was dropped.`)
+  if (!facts.reassignTarget.usable)
+    throw badInput(
+      `--reassign-to: ${facts.me} may not hand objects to "${reassignTo}" (REASSIGN OWNED needs it to be a member of that role).`,
+      `Reassign to ${facts.me} (the master user), or GRANT ${quoteIdentifier(reassignTo)} TO ${facts.me} first.`,
+    )
+}
+
+function buildDropPlan(request: RoleDropRequest, facts: RoleDropFacts, secret: null | RoleSecret): RoleDropPlan {
+  const {name, reassignTo, sessions: sessionHandling} = request
+  const statements = dropRoleStatements(name, reassignTo)
+  const steps = [
+    ...(facts.actsAs ? [] : [`GRANT ${quoteIdentifier(name)} TO ${facts.me} (what REASSIGN/DROP OWNED and ending its sessions need)`]),
+    `ALTER ROLE ${quoteIdentifier(name)} NOLOGIN (no new sessions while it is dropped; undone if anything fails)`,
+    ...(facts.sessions.length > 0 && sessionHandling.mode === 'terminate'
+      ? [`end its ${facts.sessions.length} session(s) with pg_terminate_backend: ${describeSessions(facts.sessions)}`]
+      : []),
+    ...(sessionHandling.mode === 'wait' ? [`wait up to ${formatDuration(sessionHandling.ms)} for its sessions to close`] : []),
+    `in one transaction: ${statements.join('; ')}${secret ? `; schedule secret ${secret.name} for deletion in ${request.recoveryWindowDays} days (DeleteSecret)` : ''}; COMMIT`,
+  ]
+  return {
+    actsAs: facts.actsAs,
+    database: facts.database,
+    name,
+    oid: facts.oid,
+    owned: reassignTo ? facts.owned : [],
+    reassignTo,
+    recoveryWindowDays: request.recoveryWindowDays,
+    secret,
+    sessionHandling,
+    sessions: facts.sessions,
+    statements,
+    steps,
+  }
+}
+
+export interface RoleDropOutcome {
+  /** The secret's scheduled deletion, when it had one. */
+  secretDeletion: null | {arn: string; deletionDate: null | string; name: string; recoveryWindowDays: number}
+  /** Sessions ended with pg_terminate_backend. */
+  sessionsEnded: number[]
+}
+
+/** Ended on any failure, in reverse: what was changed before the drop transaction. */
+type Undo = Array<{sql: string}>
+
+/**
+ * Drops the role. First what can be undone: membership for the session's user, NOLOGIN, the sessions ended or
+ * waited for. Then one transaction: REASSIGN OWNED (when asked), DROP OWNED, DROP ROLE and, still inside it, the
+ * secret's DeleteSecret with its recovery window, then COMMIT: the role and its secret go together or not at all.
+ */
+export async function dropRole(
+  deps: {client: Client; secretsManager: SecretsManagerClient},
+  plan: RoleDropPlan,
+  options: {progress: Progress; signal: AbortSignal},
+): Promise<RoleDropOutcome> {
+  const {client} = deps
+  const undo: Undo = []
+  let sessionsEnded: number[]
+  let secretDeletion: RoleDropOutcome['secretDeletion']
+  try {
+    if (!plan.actsAs) {
+      await client.query(actAsRoleSql(plan.name))
+      undo.unshift({sql: `REVOKE ${quoteIdentifier(plan.name)} FROM CURRENT_USER`})
+    }
+
+    await client.query(`ALTER ROLE ${quoteIdentifier(plan.name)} NOLOGIN`)
+    undo.unshift({sql: `ALTER ROLE ${quoteIdentifier(plan.name)} LOGIN`})
+    sessionsEnded = await settleSessions(client, plan, options)
+    secretDeletion = await dropUntilCommit(deps, plan, options)
+  } catch (error) {
+    throw await dropFailed(client, plan, undo, error)
+  }
+
+  await commitDrop(deps, plan, secretDeletion, options.progress)
+  return {secretDeletion, sessionsEnded}
+}
+
+/** The role's sessions after NOLOGIN: refused (one started since the listing), ended, or waited for. */
+async function settleSessions(client: Client, plan: RoleDropPlan, options: {progress: Progress; signal: AbortSignal}): Promise<number[]> {
+  const {progress, signal} = options
+  const handling = plan.sessionHandling
+  let sessions = await readRoleSessions(client, plan.oid)
+  if (sessions.length === 0) return []
+  if (handling.mode === 'refuse')
+    throw badInput(
+      `Role "${plan.name}" opened a session since the listing: ${describeSessions(sessions)}.`,
+      'Pass --terminate-sessions or --wait.',
+    )
+  let ended: number[] = []
+  if (handling.mode === 'terminate') {
+    progress.start(`Ending ${sessions.length} session(s) of ${plan.name}`)
+    const {rows} = await client.query<{ended: boolean; pid: number}>(
+      // In the select list, not the WHERE clause: the planner may reorder conditions, never call it for a row filtered out.
+      'SELECT a.pid, pg_terminate_backend(a.pid) AS ended FROM pg_stat_activity a WHERE a.usesysid = $1 AND a.pid <> pg_backend_pid()',
+      [plan.oid],
+    )
+    ended = rows.filter((row) => row.ended).map((row) => row.pid)
+  } else {
+    progress.start(`Waiting up to ${formatDuration(handling.ms)} for ${sessions.length} session(s) of ${plan.name} to close`)
+  }
+
+  // Ended sessions take a moment to go; waited-for ones as long as they take, within --wait.
+  const deadline = Date.now() + (handling.mode === 'wait' ? handling.ms : 10_000)
+  while (sessions.length > 0) {
+    if (signal.aborted || Date.now() >= deadline) progress.fail(`${sessions.length} session(s) of ${plan.name} still open`)
+    if (signal.aborted) throw new AuroraError('INTERRUPTED', `Interrupted while ${sessions.length} session(s) of ${plan.name} were open.`)
+    if (Date.now() >= deadline)
+      throw new AuroraError(
+        'TIMED_OUT',
+        `${sessions.length} session(s) of ${plan.name} still open after ${formatDuration(handling.mode === 'wait' ? handling.ms : 10_000)}: ${describeSessions(sessions)}.`,
+        {hint: 'Wait longer (--wait), or end them with --terminate-sessions.'},
+      )
+    // One look at a time, a second apart.
+    // eslint-disable-next-line no-await-in-loop
+    await sleep(500, undefined, {signal}).catch(() => {})
+    // eslint-disable-next-line no-await-in-loop
+    sessions = await readRoleSessions(client, plan.oid)
+    if (sessions.length > 0) progress.update(`Waiting for ${sessions.length} session(s) of ${plan.name} to close`)
+  }
+
+  progress.succeed(handling.mode === 'terminate' ? `Ended ${ended.length} session(s)` : 'Its sessions closed')
+  return ended
+}
+
+/** BEGIN, the statements and the secret's deletion; ROLLBACK on any failure. COMMIT is commitDrop's. */
+async function dropUntilCommit(
+  deps: {client: Client; secretsManager: SecretsManagerClient},
+  plan: RoleDropPlan,
+  options: {progress: Progress; signal: AbortSignal},
+): Promise<RoleDropOutcome['secretDeletion']> {
+  const {client, secretsManager} = deps
+  const {progress, signal} = options
+  progress.start(`Dropping role ${plan.name}`)
+  await client.query('BEGIN')
+  try {
+    // Nothing may have become its since the listing unless it is handed over: DROP OWNED would drop it.
+    if (!plan.reassignTo) {
+      const {rows} = await client.query<OwnedObject>(ownedObjectsSql, [plan.oid])
+      if (rows.length > 0) throw badInput(`Role "${plan.name}" now owns ${describeObjects(rows)}.`, 'Pass --reassign-to ROLE.')
+    }
+
+    // In order, inside the transaction.
+    // eslint-disable-next-line no-await-in-loop
+    for (const statement of plan.statements) await client.query(statement)
+    // Ctrl-C up to here rolls back; once the secret's deletion is scheduled, COMMIT is what makes the two agree.
+    if (signal.aborted) throw new AuroraError('INTERRUPTED', 'Interrupted.')
+    return plan.secret ? await scheduleSecretDeletion(secretsManager, plan.secret, plan.recoveryWindowDays) : null
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {})
+    progress.fail(`Dropping role ${plan.name} failed`)
+    throw error
+  }
+}
+
+/**
+ * COMMIT. Should it fail (a lost connection), whether it happened is unknown: the secret is restored, so it stays
+ * usable if the role does; a role gone with its secret restored is the harmless side of that.
+ */
+async function commitDrop(
+  deps: {client: Client; secretsManager: SecretsManagerClient},
+  plan: RoleDropPlan,
+  deletion: RoleDropOutcome['secretDeletion'],
+  progress: Progress,
+): Promise<void> {
+  try {
+    await deps.client.query('COMMIT')
+  } catch (error) {
+    const restored = deletion ? await restoreSecret(deps.secretsManager, deletion.arn) : false
+    progress.fail('COMMIT failed')
+    const secretState = deletion
+      ? restored
+        ? `; its secret ${deletion.name} was restored`
+        : `; its secret ${deletion.name} is scheduled for deletion (aws secretsmanager restore-secret --secret-id ${deletion.arn} undoes that)`
+      : ''
+    throw new AuroraError(
+      'UNEXPECTED',
+      `COMMIT of the drop failed (${toRenderedError(error).message}); whether role ${plan.name} still exists is unknown${secretState}.`,
+      {cause: error, hint: 'Check with `auroractl role list`; run role drop again if the role is still there.'},
+    )
+  }
+
+  progress.succeed(`Dropped role ${plan.name}${deletion ? `; secret ${deletion.name} scheduled for deletion` : ''}`)
+}
+
+async function scheduleSecretDeletion(
+  secretsManager: SecretsManagerClient,
+  secret: RoleSecret,
+  recoveryWindowDays: number,
+): Promise<NonNullable<RoleDropOutcome['secretDeletion']>> {
+  const {DeleteSecretCommand} = secretsManagerSdk()
+  const deleted = await secretsManager.send(new DeleteSecretCommand({RecoveryWindowInDays: recoveryWindowDays, SecretId: secret.arn}))
+  return {arn: secret.arn, deletionDate: deleted.DeletionDate?.toISOString() ?? null, name: secret.name, recoveryWindowDays}
+}
+
+async function restoreSecret(secretsManager: SecretsManagerClient, arn: string): Promise<boolean> {
+  const {RestoreSecretCommand} = secretsManagerSdk()
+  return secretsManager.send(new RestoreSecretCommand({SecretId: arn})).then(
+    () => true,
+    () => false,
+  )
+}
+
+/** Undoes what came before the drop transaction (LOGIN back, the membership revoked) and says what state things are in. */
+async function dropFailed(client: Client, plan: RoleDropPlan, undo: Undo, error: unknown): Promise<AuroraError> {
+  const failed: string[] = []
+  for (const step of undo) {
+    // In order: LOGIN first, then the membership.
+    // eslint-disable-next-line no-await-in-loop
+    const ok = await client.query(step.sql).then(
+      () => true,
+      () => false,
+    )
+    if (!ok) failed.push(`${step.sql} failed: run it yourself (auroractl psql -- -c '${step.sql}')`)
+  }
+
+  const rendered = toRenderedError(error)
+  const state =
+    failed.length > 0
+      ? `Role ${plan.name} was not dropped; ${failed.join('; ')}.`
+      : `Nothing was dropped: role ${plan.name} is as before${undo.length > 0 ? ' (LOGIN restored)' : ''}${plan.secret ? `, and its secret ${plan.secret.name} is untouched` : ''}.`
+  return new AuroraError(rendered.code as ErrorCode, `${rendered.message.replace(/\.$/, '')}. ${state}`, {
+    cause: error,
+    exitCode: rendered.exitCode as AuroraError['exitCode'],
+    hint: rendered.hint,
+  })
+}
