@@ -632,6 +632,56 @@ def _describe_events(self):
 rds_responses.RDSResponse.describe_events = _describe_events
 
 
+# DescribeDBEngineVersions, which moto does not answer, for the versions auroractl asks about: what each
+# aurora-postgresql version supports of Serverless v2 (ServerlessV2FeaturesSupport). Scaling to 0 ACUs (auto-pause)
+# came with 13.15, 14.12, 15.7 and 16.3 (and every 17); 256 ACUs with 13.13, 14.10, 15.5 and 16.1; Serverless v2
+# itself with 13.6, 14.3 and 15.2. Versions before those report no ServerlessV2FeaturesSupport at all.
+_AURORA_POSTGRESQL_VERSIONS = [
+    "13.6", "13.12", "13.13", "13.15", "13.20",
+    "14.3", "14.9", "14.10", "14.12", "14.17",
+    "15.2", "15.4", "15.5", "15.7", "15.10", "15.14",
+    "16.1", "16.2", "16.3", "16.8",
+    "17.4",
+]
+
+
+def _version_at_least(version: str, firsts: dict) -> bool:
+    major, minor = (int(part) for part in version.split(".")[:2])
+    first = firsts.get(major)
+    return first is not None and minor >= first
+
+
+def _engine_version_record(version: str) -> dict:
+    record = {
+        "Engine": "aurora-postgresql",
+        "EngineVersion": version,
+        "MajorEngineVersion": version.split(".")[0],
+        "DBParameterGroupFamily": f"aurora-postgresql{version.split('.')[0]}",
+        "DBEngineDescription": "Aurora (PostgreSQL)",
+        "DBEngineVersionDescription": f"Aurora PostgreSQL (Compatible with PostgreSQL {version})",
+        "Status": "available",
+        "SupportedEngineModes": ["provisioned"],
+    }
+    if _version_at_least(version, {13: 6, 14: 3, 15: 2, 16: 0, 17: 0}):
+        record["ServerlessV2FeaturesSupport"] = {
+            "MinCapacity": 0.0 if _version_at_least(version, {13: 15, 14: 12, 15: 7, 16: 3, 17: 0}) else 0.5,
+            "MaxCapacity": 256.0 if _version_at_least(version, {13: 13, 14: 10, 15: 5, 16: 1, 17: 0}) else 128.0,
+        }
+    return record
+
+
+def _describe_db_engine_versions(self):
+    engine = self._get_param("Engine")
+    version = self._get_param("EngineVersion")
+    records = [] if engine not in (None, "aurora-postgresql") else [
+        _engine_version_record(item) for item in _AURORA_POSTGRESQL_VERSIONS if version in (None, item)
+    ]
+    return ActionResult({"DBEngineVersions": records})
+
+
+rds_responses.RDSResponse.describe_db_engine_versions = _describe_db_engine_versions
+
+
 def _acu_range(configuration) -> str | None:
     if not configuration:
         return None
