@@ -122,6 +122,35 @@ describe('module interface: the seed README is the contract', () => {
     }
   })
 
+  it('lets min_capacity be 0 only on an engine version that scales to zero, and auto-pause only with 0', async () => {
+    const conditions = (name: string) => ((variables[name]![0]!.validation ?? []) as Block[]).map((rule) => String(rule.condition))
+    // min_capacity 0 is in range, and one validation compares it with engine_version (cross-variable, Terraform >= 1.9).
+    expect(conditions('min_capacity').some((condition) => condition.includes('var.min_capacity >= 0'))).toBe(true)
+    const byVersion = conditions('min_capacity').find((condition) => condition.includes('var.engine_version'))
+    expect(byVersion).toBeDefined()
+    // The first minors of each major that support 0 ACU (AWS's auto-pause prerequisites).
+    expect(byVersion!.replaceAll(/\s+/g, ' ')).toContain('{ "13" = 15, "14" = 12, "15" = 7, "16" = 3 }')
+    const pause = variables.seconds_until_auto_pause![0]!
+    expect(pause.type).toBe('${number}')
+    expect(pause.default).toBeNull()
+    expect(conditions('seconds_until_auto_pause').some((condition) => condition.includes('var.min_capacity == 0'))).toBe(true)
+    expect(conditions('seconds_until_auto_pause').some((condition) => /300\b[\s\S]*86400/.test(condition))).toBe(true)
+    expect(await text('README.md')).toMatch(/^\| `seconds_until_auto_pause` \| With min_capacity = 0: .+ \| `number` \| `null` \|$/m)
+  })
+
+  it('needs Terraform 1.9 (cross-variable validations) and AWS provider 5.81.0 (min 0 and auto-pause), in the module and the examples', async () => {
+    for (const dir of [moduleDir, ...['dev', 'prod'].map((name) => path.join(packageRoot, 'infra', 'environments', name))]) {
+      const file = path.join(dir, 'versions.tf')
+      const {
+        terraform: [settings],
+      } = (await parse(file, await readFile(file, 'utf8'))) as {
+        terraform: Array<{required_providers: Array<Record<string, {source: string; version: string}>>; required_version: string}>
+      }
+      expect(settings!.required_version, file).toBe('>= 1.9.0')
+      expect(settings!.required_providers[0]!.aws!.version, file).toMatch(/^>= 5\.81\.0,/)
+    }
+  })
+
   it('outputs what the seed lists, what the runbooks use, and everything auroractl reads', () => {
     const expected = [
       'cluster_endpoint',
@@ -171,7 +200,7 @@ describe('module resources: the cluster shape', () => {
       {
         max_capacity: '${var.max_capacity}',
         min_capacity: '${var.min_capacity}',
-        seconds_until_auto_pause: '${var.min_capacity == 0 ? var.seconds_until_auto_pause : null}',
+        seconds_until_auto_pause: '${var.min_capacity == 0 ? coalesce(var.seconds_until_auto_pause, 300) : null}',
       },
     ])
     // A final snapshot name that a second destroy cannot collide with.

@@ -37,8 +37,13 @@ const rejected: Array<[Record<string, string>, string]> = [
   [{engine_version: '15'}, 'engine_version must be an Aurora PostgreSQL 15 minor version'],
   [{engine_version: '16.4'}, 'engine_version must be an Aurora PostgreSQL 15 minor version'],
   [{instance_class: 'serverless'}, 'instance_class must be an RDS instance class'],
-  [{min_capacity: '0.7'}, 'min_capacity must be from 0 to 256 in steps of 0.5.'],
-  [{min_capacity: '-0.5'}, 'min_capacity must be from 0 to 256 in steps of 0.5.'],
+  [{min_capacity: '0.7'}, 'min_capacity must be 0 (scale to zero and auto-pause) or from 0.5 to 256 in steps of 0.5.'],
+  [{min_capacity: '-0.5'}, 'min_capacity must be 0 (scale to zero and auto-pause) or from 0.5 to 256 in steps of 0.5.'],
+  [{min_capacity: '0.25'}, 'min_capacity must be 0 (scale to zero and auto-pause) or from 0.5 to 256 in steps of 0.5.'],
+  [{min_capacity: '256.5'}, 'min_capacity must be 0 (scale to zero and auto-pause) or from 0.5 to 256 in steps of 0.5.'],
+  // Scale to zero needs 15.7 or later: the last minor before it, an older one, and the message names the version.
+  [{engine_version: '15.6', min_capacity: '0'}, 'min_capacity may be 0 only on an engine version that can scale to zero'],
+  [{engine_version: '15.4', min_capacity: '0'}, 'and engine_version is 15.4: raise engine_version or keep min_capacity at 0.5 or more.'],
   [{max_capacity: '0.5'}, 'max_capacity must be from 1 to 256 in steps of 0.5.'],
   [{max_capacity: '256.5'}, 'max_capacity must be from 1 to 256 in steps of 0.5.'],
   [{max_capacity: '1.25'}, 'max_capacity must be from 1 to 256 in steps of 0.5.'],
@@ -65,17 +70,37 @@ const rejected: Array<[Record<string, string>, string]> = [
   [{log_min_duration_statement_ms: '-2'}, 'log_min_duration_statement_ms must be a whole number'],
   [{reader_count: '16'}, 'reader_count must be a whole number from 0 to 15.'],
   [{monitoring_interval: '20'}, 'monitoring_interval must be one of 0, 1, 5, 10, 15, 30, 60.'],
-  [{seconds_until_auto_pause: '300'}, 'seconds_until_auto_pause must be from 300 to 86400, and is only valid with min_capacity = 0.'],
-  [{min_capacity: '0', seconds_until_auto_pause: '200'}, 'seconds_until_auto_pause must be from 300 to 86400'],
-  [{min_capacity: '0', seconds_until_auto_pause: '90000'}, 'seconds_until_auto_pause must be from 300 to 86400'],
+  [
+    {min_capacity: '0', seconds_until_auto_pause: '299'},
+    'seconds_until_auto_pause must be a whole number of seconds from 300 (5 minutes) to 86400 (24 hours).',
+  ],
+  [
+    {min_capacity: '0', seconds_until_auto_pause: '86401'},
+    'seconds_until_auto_pause must be a whole number of seconds from 300 (5 minutes) to 86400 (24 hours).',
+  ],
+  [
+    {min_capacity: '0', seconds_until_auto_pause: '600.5'},
+    'seconds_until_auto_pause must be a whole number of seconds from 300 (5 minutes) to 86400 (24 hours).',
+  ],
+  // Set with a minimum above 0 (explicit, and the default 0.5): refused, not silently ignored.
+  [
+    {min_capacity: '0.5', seconds_until_auto_pause: '300'},
+    'seconds_until_auto_pause may be set only with min_capacity = 0 (min_capacity is 0.5)',
+  ],
+  [{seconds_until_auto_pause: '3600'}, 'seconds_until_auto_pause may be set only with min_capacity = 0'],
 ]
 
 const accepted: Array<Record<string, string>> = [
   {},
   {environment: 'prod', max_capacity: '4.0', min_capacity: '0.5'},
   {environment: 'staging', max_capacity: '256', min_capacity: '256'},
-  {min_capacity: '0', seconds_until_auto_pause: '300'},
+  // Scale to zero: on the default 15.14, on 15.7 (the first 15.x that supports it), with the timeout's bounds.
   {min_capacity: '0'},
+  {engine_version: '15.7', min_capacity: '0'},
+  {min_capacity: '0', seconds_until_auto_pause: '300'},
+  {engine_version: '15.14', max_capacity: '4', min_capacity: '0', seconds_until_auto_pause: '86400'},
+  // An engine version that cannot scale to zero is fine with a minimum above 0.
+  {engine_version: '15.4', min_capacity: '0.5'},
   {backup_retention_period: '35', performance_insights_retention_period: '731'},
   {performance_insights_retention_period: '93'},
   {backup_window: '23:45-00:15', maintenance_window: 'sat:23:50-sun:00:20'},
@@ -108,6 +133,14 @@ describe.skipIf(!terraformInstalled)(
       expect(result.output).toContain('Invalid value for variable')
       // Terraform wraps long messages; compare with the line breaks folded.
       expect(result.output.replaceAll(/\s+/g, ' ')).toContain(message)
+    })
+
+    it('names only engine_version when it is malformed, not the scale-to-zero check that reads it', async () => {
+      const result = await plan({engine_version: '15', min_capacity: '0'})
+      const output = result.output.replaceAll(/\s+/g, ' ')
+      expect(result.exitCode).not.toBe(0)
+      expect(output).toContain('engine_version must be an Aurora PostgreSQL 15 minor version')
+      expect(output).not.toContain('min_capacity may be 0')
     })
 
     it('never prints the password when rejecting it, as callers pass it (a sensitive root variable)', async () => {

@@ -100,10 +100,13 @@ resource "aws_rds_cluster" "this" {
   allow_major_version_upgrade = false
 
   # Required before a db.serverless instance can join the cluster; the instances below depend on it.
+  # seconds_until_auto_pause only with min_capacity = 0 (the variable refuses it otherwise). Left unset,
+  # AWS applies 300 s and reports it; passing that default here keeps plans from offering to "change"
+  # 300 back to nothing. With a minimum above 0, AWS drops the setting, hence null.
   serverlessv2_scaling_configuration {
     min_capacity             = var.min_capacity
     max_capacity             = var.max_capacity
-    seconds_until_auto_pause = var.min_capacity == 0 ? var.seconds_until_auto_pause : null
+    seconds_until_auto_pause = var.min_capacity == 0 ? coalesce(var.seconds_until_auto_pause, 300) : null
   }
 
   tags = local.tags

@@ -105,18 +105,36 @@ variable "instance_class" {
 }
 
 variable "min_capacity" {
-  description = "Minimum Aurora capacity units (ACU); 0 allows auto-pause."
+  description = "Minimum Aurora capacity units (ACU): 0 (scale to zero and pause when idle; engine 15.7 or later) or 0.5 to 256 in steps of 0.5."
   type        = number
   default     = 0.5
 
   validation {
     condition     = var.min_capacity >= 0 && var.min_capacity <= 256 && floor(var.min_capacity * 2) == var.min_capacity * 2
-    error_message = "min_capacity must be from 0 to 256 in steps of 0.5."
+    error_message = "min_capacity must be 0 (scale to zero and auto-pause) or from 0.5 to 256 in steps of 0.5."
   }
 
   validation {
     condition     = var.min_capacity <= var.max_capacity
     error_message = "min_capacity must not exceed max_capacity."
+  }
+
+  # Aurora PostgreSQL can scale to 0 ACU from 13.15, 14.12, 15.7 and 16.3, and on every later major (AWS,
+  # "Scaling to Zero ACUs with automatic pause and resume for Aurora Serverless v2", Prerequisites); older
+  # versions reject MinCapacity 0 at apply time, after the plan looked fine. engine_version is a
+  # "major.minor" string, so the minors are compared as numbers (15.14 is later than 15.7). The table
+  # covers the majors engine_version may one day admit; a malformed engine_version is left to its own
+  # validation (try(..., true)) so that only one error names it.
+  validation {
+    condition = var.min_capacity > 0 || try(
+      tonumber(split(".", var.engine_version)[1]) >= lookup(
+        { "13" = 15, "14" = 12, "15" = 7, "16" = 3 },
+        split(".", var.engine_version)[0],
+        tonumber(split(".", var.engine_version)[0]) > 16 ? 0 : 1000,
+      ),
+      true,
+    )
+    error_message = "min_capacity may be 0 only on an engine version that can scale to zero (aurora-postgresql 15.7 or later; 13.15, 14.12, 16.3 on other majors), and engine_version is ${var.engine_version}: raise engine_version or keep min_capacity at 0.5 or more."
   }
 }
 
@@ -363,12 +381,19 @@ variable "monitoring_interval" {
 }
 
 variable "seconds_until_auto_pause" {
-  description = "Seconds of idleness before a min_capacity = 0 cluster pauses (300-86400); only valid with min_capacity = 0."
+  description = "With min_capacity = 0: seconds without user connections before the instances pause, 300 (5 minutes) to 86400 (24 hours); null means AWS's default, 300. Refused with min_capacity above 0."
   type        = number
   default     = null
 
   validation {
-    condition     = var.seconds_until_auto_pause == null || (var.min_capacity == 0 && try(var.seconds_until_auto_pause >= 300 && var.seconds_until_auto_pause <= 86400, false))
-    error_message = "seconds_until_auto_pause must be from 300 to 86400, and is only valid with min_capacity = 0."
+    condition     = var.seconds_until_auto_pause == null ? true : var.seconds_until_auto_pause >= 300 && var.seconds_until_auto_pause <= 86400 && floor(var.seconds_until_auto_pause) == var.seconds_until_auto_pause
+    error_message = "seconds_until_auto_pause must be a whole number of seconds from 300 (5 minutes) to 86400 (24 hours)."
+  }
+
+  # Refused rather than ignored: with a minimum above 0 ACU nothing pauses, and AWS drops the setting
+  # (SecondsUntilAutoPause is removed from the cluster when MinCapacity is above 0).
+  validation {
+    condition     = var.seconds_until_auto_pause == null || var.min_capacity == 0
+    error_message = "seconds_until_auto_pause may be set only with min_capacity = 0 (min_capacity is ${var.min_capacity}): a cluster whose minimum is above 0 ACU never pauses."
   }
 }
