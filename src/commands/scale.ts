@@ -50,14 +50,14 @@ integration. A feature that cannot be checked is named, not passed. --auto-pause
     wait: waitFlag,
     yes: refusedYesFlag,
   }
-  static override summary = "Change the cluster's Serverless v2 capacity range (ACU), or scale it to zero"
+  static override summary = 'Change the Serverless v2 ACU range, or scale to zero'
 
   async run(): Promise<ScaleOutput> {
     const {flags} = this
     const min = parseAcuFlag(flags.min, '--min')
     const max = parseAcuFlag(flags.max, '--max')
-    if (min === undefined && max === undefined) throw badInput('Give --min, --max, or both (ACU, in steps of 0.5).')
     const autoPauseSeconds = this.autoPauseFlag(min)
+    if (min === undefined && max === undefined) throw badInput('Give --min, --max, or both (ACU, in steps of 0.5).')
     const timeoutMs = parseDuration(flags.timeout, '--timeout', {maxMs: 6 * 3_600_000, minMs: 10_000})
     const clusterId = requireCluster(await this.target())
     const [scaling, {describeCluster}, rds] = await Promise.all([
