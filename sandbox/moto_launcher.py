@@ -682,6 +682,76 @@ def _describe_db_engine_versions(self):
 rds_responses.RDSResponse.describe_db_engine_versions = _describe_db_engine_versions
 
 
+# --- what keeps a Serverless v2 cluster from pausing (auroractl scale --min 0, doctor capacity.pause-blockers) ------
+#
+# A global database made from an existing cluster (CreateGlobalCluster with SourceDBClusterIdentifier): moto lists
+# that cluster with IsWriter false; on AWS it is the global database's primary, its writer.
+#
+# Zero-ETL integrations: moto has no CreateIntegration, DescribeIntegrations or DeleteIntegration. These keep each
+# integration's record (source and target ARNs, name, status "active") and answer as AWS does, DescribeIntegrations
+# filtered by integration-identifier or source-arn; nothing is replicated anywhere.
+
+
+def _create_global_cluster(self, global_cluster_identifier, source_db_cluster_identifier, *args, **kwargs):
+    global_cluster = _original_create_global_cluster(self, global_cluster_identifier, source_db_cluster_identifier, *args, **kwargs)
+    if source_db_cluster_identifier is not None and global_cluster.members:
+        global_cluster.members[0].is_writer = True
+    return global_cluster
+
+
+def _integrations_of(backend) -> dict:
+    if not hasattr(backend, "_auroractl_integrations"):
+        backend._auroractl_integrations = {}
+    return backend._auroractl_integrations
+
+
+def _create_integration(self):
+    name = self._get_param("IntegrationName")
+    integrations = _integrations_of(self.backend)
+    if name in integrations:
+        raise rds_exceptions.RDSClientError("IntegrationAlreadyExistsFault", f"Integration {name} already exists.")
+    arn = f"arn:aws:rds:{self.region}:{self.current_account}:integration:{secrets.token_hex(16)}"
+    integrations[name] = {
+        "SourceArn": self._get_param("SourceArn"),
+        "TargetArn": self._get_param("TargetArn"),
+        "IntegrationName": name,
+        "IntegrationArn": arn,
+        "Status": "active",
+        "CreateTime": utcnow(),
+        "Tags": [],
+    }
+    return ActionResult(integrations[name])
+
+
+def _describe_integrations(self):
+    wanted = {item["Name"]: item.get("Values", []) for item in self._get_params().get("Filters", [])}
+    identifier = self._get_param("IntegrationIdentifier")
+    found = [
+        record
+        for record in _integrations_of(self.backend).values()
+        if (identifier in (None, record["IntegrationName"], record["IntegrationArn"]))
+        and ("source-arn" not in wanted or record["SourceArn"] in wanted["source-arn"])
+        and ("integration-identifier" not in wanted or {record["IntegrationName"], record["IntegrationArn"]} & set(wanted["integration-identifier"]))
+    ]
+    return ActionResult({"Integrations": found})
+
+
+def _delete_integration(self):
+    identifier = self._get_param("IntegrationIdentifier")
+    integrations = _integrations_of(self.backend)
+    for name, record in list(integrations.items()):
+        if identifier in (name, record["IntegrationArn"]):
+            return ActionResult({**integrations.pop(name), "Status": "deleting"})
+    raise rds_exceptions.RDSClientError("IntegrationNotFoundFault", f"Integration {identifier} not found.")
+
+
+_original_create_global_cluster = rds_models.RDSBackend.create_global_cluster
+rds_models.RDSBackend.create_global_cluster = _create_global_cluster
+rds_responses.RDSResponse.create_integration = _create_integration
+rds_responses.RDSResponse.describe_integrations = _describe_integrations
+rds_responses.RDSResponse.delete_integration = _delete_integration
+
+
 def _acu_range(configuration) -> str | None:
     if not configuration:
         return None

@@ -5,6 +5,8 @@ import {requireCluster} from '../lib/target/target.js'
 
 export default class Status extends BaseCommand<typeof Status> {
   static override description = `Show the cluster at a glance: status, engine, endpoints, Serverless v2 capacity, instances, backups and the latest snapshot.
+With a minimum of 0 ACUs it also shows the auto-pause delay and whether the writer is paused now (its latest
+ServerlessDatabaseCapacity datapoint in CloudWatch: RDS keeps a paused instance "available").
 Replaces \`aws rds describe-db-clusters\` + \`describe-db-instances\` + \`describe-db-cluster-snapshots\`.`
   static override examples = [
     '<%= config.bin %> status --cluster nba-tracker-prod',
@@ -15,9 +17,15 @@ Replaces \`aws rds describe-db-clusters\` + \`describe-db-instances\` + \`descri
 
   async run(): Promise<ClusterStatus> {
     const clusterId = requireCluster(await this.target())
-    const rds = await (await this.aws()).rds()
-    const {getClusterStatus} = await import('../lib/cluster-status.js')
-    const status = await getClusterStatus(rds, clusterId)
+    const aws = await this.aws()
+    const {getClusterStatus, writerOf} = await import('../lib/cluster-status.js')
+    const status = await getClusterStatus(await aws.rds(), clusterId)
+    // Only a cluster that can pause needs CloudWatch: the client and the call are made for it alone.
+    if (status.capacity?.minAcu === 0) {
+      const [{readWriterPauseState}, cloudWatch] = await Promise.all([import('../lib/auto-pause.js'), aws.cloudWatch()])
+      status.pause = await readWriterPauseState(cloudWatch, writerOf(status))
+    }
+
     if (!this.jsonEnabled()) {
       const {renderClusterStatus} = await import('../lib/cli/render/status.js')
       this.log(renderClusterStatus(status, this.colour))

@@ -1,5 +1,7 @@
 import type {DBCluster, DBClusterSnapshot, DBInstance, RDSClient} from '@aws-sdk/client-rds'
 
+import type {WriterPauseState} from './auto-pause.js'
+
 import {describeCluster, listClusterInstances, listClusterSnapshots} from './aws/rds.js'
 
 export type InstanceRole = 'reader' | 'writer'
@@ -26,6 +28,7 @@ export interface SnapshotSummary {
 export interface ClusterStatus {
   arn: null | string
   backup: {retentionDays: null | number; window: null | string}
+  /** secondsUntilAutoPause: with a minimum of 0 ACUs, how long the cluster stays idle before it pauses. */
   capacity: null | {maxAcu: number; minAcu: number; secondsUntilAutoPause: null | number}
   createdAt: null | string
   databaseName: null | string
@@ -39,6 +42,11 @@ export interface ClusterStatus {
   latestSnapshot: null | SnapshotSummary
   maintenanceWindow: null | string
   masterUsername: null | string
+  /**
+   * With a minimum of 0 ACUs, whether the writer is paused now (from CloudWatch: RDS's own status stays `available`
+   * while it sleeps); null when the cluster cannot pause (its minimum is above 0).
+   */
+  pause: null | WriterPauseState
   resourceId: null | string
   status: null | string
 }
@@ -78,7 +86,12 @@ export function summarizeCluster(
     capacity:
       scaling?.MinCapacity === undefined || scaling.MaxCapacity === undefined
         ? null
-        : {maxAcu: scaling.MaxCapacity, minAcu: scaling.MinCapacity, secondsUntilAutoPause: scaling.SecondsUntilAutoPause ?? null},
+        : {
+            maxAcu: scaling.MaxCapacity,
+            minAcu: scaling.MinCapacity,
+            // AWS returns it only with a minimum of 0 (a minimum above 0 removes it); say the same of any endpoint.
+            secondsUntilAutoPause: scaling.MinCapacity === 0 ? (scaling.SecondsUntilAutoPause ?? null) : null,
+          },
     createdAt: cluster.ClusterCreateTime?.toISOString() ?? null,
     databaseName: cluster.DatabaseName ?? null,
     deletionProtection: cluster.DeletionProtection ?? false,
@@ -93,10 +106,15 @@ export function summarizeCluster(
     latestSnapshot: summarizeSnapshot(latestSnapshot, now),
     maintenanceWindow: cluster.PreferredMaintenanceWindow ?? null,
     masterUsername: cluster.MasterUsername ?? null,
+    pause: null,
     resourceId: cluster.DbClusterResourceId ?? null,
     status: cluster.Status ?? null,
   }
 }
+
+/** The writer's id, for what status reads about the writer alone (whether it is paused). */
+export const writerOf = (status: ClusterStatus): null | string =>
+  status.instances.find((instance) => instance.role === 'writer')?.id ?? null
 
 function summarizeInstance(instance: DBInstance, writers: Set<string | undefined>): InstanceStatus {
   return {

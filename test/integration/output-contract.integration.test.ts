@@ -23,6 +23,7 @@ const cases: Record<string, Case[]> = {
   doctor: [
     {args: ['doctor', '--cluster', 'no-such-cluster'], env},
     {args: ['doctor', '--only', 'cluster.status,cluster.scaling'], env},
+    {args: ['doctor', '--only', 'cluster.status,capacity.pause-blockers'], env},
   ],
   drill: [
     {args: ['drill', '--cluster', 'no-such-cluster'], env},
@@ -136,6 +137,9 @@ const cases: Record<string, Case[]> = {
   scale: [
     {args: ['scale', '--max', '1000'], env},
     {args: ['scale', '--min', '0.5', '--max', '1', '--dry-run'], env},
+    {args: ['scale', '--auto-pause', '10m'], env},
+    {args: ['scale', '--min', '0', '--auto-pause', '1m'], env},
+    {args: ['scale', '--min', '0', '--auto-pause', '10m', '--dry-run'], env},
   ],
   'secret:get': [
     {args: ['secret', 'get', '--secret', 'no-such-secret'], env},

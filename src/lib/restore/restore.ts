@@ -7,7 +7,7 @@ import {seconds} from '../cli/duration.js'
 import {AuroraError, badInput} from '../cli/errors.js'
 import {type Progress, silentProgress} from '../cli/progress.js'
 import {validateIdentifier, validateSnapshotReference} from '../cli/validation.js'
-import {currentScaling, type ScalingConfiguration, validateScaling} from '../scaling.js'
+import {checkEngineSupport, currentScaling, type ScalingConfiguration, validateScaling} from '../scaling.js'
 import {findSnapshot} from '../snapshots.js'
 import {inheritableTags, provenanceTags} from './tags.js'
 
@@ -71,11 +71,10 @@ export async function planRestore(rds: RDSClient, request: RestoreRequest): Prom
   const {snapshot, sourceCluster, sourceClusterId} = await readSource(rds, request, notes)
   const engineVersion = snapshot?.EngineVersion ?? sourceCluster?.EngineVersion
   const fallbackScaling = (sourceCluster && currentScaling(sourceCluster)) ?? {maxAcu: 1, minAcu: 0.5}
-  const scaling = validateScaling(
-    {maxAcu: request.maxAcu ?? fallbackScaling.maxAcu, minAcu: request.minAcu ?? fallbackScaling.minAcu},
-    engineVersion,
-  )
+  const scaling = validateScaling({maxAcu: request.maxAcu ?? fallbackScaling.maxAcu, minAcu: request.minAcu ?? fallbackScaling.minAcu})
   const engine = snapshot?.Engine ?? sourceCluster?.Engine ?? 'aurora-postgresql'
+  // 0 ACUs and more than 128 ACUs depend on the engine version, as AWS reports it.
+  await checkEngineSupport(rds, {Engine: engine, EngineVersion: engineVersion}, scaling)
   const parameterGroup = await compatibleParameterGroup(rds, sourceCluster?.DBClusterParameterGroup, {engine, engineVersion}, notes)
   const common = restoreSettings(request, {parameterGroup, snapshot, sourceCluster}, scaling)
   const restoreCall = restoreClusterCall(source, common, {engine, engineVersion, snapshotId: snapshot?.DBClusterSnapshotIdentifier})

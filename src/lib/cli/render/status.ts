@@ -1,8 +1,10 @@
 import Table from 'cli-table3'
 
+import type {WriterPauseState} from '../../auto-pause.js'
 import type {ClusterStatus} from '../../cluster-status.js'
 import type {Palette} from './colour.js'
 
+import {formatDuration} from '../duration.js'
 import {formatAge, keyValueBlock} from './text.js'
 
 /** The human view of `auroractl status`, in the spirit of `heroku pg:info`. */
@@ -16,6 +18,7 @@ export function renderClusterStatus(status: ClusterStatus, colour: Palette): str
     ['Reader endpoint', status.endpoints.reader ? `${status.endpoints.reader}:${port}` : '-'],
     ['Database', `${status.databaseName ?? '-'} (master user ${status.masterUsername ?? '-'})`],
     ['Capacity', describeCapacity(status, colour)],
+    ...(status.pause ? [['Paused', describePause(status.pause, colour)] as [string, string]] : []),
     ['Backups', `${status.backup.retentionDays ?? '?'} days retention, window ${status.backup.window ?? '-'} UTC`],
     ['Maintenance', `${status.maintenanceWindow ?? '-'} UTC`],
     ['Deletion protection', status.deletionProtection ? 'on' : colour.yellow('off')],
@@ -33,7 +36,19 @@ export function renderClusterStatus(status: ClusterStatus, colour: Palette): str
 function describeCapacity(status: ClusterStatus, colour: Palette): string {
   if (!status.capacity) return colour.yellow('no Serverless v2 scaling configuration (db.serverless instances cannot be added)')
   const {maxAcu, minAcu, secondsUntilAutoPause} = status.capacity
-  return `Serverless v2, ${minAcu}-${maxAcu} ACU` + (secondsUntilAutoPause === null ? '' : `, auto-pause after ${secondsUntilAutoPause}s`)
+  const range = `Serverless v2, ${minAcu}-${maxAcu} ACU`
+  if (minAcu !== 0) return range
+  // AWS applies its default (5 minutes) when it reports none.
+  const after = secondsUntilAutoPause === null ? "AWS's default" : formatDuration(secondsUntilAutoPause * 1000)
+  return `${range}, scales to zero: auto-pause after ${after} without a connection`
+}
+
+function describePause(pause: WriterPauseState, colour: Palette): string {
+  const at = pause.at ? ` at ${pause.at.slice(11, 16)} UTC` : ''
+  if (pause.paused === null) return colour.yellow(`unknown: ${pause.reason ?? 'no capacity datapoint'}`)
+  return pause.paused
+    ? `yes: writer ${pause.instanceId} at 0 ACU${at}; the next connection resumes it (about 15 s)`
+    : `no: writer ${pause.instanceId} at ${pause.capacityAcu} ACU${at}`
 }
 
 function describeSnapshot(status: ClusterStatus, colour: Palette): string {

@@ -1,6 +1,8 @@
 import type {Check} from '../types.js'
 
+import {type AwakeSessions, findPauseFeatures, listAwakeSessions} from '../../auto-pause.js'
 import {cloudWatchSdk} from '../../aws/sdk.js'
+import {formatDuration} from '../../cli/duration.js'
 import {type DoctorFacts} from '../facts.js'
 import {gradeCeiling} from '../grading.js'
 import {ok, skip, warn} from '../types.js'
@@ -53,4 +55,63 @@ export const capacityCeiling: Check<DoctorFacts> = {
   },
   timeoutMs: 10_000,
   valueKind: 'share',
+}
+
+function describeSessions(group: AwakeSessions): string {
+  const who = `${group.user || '?'}, application "${group.application}", from ${group.client || 'unknown'}`
+  const state = group.active > 0 ? `${group.active} active` : 'all idle'
+  return `${group.sessions} session(s) of ${who} (${state}, the oldest connected ${formatDuration(group.oldestSeconds * 1000)})`
+}
+
+/**
+ * With a minimum of 0 ACUs: who keeps the cluster awake. The sessions on the writer by user, application and client
+ * address (any connection a user opened keeps it from pausing; doctor's own is left out), and the features with which
+ * AWS never pauses it. A feature that could not be checked is listed, not passed.
+ */
+export const capacityPauseBlockers: Check<DoctorFacts> = {
+  dependsOn: ['cluster.status', 'db.auth'],
+  id: 'capacity.pause-blockers',
+  layer: 'capacity',
+  async run(facts) {
+    const cluster = await facts.cluster()
+    const minAcu = cluster.ServerlessV2ScalingConfiguration?.MinCapacity
+    if (minAcu !== 0) return skip(`minimum ${minAcu ?? 'not set'} ACU: the cluster never pauses (auto-pause needs a minimum of 0)`)
+    const [features, sessions] = await Promise.all([
+      findPauseFeatures(await facts.clients.rds(), cluster),
+      listAwakeSessions((sql, parameters) => facts.query(sql, parameters)),
+    ])
+    const sessionCount = sessions.reduce((sum, group) => sum + group.sessions, 0)
+    const blocking = features.filter((feature) => feature.blocks)
+    const unchecked = features.filter((feature) => feature.blocks === null)
+    const items = [
+      ...sessions.map((group) => describeSessions(group)),
+      ...blocking.map((feature) => `${feature.name}: ${feature.detail}`),
+      ...unchecked.map((feature) => `${feature.name}: ${feature.detail}`),
+    ]
+    const after = cluster.ServerlessV2ScalingConfiguration?.SecondsUntilAutoPause
+    const notChecked = unchecked.length > 0 ? `; not checked: ${unchecked.map((feature) => feature.name).join(', ')}` : ''
+    if (sessionCount === 0 && blocking.length === 0) {
+      return {
+        ...ok(`nothing keeps it awake: no session but doctor's own, no feature that prevents pausing${notChecked}`, items),
+        value: 0,
+      }
+    }
+
+    const detail = [
+      sessionCount > 0 ? `${sessionCount} session(s) keep the writer awake` : '',
+      blocking.length > 0
+        ? `${blocking.map((feature) => feature.name).join(', ')} keep${blocking.length === 1 ? 's' : ''} it from ever pausing`
+        : '',
+    ]
+      .filter(Boolean)
+      .join('; ')
+    const hint =
+      blocking.length > 0
+        ? 'AWS never pauses an instance while such a feature is on: turn it off, or raise the minimum to 0.5 ACU (auroractl scale --min 0.5), as 0 saves nothing then.'
+        : `The cluster pauses after ${after ? formatDuration(after * 1000) : "AWS's default 5m"} without a connection: close idle pooled connections (a pool's idle timeout, or idle_session_timeout for the role), and find them with \`auroractl ps --all\`.`
+    // The sessions keeping it awake: the number that moves when an application releases its pool.
+    return {...warn(`${detail}${notChecked}`, hint, items), value: sessionCount}
+  },
+  timeoutMs: 15_000,
+  valueKind: 'count',
 }

@@ -4,6 +4,7 @@ import type {Check} from '../types.js'
 
 import {listClusterSnapshots} from '../../aws/rds.js'
 import {rdsSdk} from '../../aws/sdk.js'
+import {formatDuration} from '../../cli/duration.js'
 import {type DoctorFacts} from '../facts.js'
 import {gradeBackupRetention, thresholds} from '../grading.js'
 import {fail, ok, skip, warn} from '../types.js'
@@ -89,9 +90,9 @@ export const clusterScaling: Check<DoctorFacts> = {
       return fail('no Serverless v2 scaling configuration', 'Set one: auroractl scale --min 0.5 --max 1 (db.serverless instances need it).')
     }
 
-    return ok(
-      `${scaling.MinCapacity}-${scaling.MaxCapacity} ACU${scaling.SecondsUntilAutoPause ? `, auto-pause after ${scaling.SecondsUntilAutoPause}s` : ''}`,
-    )
+    // AWS reports SecondsUntilAutoPause only with a minimum of 0; without one there it applies its default (5m).
+    const pause = scaling.MinCapacity === 0 ? `, auto-pause after ${formatDuration((scaling.SecondsUntilAutoPause ?? 300) * 1000)}` : ''
+    return ok(`${scaling.MinCapacity}-${scaling.MaxCapacity} ACU${pause}`)
   },
   timeoutMs: 10_000,
 }
