@@ -19,10 +19,10 @@ import {createPalette} from '../../src/lib/cli/render/colour.js'
 import {renderRotationPlan, renderRotationReport} from '../../src/lib/cli/render/credentials.js'
 import {manualFixCommands} from '../../src/lib/credentials/manual-fix.js'
 import {masterPasswordApplied, waitForMasterPassword} from '../../src/lib/credentials/master-password.js'
-import {passwordExcludedCharacters} from '../../src/lib/credentials/password.js'
+import {generatePassword, passwordExcludedCharacters} from '../../src/lib/credentials/password.js'
 import {rotationExitCode} from '../../src/lib/credentials/rotation-outcome.js'
 import {passwordChangeFor, plannedSteps} from '../../src/lib/credentials/rotation-plan.js'
-import {generatePassword, moveStageCommand, putPendingVersion} from '../../src/lib/credentials/secret-versions.js'
+import {moveStageCommand, putPendingVersion} from '../../src/lib/credentials/secret-versions.js'
 import {rotateStaged} from '../../src/lib/credentials/staged-rotation.js'
 
 /** The database's password, as the mocked login proof sees it. */
