@@ -18,7 +18,7 @@ import {proveLogin} from '../../src/lib/credentials/login.js'
 import {rotateThroughSecretsManager} from '../../src/lib/credentials/managed-rotation.js'
 import {scramSha256Verifier} from '../../src/lib/credentials/password.js'
 import {describeSecretRotation, type RotationReport, type SecretRotationInfo} from '../../src/lib/credentials/rotation-mode.js'
-import {secretRotation} from '../../src/lib/doctor/checks/secret.js'
+import {secretMatchesCluster, secretRotation} from '../../src/lib/doctor/checks/secret.js'
 import {DoctorFacts} from '../../src/lib/doctor/facts.js'
 import {connectToCluster} from '../../src/lib/target/cluster-connection.js'
 
@@ -470,6 +470,24 @@ describe('doctor secret.rotation', () => {
     // AWSPENDING on the current version (a finished rotation, as AWS's functions leave it) is fine.
     serve({RotationLambdaARN: functionArn}, [{created: daysAgo(1), id: 'v2', stages: ['AWSCURRENT', 'AWSPENDING']}])
     expect((await secretRotation.run(facts())).status).toBe('ok')
+  })
+
+  it('one stuck rotation is one warning: secret.rotation owns it, secret.matches-cluster stays ok', async () => {
+    serve({}, [
+      {created: daysAgo(1), id: 'v1', stages: ['AWSCURRENT']},
+      {created: daysAgo(1), id: 'v2', stages: ['AWSPENDING']},
+    ])
+    secretsMock
+      .on(DescribeSecretCommand)
+      .resolves({ARN: secretArn, Name: 'app', VersionIdsToStages: {v1: ['AWSCURRENT'], v2: ['AWSPENDING']}})
+    const doctorFacts = facts()
+    vi.spyOn(doctorFacts, 'cluster').mockResolvedValue({DBClusterIdentifier: 'c1', Endpoint: 'c1.cluster-x', Port: 5432})
+    vi.spyOn(doctorFacts, 'credentials').mockResolvedValue({host: 'c1.cluster-x', password: 'p', port: 5432, username: 'app'})
+    const rotation = await secretRotation.run(doctorFacts)
+    expect(rotation.status).toBe('warn')
+    expect(rotation.detail).toContain('AWSPENDING is on version v2, not AWSCURRENT')
+    expect(rotation.hint).toContain('auroractl secret rotate --dry-run')
+    expect(await secretMatchesCluster.run(doctorFacts)).toMatchObject({status: 'ok'})
   })
 
   it('reads the mode and versions through describeSecretRotation', async () => {
