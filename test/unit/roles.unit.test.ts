@@ -431,6 +431,7 @@ describe('classifyRole: privileges in words', () => {
 
 const dropFacts: RoleDropFacts = {
   actsAs: false,
+  canLogin: true,
   database: 'app',
   isMe: false,
   me: 'master',
@@ -535,6 +536,24 @@ describe('dropRole: nothing changed unless everything is', () => {
     expect(statements).not.toContain('COMMIT')
     expect(statements.slice(-3)).toEqual(['ROLLBACK', 'ALTER ROLE "ingest" LOGIN', 'REVOKE "ingest" FROM CURRENT_USER'])
     expect(secretsManager.commandCalls(DeleteSecretCommand)).toHaveLength(0)
+  })
+
+  it('a role that cannot log in (--include-unmanaged) is not made NOLOGIN, and never given LOGIN on a failure', async () => {
+    const groupPlan = planRoleDrop(
+      {...dropRequest, includeUnmanaged: true},
+      {...dropFacts, canLogin: false},
+      {masterUsername: 'master', secret: null},
+    )
+    expect(groupPlan.steps.join('\n')).not.toContain('NOLOGIN')
+    const {client, statements} = fakeClient(/^DROP ROLE/)
+    await expect(
+      dropRole({client: client as never, secretsManager: secretsManager as unknown as SecretsManagerClient}, groupPlan, {
+        progress: silentProgress,
+        signal: new AbortController().signal,
+      }),
+    ).rejects.toThrow(/Nothing was dropped: role ingest is as before\./)
+    expect(statements.filter((sql) => /LOGIN/.test(sql))).toEqual([])
+    expect(statements.at(-1)).toBe('REVOKE "ingest" FROM CURRENT_USER')
   })
 
   it('DROP ROLE refused: the secret is never touched', async () => {
