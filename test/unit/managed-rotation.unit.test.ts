@@ -222,7 +222,7 @@ describe('rotateThroughSecretsManager: RDS-managed', () => {
       ['prove-old-refused', 'done'],
     ])
     expect(report.state).toContain(
-      `RDS rotated app: AWSCURRENT is version ${version}, the new password, and it logs in, and the old one is refused`,
+      `RDS rotated app: AWSCURRENT is version ${version}, the new password, which logs in, and the old one is refused`,
     )
     expect(secretsMock.commandCalls(RotateSecretCommand)[0]!.args[0].input).toMatchObject({RotateImmediately: true, SecretId: secretArn})
     expect(JSON.stringify(report)).not.toMatch(/Pw0ld7Qx|PwN3w9Zk/)
@@ -319,7 +319,7 @@ describe('rotateThroughSecretsManager: a rotation function', () => {
     finishesAtPoll(2)
     const report = await rotate('rotation-function')
     expect(report).toMatchObject({mode: 'rotation-function', outcome: 'rotated', versions: {previous: 'v1'}})
-    expect(report.state).toMatch(/^the rotation function app-rotation rotated app/)
+    expect(report.state).toMatch(/^The rotation function app-rotation rotated app/)
   })
 
   it('failed after setSecret (the database has the pending password): puts the database back with the pending login, removes AWSPENDING', async () => {

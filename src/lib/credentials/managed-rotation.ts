@@ -140,7 +140,7 @@ const previousRotationUnfinished = (error: unknown) =>
 async function finishRotated(rotation: ManagedRotation, waited: RotationWaitResult): Promise<RotationReport> {
   const {info, progress} = rotation.input
   addStep(rotation, 'wait-for-current', 'done', `AWSCURRENT moved to version ${rotation.target} after ${formatDuration(waited.elapsedMs)}`)
-  progress.succeed(`${rotation.who} moved AWSCURRENT to version ${rotation.target}`)
+  progress.succeed(`${sentenceStart(rotation.who)} moved AWSCURRENT to version ${rotation.target}`)
   const fresh = (await readSecretVersion(rotation.input.secretsManager, info.secretArn, {versionId: rotation.target})).credentials
   progress.start(`Logging in as ${fresh.username} with the new password`)
   const proof = await proveNewPassword(rotation, fresh)
@@ -160,7 +160,7 @@ async function finishRotated(rotation: ManagedRotation, waited: RotationWaitResu
     newVersion: rotation.target,
     outcome: 'rotated',
     secretArn: info.secretArn,
-    state: `${rotation.who} rotated ${info.name}: AWSCURRENT is version ${rotation.target}, the new password, and it logs in${refusedWords}. AWSPREVIOUS is version ${previous ?? '(none)'}, the old password.`,
+    state: `${sentenceStart(rotation.who)} rotated ${info.name}: AWSCURRENT is version ${rotation.target}, the new password, which logs in${refusedWords}. AWSPREVIOUS is version ${previous ?? '(none)'}, the old password.`,
     steps: rotation.steps,
     username: fresh.username,
     versions: {current: rotation.target, previous},
@@ -215,7 +215,7 @@ async function proveOldRefused(rotation: ManagedRotation, fresh: DatabaseCredent
 /** AWSCURRENT moved, but its password does not log in (or could not be tried): which password the database takes, and what to do. */
 async function unprovenRotation(rotation: ManagedRotation, proof: Exclude<LoginProof, {accepted: true}>): Promise<AuroraError> {
   const {info, signal} = rotation.input
-  const moved = `${rotation.who} rotated ${info.name} (AWSCURRENT is version ${rotation.target})`
+  const moved = `${sentenceStart(rotation.who)} rotated ${info.name} (AWSCURRENT is version ${rotation.target})`
   if (signal.aborted)
     return new AuroraError('INTERRUPTED', `${moved}; interrupted before its password was proven to log in.`, {
       hint: 'Check it: auroractl doctor (db.auth).',
@@ -291,6 +291,9 @@ async function failedFunction(rotation: ManagedRotation, waited: RotationWaitRes
     username: rotation.old.credentials.username,
   }
 }
+
+/** "the rotation function f" at the start of a sentence: "The rotation function f". */
+const sentenceStart = (words: string) => `${words.charAt(0).toUpperCase()}${words.slice(1)}`
 
 function addStep(rotation: ManagedRotation, step: string, status: RotationStep['status'], detail: string): void {
   rotation.steps.push({detail, status, step})
