@@ -12,6 +12,8 @@ import {beforeEach, describe, expect, it, vi} from 'vitest'
 import type {ClusterConnection} from '../../src/lib/target/cluster-connection.js'
 
 import {silentProgress} from '../../src/lib/cli/progress.js'
+import {createPalette} from '../../src/lib/cli/render/colour.js'
+import {renderRoleTable} from '../../src/lib/cli/render/roles.js'
 import {
   checkRoleCreateRequest,
   checkSecretNameFree,
@@ -426,6 +428,45 @@ describe('classifyRole: privileges in words', () => {
     })
     expect(classifyRole({...base, createRole: true})).toMatchObject({detail: 'CREATEROLE', privileges: 'custom'})
     expect(classifyRole(base)).toMatchObject({detail: '', privileges: 'login only'})
+  })
+})
+
+describe('role list at 80 columns', () => {
+  it('one line a role, its detail folded and its secret under it', () => {
+    const entry = {connectionLimit: null, connections: 0, detail: '', master: false, memberOf: [], schemas: ['public'], secret: null}
+    const text = renderRoleTable(
+      {
+        database: 'nbatracker',
+        roles: [
+          {
+            ...entry,
+            name: 'app_reporting_readonly',
+            privileges: 'read-only',
+            secret: {arn: 'arn:s', name: 'nba-tracker-prod/roles/app_reporting_readonly'},
+          },
+          {...entry, connectionLimit: 20, connections: 12, name: 'ingest', privileges: 'read-write', schemas: ['app', 'staging']},
+          {
+            ...entry,
+            detail: 'on 12 tables in app: SELECT 12, INSERT 3, UPDATE 3, DELETE 0, read-only in some schemas, read-write in others',
+            name: 'etl',
+            privileges: 'custom',
+          },
+          {...entry, detail: 'owns the database', master: true, name: 'nbatracker', privileges: 'owner', schemas: []},
+        ],
+      },
+      createPalette({json: false, noColorFlag: true}),
+      80,
+    )
+    const lines = text.split('\n')
+    expect(lines.slice(0, 4)).toEqual([
+      'Login roles of database nbatracker:',
+      'Role                    Privileges  Schemas       Limit  Sessions',
+      'app_reporting_readonly  read-only   public            -         0',
+      '    secret nba-tracker-prod/roles/app_reporting_readonly',
+    ])
+    expect(text).toContain('\nnbatracker (master)     owner       -                 -         0\n    owns the database')
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80)
+    expect(lines.filter((line) => line.startsWith('    ') && !line.includes('secret')).length).toBeGreaterThan(2)
   })
 })
 
