@@ -157,6 +157,8 @@ function passwordOfVerifier(sql: string, candidates: string[]): string | undefin
 }
 
 const alterRoleStatements: string[] = []
+/** The session limits set before a password change (SET lock_timeout, statement_timeout). */
+const sessionLimits: string[] = []
 
 beforeEach(() => {
   vi.useFakeTimers()
@@ -164,6 +166,7 @@ beforeEach(() => {
   rdsMock.reset()
   polls = 0
   alterRoleStatements.length = 0
+  sessionLimits.length = 0
   world = {database: {app: 'Pw0ld7Qx'}, versions: {v1: {stages: ['AWSCURRENT'], value: {password: 'Pw0ld7Qx', username: 'app'}}}}
   serveSecret()
   rdsMock.on(DescribeDBClustersCommand).resolves({DBClusters: [{DBClusterIdentifier: 'c1', MasterUserSecret: {SecretStatus: 'rotating'}}]})
@@ -176,7 +179,14 @@ beforeEach(() => {
       throw Object.assign(new Error(`password authentication failed for user "${username}"`), {code: '28P01'})
     return {
       async end() {},
+      on() {},
       async query(sql: string) {
+        // The session's own limits (lock_timeout, statement_timeout) change no password.
+        if (sql.startsWith('SET ')) {
+          sessionLimits.push(sql)
+          return {rows: []}
+        }
+
         alterRoleStatements.push(sql)
         const role = /ALTER ROLE "([^"]+)"/.exec(sql)![1]!
         world.database[role] = passwordOfVerifier(sql, ['Pw0ld7Qx', 'PwN3w9Zk', 'Pw0ther3Lm']) ?? 'unknown'
@@ -351,6 +361,8 @@ describe('rotateThroughSecretsManager: a rotation function', () => {
     expect(stagesOf()).toEqual({v1: ['AWSCURRENT'], [version]: []})
     expect(alterRoleStatements).toHaveLength(1)
     expect(alterRoleStatements[0]).toMatch(/^ALTER ROLE "app" PASSWORD 'SCRAM-SHA-256\$/)
+    // Behind another session's lock on the role, it gives up rather than wait without end.
+    expect(sessionLimits).toEqual(['SET lock_timeout = 30000', 'SET statement_timeout = 40000'])
     expect(vi.mocked(connectToCluster).mock.calls[0]![0].credentials.password).toBe('PwN3w9Zk')
     expect(report.state).toMatch(
       /AWSCURRENT is still version v1, the old password, and the database accepts it: the secret and the database agree/,

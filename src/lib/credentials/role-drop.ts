@@ -337,6 +337,7 @@ export async function dropRole(
       await client.query(`ALTER ROLE ${quoteIdentifier(plan.name)} NOLOGIN`)
       undo.unshift({sql: `ALTER ROLE ${quoteIdentifier(plan.name)} LOGIN`})
     }
+
     sessionsEnded = await settleSessions(client, plan, options)
     secretDeletion = await dropUntilCommit(deps, plan, options)
   } catch (error) {

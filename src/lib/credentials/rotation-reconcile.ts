@@ -6,7 +6,7 @@ import type {RotationReport, RotationStep} from './rotation-mode.js'
 
 import {type DatabaseCredentials} from '../aws/secrets.js'
 import {toRenderedError} from '../cli/errors.js'
-import {type LoginProof, proveLogin, refusedPassword} from './login.js'
+import {type LoginProof, proveLogin, refusedPassword, withLogin} from './login.js'
 import {alterRolePasswordSql} from './password.js'
 import {
   moveStage,
@@ -52,6 +52,8 @@ interface Reconciling {
 
 const applicationName = 'auroractl-rotation-reconcile'
 const proofTimeMs = 15_000
+/** How long putting the current password back waits behind another session's lock on the role (as a staged rollback). */
+const restoreLockTimeoutMs = 30_000
 
 export async function reconcileFailedRotation(input: ReconcileInput): Promise<ReconcileResult> {
   const state = await readVersions(input)
@@ -108,17 +110,14 @@ async function restoreCurrentPassword(state: Reconciling): Promise<boolean> {
   }
 
   const {username} = state.current.credentials
-  const {connectToCluster} = await import('../target/cluster-connection.js')
   try {
-    const client = await connectToCluster(
+    await withLogin(
       {...state.input.connection, credentials: {...state.input.connection.credentials, ...pending}},
-      {applicationName, connectTimeoutMs: 10_000},
+      {applicationName, lockTimeoutMs: restoreLockTimeoutMs},
+      async (client) => {
+        await client.query(alterRolePasswordSql(username, state.current.credentials.password))
+      },
     )
-    try {
-      await client.query(alterRolePasswordSql(username, state.current.credentials.password))
-    } finally {
-      await client.end().catch(() => {})
-    }
   } catch (error) {
     record(state, 'restore-database-password', 'failed', `ALTER ROLE ${username} failed: ${toRenderedError(error).message}`)
     return false
