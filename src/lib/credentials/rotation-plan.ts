@@ -40,7 +40,7 @@ export async function planRotation({connection, info, secretsManager}: PlanInput
   if (dbClusterIdentifier && dbClusterIdentifier !== clusterId) {
     throw badInput(
       `Secret ${info.name} is the credentials of cluster ${dbClusterIdentifier} (its dbClusterIdentifier), not of ${clusterId}; nothing was changed.`,
-      `Rotate it against its own cluster: --cluster ${dbClusterIdentifier}.`,
+      `Rotate it against its own cluster (--cluster ${dbClusterIdentifier}), or name ${clusterId}'s own secret with --secret.`,
     )
   }
 
