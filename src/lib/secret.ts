@@ -4,9 +4,9 @@ import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 import type {Target} from './target/target.js'
 
 import {describeCluster} from './aws/rds.js'
-import {secretsManagerSdk} from './aws/sdk.js'
 import {type DatabaseCredentials, getDatabaseCredentials} from './aws/secrets.js'
 import {AuroraError, badInput} from './cli/errors.js'
+import {pendingNotCurrent, readVersionStages} from './credentials/secret-versions.js'
 import {defaultTlsMode, type LibpqTls} from './pg/tls.js'
 
 export type SecretSource = 'cluster' | 'config' | 'env' | 'flag' | 'terraform'
@@ -50,11 +50,7 @@ export async function loadCredentials(
 
 /** True while a rotation is half-way: an AWSPENDING version exists that is not yet AWSCURRENT. */
 export async function rotationInProgress(secretsManager: SecretsManagerClient, secretId: string): Promise<boolean> {
-  const {DescribeSecretCommand} = secretsManagerSdk()
-  const {VersionIdsToStages: stages = {}} = await secretsManager.send(new DescribeSecretCommand({SecretId: secretId}))
-  const pending = Object.entries(stages).find(([, labels]) => labels.includes('AWSPENDING'))?.[0]
-  const current = Object.entries(stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0]
-  return pending !== undefined && pending !== current
+  return pendingNotCurrent(await readVersionStages(secretsManager, secretId)) !== undefined
 }
 
 export const secretFields = ['username', 'password', 'host', 'port', 'dbname', 'engine', 'dbClusterIdentifier'] as const

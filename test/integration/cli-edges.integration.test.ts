@@ -135,7 +135,7 @@ describe('help that fits', () => {
     const commands = help.stdout.slice(help.stdout.indexOf('COMMANDS'))
     // No summary wraps onto a second line.
     expect(commands.split('\n').filter((line) => /^ {6,}\S/.test(line))).toEqual([])
-    for (const topic of ['snapshot', 'sandbox', 'secret', 'metrics', 'pi', 'inspect', 'logs']) {
+    for (const topic of ['snapshot', 'sandbox', 'secret', 'role', 'metrics', 'pi', 'inspect', 'logs']) {
       const topicHelp = await runCli([topic, '--help'], {env: {COLUMNS: '80'}})
       expect(
         topicHelp.stdout.split('\n').filter((line) => /^ {6,}\S/.test(line)),

@@ -9,6 +9,7 @@ import {
 import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import type {SecretRotateOutput} from '../../src/commands/secret/rotate.js'
 import type {CheckResult} from '../../src/lib/doctor/types.js'
 
 import {AuroraError} from '../../src/lib/cli/errors.js'
@@ -21,7 +22,7 @@ import {resolveClusterTls} from '../../src/lib/pg/tls.js'
 import {sandboxShape} from '../../src/lib/sandbox/seed.js'
 import {type ClusterConnection, connectToCluster, resolveClusterConnection} from '../../src/lib/target/cluster-connection.js'
 import {resolveTarget} from '../../src/lib/target/target.js'
-import {runCli} from '../helpers/run-cli.js'
+import {runCli, startCli} from '../helpers/run-cli.js'
 import {deleteScratchCluster, sandboxClients, sandboxEnv} from '../helpers/sandbox-clients.js'
 
 /**
@@ -60,6 +61,9 @@ async function stagesOf(secretId: string): Promise<Record<string, string[]>> {
   const {Versions: versions = []} = await (await secretsManager()).send(new ListSecretVersionIdsCommand({SecretId: secretId}))
   return Object.fromEntries(versions.map((version) => [version.VersionId!, version.VersionStages ?? []]))
 }
+
+const currentVersionOf = async (secretId: string): Promise<string> =>
+  Object.entries(await stagesOf(secretId)).find(([, labels]) => labels.includes('AWSCURRENT'))![0]
 
 async function valueOf(secretId: string, versionId: string): Promise<{password: string; username: string}> {
   const {SecretString: text} = await (await secretsManager()).send(new GetSecretValueCommand({SecretId: secretId, VersionId: versionId}))
@@ -252,6 +256,51 @@ describe('an RDS-managed master secret, rotated by RDS', () => {
     expect(await logsIn(connection, current)).toBe('auth')
   })
 
+  it('from the CLI: secret rotate --cluster finds the MasterUserSecret, plans, refuses without --confirm, rotates, prints no password', async () => {
+    const dry = await runCli(['secret', 'rotate', '--dry-run', '--json'], {env: scratchEnv()})
+    expect(dry.exitCode, dry.stderr).toBe(0)
+    expect(JSON.parse(dry.stdout)).toMatchObject({outcome: 'dry-run', plan: {mode: 'rds-managed', passwordChange: 'rds', secretArn}})
+    // stdin is not a terminal here: no --confirm is a refusal, before anything changes.
+    const before = await currentVersionOf(secretArn)
+    const refused = await runCli(['secret', 'rotate'], {env: scratchEnv()})
+    expect(refused.exitCode).toBe(2)
+    expect(refused.stderr).toContain(`Pass --confirm ${scratch}`)
+    expect(await currentVersionOf(secretArn)).toBe(before)
+
+    const result = await runCli(['secret', 'rotate', '--confirm', scratch], {env: scratchEnv()})
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.stderr).toContain('(RDS-managed)')
+    expect(result.stdout).toMatch(/^Rotated the password of \S+\.\n {2}✓ request-rotation/)
+    expect(result.stdout).toContain('✓ prove-old-refused   the old password is refused')
+    const after = await stagesOf(secretArn)
+    const current = await currentVersionOf(secretArn)
+    expect(current).not.toBe(before)
+    expect(after[before]).toEqual(['AWSPREVIOUS'])
+    const fresh = await valueOf(secretArn, current)
+    expect(await logsIn(connection, fresh)).toBe(true)
+    expect(await logsIn(connection, await valueOf(secretArn, before))).toBe('auth')
+    for (const output of [result.stdout, result.stderr]) expect(output).not.toContain(fresh.password)
+    // The commands that read the secret follow it.
+    const psql = await runCli(['psql', '--', '-tAc', 'select current_user'], {env: scratchEnv()})
+    expect(psql.exitCode, psql.stderr).toBe(0)
+    expect(psql.stdout.trim()).toBe(fresh.username)
+  })
+
+  it('from the CLI: Ctrl-C while RDS rotates stops the wait only (exit 130, undoes nothing); RDS finishes and the two agree', async () => {
+    const before = await currentVersionOf(secretArn)
+    const running = startCli(['secret', 'rotate', '--confirm', scratch], scratchEnv())
+    const deadline = Date.now() + 30_000
+    while (!running.output.stderr.includes('Waiting for AWSCURRENT to move') && Date.now() < deadline) await sleep(25)
+    running.child.kill('SIGINT')
+    expect(await running.exited).toBe(130)
+    expect(running.output.stderr).toMatch(/Interrupted while waiting for RDS to rotate .*auroractl undid nothing/)
+    expect(running.output.stdout).toBe('')
+    await settled(secretArn)
+    const current = await currentVersionOf(secretArn)
+    expect(current).not.toBe(before)
+    expect(await logsIn(connection, await valueOf(secretArn, current))).toBe(true)
+  })
+
   it('doctor secret.rotation: ok with the mode, the schedule and the age; warns past a threshold', async () => {
     const check = await doctorRotation(scratchEnv())
     expect(check.status).toBe('ok')
@@ -304,7 +353,7 @@ describe('a secret with a rotation function', () => {
     const oldVersion = Object.keys(await stagesOf(secretArn))[0]!
     const report = await rotate(connection, secretArn, 30_000)
     expect(report).toMatchObject({mode: 'rotation-function', outcome: 'rotated', versions: {previous: oldVersion}})
-    expect(report.state).toContain(`the rotation function ${functionPrefix}-working rotated`)
+    expect(report.state).toContain(`The rotation function ${functionPrefix}-working rotated`)
     const stages = await stagesOf(secretArn)
     expect(stages[report.versions.current]).toContain('AWSCURRENT')
     expect(stages[oldVersion]).toEqual(['AWSPREVIOUS'])
@@ -348,7 +397,48 @@ describe('a secret with a rotation function', () => {
     })
   }
 
-  it('doctor secret.rotation warns while a rotation is left unfinished, naming the function log group', async () => {
+  it('from the CLI: secret rotate --secret ARN runs the function and proves the result (text on stdout, progress on stderr)', async () => {
+    const {connection, password, secretArn} = await roleWithRotation('cli_ok', functions.working!)
+    const env = {...sandboxEnv(), AURORACTL_SECRET: secretArn}
+    const result = await runCli(['secret', 'rotate', '--confirm', sandboxShape.clusterId], {env})
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.stderr).toContain(`(rotation function)`)
+    expect(result.stderr).toContain(`RotateSecret: the function runs createSecret ... finishSecret`)
+    expect(result.stdout).toContain(`The rotation function ${functionPrefix}-working rotated`)
+    const fresh = await valueOf(secretArn, await currentVersionOf(secretArn))
+    expect(await logsIn(connection, fresh)).toBe(true)
+    expect(await logsIn(connection, {password, username: fresh.username})).toBe('auth')
+    for (const output of [result.stdout, result.stderr]) expect(output).not.toContain(fresh.password)
+  })
+
+  it('from the CLI: a function failing at setSecret is rolled back (exit 4, one JSON report), the old password still works', async () => {
+    const {connection, password, secretArn} = await roleWithRotation('cli_set', functions.setSecret!)
+    const oldVersion = await currentVersionOf(secretArn)
+    const env = {...sandboxEnv(), AURORACTL_SECRET: secretArn}
+    const result = await runCli(['secret', 'rotate', '--confirm', sandboxShape.clusterId, '--timeout', '10s', '--json'], {env})
+    expect(result.exitCode, result.stderr).toBe(4)
+    const report = JSON.parse(result.stdout) as SecretRotateOutput
+    expect(report).toMatchObject({
+      databaseAccepts: 'old',
+      failure: {code: 'ROTATION_FAILED', step: 'wait-for-current'},
+      mode: 'rotation-function',
+      outcome: 'rolled-back',
+      plan: {mode: 'rotation-function', secretArn},
+      versions: {current: oldVersion},
+    })
+    expect(report.failure!.message).toContain(`/aws/lambda/${functionPrefix}-set`)
+    expect(await logsIn(connection, {password, username: connection.credentials.username})).toBe(true)
+    const stages = await stagesOf(secretArn)
+    expect(stages[oldVersion]).toEqual(['AWSCURRENT'])
+    expect(Object.values(stages).some((labels) => labels.includes('AWSPENDING'))).toBe(false)
+    const abandoned = await valueOf(secretArn, report.newVersion!)
+    for (const output of [result.stdout, result.stderr]) {
+      expect(output).not.toContain(abandoned.password)
+      expect(output).not.toContain(password)
+    }
+  })
+
+  it('doctor secret.rotation warns while a rotation is left unfinished, naming the function log group (and only it warns)', async () => {
     const {secretArn} = await roleWithRotation('stuck', functions.testSecret!)
     await (await secretsManager()).send(new RotateSecretCommand({RotateImmediately: true, SecretId: secretArn}))
     await sleep(3000)
@@ -358,5 +448,10 @@ describe('a secret with a rotation function', () => {
       /rotation function .*-test, no automatic rotation; AWSCURRENT version \d+s old; a rotation started \d+s ago is under way: AWSPENDING is on version/,
     )
     expect(check.hint).toContain(`/aws/lambda/${functionPrefix}-test`)
+    // One stuck rotation, one warning: secret.matches-cluster leaves it to secret.rotation.
+    const matches = await runCli(['doctor', '--only', 'secret.matches-cluster', '--json'], {
+      env: {...sandboxEnv(), AURORACTL_SECRET: secretArn},
+    })
+    expect((JSON.parse(matches.stdout) as {checks: CheckResult[]}).checks[0]).toMatchObject({id: 'secret.matches-cluster', status: 'ok'})
   })
 })

@@ -283,9 +283,9 @@ describe('role list', () => {
     const table = await cli(['role', 'list', '--database', database])
     expect(table.exitCode).toBe(0)
     expect(table.stdout).toMatch(
-      new RegExp(`${role.ro}\\s*│ read-only\\s*│ public .*│ ${secretName(role.ro).replaceAll('/', String.raw`\/`)}`),
+      new RegExp(`^${role.ro} +read-only +public +- +\\d+\\n {4}secret ${secretName(role.ro).replaceAll('/', String.raw`\/`)}$`, 'm'),
     )
-    expect(table.stdout).toMatch(/nbatracker \(master\)/)
+    expect(table.stdout).toMatch(/^nbatracker \(master\) +owner .*\n {4}owns the database$/m)
   })
 })
 

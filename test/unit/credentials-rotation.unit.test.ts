@@ -19,10 +19,10 @@ import {createPalette} from '../../src/lib/cli/render/colour.js'
 import {renderRotationPlan, renderRotationReport} from '../../src/lib/cli/render/credentials.js'
 import {manualFixCommands} from '../../src/lib/credentials/manual-fix.js'
 import {masterPasswordApplied, waitForMasterPassword} from '../../src/lib/credentials/master-password.js'
-import {passwordExcludedCharacters} from '../../src/lib/credentials/password.js'
+import {generatePassword, passwordExcludedCharacters} from '../../src/lib/credentials/password.js'
 import {rotationExitCode} from '../../src/lib/credentials/rotation-outcome.js'
 import {passwordChangeFor, plannedSteps} from '../../src/lib/credentials/rotation-plan.js'
-import {generatePassword, moveStageCommand, putPendingVersion} from '../../src/lib/credentials/secret-versions.js'
+import {moveStageCommand, putPendingVersion} from '../../src/lib/credentials/secret-versions.js'
 import {rotateStaged} from '../../src/lib/credentials/staged-rotation.js'
 
 /** The database's password, as the mocked login proof sees it. */
@@ -286,6 +286,11 @@ describe('rendering', () => {
     username: 'app_reader',
   }
 
+  it('the plan of a rotation AWS runs says when RotateSecret will reattempt an unfinished one', () => {
+    expect(plannedSteps('rotation-function', 'app', true)[0]).toBe('RotateSecret: AWS reattempts the unfinished rotation (AWSPENDING)')
+    expect(plannedSteps('rds', 'app')[0]).toBe('RotateSecret: RDS sets a new password in the secret and the database')
+  })
+
   it('the plan says who is logged in and what will happen, within 80 columns', () => {
     const text = renderRotationPlan({...plan, steps: plannedSteps('alter-role', 'app_reader')}, colour)
     expect(text).toContain('Sessions  13 logged in as app_reader on the writer; they keep working,')
@@ -295,11 +300,13 @@ describe('rendering', () => {
     expect(
       renderRotationPlan({...plan, passwordChange: 'modify-db-cluster', steps: plannedSteps('modify-db-cluster', 'app')}, colour),
     ).toContain('ModifyDBCluster --master-user-password, and wait until it applied')
-    for (const change of ['alter-role', 'modify-db-cluster'] as const) {
-      const lines = stripVTControlCharacters(
-        renderRotationPlan({...plan, passwordChange: change, steps: plannedSteps(change, 'app_reader')}, colour),
-      )
-      for (const line of lines.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80)
+    for (const change of ['alter-role', 'modify-db-cluster', 'rds', 'rotation-function'] as const) {
+      for (const unfinished of [false, true]) {
+        const lines = stripVTControlCharacters(
+          renderRotationPlan({...plan, passwordChange: change, steps: plannedSteps(change, 'app_reader', unfinished)}, colour),
+        )
+        for (const line of lines.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80)
+      }
     }
   })
 

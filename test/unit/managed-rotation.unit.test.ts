@@ -18,7 +18,7 @@ import {proveLogin} from '../../src/lib/credentials/login.js'
 import {rotateThroughSecretsManager} from '../../src/lib/credentials/managed-rotation.js'
 import {scramSha256Verifier} from '../../src/lib/credentials/password.js'
 import {describeSecretRotation, type RotationReport, type SecretRotationInfo} from '../../src/lib/credentials/rotation-mode.js'
-import {secretRotation} from '../../src/lib/doctor/checks/secret.js'
+import {secretMatchesCluster, secretRotation} from '../../src/lib/doctor/checks/secret.js'
 import {DoctorFacts} from '../../src/lib/doctor/facts.js'
 import {connectToCluster} from '../../src/lib/target/cluster-connection.js'
 
@@ -157,6 +157,8 @@ function passwordOfVerifier(sql: string, candidates: string[]): string | undefin
 }
 
 const alterRoleStatements: string[] = []
+/** The session limits set before a password change (SET lock_timeout, statement_timeout). */
+const sessionLimits: string[] = []
 
 beforeEach(() => {
   vi.useFakeTimers()
@@ -164,6 +166,7 @@ beforeEach(() => {
   rdsMock.reset()
   polls = 0
   alterRoleStatements.length = 0
+  sessionLimits.length = 0
   world = {database: {app: 'Pw0ld7Qx'}, versions: {v1: {stages: ['AWSCURRENT'], value: {password: 'Pw0ld7Qx', username: 'app'}}}}
   serveSecret()
   rdsMock.on(DescribeDBClustersCommand).resolves({DBClusters: [{DBClusterIdentifier: 'c1', MasterUserSecret: {SecretStatus: 'rotating'}}]})
@@ -176,7 +179,14 @@ beforeEach(() => {
       throw Object.assign(new Error(`password authentication failed for user "${username}"`), {code: '28P01'})
     return {
       async end() {},
+      on() {},
       async query(sql: string) {
+        // The session's own limits (lock_timeout, statement_timeout) change no password.
+        if (sql.startsWith('SET ')) {
+          sessionLimits.push(sql)
+          return {rows: []}
+        }
+
         alterRoleStatements.push(sql)
         const role = /ALTER ROLE "([^"]+)"/.exec(sql)![1]!
         world.database[role] = passwordOfVerifier(sql, ['Pw0ld7Qx', 'PwN3w9Zk', 'Pw0ther3Lm']) ?? 'unknown'
@@ -222,7 +232,7 @@ describe('rotateThroughSecretsManager: RDS-managed', () => {
       ['prove-old-refused', 'done'],
     ])
     expect(report.state).toContain(
-      `RDS rotated app: AWSCURRENT is version ${version}, the new password, and it logs in, and the old one is refused`,
+      `RDS rotated app: AWSCURRENT is version ${version}, the new password, which logs in, and the old one is refused`,
     )
     expect(secretsMock.commandCalls(RotateSecretCommand)[0]!.args[0].input).toMatchObject({RotateImmediately: true, SecretId: secretArn})
     expect(JSON.stringify(report)).not.toMatch(/Pw0ld7Qx|PwN3w9Zk/)
@@ -319,7 +329,7 @@ describe('rotateThroughSecretsManager: a rotation function', () => {
     finishesAtPoll(2)
     const report = await rotate('rotation-function')
     expect(report).toMatchObject({mode: 'rotation-function', outcome: 'rotated', versions: {previous: 'v1'}})
-    expect(report.state).toMatch(/^the rotation function app-rotation rotated app/)
+    expect(report.state).toMatch(/^The rotation function app-rotation rotated app/)
   })
 
   it('failed after setSecret (the database has the pending password): puts the database back with the pending login, removes AWSPENDING', async () => {
@@ -351,6 +361,8 @@ describe('rotateThroughSecretsManager: a rotation function', () => {
     expect(stagesOf()).toEqual({v1: ['AWSCURRENT'], [version]: []})
     expect(alterRoleStatements).toHaveLength(1)
     expect(alterRoleStatements[0]).toMatch(/^ALTER ROLE "app" PASSWORD 'SCRAM-SHA-256\$/)
+    // Behind another session's lock on the role, it gives up rather than wait without end.
+    expect(sessionLimits).toEqual(['SET lock_timeout = 30000', 'SET statement_timeout = 40000'])
     expect(vi.mocked(connectToCluster).mock.calls[0]![0].credentials.password).toBe('PwN3w9Zk')
     expect(report.state).toMatch(
       /AWSCURRENT is still version v1, the old password, and the database accepts it: the secret and the database agree/,
@@ -470,6 +482,24 @@ describe('doctor secret.rotation', () => {
     // AWSPENDING on the current version (a finished rotation, as AWS's functions leave it) is fine.
     serve({RotationLambdaARN: functionArn}, [{created: daysAgo(1), id: 'v2', stages: ['AWSCURRENT', 'AWSPENDING']}])
     expect((await secretRotation.run(facts())).status).toBe('ok')
+  })
+
+  it('one stuck rotation is one warning: secret.rotation owns it, secret.matches-cluster stays ok', async () => {
+    serve({}, [
+      {created: daysAgo(1), id: 'v1', stages: ['AWSCURRENT']},
+      {created: daysAgo(1), id: 'v2', stages: ['AWSPENDING']},
+    ])
+    secretsMock
+      .on(DescribeSecretCommand)
+      .resolves({ARN: secretArn, Name: 'app', VersionIdsToStages: {v1: ['AWSCURRENT'], v2: ['AWSPENDING']}})
+    const doctorFacts = facts()
+    vi.spyOn(doctorFacts, 'cluster').mockResolvedValue({DBClusterIdentifier: 'c1', Endpoint: 'c1.cluster-x', Port: 5432})
+    vi.spyOn(doctorFacts, 'credentials').mockResolvedValue({host: 'c1.cluster-x', password: 'p', port: 5432, username: 'app'})
+    const rotation = await secretRotation.run(doctorFacts)
+    expect(rotation.status).toBe('warn')
+    expect(rotation.detail).toContain('AWSPENDING is on version v2, not AWSCURRENT')
+    expect(rotation.hint).toContain('auroractl secret rotate --dry-run')
+    expect(await secretMatchesCluster.run(doctorFacts)).toMatchObject({status: 'ok'})
   })
 
   it('reads the mode and versions through describeSecretRotation', async () => {

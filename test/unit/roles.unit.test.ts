@@ -12,6 +12,8 @@ import {beforeEach, describe, expect, it, vi} from 'vitest'
 import type {ClusterConnection} from '../../src/lib/target/cluster-connection.js'
 
 import {silentProgress} from '../../src/lib/cli/progress.js'
+import {createPalette} from '../../src/lib/cli/render/colour.js'
+import {renderRoleTable} from '../../src/lib/cli/render/roles.js'
 import {
   checkRoleCreateRequest,
   checkSecretNameFree,
@@ -429,8 +431,48 @@ describe('classifyRole: privileges in words', () => {
   })
 })
 
+describe('role list at 80 columns', () => {
+  it('one line a role, its detail folded and its secret under it', () => {
+    const entry = {connectionLimit: null, connections: 0, detail: '', master: false, memberOf: [], schemas: ['public'], secret: null}
+    const text = renderRoleTable(
+      {
+        database: 'nbatracker',
+        roles: [
+          {
+            ...entry,
+            name: 'app_reporting_readonly',
+            privileges: 'read-only',
+            secret: {arn: 'arn:s', name: 'nba-tracker-prod/roles/app_reporting_readonly'},
+          },
+          {...entry, connectionLimit: 20, connections: 12, name: 'ingest', privileges: 'read-write', schemas: ['app', 'staging']},
+          {
+            ...entry,
+            detail: 'on 12 tables in app: SELECT 12, INSERT 3, UPDATE 3, DELETE 0, read-only in some schemas, read-write in others',
+            name: 'etl',
+            privileges: 'custom',
+          },
+          {...entry, detail: 'owns the database', master: true, name: 'nbatracker', privileges: 'owner', schemas: []},
+        ],
+      },
+      createPalette({json: false, noColorFlag: true}),
+      80,
+    )
+    const lines = text.split('\n')
+    expect(lines.slice(0, 4)).toEqual([
+      'Login roles of database nbatracker:',
+      'Role                    Privileges  Schemas       Limit  Sessions',
+      'app_reporting_readonly  read-only   public            -         0',
+      '    secret nba-tracker-prod/roles/app_reporting_readonly',
+    ])
+    expect(text).toContain('\nnbatracker (master)     owner       -                 -         0\n    owns the database')
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80)
+    expect(lines.filter((line) => line.startsWith('    ') && !line.includes('secret')).length).toBeGreaterThan(2)
+  })
+})
+
 const dropFacts: RoleDropFacts = {
   actsAs: false,
+  canLogin: true,
   database: 'app',
   isMe: false,
   me: 'master',
@@ -535,6 +577,24 @@ describe('dropRole: nothing changed unless everything is', () => {
     expect(statements).not.toContain('COMMIT')
     expect(statements.slice(-3)).toEqual(['ROLLBACK', 'ALTER ROLE "ingest" LOGIN', 'REVOKE "ingest" FROM CURRENT_USER'])
     expect(secretsManager.commandCalls(DeleteSecretCommand)).toHaveLength(0)
+  })
+
+  it('a role that cannot log in (--include-unmanaged) is not made NOLOGIN, and never given LOGIN on a failure', async () => {
+    const groupPlan = planRoleDrop(
+      {...dropRequest, includeUnmanaged: true},
+      {...dropFacts, canLogin: false},
+      {masterUsername: 'master', secret: null},
+    )
+    expect(groupPlan.steps.join('\n')).not.toContain('NOLOGIN')
+    const {client, statements} = fakeClient(/^DROP ROLE/)
+    await expect(
+      dropRole({client: client as never, secretsManager: secretsManager as unknown as SecretsManagerClient}, groupPlan, {
+        progress: silentProgress,
+        signal: new AbortController().signal,
+      }),
+    ).rejects.toThrow(/Nothing was dropped: role ingest is as before\./)
+    expect(statements.filter((sql) => /LOGIN/.test(sql))).toEqual([])
+    expect(statements.at(-1)).toBe('REVOKE "ingest" FROM CURRENT_USER')
   })
 
   it('DROP ROLE refused: the secret is never touched', async () => {

@@ -41,7 +41,7 @@ Refuses (exit 2, nothing changed) while the role owns objects in the database, n
 hands them over (REASSIGN OWNED); while it has objects or privileges in other databases; while it has sessions,
 unless --terminate-sessions ends them or --wait DURATION waits for them; for the master user, superusers, and roles
 auroractl did not create (no secret tagged for them) unless --include-unmanaged.
-First NOLOGIN, so no new session starts; then in one transaction REASSIGN OWNED, DROP OWNED (its privileges and
+First NOLOGIN (when it can log in), so no new session starts; then in one transaction REASSIGN OWNED, DROP OWNED (its privileges and
 default privileges), DROP ROLE and the secret's DeleteSecret with a recovery window (--recovery-window-days, 7-30),
 then COMMIT. A failure or Ctrl-C before COMMIT changes nothing: LOGIN is given back and the secret is untouched.
 The database is --database, else the role's secret's dbname, else the credentials secret's.`

@@ -13,9 +13,10 @@ export default class RoleRotate extends SecretRotate {
     name: Args.string({description: 'The role whose password to rotate (one that `role create` made)', required: true}),
   }
   static override description = `Rotate a role's password: the secret \`role create\` made for it, and the role in the database.
-The same staged rotation as \`secret rotate\` (ALTER ROLE as the role itself, proven by logins, rolled back on any
-failure, Ctrl-C or SIGTERM), the same list of the sessions logged in as the role first, --dry-run, and confirmation
-(--confirm CLUSTER). The role's secret is found by its tags (auroractl:cluster, auroractl:role); a role made elsewhere
+The same rotation as \`secret rotate\`: for the secret auroractl made, the staged protocol (ALTER ROLE as the role
+itself, proven by logins, rolled back on any failure, Ctrl-C or SIGTERM); if a rotation function was configured on the
+secret since, that function, through RotateSecret. The same list of the sessions logged in as the role first,
+--dry-run, and confirmation (--confirm CLUSTER). The role's secret is found by its tags (auroractl:cluster, auroractl:role); a role made elsewhere
 is rotated with \`secret rotate --secret ARN\`. The new password is never printed.`
   static override examples = [
     '<%= config.bin %> role rotate app_reader --dry-run',

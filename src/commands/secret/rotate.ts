@@ -21,11 +21,14 @@ Manager's own rotation functions, run here: a generated password stored as AWSPE
 as the role itself, or ModifyDBCluster --master-user-password for the master user, waited on), proven by a login,
 promoted to AWSCURRENT (AWSPREVIOUS keeps the old one), and the old password proven refused. An RDS-managed master
 secret or a secret with a rotation function is rotated by AWS (RotateSecret), and waited on. Any failure, Ctrl-C or
-SIGTERM rolls back: the old password goes back where it was changed, the labels move back, and the end state is
-proven and reported. First it lists who is logged in as the user now (they need the new password at their next
-connection); --dry-run stops there. Confirmed like every destructive action (--confirm CLUSTER). The new password is
-never printed: read it with \`auroractl secret get --reveal\`. Exit 0 rotated; rolled back: 4, 5 (a wait timed out),
-130 (interrupted); 1 when the rollback could not make them agree (the report says what to run).`
+SIGTERM rolls back a plain secret's rotation: the old password goes back where it was changed, the labels move back,
+and the end state is proven and reported. For a rotation AWS runs, Ctrl-C and --timeout stop only the wait (RDS keeps
+going), and a rotation function that has not moved AWSCURRENT by --timeout is taken as failed: the secret and the
+database are made to agree on the old password. First it lists who is logged in as the user now (they need the new
+password at their next connection); --dry-run stops there. Confirmed like every destructive action (--confirm
+CLUSTER). The new password is never printed: read it with \`auroractl secret get --reveal\`. Exit 0 rotated; 4 a step
+failed (rolled back), 5 a wait timed out, 130 interrupted; 1 when the secret and the database could not be made to
+agree (the report says what to run).`
   static override examples = [
     '<%= config.bin %> secret rotate --dry-run',
     '<%= config.bin %> secret rotate --confirm nba-tracker-dev',
@@ -37,7 +40,7 @@ never printed: read it with \`auroractl secret get --reveal\`. Exit 0 rotated; r
     timeout: Flags.string({
       default: '10m',
       description:
-        'How long each wait may take (the master password to apply, a login to be accepted; 10s to 1h); past it, roll back and exit 5',
+        "How long each wait may take (10s to 1h): the master password to apply, a login to be accepted, AWS's rotation to move AWSCURRENT",
     }),
     ...tlsFlags,
     via: viaFlag,

@@ -1,3 +1,5 @@
+import type {Client} from 'pg'
+
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {ClusterConnection} from '../target/cluster-connection.js'
@@ -55,3 +57,25 @@ async function attemptLogin(
 
 /** True when the server refused the password itself (not the network, TLS or a missing database). */
 export const refusedPassword = (proof: LoginProof): boolean => !proof.accepted && proof.failure.kind === 'auth'
+
+/**
+ * Runs `work` in a session logged in with the connection's credentials (a user changing its own password, or a
+ * pending password putting the current one back), giving up after `lockTimeoutMs` behind another session's lock on
+ * the role (SQLSTATE 55P03) and after that plus 10 s in all: a password change never waits without end.
+ */
+export async function withLogin(
+  connection: ClusterConnection,
+  options: {applicationName: string; lockTimeoutMs: number},
+  work: (client: Client) => Promise<void>,
+): Promise<void> {
+  const {connectToCluster} = await import('../target/cluster-connection.js')
+  const client = await connectToCluster(connection, {applicationName: options.applicationName, connectTimeoutMs: 10_000})
+  client.on('error', () => {})
+  try {
+    await client.query(`SET lock_timeout = ${options.lockTimeoutMs}`)
+    await client.query(`SET statement_timeout = ${options.lockTimeoutMs + 10_000}`)
+    await work(client)
+  } finally {
+    await client.end().catch(() => {})
+  }
+}

@@ -9,20 +9,20 @@ import type {RotationReport, RotationStep, SecretRotationInfo} from './rotation-
 
 import {describeCluster} from '../aws/rds.js'
 import {secretsManagerSdk} from '../aws/sdk.js'
-import {type DatabaseCredentials, parseDatabaseCredentials} from '../aws/secrets.js'
+import {type DatabaseCredentials} from '../aws/secrets.js'
 import {formatDuration} from '../cli/duration.js'
 import {AuroraError} from '../cli/errors.js'
 import {type LoginProof, proveLogin, refusedPassword} from './login.js'
 import {reconcileFailedRotation} from './rotation-reconcile.js'
+import {type RotationWaitResult, waitForCurrentVersion} from './rotation-wait.js'
 import {
   describeStages,
   pendingNotCurrent,
+  readSecretVersion,
   readVersionStages,
-  type RotationWaitResult,
   type VersionStages,
   versionWithStage,
-  waitForCurrentVersion,
-} from './rotation-wait.js'
+} from './secret-versions.js'
 
 /**
  * The two rotations AWS runs itself, which auroractl starts and watches (`secret rotate` dispatches here once it
@@ -38,7 +38,7 @@ import {
  * would fight it. Passwords are read to log in with and never leave this module.
  */
 
-interface ManagedRotationInput {
+export interface ManagedRotationInput {
   connection: ClusterConnection
   info: SecretRotationInfo
   progress: Progress
@@ -65,15 +65,7 @@ interface ManagedRotation {
 const newPasswordGraceMs = 20_000
 const applicationName = 'auroractl-rotation-check'
 
-export async function rotateThroughSecretsManager(input: {
-  connection: ClusterConnection
-  info: SecretRotationInfo
-  progress: Progress
-  rds: RDSClient
-  secretsManager: SecretsManagerClient
-  signal: AbortSignal
-  timeoutMs: number
-}): Promise<RotationReport> {
+export async function rotateThroughSecretsManager(input: ManagedRotationInput): Promise<RotationReport> {
   if (input.info.mode === 'staged') {
     throw new AuroraError('UNEXPECTED', `Secret ${input.info.name} has no rotation of AWS's own: auroractl rotates it itself (staged).`)
   }
@@ -99,14 +91,14 @@ export async function rotateThroughSecretsManager(input: {
 }
 
 async function requestRotation(input: ManagedRotationInput): Promise<ManagedRotation> {
-  const {GetSecretValueCommand, RotateSecretCommand} = secretsManagerSdk()
+  const {RotateSecretCommand} = secretsManagerSdk()
   const {info, progress, secretsManager} = input
-  const current = await secretsManager.send(new GetSecretValueCommand({SecretId: info.secretArn, VersionStage: 'AWSCURRENT'}))
+  const current = await readSecretVersion(secretsManager, info.secretArn, {versionStage: 'AWSCURRENT'})
   const functionName = info.rotationFunctionArn?.split(':')[6]
   const rotation: ManagedRotation = {
     functionName,
     input,
-    old: {credentials: parseDatabaseCredentials(current.SecretString ?? '', info.name), versionId: current.VersionId!},
+    old: {credentials: current.credentials, versionId: current.versionId},
     steps: [],
     target: '',
     who: info.mode === 'rds-managed' ? 'RDS' : `the rotation function ${functionName}`,
@@ -148,8 +140,8 @@ const previousRotationUnfinished = (error: unknown) =>
 async function finishRotated(rotation: ManagedRotation, waited: RotationWaitResult): Promise<RotationReport> {
   const {info, progress} = rotation.input
   addStep(rotation, 'wait-for-current', 'done', `AWSCURRENT moved to version ${rotation.target} after ${formatDuration(waited.elapsedMs)}`)
-  progress.succeed(`${rotation.who} moved AWSCURRENT to version ${rotation.target}`)
-  const fresh = await readCredentials(rotation, rotation.target)
+  progress.succeed(`${sentenceStart(rotation.who)} moved AWSCURRENT to version ${rotation.target}`)
+  const fresh = (await readSecretVersion(rotation.input.secretsManager, info.secretArn, {versionId: rotation.target})).credentials
   progress.start(`Logging in as ${fresh.username} with the new password`)
   const proof = await proveNewPassword(rotation, fresh)
   if (!proof.accepted) {
@@ -168,7 +160,7 @@ async function finishRotated(rotation: ManagedRotation, waited: RotationWaitResu
     newVersion: rotation.target,
     outcome: 'rotated',
     secretArn: info.secretArn,
-    state: `${rotation.who} rotated ${info.name}: AWSCURRENT is version ${rotation.target}, the new password, and it logs in${refusedWords}. AWSPREVIOUS is version ${previous ?? '(none)'}, the old password.`,
+    state: `${sentenceStart(rotation.who)} rotated ${info.name}: AWSCURRENT is version ${rotation.target}, the new password, which logs in${refusedWords}. AWSPREVIOUS is version ${previous ?? '(none)'}, the old password.`,
     steps: rotation.steps,
     username: fresh.username,
     versions: {current: rotation.target, previous},
@@ -223,7 +215,7 @@ async function proveOldRefused(rotation: ManagedRotation, fresh: DatabaseCredent
 /** AWSCURRENT moved, but its password does not log in (or could not be tried): which password the database takes, and what to do. */
 async function unprovenRotation(rotation: ManagedRotation, proof: Exclude<LoginProof, {accepted: true}>): Promise<AuroraError> {
   const {info, signal} = rotation.input
-  const moved = `${rotation.who} rotated ${info.name} (AWSCURRENT is version ${rotation.target})`
+  const moved = `${sentenceStart(rotation.who)} rotated ${info.name} (AWSCURRENT is version ${rotation.target})`
   if (signal.aborted)
     return new AuroraError('INTERRUPTED', `${moved}; interrupted before its password was proven to log in.`, {
       hint: 'Check it: auroractl doctor (db.auth).',
@@ -300,12 +292,8 @@ async function failedFunction(rotation: ManagedRotation, waited: RotationWaitRes
   }
 }
 
-async function readCredentials(rotation: ManagedRotation, versionId: string): Promise<DatabaseCredentials> {
-  const {GetSecretValueCommand} = secretsManagerSdk()
-  const {info, secretsManager} = rotation.input
-  const value = await secretsManager.send(new GetSecretValueCommand({SecretId: info.secretArn, VersionId: versionId}))
-  return parseDatabaseCredentials(value.SecretString ?? '', info.name)
-}
+/** "the rotation function f" at the start of a sentence: "The rotation function f". */
+const sentenceStart = (words: string) => `${words.charAt(0).toUpperCase()}${words.slice(1)}`
 
 function addStep(rotation: ManagedRotation, step: string, status: RotationStep['status'], detail: string): void {
   rotation.steps.push({detail, status, step})

@@ -1,4 +1,9 @@
+import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
+
 import {createHash, createHmac, pbkdf2Sync, randomBytes} from 'node:crypto'
+
+import {secretsManagerSdk} from '../aws/sdk.js'
+import {AuroraError} from '../cli/errors.js'
 
 /**
  * Passwords are set as SCRAM-SHA-256 verifiers computed here (what psql's \password does), never as
@@ -36,3 +41,17 @@ export const passwordExcludedCharacters = ` "'\`\\/@:?#%&=+;$!^*(){}[]<>|,~`
 
 /** Length of generated passwords: well past brute force, under every client's limit. */
 export const generatedPasswordLength = 32
+
+/** A new password from Secrets Manager (GetRandomPassword), without the characters that break URIs and shells. */
+export async function generatePassword(secretsManager: SecretsManagerClient): Promise<string> {
+  const {GetRandomPasswordCommand} = secretsManagerSdk()
+  const {RandomPassword: password} = await secretsManager.send(
+    new GetRandomPasswordCommand({
+      ExcludeCharacters: passwordExcludedCharacters,
+      PasswordLength: generatedPasswordLength,
+      RequireEachIncludedType: true,
+    }),
+  )
+  if (!password) throw new AuroraError('AWS', 'Secrets Manager returned no password from GetRandomPassword.')
+  return password
+}

@@ -8,7 +8,7 @@ import type {ClusterConnection} from '../target/cluster-connection.js'
 import {secretsManagerSdk} from '../aws/sdk.js'
 import {AuroraError, badInput, type ErrorCode, toRenderedError} from '../cli/errors.js'
 import {proveLogin} from './login.js'
-import {generatedPasswordLength, passwordExcludedCharacters} from './password.js'
+import {generatePassword} from './password.js'
 import {createdByValue, roleSecretTags, type RoleSecretValue} from './role-secrets.js'
 import {
   actAsRoleSql,
@@ -369,19 +369,6 @@ export async function createRoleWithSecret(
 
   progress.succeed(`Role ${plan.name} created; its credentials are in ${plan.secretName}`)
   return {loginProven: proof.accepted, secretArn}
-}
-
-async function generatePassword(secretsManager: SecretsManagerClient): Promise<string> {
-  const {GetRandomPasswordCommand} = secretsManagerSdk()
-  const {RandomPassword: password} = await secretsManager.send(
-    new GetRandomPasswordCommand({
-      ExcludeCharacters: passwordExcludedCharacters,
-      PasswordLength: generatedPasswordLength,
-      RequireEachIncludedType: true,
-    }),
-  )
-  if (!password) throw new AuroraError('AWS', 'Secrets Manager returned no password from GetRandomPassword; nothing was created.')
-  return password
 }
 
 async function createRoleSecret(secretsManager: SecretsManagerClient, plan: RoleCreatePlan, password: string): Promise<string> {

@@ -46,6 +46,8 @@ export interface RoleSession {
 export interface RoleDropFacts {
   /** The session's user already has the role's privileges (a member of it): no GRANT needed to act on its objects. */
   actsAs: boolean
+  /** rolcanlogin: only a role that can log in is made NOLOGIN first (and given LOGIN back on a failure). */
+  canLogin: boolean
   database: string
   isMe: boolean
   me: string
@@ -61,7 +63,7 @@ export interface RoleDropFacts {
 }
 
 const roleFactsSql = `
-  SELECT r.oid::int8 AS oid, r.rolsuper AS superuser, pg_has_role(r.oid, 'USAGE') AS acts_as,
+  SELECT r.oid::int8 AS oid, r.rolsuper AS superuser, r.rolcanlogin AS can_login, pg_has_role(r.oid, 'USAGE') AS acts_as,
          r.rolname = current_user AS is_me, current_user AS me, current_database() AS database,
          coalesce((SELECT pg_has_role(r.oid, s.oid, 'MEMBER') FROM pg_roles s WHERE s.rolname = 'rds_superuser'), false) AS rds_superuser
   FROM pg_roles r WHERE r.rolname = $1`
@@ -123,6 +125,7 @@ const roleSessionsSql = `
 export async function readRoleDropFacts(client: Client, request: RoleDropRequest): Promise<RoleDropFacts | undefined> {
   const {rows} = await client.query<{
     acts_as: boolean
+    can_login: boolean
     database: string
     is_me: boolean
     me: string
@@ -142,6 +145,7 @@ export async function readRoleDropFacts(client: Client, request: RoleDropRequest
 
   return {
     actsAs: role.acts_as,
+    canLogin: role.can_login,
     database: role.database,
     isMe: role.is_me,
     me: role.me,
@@ -176,6 +180,8 @@ async function readRoleSessions(client: Client, oid: string): Promise<RoleSessio
 
 export interface RoleDropPlan {
   actsAs: boolean
+  /** The role can log in: NOLOGIN first, LOGIN back on a failure (a NOLOGIN role is left as it is). */
+  canLogin: boolean
   database: string
   name: string
   oid: string
@@ -270,7 +276,9 @@ function buildDropPlan(request: RoleDropRequest, facts: RoleDropFacts, secret: n
   const statements = dropRoleStatements(name, reassignTo)
   const steps = [
     ...(facts.actsAs ? [] : [`GRANT ${quoteIdentifier(name)} TO ${facts.me} (what REASSIGN/DROP OWNED and ending its sessions need)`]),
-    `ALTER ROLE ${quoteIdentifier(name)} NOLOGIN (no new sessions while it is dropped; undone if anything fails)`,
+    ...(facts.canLogin
+      ? [`ALTER ROLE ${quoteIdentifier(name)} NOLOGIN (no new sessions while it is dropped; undone if anything fails)`]
+      : []),
     ...(facts.sessions.length > 0 && sessionHandling.mode === 'terminate'
       ? [`end its ${facts.sessions.length} session(s) with pg_terminate_backend: ${describeSessions(facts.sessions)}`]
       : []),
@@ -279,6 +287,7 @@ function buildDropPlan(request: RoleDropRequest, facts: RoleDropFacts, secret: n
   ]
   return {
     actsAs: facts.actsAs,
+    canLogin: facts.canLogin,
     database: facts.database,
     name,
     oid: facts.oid,
@@ -323,8 +332,12 @@ export async function dropRole(
       undo.unshift({sql: `REVOKE ${quoteIdentifier(plan.name)} FROM CURRENT_USER`})
     }
 
-    await client.query(`ALTER ROLE ${quoteIdentifier(plan.name)} NOLOGIN`)
-    undo.unshift({sql: `ALTER ROLE ${quoteIdentifier(plan.name)} LOGIN`})
+    // A role that cannot log in stays so: giving it LOGIN back on a failure would widen it.
+    if (plan.canLogin) {
+      await client.query(`ALTER ROLE ${quoteIdentifier(plan.name)} NOLOGIN`)
+      undo.unshift({sql: `ALTER ROLE ${quoteIdentifier(plan.name)} LOGIN`})
+    }
+
     sessionsEnded = await settleSessions(client, plan, options)
     secretDeletion = await dropUntilCommit(deps, plan, options)
   } catch (error) {
@@ -370,7 +383,7 @@ async function settleSessions(client: Client, plan: RoleDropPlan, options: {prog
         `${sessions.length} session(s) of ${plan.name} still open after ${formatDuration(handling.mode === 'wait' ? handling.ms : 10_000)}: ${describeSessions(sessions)}.`,
         {hint: 'Wait longer (--wait), or end them with --terminate-sessions.'},
       )
-    // One look at a time, a second apart.
+    // One look at a time, half a second apart.
     // eslint-disable-next-line no-await-in-loop
     await sleep(500, undefined, {signal}).catch(() => {})
     // eslint-disable-next-line no-await-in-loop
@@ -477,7 +490,7 @@ async function dropFailed(client: Client, plan: RoleDropPlan, undo: Undo, error:
   const state =
     failed.length > 0
       ? `Role ${plan.name} was not dropped; ${failed.join('; ')}.`
-      : `Nothing was dropped: role ${plan.name} is as before${undo.length > 0 ? ' (LOGIN restored)' : ''}${plan.secret ? `, and its secret ${plan.secret.name} is untouched` : ''}.`
+      : `Nothing was dropped: role ${plan.name} is as before${plan.canLogin ? ' (LOGIN restored)' : ''}${plan.secret ? `, and its secret ${plan.secret.name} is untouched` : ''}.`
   return new AuroraError(rendered.code as ErrorCode, `${rendered.message.replace(/\.$/, '')}. ${state}`, {
     cause: error,
     exitCode: rendered.exitCode as AuroraError['exitCode'],

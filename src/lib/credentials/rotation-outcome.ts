@@ -3,7 +3,7 @@ import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 import type {RotationPlan, RotationReport} from './rotation-mode.js'
 
 import {ExitCode} from '../cli/errors.js'
-import {versionStages, versionWith} from './secret-versions.js'
+import {readVersionStages, versionWithStage} from './secret-versions.js'
 
 /**
  * The exit code of a rotation, from its report: 0 rotated (or a dry run); a rollback that left everything as before
@@ -20,7 +20,7 @@ export function rotationExitCode(report: RotationReport): number {
 
 /** What --dry-run returns: the labels as they are, nothing done. */
 export async function dryRunReport(plan: RotationPlan, secretsManager: SecretsManagerClient): Promise<RotationReport> {
-  const stages = await versionStages(secretsManager, plan.secretArn)
+  const stages = await readVersionStages(secretsManager, plan.secretArn)
   return {
     mode: plan.mode,
     outcome: 'dry-run',
@@ -28,6 +28,6 @@ export async function dryRunReport(plan: RotationPlan, secretsManager: SecretsMa
     state: `Nothing was changed: AWSCURRENT is version ${plan.currentVersion.versionId}.`,
     steps: [],
     username: plan.username,
-    versions: {current: plan.currentVersion.versionId, previous: versionWith(stages, 'AWSPREVIOUS') ?? null},
+    versions: {current: plan.currentVersion.versionId, previous: versionWithStage(stages, 'AWSPREVIOUS') ?? null},
   }
 }

@@ -40,7 +40,7 @@ export async function planRotation({connection, info, secretsManager}: PlanInput
   if (dbClusterIdentifier && dbClusterIdentifier !== clusterId) {
     throw badInput(
       `Secret ${info.name} is the credentials of cluster ${dbClusterIdentifier} (its dbClusterIdentifier), not of ${clusterId}; nothing was changed.`,
-      `Rotate it against its own cluster: --cluster ${dbClusterIdentifier}.`,
+      `Rotate it against its own cluster (--cluster ${dbClusterIdentifier}), or name ${clusterId}'s own secret with --secret.`,
     )
   }
 
@@ -67,7 +67,7 @@ export async function planRotation({connection, info, secretsManager}: PlanInput
     secretName: info.name,
     sessions,
     sessionsError,
-    steps: plannedSteps(passwordChange, username),
+    steps: plannedSteps(passwordChange, username, info.pending !== undefined),
     username,
   }
 }
@@ -133,11 +133,17 @@ async function refuseUnfinishedRotation(
   )
 }
 
-/** What would happen, in order, in words (the plan's steps). */
-export function plannedSteps(change: PasswordChange, username: string): string[] {
-  if (change === 'rds') return ['RotateSecret: RDS sets a new password in the secret and the database', 'Wait until AWSCURRENT moves']
+/**
+ * What would happen, in order, in words (the plan's steps). `unfinished`: a rotation AWS has not finished (AWSPENDING
+ * on a version that is not current), which RotateSecret reattempts rather than start a new one; a staged secret with
+ * one is refused before this. Each step fits one 80-column line of the plan.
+ */
+export function plannedSteps(change: PasswordChange, username: string, unfinished = false): string[] {
+  const request = unfinished ? 'RotateSecret: AWS reattempts the unfinished rotation (AWSPENDING)' : undefined
+  if (change === 'rds')
+    return [request ?? 'RotateSecret: RDS sets a new password in the secret and the database', 'Wait until AWSCURRENT moves']
   if (change === 'rotation-function')
-    return ["RotateSecret: the rotation function's createSecret, setSecret, testSecret, finishSecret", 'Wait until AWSCURRENT moves']
+    return [request ?? 'RotateSecret: the function runs createSecret ... finishSecret', 'Wait until AWSCURRENT moves']
   return [
     'Generate a password (GetRandomPassword, 32 characters, URI-safe)',
     'Store it as a new version labelled AWSPENDING',

@@ -4,12 +4,19 @@ import type {Progress} from '../cli/progress.js'
 import type {ClusterConnection} from '../target/cluster-connection.js'
 import type {RotationReport, RotationStep} from './rotation-mode.js'
 
-import {secretsManagerSdk} from '../aws/sdk.js'
-import {type DatabaseCredentials, parseDatabaseCredentials} from '../aws/secrets.js'
+import {type DatabaseCredentials} from '../aws/secrets.js'
 import {toRenderedError} from '../cli/errors.js'
-import {type LoginProof, proveLogin, refusedPassword} from './login.js'
+import {type LoginProof, proveLogin, refusedPassword, withLogin} from './login.js'
 import {alterRolePasswordSql} from './password.js'
-import {pendingNotCurrent, readVersionStages, versionWithStage} from './rotation-wait.js'
+import {
+  moveStage,
+  moveStageCommand,
+  pendingNotCurrent,
+  readSecretVersion,
+  readStoredCredentials,
+  readVersionStages,
+  versionWithStage,
+} from './secret-versions.js'
 
 /**
  * After a rotation function failed (AWSPENDING left on a version that is not AWSCURRENT), make the secret and
@@ -45,6 +52,8 @@ interface Reconciling {
 
 const applicationName = 'auroractl-rotation-reconcile'
 const proofTimeMs = 15_000
+/** How long putting the current password back waits behind another session's lock on the role (as a staged rollback). */
+const restoreLockTimeoutMs = 30_000
 
 export async function reconcileFailedRotation(input: ReconcileInput): Promise<ReconcileResult> {
   const state = await readVersions(input)
@@ -75,24 +84,15 @@ async function readVersions(input: ReconcileInput): Promise<Reconciling> {
   const stages = await readVersionStages(input.secretsManager, input.secretId)
   const currentId = versionWithStage(stages, 'AWSCURRENT')
   if (!currentId) throw new Error(`Secret ${input.secretId} has no AWSCURRENT version.`)
-  const current = {credentials: (await readValue(input, currentId))!, versionId: currentId}
-  const pendingId = pendingNotCurrent(stages)
-  const pending = pendingId ? {credentials: await readValue(input, pendingId), versionId: pendingId} : undefined
-  return {current, input, pending, previous: versionWithStage(stages, 'AWSPREVIOUS'), steps: []}
-}
-
-/** One version's credentials; undefined when the version has no value (a rotation stopped before createSecret stored one). */
-async function readValue(input: ReconcileInput, versionId: string): Promise<DatabaseCredentials | undefined> {
-  const {GetSecretValueCommand} = secretsManagerSdk()
-  try {
-    const {SecretString: text} = await input.secretsManager.send(
-      new GetSecretValueCommand({SecretId: input.secretId, VersionId: versionId}),
-    )
-    return text === undefined ? undefined : parseDatabaseCredentials(text, input.secretId)
-  } catch (error) {
-    if (/ResourceNotFound|SecretHasNoValue/.test((error as Error).name)) return undefined
-    throw error
+  const current = {
+    credentials: (await readSecretVersion(input.secretsManager, input.secretId, {versionId: currentId})).credentials,
+    versionId: currentId,
   }
+  const pendingId = pendingNotCurrent(stages)
+  const pending = pendingId
+    ? {credentials: await readStoredCredentials(input.secretsManager, input.secretId, pendingId), versionId: pendingId}
+    : undefined
+  return {current, input, pending, previous: versionWithStage(stages, 'AWSPREVIOUS'), steps: []}
 }
 
 /** setSecret ran and finishSecret did not: the database has the pending password. Set the current one back with it. */
@@ -110,17 +110,14 @@ async function restoreCurrentPassword(state: Reconciling): Promise<boolean> {
   }
 
   const {username} = state.current.credentials
-  const {connectToCluster} = await import('../target/cluster-connection.js')
   try {
-    const client = await connectToCluster(
+    await withLogin(
       {...state.input.connection, credentials: {...state.input.connection.credentials, ...pending}},
-      {applicationName, connectTimeoutMs: 10_000},
+      {applicationName, lockTimeoutMs: restoreLockTimeoutMs},
+      async (client) => {
+        await client.query(alterRolePasswordSql(username, state.current.credentials.password))
+      },
     )
-    try {
-      await client.query(alterRolePasswordSql(username, state.current.credentials.password))
-    } finally {
-      await client.end().catch(() => {})
-    }
   } catch (error) {
     record(state, 'restore-database-password', 'failed', `ALTER ROLE ${username} failed: ${toRenderedError(error).message}`)
     return false
@@ -136,11 +133,8 @@ async function restoreCurrentPassword(state: Reconciling): Promise<boolean> {
 }
 
 async function clearPending(state: Reconciling, versionId: string): Promise<boolean> {
-  const {UpdateSecretVersionStageCommand} = secretsManagerSdk()
   try {
-    await state.input.secretsManager.send(
-      new UpdateSecretVersionStageCommand({RemoveFromVersionId: versionId, SecretId: state.input.secretId, VersionStage: 'AWSPENDING'}),
-    )
+    await moveStage(state.input.secretsManager, state.input.secretId, 'AWSPENDING', {from: versionId})
   } catch (error) {
     record(state, 'clear-pending', 'failed', `UpdateSecretVersionStage failed: ${toRenderedError(error).message}`)
     return false
@@ -197,9 +191,7 @@ function unresolved(state: Reconciling, databaseAccepts: 'neither' | 'old' | 'un
   const {secretId} = state.input
   const {username} = state.current.credentials
   const pendingId = state.pending?.versionId
-  const removeLabel = pendingId
-    ? `aws secretsmanager update-secret-version-stage --secret-id ${secretId} --version-stage AWSPENDING --remove-from-version-id ${pendingId}`
-    : undefined
+  const removeLabel = pendingId ? moveStageCommand(secretId, 'AWSPENDING', {from: pendingId}) : undefined
   const manualFix =
     databaseAccepts === 'old'
       ? [removeLabel ?? `auroractl doctor --only secret.rotation (shows where the labels are)`]

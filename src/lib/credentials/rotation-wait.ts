@@ -3,45 +3,14 @@ import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 import type {Progress} from '../cli/progress.js'
 
 import {isTransientAwsError} from '../aws/errors.js'
-import {secretsManagerSdk} from '../aws/sdk.js'
 import {formatDuration} from '../cli/duration.js'
+import {describeStages, readVersionStages, type VersionStages} from './secret-versions.js'
 
 /**
  * Waiting for a rotation that AWS runs (RDS for its managed master secret, or a rotation function): the only
  * sign of progress Secrets Manager gives is where the labels are, so the wait polls DescribeSecret until
  * AWSCURRENT is on the rotation's version, backing off as it goes (and further after throttling).
  */
-
-/** Each version's labels, as DescribeSecret's VersionIdsToStages gives them. */
-export type VersionStages = Record<string, string[]>
-
-/** The version carrying `stage`, if any. */
-export const versionWithStage = (stages: VersionStages, stage: string): string | undefined =>
-  Object.entries(stages).find(([, labels]) => labels.includes(stage))?.[0]
-
-/** The AWSPENDING version when it is not also AWSCURRENT: a rotation not finished (or failed). */
-export function pendingNotCurrent(stages: VersionStages): string | undefined {
-  const pending = versionWithStage(stages, 'AWSPENDING')
-  return pending && !stages[pending]?.includes('AWSCURRENT') ? pending : undefined
-}
-
-/** "AWSCURRENT on v1, AWSPENDING on v2": the labels in words (AWSPENDING omitted when it is on the current version). */
-export function describeStages(stages: undefined | VersionStages): string {
-  if (!stages) return 'the labels could not be read'
-  const current = versionWithStage(stages, 'AWSCURRENT')
-  const pending = pendingNotCurrent(stages)
-  return [`AWSCURRENT on version ${current ?? '(none)'}`, pending ? `AWSPENDING on version ${pending}` : 'no AWSPENDING version'].join(', ')
-}
-
-export async function readVersionStages(
-  secretsManager: SecretsManagerClient,
-  secretId: string,
-  signal?: AbortSignal,
-): Promise<VersionStages> {
-  const {DescribeSecretCommand} = secretsManagerSdk()
-  const described = await secretsManager.send(new DescribeSecretCommand({SecretId: secretId}), {abortSignal: signal})
-  return described.VersionIdsToStages ?? {}
-}
 
 /** Delays between polls: the first after a second, then 1.5 times longer each time, at most 10 s (20 s after throttling). */
 export const rotationPollDelays = {factor: 1.5, firstMs: 1000, maxMs: 10_000}

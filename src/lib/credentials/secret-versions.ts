@@ -2,17 +2,50 @@ import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
 import {secretsManagerSdk} from '../aws/sdk.js'
 import {type DatabaseCredentials, parseDatabaseCredentials} from '../aws/secrets.js'
-import {generatedPasswordLength, passwordExcludedCharacters} from './password.js'
 
 /**
- * The Secrets Manager side of a staged rotation: one version's value, the labels on each version, and the
- * label moves of AWS's own rotation functions (createSecret puts AWSPENDING, finishSecret moves AWSCURRENT).
+ * The Secrets Manager side of every rotation (the staged one auroractl runs, and the ones AWS runs that it watches
+ * and reconciles): one version's value, the labels on each version, and the label moves of AWS's own rotation
+ * functions (createSecret puts AWSPENDING, finishSecret moves AWSCURRENT). The one module that reads and moves them.
  */
+
+/** Each version's labels, as DescribeSecret's VersionIdsToStages gives them. */
+export type VersionStages = Record<string, string[]>
+
+/** Each version's labels (DescribeSecret's VersionIdsToStages); no secret value is read. */
+export async function readVersionStages(
+  secretsManager: SecretsManagerClient,
+  secretId: string,
+  signal?: AbortSignal,
+): Promise<VersionStages> {
+  const {DescribeSecretCommand} = secretsManagerSdk()
+  const described = await secretsManager.send(new DescribeSecretCommand({SecretId: secretId}), {abortSignal: signal})
+  return described.VersionIdsToStages ?? {}
+}
+
+/** The version carrying `stage`, if any. */
+export const versionWithStage = (stages: VersionStages, stage: string): string | undefined =>
+  Object.entries(stages).find(([, labels]) => labels.includes(stage))?.[0]
+
+/** The AWSPENDING version when it is not also AWSCURRENT: a rotation running, or one that was cut short or failed. */
+export function pendingNotCurrent(stages: VersionStages): string | undefined {
+  const pending = versionWithStage(stages, 'AWSPENDING')
+  return pending && !stages[pending]?.includes('AWSCURRENT') ? pending : undefined
+}
+
+/** "AWSCURRENT on version v1, AWSPENDING on version v2": the labels in words (AWSPENDING omitted when it is on the current version). */
+export function describeStages(stages: undefined | VersionStages): string {
+  if (!stages) return 'the labels could not be read'
+  const current = versionWithStage(stages, 'AWSCURRENT')
+  const pending = pendingNotCurrent(stages)
+  return [`AWSCURRENT on version ${current ?? '(none)'}`, pending ? `AWSPENDING on version ${pending}` : 'no AWSPENDING version'].join(', ')
+}
 
 /** One version's JSON, as stored (every field kept, so a new version changes the password and nothing else). */
 export interface SecretVersionValue {
   credentials: DatabaseCredentials
   json: Record<string, unknown>
+  versionId: string
 }
 
 export async function readSecretVersion(
@@ -21,39 +54,34 @@ export async function readSecretVersion(
   version: {versionId: string} | {versionStage: string},
 ): Promise<SecretVersionValue> {
   const {GetSecretValueCommand} = secretsManagerSdk()
-  const {SecretString: text} = await secretsManager.send(
+  const {SecretString: text, VersionId: versionId} = await secretsManager.send(
     new GetSecretValueCommand({
       SecretId: secretId,
       ...('versionId' in version ? {VersionId: version.versionId} : {VersionStage: version.versionStage}),
     }),
   )
   const credentials = parseDatabaseCredentials(text ?? '', secretId)
-  return {credentials, json: JSON.parse(text!) as Record<string, unknown>}
+  return {
+    credentials,
+    json: JSON.parse(text!) as Record<string, unknown>,
+    versionId: versionId ?? ('versionId' in version ? version.versionId : ''),
+  }
 }
 
-/** Each version's labels (DescribeSecret's VersionIdsToStages). */
-export async function versionStages(secretsManager: SecretsManagerClient, secretId: string): Promise<Record<string, string[]>> {
-  const {DescribeSecretCommand} = secretsManagerSdk()
-  const described = await secretsManager.send(new DescribeSecretCommand({SecretId: secretId}))
-  return described.VersionIdsToStages ?? {}
-}
-
-/** The version carrying `stage`, if any. */
-export const versionWith = (stages: Record<string, string[]>, stage: string): string | undefined =>
-  Object.entries(stages).find(([, labels]) => labels.includes(stage))?.[0]
-
-/** A new password from Secrets Manager (GetRandomPassword), without the characters that break URIs and shells. */
-export async function generatePassword(secretsManager: SecretsManagerClient): Promise<string> {
-  const {GetRandomPasswordCommand} = secretsManagerSdk()
-  const {RandomPassword: password} = await secretsManager.send(
-    new GetRandomPasswordCommand({
-      ExcludeCharacters: passwordExcludedCharacters,
-      PasswordLength: generatedPasswordLength,
-      RequireEachIncludedType: true,
-    }),
-  )
-  if (!password) throw new Error('GetRandomPassword returned no password.')
-  return password
+/** One version's credentials; undefined when the version holds no value (a rotation stopped before createSecret stored one). */
+export async function readStoredCredentials(
+  secretsManager: SecretsManagerClient,
+  secretId: string,
+  versionId: string,
+): Promise<DatabaseCredentials | undefined> {
+  const {GetSecretValueCommand} = secretsManagerSdk()
+  try {
+    const {SecretString: text} = await secretsManager.send(new GetSecretValueCommand({SecretId: secretId, VersionId: versionId}))
+    return text === undefined ? undefined : parseDatabaseCredentials(text, secretId)
+  } catch (error) {
+    if (/ResourceNotFound|SecretHasNoValue/.test((error as Error).name)) return undefined
+    throw error
+  }
 }
 
 /** createSecret: the new value as a new version labelled AWSPENDING (the version id is ours, so a retried call is idempotent). */

@@ -5,7 +5,7 @@ import {refusedPassword} from './login.js'
 import {manualFixCommands} from './manual-fix.js'
 import {requestMasterPassword, waitForMasterPassword} from './master-password.js'
 import {alterRolePasswordSql} from './password.js'
-import {moveStage, readSecretVersion, versionStages, versionWith} from './secret-versions.js'
+import {moveStage, readSecretVersion, readVersionStages, type VersionStages, versionWithStage} from './secret-versions.js'
 import {asUser, proofDeadline, proveUntil, reportSteps, type Rotation, type StepName} from './staged-steps.js'
 
 /**
@@ -114,12 +114,12 @@ async function restoreLabels(rotation: Rotation): Promise<string> {
   const {secretsManager} = rotation.input
   const {newVersion, oldVersion, previousVersion, secretId} = rotation
   const done: string[] = []
-  let stages = await versionStages(secretsManager, secretId)
+  let stages = await readVersionStages(secretsManager, secretId)
   if (stages[newVersion]?.includes('AWSCURRENT')) {
     await moveStage(secretsManager, secretId, 'AWSCURRENT', {from: newVersion, to: oldVersion})
     done.push(`AWSCURRENT back on ${oldVersion}`)
     // Moving AWSCURRENT hands AWSPREVIOUS to the version it left: give it back to the one that had it.
-    stages = await versionStages(secretsManager, secretId)
+    stages = await readVersionStages(secretsManager, secretId)
     if (stages[newVersion]?.includes('AWSPREVIOUS')) {
       await moveStage(secretsManager, secretId, 'AWSPREVIOUS', {from: newVersion, to: previousVersion})
       done.push(previousVersion ? `AWSPREVIOUS back on ${previousVersion}` : `AWSPREVIOUS removed from ${newVersion}`)
@@ -137,10 +137,10 @@ async function restoreLabels(rotation: Rotation): Promise<string> {
 /** What is true now, read back rather than assumed: the labels, the AWSCURRENT value, and which password logs in. */
 async function finalState(rotation: Rotation): Promise<FinalState> {
   const {secretsManager} = rotation.input
-  let stages: Record<string, string[]> | undefined
+  let stages: undefined | VersionStages
   let current: Awaited<ReturnType<typeof readSecretVersion>> | undefined
   try {
-    stages = await versionStages(secretsManager, rotation.secretId)
+    stages = await readVersionStages(secretsManager, rotation.secretId)
     current = await readSecretVersion(secretsManager, rotation.secretId, {versionStage: 'AWSCURRENT'})
   } catch {
     // Unreadable (Secrets Manager unreachable, access denied): reported as unknown, never guessed.
@@ -148,11 +148,11 @@ async function finalState(rotation: Rotation): Promise<FinalState> {
 
   const held = current?.credentials.password
   return {
-    currentVersion: stages && versionWith(stages, 'AWSCURRENT'),
+    currentVersion: stages && versionWithStage(stages, 'AWSCURRENT'),
     databaseAccepts: await databaseAccepts(rotation),
     newVersionExists: stages?.[rotation.newVersion] !== undefined,
     pendingOnNew: stages?.[rotation.newVersion]?.includes('AWSPENDING') ?? false,
-    previousVersion: stages && versionWith(stages, 'AWSPREVIOUS'),
+    previousVersion: stages && versionWithStage(stages, 'AWSPREVIOUS'),
     secretHolds: held === undefined ? 'unknown' : held === rotation.oldPassword ? 'old' : held === rotation.newPassword ? 'new' : 'other',
   }
 }

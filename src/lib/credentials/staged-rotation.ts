@@ -8,8 +8,8 @@ import type {ClusterConnection} from '../target/cluster-connection.js'
 import type {RotationPlan, RotationReport} from './rotation-mode.js'
 
 import {AuroraError, toRenderedError} from '../cli/errors.js'
-import {generatedPasswordLength} from './password.js'
-import {generatePassword, moveStage, putPendingVersion, readSecretVersion, versionStages, versionWith} from './secret-versions.js'
+import {generatedPasswordLength, generatePassword} from './password.js'
+import {moveStage, putPendingVersion, readSecretVersion, readVersionStages, versionWithStage} from './secret-versions.js'
 import {rollBack} from './staged-rollback.js'
 import {
   alterOwnPassword,
@@ -71,8 +71,8 @@ export async function rotateStaged(input: StagedRotationInput): Promise<Rotation
 /** Reads what the rotation starts from; nothing is changed yet, so a failure here is a plain error. */
 async function startRotation(input: StagedRotationInput): Promise<Rotation> {
   const {plan, secretsManager} = input
-  const stages = await versionStages(secretsManager, plan.secretArn)
-  const current = versionWith(stages, 'AWSCURRENT')
+  const stages = await readVersionStages(secretsManager, plan.secretArn)
+  const current = versionWithStage(stages, 'AWSCURRENT')
   if (current !== plan.currentVersion.versionId) {
     throw new AuroraError(
       'BAD_INPUT',
@@ -94,7 +94,7 @@ async function startRotation(input: StagedRotationInput): Promise<Rotation> {
     oldJson: old.json,
     oldPassword: old.credentials.password,
     oldVersion: current,
-    previousVersion: versionWith(stages, 'AWSPREVIOUS'),
+    previousVersion: versionWithStage(stages, 'AWSPREVIOUS'),
     secretId: plan.secretArn,
     steps: [],
     username: old.credentials.username,

@@ -8,8 +8,8 @@ import type {StagedRotationInput} from './staged-rotation.js'
 import {formatDuration} from '../cli/duration.js'
 import {AuroraError} from '../cli/errors.js'
 import {isLockTimeout} from '../pg/query.js'
-import {type ClusterConnection, connectToCluster} from '../target/cluster-connection.js'
-import {type LoginProof, proveLogin, refusedPassword} from './login.js'
+import {type ClusterConnection} from '../target/cluster-connection.js'
+import {type LoginProof, proveLogin, refusedPassword, withLogin} from './login.js'
 import {requestMasterPassword, waitForMasterPassword} from './master-password.js'
 import {alterRolePasswordSql} from './password.js'
 
@@ -89,21 +89,13 @@ export function loginWith(rotation: Rotation, password: string): ClusterConnecti
 }
 
 /** Runs one statement as the secret's user with `password`, giving up after `lockTimeoutMs` behind a lock. */
-export async function asUser(
+export function asUser(
   rotation: Rotation,
   password: string,
   lockTimeoutMs: number,
   work: (client: Client) => Promise<void>,
 ): Promise<void> {
-  const client = await connectToCluster(loginWith(rotation, password), {applicationName: rotationApplicationName, connectTimeoutMs: 10_000})
-  client.on('error', () => {})
-  try {
-    await client.query(`SET lock_timeout = ${lockTimeoutMs}`)
-    await client.query(`SET statement_timeout = ${lockTimeoutMs + 10_000}`)
-    await work(client)
-  } finally {
-    await client.end().catch(() => {})
-  }
+  return withLogin(loginWith(rotation, password), {applicationName: rotationApplicationName, lockTimeoutMs}, work)
 }
 
 /** The server answered the statement with an error: in autocommit, nothing it would have changed was. */

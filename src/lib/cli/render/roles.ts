@@ -1,34 +1,41 @@
-import Table from 'cli-table3'
-
 import type {RoleDropOutcome, RoleDropPlan} from '../../credentials/role-drop.js'
 import type {RoleList} from '../../credentials/role-list.js'
 import type {RoleMode} from '../../credentials/role-sql.js'
 import type {Palette} from './colour.js'
 
-import {keyValueBlock} from './text.js'
+import {terminalColumns} from '../terminal.js'
+import {fold, keyValueBlock} from './text.js'
 
 export const modeWords: Record<RoleMode, string> = {readonly: 'read-only', readwrite: 'read-write'}
 
-/** `role list`: one row a role; the secret's name (its ARN is in --json). */
-export function renderRoleTable(list: RoleList, colour: Palette): string {
+/**
+ * `role list` as a borderless table that fits the terminal: one line a role (name, privileges in a word, schemas,
+ * connection limit, sessions), then under it, indented, what the word does not say (the detail: "owns the database",
+ * a custom role's grants) and the secret auroractl made for it (its name; the ARN is in --json).
+ */
+export function renderRoleTable(list: RoleList, colour: Palette, width = terminalColumns()): string {
   if (list.roles.length === 0) return `No login roles in database ${list.database}.`
-  const table = new Table({
-    head: ['Role', 'Privileges', 'Schemas', 'Limit', 'Connections', 'Secret'],
-    style: {border: [], head: []},
-  })
-  for (const role of list.roles) {
-    const privileges = role.detail ? `${role.privileges} (${role.detail})` : role.privileges
-    table.push([
-      role.master ? `${role.name} ${colour.dim('(master)')}` : role.name,
-      role.privileges === 'superuser-like' ? colour.yellow(privileges) : privileges,
-      role.schemas.join(', ') || '-',
-      role.connectionLimit === null ? '-' : String(role.connectionLimit),
-      String(role.connections),
-      role.secret?.name ?? '-',
-    ])
+  const head = ['Role', 'Privileges', 'Schemas', 'Limit', 'Sessions']
+  const rows = list.roles.map((role) => [
+    role.master ? `${role.name} (master)` : role.name,
+    role.privileges,
+    role.schemas.join(', ') || '-',
+    role.connectionLimit === null ? '-' : String(role.connectionLimit),
+    String(role.connections),
+  ])
+  const widths = head.map((label, column) => Math.max(label.length, ...rows.map((row) => row[column]!.length)))
+  // Numbers (limit, sessions) aligned right. Padded first, coloured after: colour codes would count as width.
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => (column >= 3 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ')
+  const lines = [`Login roles of database ${list.database}:`, line(head)]
+  for (const [index, role] of list.roles.entries()) {
+    const text = line(rows[index]!)
+    lines.push(role.privileges === 'superuser-like' ? colour.yellow(text) : text)
+    if (role.detail) lines.push(...fold('    ', role.detail, width).map((part) => colour.dim(part)))
+    if (role.secret) lines.push(`    secret ${role.secret.name}`)
   }
 
-  return `Login roles of database ${list.database}:\n${table.toString()}`
+  return lines.join('\n')
 }
 
 export interface RoleCreatedView {

@@ -8,6 +8,7 @@ import type {Palette} from './colour.js'
 
 import {formatDuration} from '../duration.js'
 import {oneLine} from '../terminal.js'
+import {cut, fold} from './text.js'
 
 const borderless = {
   bottom: '',
@@ -25,29 +26,6 @@ const borderless = {
   'top-left': '',
   'top-mid': '',
   'top-right': '',
-}
-
-function cut(text: string, width: number): string {
-  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text
-}
-
-/**
- * `text` after `prefix`, folded at spaces onto more lines with the same prefix when wider than `width`: what a lock
- * line says (who waits for what, behind whom) matters more than the query, so it wraps where the query is cut.
- */
-function fold(prefix: string, text: string, width: number): string[] {
-  const room = Math.max(20, width - prefix.length)
-  const lines: string[] = []
-  let line = ''
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > room) {
-      lines.push(line)
-      line = word
-    } else line = line ? `${line} ${word}` : word
-  }
-
-  lines.push(line)
-  return lines.map((part) => cut(`${prefix}${part}`, width))
 }
 
 /** A query for reading on its own lines: no blank lines before or after it. */

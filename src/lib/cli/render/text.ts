@@ -42,3 +42,28 @@ export function formatMilliseconds(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`
   return formatDuration(ms)
 }
+
+/** `text` cut to `width` characters, the last one an ellipsis when it was longer. */
+export function cut(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text
+}
+
+/**
+ * `text` after `prefix`, folded at spaces onto more lines with the same prefix when wider than `width` (a word wider
+ * than the room is cut): for sentences that matter whole, such as what a lock line says (who waits for what, behind
+ * whom), where a query beside them is only cut.
+ */
+export function fold(prefix: string, text: string, width: number): string[] {
+  const room = Math.max(20, width - prefix.length)
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > room) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+
+  lines.push(line)
+  return lines.map((part) => cut(`${prefix}${part}`, width))
+}

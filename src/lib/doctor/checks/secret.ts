@@ -1,7 +1,6 @@
 import type {Check} from '../types.js'
 
 import {describeSecretRotation, type SecretRotationInfo} from '../../credentials/rotation-mode.js'
-import {rotationInProgress} from '../../secret.js'
 import {type DoctorFacts} from '../facts.js'
 import {formatThreshold} from '../thresholds.js'
 import {fail, ok, skip, warn} from '../types.js'
@@ -30,10 +29,7 @@ export const secretMatchesCluster: Check<DoctorFacts> = {
       credentials.port && cluster.Port && credentials.port !== cluster.Port ? `port ${credentials.port} is not ${cluster.Port}` : undefined,
     ].filter(Boolean) as string[]
     const name = facts.options.secretId.split(':').at(-1)
-    if (await rotationInProgress(await facts.clients.secretsManager(), facts.options.secretId)) {
-      return warn('a rotation is in progress (AWSPENDING differs from AWSCURRENT)', 'Wait for it to finish; logins may fail until it does.')
-    }
-
+    // A rotation under way or stuck (AWSPENDING) is secret.rotation's to report, with its age and the way out.
     if (elsewhere.length > 0) {
       return warn(
         `${name}: user ${credentials.username}; the secret points elsewhere: ${elsewhere.join('; ')} (auroractl connects to the cluster's own endpoint; db.auth says whether the login works)`,
@@ -84,7 +80,7 @@ function stuckHint(info: SecretRotationInfo, pending: string): string {
     }
 
     case 'staged': {
-      return `Something left a rotation half-way. Check which password logs in (db.auth) before removing the label: aws secretsmanager update-secret-version-stage --secret-id ${info.secretArn} --version-stage AWSPENDING --remove-from-version-id ${pending}`
+      return `Something left a rotation half-way. \`auroractl secret rotate --dry-run\` tries both passwords and names the label move that fits; when the database takes the AWSCURRENT one: aws secretsmanager update-secret-version-stage --secret-id ${info.secretArn} --version-stage AWSPENDING --remove-from-version-id ${pending}`
     }
   }
 }
