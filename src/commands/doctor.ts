@@ -63,6 +63,7 @@ export const helpCheckIds = [
   'db.unlogged-tables',
   'db.schemas',
   'capacity.ceiling',
+  'capacity.range',
 ]
 
 /**

@@ -2,7 +2,7 @@ import type {TunableCheck} from './thresholds.js'
 import type {Check, ThresholdKind} from './types.js'
 
 import {awsCredentials} from './checks/aws.js'
-import {capacityCeiling} from './checks/capacity.js'
+import {capacityCeiling, capacityRange} from './checks/capacity.js'
 import {
   clusterBackups,
   clusterInstances,
@@ -61,6 +61,7 @@ export const allChecks: Array<Check<DoctorFacts>> = [
   dbUnloggedTables,
   dbSchemas,
   capacityCeiling,
+  capacityRange,
 ]
 
 export const checkIds = allChecks.map((check) => check.id)
