@@ -40,7 +40,7 @@ Replaces reading ServerlessDatabaseCapacity in the console and a spreadsheet.`
     since: Flags.string({default: '14d', description: 'Length of the window in whole hours or days, 1d to 455d (e.g. 14d, 36h)'}),
     'time-zone': Flags.string({default: 'UTC', description: 'IANA time zone of the heatmap and the busy hours (e.g. Europe/Berlin)'}),
   }
-  static override summary = 'Cost of the Serverless v2 capacity, its busy and idle hours, and the ACU range to set'
+  static override summary = 'Capacity cost, busy and idle hours, and the ACU range to set'
 
   async run(): Promise<MetricsCostOutput> {
     const {flags} = this

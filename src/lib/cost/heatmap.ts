@@ -97,7 +97,7 @@ export function describePatterns(heatmap: HourOfWeekHeatmap): null | UsagePatter
       busiest,
       busy: null,
       quietest,
-      summary: `No busy hours: every hour of the week averages ${acuText(quietest.acu)}-${acuText(busiest.acu)} ACU. ${extremes}`,
+      summary: `No busy hours: every hour of the week averages ${acuText(quietest.acu) === acuText(busiest.acu) ? acuText(busiest.acu) : `${acuText(quietest.acu)}-${acuText(busiest.acu)}`} ACU. ${extremes}`,
     }
   }
 
@@ -126,7 +126,7 @@ export function describePatterns(heatmap: HourOfWeekHeatmap): null | UsagePatter
 
 const clock = (hour: number) => `${String(hour).padStart(2, '0')}:00`
 /** ACU with at most two decimals: 1.25, 0.5, 2. */
-export const acuText = (acu: number) => String(Math.round(acu * 100) / 100)
+export const acuText = (acu: number) => String(Math.round(acu * 100 + 1e-9) / 100)
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
 
 /** [0..4] -> "weekdays"; [5, 6] -> "weekends"; all -> "every day"; else runs: "Mon-Wed, Fri". */

@@ -15,7 +15,7 @@ const money = (value: number) => `$${value.toFixed(2)}`
 const unitPrice = (value: number) => (Number.isInteger(Math.round(value * 1e6) / 1e4) ? money(value) : `$${value}`)
 const storageName = (kind: string) => (kind === 'standard' ? 'Aurora Standard' : 'Aurora I/O-Optimized')
 const percent = (share: number) => `${Math.round(share * 100)}%`
-const acu = (value: number) => String(Math.round(value * 100) / 100)
+const acu = (value: number) => String(Math.round(value * 100 + 1e-9) / 100)
 
 /** The shade (0-9) of a cell between the quietest and busiest cells; everything in the lowest shade when they are equal. */
 export function shadeOf(value: number, low: number, high: number): number {
