@@ -1,6 +1,8 @@
 import {CloudWatchClient, GetMetricDataCommand} from '@aws-sdk/client-cloudwatch'
 import {DescribeDBClustersCommand, DescribeDBEngineVersionsCommand, DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
+import {Ansis} from 'ansis'
 import {mockClient} from 'aws-sdk-client-mock'
+import {stripVTControlCharacters} from 'node:util'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import {createPalette} from '../../src/lib/cli/render/colour.js'
@@ -424,6 +426,23 @@ describe('rendering', () => {
     expect(text).toContain(
       'Range 1-4 ACU: reached the max in 0% of hours, whole hours at the max 0% (throttling risk); at the min all hour 62%',
     )
+  })
+
+  it('paints the shades as background colours on a colour terminal', () => {
+    const report = buildCostReport(knownInputs(), {timeZone: 'UTC'})
+    const painted = renderHeatmap(report.heatmap, {colour: new Ansis(3), columns: 100})
+    expect(painted).toContain(`\u001B[48;5;196m@@`)
+    expect(painted).toContain(`\u001B[48;5;236m  `)
+    expect(stripVTControlCharacters(painted)).toBe(renderHeatmap(report.heatmap, {colour: plain, columns: 100}))
+  })
+
+  it('renders a cluster without datapoints without a heatmap or busy hours', () => {
+    const empty = buildCostReport({...knownInputs(), usage: usageOf([instance('w', {average: [null, null]})])}, {timeZone: 'UTC'})
+    const text = renderCostReport(empty, {bin: 'auroractl', cluster: 'c', colour: plain, columns: 100})
+    expect(text).toContain('No hourly datapoints to draw.')
+    expect(text).toContain('max 4: no capacity datapoints to judge it by')
+    expect(text).toContain('Note: 2 of 2 hours have no capacity datapoints')
+    expect(empty.patterns).toBeNull()
   })
 
   it('writes the hourly series as CSV, one row an instance-hour with data', () => {
