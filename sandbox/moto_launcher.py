@@ -51,6 +51,7 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 from moto.core.responses import ActionResult
+from moto.cloudwatch import models as cloudwatch_models
 from moto.core.utils import utcnow
 from moto.rds import exceptions as rds_exceptions
 from moto.rds import models as rds_models
@@ -801,6 +802,64 @@ def _no_instance_backup(self) -> None:
 _Backend.create_db_cluster = _create_cluster_with_event
 _Backend.modify_db_cluster = _modify_cluster_with_event
 _ClusteredInstance.save_automated_backup = _no_instance_backup
+
+
+# --- CloudWatch GetMetricData, in one pass ------------------------------------------------------
+#
+# moto answers GetMetricData by scanning every datapoint in the window once per period of every query: a
+# 14-day window at an hourly period over the sandbox's seeded history (src/lib/sandbox/usage-history.ts) takes
+# seconds per query. Here the same answer in one pass per query: each datapoint that matches the query (moto's
+# own rules: name and dimensions, or namespace and name without dimensions, and the unit) goes to the period
+# it falls in, and each period with datapoints gets moto's own Statistics. Queries with an expression (metric
+# math, Metrics Insights) are left to moto, which auroractl never sends.
+
+
+_original_get_metric_data = cloudwatch_models.CloudWatchBackend.get_metric_data
+
+
+def _matches(datum, query_ns, query_name, dimensions, unit) -> bool:
+    if datum.name != query_name or (unit and datum.unit != unit):
+        return False
+    return sorted(datum.dimensions) == dimensions if dimensions else datum.namespace == query_ns
+
+
+def _metric_stat_result(query, in_window, start_time, scan_by) -> dict:
+    metric_stat = query["MetricStat"]
+    metric = metric_stat["Metric"]
+    period = int(metric_stat["Period"])
+    stat = metric_stat["Stat"]
+    dimensions = sorted(cloudwatch_models.Dimension(name=d["Name"], value=d["Value"]) for d in metric.get("Dimensions", []))
+    periods: dict = {}
+    for datum in in_window:
+        if _matches(datum, metric["Namespace"], metric["MetricName"], dimensions, metric_stat.get("Unit")):
+            periods.setdefault(int((datum.timestamp - start_time).total_seconds()) // period, []).append(datum)
+    values, timestamps = [], []
+    for index in sorted(periods):
+        stats = cloudwatch_models.Statistics([stat], start_time + timedelta(seconds=index * period))
+        stats.metric_data = periods[index]
+        values.append(stats.get_statistics_for_type(stat))
+        timestamps.append(stats.timestamp)
+    if scan_by == "TimestampDescending":
+        values.reverse()
+        timestamps.reverse()
+    label = query.get("Label") or f"{metric['MetricName']} {stat}"
+    return {"id": query["Id"], "label": label, "values": values, "timestamps": timestamps, "status_code": "Complete"}
+
+
+def _get_metric_data(self, queries, start_time, end_time, scan_by="TimestampAscending"):
+    start_time = start_time.replace(microsecond=0)
+    end_time = end_time.replace(microsecond=0)
+    if start_time >= end_time or any("MetricStat" not in query for query in queries):
+        return _original_get_metric_data(self, queries, start_time, end_time, scan_by)
+    in_window = [datum for datum in self.get_all_metrics() if start_time <= datum.timestamp < end_time]
+    return [
+        _metric_stat_result(query, in_window, start_time, scan_by)
+        for query in queries
+        if query.get("ReturnData", True)
+    ]
+
+
+cloudwatch_models.CloudWatchBackend.get_metric_data = _get_metric_data
 
 
 # --- managed secrets and their rotation (RDS-managed master secret, rotation functions) -----------

@@ -64,6 +64,7 @@ export const helpCheckIds = [
   'db.schemas',
   'capacity.ceiling',
   'capacity.pause-blockers',
+  'capacity.range',
 ]
 
 /**

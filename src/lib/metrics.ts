@@ -10,6 +10,7 @@ export const knownMetrics = [
   'CPUUtilization',
   'DatabaseConnections',
   'FreeableMemory',
+  'VolumeBytesUsed',
 ] as const
 export type MetricName = (typeof knownMetrics)[number]
 export const defaultMetrics: MetricName[] = ['ServerlessDatabaseCapacity', 'ACUUtilization']
@@ -76,23 +77,37 @@ export async function fetchMetrics(
   cloudWatch: CloudWatchClient,
   options: {dimensions: MetricSeries['dimension'][]; metrics: MetricName[]; window: MetricsWindow},
 ): Promise<MetricSeries[]> {
+  const queries = options.dimensions.flatMap((dimension) =>
+    options.metrics.map((metric) => ({dimension, metric, stat: options.window.stat})),
+  )
+  return fetchMetricQueries(cloudWatch, {queries, window: options.window})
+}
+
+/** One series a query, each with its own statistic. */
+export interface MetricQuery {
+  dimension: MetricSeries['dimension']
+  metric: MetricName
+  stat: Statistic
+}
+
+/**
+ * The series of every query (each with its own statistic) in one GetMetricData request set, following NextToken,
+ * in the order asked; each series' points sorted by time.
+ */
+export async function fetchMetricQueries(
+  cloudWatch: CloudWatchClient,
+  options: {queries: MetricQuery[]; window: Pick<MetricsWindow, 'end' | 'periodSeconds' | 'start'>},
+): Promise<MetricSeries[]> {
   const {GetMetricDataCommand} = cloudWatchSdk()
-  const series: MetricSeries[] = []
-  const queries: MetricDataQuery[] = []
-  for (const dimension of options.dimensions) {
-    for (const metric of options.metrics) {
-      const id = `m${queries.length}`
-      series.push({dimension, metric, points: []})
-      queries.push({
-        Id: id,
-        MetricStat: {
-          Metric: {Dimensions: [{Name: dimension.name, Value: dimension.value}], MetricName: metric, Namespace: 'AWS/RDS'},
-          Period: options.window.periodSeconds,
-          Stat: options.window.stat,
-        },
-      })
-    }
-  }
+  const series: MetricSeries[] = options.queries.map(({dimension, metric}) => ({dimension, metric, points: []}))
+  const queries: MetricDataQuery[] = options.queries.map(({dimension, metric, stat}, index) => ({
+    Id: `m${index}`,
+    MetricStat: {
+      Metric: {Dimensions: [{Name: dimension.name, Value: dimension.value}], MetricName: metric, Namespace: 'AWS/RDS'},
+      Period: options.window.periodSeconds,
+      Stat: stat,
+    },
+  }))
 
   let nextToken: string | undefined
   do {

@@ -90,6 +90,11 @@ const cases: Record<string, Case[]> = {
     {args: ['metrics', 'capacity', '--cluster', 'no-such-cluster'], env},
     {args: ['metrics', 'capacity'], env},
   ],
+  'metrics:cost': [
+    {args: ['metrics', 'cost', '--cluster', 'no-such-cluster'], env},
+    {args: ['cost', '--since', '500d'], env},
+    {args: ['metrics', 'cost'], env},
+  ],
   migrate: [
     {args: ['migrate', '--from', 'postgresql://app:hunter2@127.0.0.1/db'], env},
     {args: ['migrate', '--from', 'postgresql://app@127.0.0.1:1/db', '--dry-run'], env},

@@ -2,7 +2,7 @@ import type {TunableCheck} from './thresholds.js'
 import type {Check, ThresholdKind} from './types.js'
 
 import {awsCredentials} from './checks/aws.js'
-import {capacityCeiling, capacityPauseBlockers} from './checks/capacity.js'
+import {capacityCeiling, capacityPauseBlockers, capacityRange} from './checks/capacity.js'
 import {
   clusterBackups,
   clusterInstances,
@@ -62,6 +62,7 @@ export const allChecks: Array<Check<DoctorFacts>> = [
   dbSchemas,
   capacityCeiling,
   capacityPauseBlockers,
+  capacityRange,
 ]
 
 export const checkIds = allChecks.map((check) => check.id)

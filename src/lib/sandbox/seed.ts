@@ -4,6 +4,14 @@ import type {DBCluster, RDSClient} from '@aws-sdk/client-rds'
 import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
 import {cloudWatchSdk, ec2Sdk, rdsSdk, secretsManagerSdk} from '../aws/sdk.js'
+import {
+  historyData,
+  type HistorySeries,
+  sandboxConnectionsAt,
+  sandboxVolumeBytes,
+  sandboxWriterAcuAt,
+  seededHistoryDays,
+} from './usage-history.js'
 
 /**
  * The cluster the bundled Terraform module creates for the seed's basic example
@@ -73,11 +81,13 @@ const awsTags = Object.entries(sandboxShape.tags).map(([Key, Value]) => ({Key, V
 /** Creates, through the AWS APIs, what `terraform apply` of the module would: network, cluster, instances, secret. */
 export async function seedCluster(clients: SeedClients, masterPassword: string, now: Date = new Date()): Promise<SeededCluster> {
   const shape = sandboxShape
+  // The metrics need nothing else, and are most of the requests: under way while the rest is created.
+  const metrics = seedCapacityMetrics(clients.cloudWatch, now)
   const network = await createNetwork(clients.ec2)
   const cluster = await createCluster(clients.rds, network, masterPassword)
   const instanceEndpoints = await createInstances(clients.rds)
   const secretArn = await createMasterSecret(clients.secretsManager, cluster.Endpoint, masterPassword)
-  await seedCapacityMetrics(clients.cloudWatch, now)
+  await metrics
 
   return {
     appSecurityGroupId: network.appSecurityGroupId,
@@ -237,7 +247,7 @@ async function createMasterSecret(secretsManager: SecretsManagerClient, host: st
   return secretArn!
 }
 
-/** Hours of history the sandbox's CloudWatch holds at one-minute resolution. */
+/** Hours of history the sandbox's CloudWatch holds at one-minute resolution (before them, 14 days in usage-history.ts). */
 export const seededMetricHours = 3
 
 /**
@@ -253,22 +263,39 @@ export function sandboxCapacityAt(minutesAgo: number): number {
   return Math.sin((minutesAgo / 60) * Math.PI) > 0.55 ? maxCapacity : minCapacity
 }
 
+/**
+ * The last three hours minute by minute (sandboxCapacityAt), and the 14 days before them as usage-history.ts
+ * describes (office hours in UTC, idle nights and weekends, two spikes a week).
+ */
 async function seedCapacityMetrics(cloudWatch: CloudWatchClient, now: Date): Promise<void> {
   const {PutMetricDataCommand} = cloudWatchSdk()
-  const {clusterId, instances, maxCapacity} = sandboxShape
   const lastMinute = Math.floor(now.getTime() / 60_000) * 60_000
+  const minutesFrom = new Date(lastMinute - seededMetricHours * 3_600_000)
+  const historyFrom = new Date(Math.floor(lastMinute / 3_600_000) * 3_600_000 - seededHistoryDays * 86_400_000)
+  const data = [...historyData(historySeries(), historyFrom, minutesFrom), ...lastHoursData(lastMinute)]
+  const batches: MetricDatum[][] = []
+  // PutMetricData takes up to 1000 datapoints a request.
+  for (let start = 0; start < data.length; start += 1000) batches.push(data.slice(start, start + 1000))
+  await Promise.all(batches.map((batch) => cloudWatch.send(new PutMetricDataCommand({MetricData: batch, Namespace: 'AWS/RDS'}))))
+}
+
+/** One value a minute for the last three hours, ending the minute before `lastMinute`. */
+function lastHoursData(lastMinute: number): MetricDatum[] {
+  const {clusterId, instances, maxCapacity} = sandboxShape
   const data: MetricDatum[] = []
   const cluster: Dimension[] = [{Name: 'DBClusterIdentifier', Value: clusterId}]
   for (let minutesAgo = seededMetricHours * 60; minutesAgo >= 1; minutesAgo--) {
     const timestamp = new Date(lastMinute - minutesAgo * 60_000)
     const writer = sandboxCapacityAt(minutesAgo)
     const reader = sandboxShape.minCapacity
+    const connections = writer === maxCapacity ? 42 : 9
     const rows: Array<[string, Dimension[], number, MetricUnit]> = [
       ['ServerlessDatabaseCapacity', cluster, writer, 'None'],
       ['ACUUtilization', cluster, (writer / maxCapacity) * 100, 'Percent'],
       ['CPUUtilization', cluster, writer === maxCapacity ? 88 : writer > 0.5 ? 41 : 12, 'Percent'],
-      ['DatabaseConnections', cluster, writer === maxCapacity ? 42 : 9, 'Count'],
+      ['DatabaseConnections', cluster, connections, 'Count'],
       ['FreeableMemory', cluster, (writer * 2 - 0.6) * 1024 ** 3, 'Bytes'],
+      ['VolumeBytesUsed', cluster, sandboxVolumeBytes, 'Bytes'],
     ]
     for (const [index, instance] of instances.entries()) {
       const byInstance: Dimension[] = [{Name: 'DBInstanceIdentifier', Value: instance.id}]
@@ -276,6 +303,7 @@ async function seedCapacityMetrics(cloudWatch: CloudWatchClient, now: Date): Pro
       rows.push(
         ['ServerlessDatabaseCapacity', byInstance, capacity, 'None'],
         ['ACUUtilization', byInstance, (capacity / maxCapacity) * 100, 'Percent'],
+        ['DatabaseConnections', byInstance, index === 0 ? connections : 0, 'Count'],
       )
     }
 
@@ -284,9 +312,47 @@ async function seedCapacityMetrics(cloudWatch: CloudWatchClient, now: Date): Pro
     }
   }
 
-  const batches: MetricDatum[][] = []
-  for (let start = 0; start < data.length; start += 500) batches.push(data.slice(start, start + 500))
-  await Promise.all(batches.map((batch) => cloudWatch.send(new PutMetricDataCommand({MetricData: batch, Namespace: 'AWS/RDS'}))))
+  return data
+}
+
+/** The series of the 14 days before the last three hours, as usage-history.ts describes them. */
+function historySeries(): HistorySeries[] {
+  const {clusterId, instances, maxCapacity, minCapacity} = sandboxShape
+  const range = {maxAcu: maxCapacity, minAcu: minCapacity}
+  const writerAt = (minute: Date) => sandboxWriterAcuAt(minute, range)
+  const cluster: Dimension[] = [{Name: 'DBClusterIdentifier', Value: clusterId}]
+  const hourly = (name: string, dimensions: Dimension[], unit: MetricUnit, valueAt: (minute: Date) => number): HistorySeries => ({
+    dimensions,
+    every: 3600,
+    name,
+    unit,
+    valueAt,
+  })
+  const series: HistorySeries[] = [
+    {dimensions: cluster, every: 300, name: 'ServerlessDatabaseCapacity', unit: 'None', valueAt: writerAt},
+    hourly('ACUUtilization', cluster, 'Percent', (minute) => (writerAt(minute) / maxCapacity) * 100),
+    hourly('CPUUtilization', cluster, 'Percent', (minute) => (writerAt(minute) === maxCapacity ? 88 : 12)),
+    hourly(
+      'DatabaseConnections',
+      cluster,
+      'Count',
+      (minute) => sandboxConnectionsAt(minute, 'writer') + sandboxConnectionsAt(minute, 'reader'),
+    ),
+    hourly('FreeableMemory', cluster, 'Bytes', (minute) => (writerAt(minute) * 2 - 0.6) * 1024 ** 3),
+    hourly('VolumeBytesUsed', cluster, 'Bytes', () => sandboxVolumeBytes),
+  ]
+  for (const [index, instance] of instances.entries()) {
+    const byInstance: Dimension[] = [{Name: 'DBInstanceIdentifier', Value: instance.id}]
+    const role = index === 0 ? 'writer' : 'reader'
+    const capacityAt = role === 'writer' ? writerAt : () => minCapacity
+    series.push(
+      hourly('ServerlessDatabaseCapacity', byInstance, 'None', capacityAt),
+      hourly('ACUUtilization', byInstance, 'Percent', (minute) => (capacityAt(minute) / maxCapacity) * 100),
+      hourly('DatabaseConnections', byInstance, 'Count', (minute) => sandboxConnectionsAt(minute, role)),
+    )
+  }
+
+  return series
 }
 
 type MetricUnit = 'Bytes' | 'Count' | 'None' | 'Percent'

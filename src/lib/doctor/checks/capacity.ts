@@ -3,6 +3,9 @@ import type {Check} from '../types.js'
 import {type AwakeSessions, findPauseFeatures, listAwakeSessions} from '../../auto-pause.js'
 import {cloudWatchSdk} from '../../aws/sdk.js'
 import {formatDuration} from '../../cli/duration.js'
+import {serverlessInstances} from '../../cost/fetch.js'
+import {recommendRange} from '../../cost/recommend.js'
+import {costWindow, fetchHourlyUsage, summarizeUsage} from '../../cost/usage.js'
 import {type DoctorFacts} from '../facts.js'
 import {gradeCeiling} from '../grading.js'
 import {ok, skip, warn} from '../types.js'
@@ -114,4 +117,54 @@ export const capacityPauseBlockers: Check<DoctorFacts> = {
   },
   timeoutMs: 15_000,
   valueKind: 'count',
+}
+
+const days = 14
+const percent = (share: number) => `${Math.round(share * 100)}%`
+
+/**
+ * The configured range against the last 14 days, graded by `metrics cost`'s own rules (src/lib/cost/recommend.ts): a
+ * max the peak never came within 75% of (max may be too high), half the hours or more at the min (min may be too high),
+ * whole hours pinned at the max (throttled). One GetMetricData request: each instance's hourly average and maximum.
+ */
+export const capacityRange: Check<DoctorFacts> = {
+  dependsOn: ['cluster.status'],
+  id: 'capacity.range',
+  layer: 'capacity',
+  async run(facts) {
+    const cluster = await facts.cluster()
+    const scaling = cluster.ServerlessV2ScalingConfiguration
+    if (scaling?.MaxCapacity === undefined || scaling.MinCapacity === undefined)
+      return skip('no Serverless v2 scaling configuration to compare with')
+    const {serverless} = serverlessInstances(cluster, await facts.instances())
+    if (serverless.length === 0) return skip('no Serverless v2 (db.serverless) instances')
+    const range = {maxAcu: scaling.MaxCapacity, minAcu: scaling.MinCapacity}
+    const usage = await fetchHourlyUsage(await facts.clients.cloudWatch(), {
+      clusterId: cluster.DBClusterIdentifier!,
+      connections: false,
+      instances: serverless,
+      volume: false,
+      window: costWindow({sinceMs: days * 86_400_000}, facts.now),
+    })
+    const summary = summarizeUsage(usage, range)
+    if (!summary.peak) return {...ok(`no capacity datapoints in the last ${days} days (a new or paused cluster has none)`), value: 0}
+    const detail =
+      `last ${days} days: ${range.minAcu}-${range.maxAcu} ACU, peak ${summary.peak.acu} ACU (${percent(summary.peak.acu / range.maxAcu)} of max); ` +
+      `at the min all hour in ${percent(summary.shares.atMin)} of ${summary.hoursWithData} hours, whole hours at the max ${percent(summary.shares.pinnedAtMax)}`
+    const advice = recommendRange(summary, range, {highestMax: 256, span: `${days}-day`})
+    // The peak as a share of the max: how much of the range the load used.
+    const value = summary.peak.acu / range.maxAcu
+    if (!advice.changed) return {...ok(detail), value}
+    const changes = [advice.max, advice.min].filter((change) => change.to !== change.from).map((change) => change.reason)
+    return {
+      ...warn(
+        detail,
+        `Review with \`auroractl metrics cost\`, then \`auroractl scale --min ${advice.min.to} --max ${advice.max.to}\` (and min_capacity/max_capacity in the module; a raise only as far as the engine version allows).`,
+        changes,
+      ),
+      value,
+    }
+  },
+  timeoutMs: 10_000,
+  valueKind: 'share',
 }
