@@ -9,7 +9,17 @@ import {BaseCommand} from '../lib/cli/base-command.js'
 import {formatDuration, parseDuration} from '../lib/cli/duration.js'
 import {badInput} from '../lib/cli/errors.js'
 import {confirmFlag, integerFlag, refusedYesFlag, timeoutFlag, waitFlag} from '../lib/cli/flags.js'
-import {parseAcuFlag, parseAutoPause} from '../lib/scaling.js'
+import {
+  applyScaling,
+  checkEngineSupport,
+  currentScaling,
+  parseAcuFlag,
+  parseAutoPause,
+  refuseBlockedPause,
+  resolveAutoPause,
+  scalingCall,
+  validateScaling,
+} from '../lib/scaling.js'
 import {requireCluster} from '../lib/target/target.js'
 
 export default class Scale extends BaseCommand<typeof Scale> {
@@ -60,28 +70,24 @@ integration. A feature that cannot be checked is named, not passed. --auto-pause
     if (min === undefined && max === undefined) throw badInput('Give --min, --max, or both (ACU, in steps of 0.5).')
     const timeoutMs = parseDuration(flags.timeout, '--timeout', {maxMs: 6 * 3_600_000, minMs: 10_000})
     const clusterId = requireCluster(await this.target())
-    const [scaling, {describeCluster}, rds] = await Promise.all([
-      import('../lib/scaling.js'),
-      import('../lib/aws/rds.js'),
-      this.aws().then((aws) => aws.rds()),
-    ])
+    const [{describeCluster}, rds] = await Promise.all([import('../lib/aws/rds.js'), this.aws().then((aws) => aws.rds())])
     const cluster = await describeCluster(rds, clusterId)
-    const current = scaling.currentScaling(cluster)
+    const current = currentScaling(cluster)
     const minAcu = min ?? current?.minAcu ?? Number.NaN
-    const autoPause = scaling.resolveAutoPause(minAcu, autoPauseSeconds, current)
-    const desired = scaling.validateScaling({
+    const autoPause = resolveAutoPause(minAcu, autoPauseSeconds, current)
+    const desired = validateScaling({
       maxAcu: max ?? current?.maxAcu ?? Number.NaN,
       minAcu,
       ...(autoPause ? {secondsUntilAutoPause: autoPause.seconds} : {}),
     })
-    await scaling.checkEngineSupport(rds, cluster, desired)
+    await checkEngineSupport(rds, cluster, desired)
     // Features are looked for when this command turns scaling to zero on (or sets its delay), not on every change of
     // a cluster already at 0 ACUs.
     const pauseFeatures = min === 0 ? await this.pauseFeatures(rds, cluster) : null
     this.log(`${clusterId}: ${describe(current)} -> ${describe(desired, autoPause?.source)}`)
     const base = {autoPause: autoPause ?? null, before: current ?? null, clusterId, pauseFeatures}
     if (flags['dry-run']) {
-      const call = scaling.scalingCall(clusterId, desired)
+      const call = scalingCall(clusterId, desired)
       this.log(`Dry run: this call would make the change (nothing was changed):`)
       this.log(`  ${call.api} ${JSON.stringify(call.input)}`)
       return {...base, after: desired, call, dryRun: true, elapsedSeconds: 0, status: cluster.Status ?? null, waited: false}
@@ -90,7 +96,7 @@ integration. A feature that cannot be checked is named, not passed. --auto-pause
     await this.confirmLowerMax(clusterId, current, desired)
     const progress = await this.progress()
     const result = await this.interruptibly((signal) =>
-      scaling.applyScaling(rds, clusterId, desired, {progress, signal, timeoutMs, wait: flags.wait}),
+      applyScaling(rds, clusterId, desired, {progress, signal, timeoutMs, wait: flags.wait}),
     )
     this.log(
       result.waited
@@ -133,7 +139,7 @@ integration. A feature that cannot be checked is named, not passed. --auto-pause
 
   /** The features that keep a cluster from pausing: refused when one is on; named on stderr when one cannot be checked. */
   private async pauseFeatures(rds: RDSClient, cluster: DBCluster): Promise<PauseFeature[]> {
-    const [{findPauseFeatures}, {refuseBlockedPause}] = await Promise.all([import('../lib/auto-pause.js'), import('../lib/scaling.js')])
+    const {findPauseFeatures} = await import('../lib/auto-pause.js')
     const features = await findPauseFeatures(rds, cluster)
     refuseBlockedPause(cluster.DBClusterIdentifier!, features)
     // Also under --json (stderr), as target conflicts are: a check not made must not read as a check passed.

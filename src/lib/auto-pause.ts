@@ -3,7 +3,8 @@ import type {DBCluster, RDSClient} from '@aws-sdk/client-rds'
 
 import type {Query} from './pg/query.js'
 
-import {cloudWatchSdk, rdsSdk} from './aws/sdk.js'
+import {rdsSdk} from './aws/sdk.js'
+import {fetchMetricQueries, type MetricSeries} from './metrics.js'
 
 /**
  * Scaling to 0 ACUs (auto-pause): what keeps an Aurora PostgreSQL Serverless v2 cluster awake, and whether its writer
@@ -13,7 +14,7 @@ import {cloudWatchSdk, rdsSdk} from './aws/sdk.js'
  * cluster of a global database, logical replication (rds.logical_replication = 1) and zero-ETL integrations.
  */
 
-export type PauseFeatureId = 'global-database' | 'logical-replication' | 'rds-proxy' | 'zero-etl'
+type PauseFeatureId = 'global-database' | 'logical-replication' | 'rds-proxy' | 'zero-etl'
 
 /** One of those features, as found on this cluster. */
 export interface PauseFeature {
@@ -146,7 +147,7 @@ export interface WriterPauseState {
 }
 
 /** How far back status looks for the writer's latest capacity datapoint. */
-export const pauseLookbackMinutes = 15
+const pauseLookbackMinutes = 15
 
 /**
  * Reads the writer's latest capacity datapoint. On AWS a paused instance keeps the status `available` (nothing in RDS's
@@ -160,39 +161,21 @@ export async function readWriterPauseState(
 ): Promise<WriterPauseState> {
   const unknown = (reason: string): WriterPauseState => ({at: null, capacityAcu: null, instanceId: writerId, paused: null, reason})
   if (!writerId) return unknown('the cluster has no writer instance')
-  const {GetMetricDataCommand} = cloudWatchSdk()
-  let result
+  let points: MetricSeries['points']
   try {
-    result = await cloudWatch.send(
-      new GetMetricDataCommand({
-        EndTime: now,
-        MetricDataQueries: [
-          {
-            Id: 'capacity',
-            MetricStat: {
-              Metric: {
-                Dimensions: [{Name: 'DBInstanceIdentifier', Value: writerId}],
-                MetricName: 'ServerlessDatabaseCapacity',
-                Namespace: 'AWS/RDS',
-              },
-              Period: 60,
-              Stat: 'Maximum',
-            },
-          },
-        ],
-        ScanBy: 'TimestampDescending',
-        StartTime: new Date(now.getTime() - pauseLookbackMinutes * 60_000),
-      }),
-    )
+    const [series] = await fetchMetricQueries(cloudWatch, {
+      queries: [{dimension: {name: 'DBInstanceIdentifier', value: writerId}, metric: 'ServerlessDatabaseCapacity', stat: 'Maximum'}],
+      window: {end: now, periodSeconds: 60, start: new Date(now.getTime() - pauseLookbackMinutes * 60_000)},
+    })
+    points = series!.points
   } catch (error) {
     return unknown(`CloudWatch GetMetricData failed (${(error as Error).message.split('\n')[0]})`)
   }
 
-  const series = result.MetricDataResults?.[0]
-  const points = (series?.Timestamps ?? []).map((time, index) => ({at: time, value: series!.Values![index]!}))
-  const latest = points.sort((a, b) => b.at.getTime() - a.at.getTime())[0]
+  // The points come sorted by time: the last is the latest.
+  const latest = points.at(-1)
   if (!latest) return unknown(`no ServerlessDatabaseCapacity datapoint for ${writerId} in the last ${pauseLookbackMinutes} minutes`)
-  return {at: latest.at.toISOString(), capacityAcu: latest.value, instanceId: writerId, paused: latest.value === 0, reason: null}
+  return {at: latest.t, capacityAcu: latest.v, instanceId: writerId, paused: latest.v === 0, reason: null}
 }
 
 /**

@@ -20,7 +20,7 @@ export interface ScalingConfiguration {
 export const awsDefaultSecondsUntilAutoPause = 300
 
 /** AWS's range for SecondsUntilAutoPause: 5 minutes to 24 hours. */
-export const autoPauseRangeSeconds = {max: 86_400, min: 300} as const
+const autoPauseRangeSeconds = {max: 86_400, min: 300} as const
 
 /** An ACU flag's text as a number; the grid and range are checked by validateScaling. */
 export function parseAcuFlag(value: string | undefined, flag: string): number | undefined {
@@ -33,9 +33,9 @@ export function parseAcuFlag(value: string | undefined, flag: string): number | 
 /** `--auto-pause 10m` as whole seconds, within AWS's SecondsUntilAutoPause range (5m to 24h). */
 export function parseAutoPause(value: string | undefined, flag = '--auto-pause'): number | undefined {
   if (value === undefined) return undefined
-  const seconds = parseDuration(value, flag) / 1000
   const {max, min} = autoPauseRangeSeconds
-  if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
+  const seconds = parseDuration(value, flag, {maxMs: max * 1000, minMs: min * 1000}) / 1000
+  if (!Number.isInteger(seconds)) {
     throw badInput(
       `${flag} ${value} is not allowed: it goes from 5m to 24h in whole seconds (AWS's SecondsUntilAutoPause, ${min} to ${max}).`,
     )
@@ -48,24 +48,17 @@ const onGrid = (value: number) => Number.isFinite(value) && Math.round(value * 2
 
 /**
  * Checks a scaling configuration before any call to AWS; each message states the rule. What the cluster's engine
- * version supports (0 ACUs, 256 ACUs) is asked of AWS afterwards, by checkEngineSupport.
+ * version supports (0 ACUs, 256 ACUs) is asked of AWS afterwards, by checkEngineSupport. The pause delay is checked
+ * where it is read (parseAutoPause) and comes only with a minimum of 0 (resolveAutoPause).
  */
 export function validateScaling(config: ScalingConfiguration): ScalingConfiguration {
-  const flags = {max: '--max', min: '--min', pause: '--auto-pause'}
-  const {maxAcu, minAcu, secondsUntilAutoPause} = config
+  const flags = {max: '--max', min: '--min'}
+  const {maxAcu, minAcu} = config
   if (!onGrid(minAcu) || minAcu < 0 || minAcu > 256)
     throw badInput(`${flags.min} ${minAcu} is not allowed: capacity goes from 0 to 256 ACU in steps of 0.5.`)
   if (!onGrid(maxAcu) || maxAcu < 1 || maxAcu > 256)
     throw badInput(`${flags.max} ${maxAcu} is not allowed: the maximum goes from 1 to 256 ACU in steps of 0.5.`)
   if (minAcu > maxAcu) throw badInput(`${flags.min} ${minAcu} is above ${flags.max} ${maxAcu}: the minimum must not exceed the maximum.`)
-  if (secondsUntilAutoPause !== undefined) {
-    if (minAcu !== 0) throw badInput(`${flags.pause} applies only with ${flags.min} 0 (a cluster pauses only when it may scale to zero).`)
-    const {max, min} = autoPauseRangeSeconds
-    if (!Number.isInteger(secondsUntilAutoPause) || secondsUntilAutoPause < min || secondsUntilAutoPause > max) {
-      throw badInput(`${flags.pause} ${secondsUntilAutoPause}s is not allowed: it goes from 5m to 24h (${min} to ${max} seconds).`)
-    }
-  }
-
   return config
 }
 

@@ -1,6 +1,6 @@
 import {type MetricDatum, PutMetricDataCommand} from '@aws-sdk/client-cloudwatch'
 import {CreateDBInstanceCommand} from '@aws-sdk/client-rds'
-import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {mkdir, readdir, readFile, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -21,7 +21,10 @@ const end = Math.floor(now / 86_400_000) * 86_400_000 - ((new Date(now).getUTCDa
 const start = end - 7 * 24 * hour
 const window = ['--since', '7d', '--end', new Date(end).toISOString()]
 const env = () => ({...sandboxEnv(), AURORACTL_CLUSTER: scratch})
-let folder: string
+/** Made at load, so the it.each table can name paths in it. */
+const folder = path.join(os.tmpdir(), `auroractl-cost-${process.pid}`)
+/** An hour from now: the window's end may not be in the future. */
+const future = new Date(now + hour).toISOString()
 
 /** Weekdays 08:00-20:00 and Saturday 10:00-14:00 UTC. */
 const busy = (index: number) => {
@@ -67,7 +70,7 @@ function knownWeek(): MetricDatum[] {
 }
 
 beforeAll(async () => {
-  folder = await mkdtemp(path.join(os.tmpdir(), 'auroractl-cost-'))
+  await mkdir(folder, {recursive: true})
   await createBareCluster(scratch, {
     ServerlessV2ScalingConfiguration: {MaxCapacity: 4, MinCapacity: 1},
     Tags: [{Key: 'Environment', Value: 'Production'}],
@@ -122,7 +125,7 @@ describe('metrics cost on a known week put into moto', () => {
     expect(report.heatmap.cells[5]!.slice(9, 15)).toEqual([2, 2.25, 2.25, 2.25, 2.25, 2])
     expect(report.heatmap.cells[6]!.every((cell) => cell === 2)).toBe(true)
     expect(report.patterns!.summary).toBe(
-      'Weekdays 08:00-20:00 UTC average 2.25 ACU; nights and weekends 2.01 ACU. Busiest hour Mon 08:00 (2.25 ACU), quietest Mon 00:00 (2 ACU).',
+      'Weekdays 08:00-20:00 UTC average 2.25 ACU, 2 instances together; nights and weekends 2.01 ACU. Busiest hour Mon 08:00 (2.25 ACU, 2 instances together), quietest Mon 00:00 (2 ACU).',
     )
     expect(report.range).toMatchObject({
       current: {maxAcu: 4, minAcu: 1},
@@ -132,7 +135,7 @@ describe('metrics cost on a known week put into moto', () => {
     expect(report.range.peak).toEqual({acu: 1.5, hour: new Date(start + 8 * hour).toISOString(), instance: writer})
     expect(report.recommendation).toMatchObject({
       changed: true,
-      max: {from: 4, reason: 'max 4 → 2: the 7-day peak was 1.5 ACU and the cluster never reached 75% of max', to: 2},
+      max: {from: 4, reason: "max 4 → 2: the busiest instance's 7-day peak was 1.5 ACU and no instance reached 75% of max", to: 2},
       min: {from: 1, reason: 'min 1 → 0.5: 62% of hours ran at the min', to: 0.5},
       monthly: {current: 183.54, recommended: 112.63, withAutoPause: 57.42},
     })
@@ -163,7 +166,7 @@ describe('metrics cost on a known week put into moto', () => {
       `Compute  352 ACU-hours (${writer} 184, ${reader} 168) ≈ $42.24 at $0.12/ACU-hour (us-east-1, Aurora Standard)`,
       'Storage  20 GB used (VolumeBytesUsed, average) ≈ $2.00 a month at $0.10/GB-month (Aurora Standard)',
       'Recommendation (prod guidance: 1-4 ACU, from the Environment tag)',
-      '  max 4 → 2: the 7-day peak was 1.5 ACU and the cluster never reached 75% of max',
+      "  max 4 → 2: the busiest instance's 7-day peak was 1.5 ACU and no instance reached 75% of max",
       '  min 1 → 0.5: 62% of hours ran at the min',
       '  Monthly compute: $183.54 now, $112.63 with 0.5-2 ACU',
       '  With auto-pause: $57.42 a month (saves $55.21): `auroractl scale --min 0 --max 2 --auto-pause 5m`',
@@ -207,7 +210,7 @@ describe('metrics cost on a known week put into moto', () => {
     ).checks.find((item) => item.id === 'capacity.range')!
     expect(check).toMatchObject({status: 'warn', value: 0.375})
     expect(check.items).toEqual([
-      'max 4 → 2: the 14-day peak was 1.5 ACU and the cluster never reached 75% of max',
+      "max 4 → 2: the busiest instance's 14-day peak was 1.5 ACU and no instance reached 75% of max",
       'min 1 → 0.5: 62% of hours ran at the min',
     ])
   })
@@ -223,11 +226,20 @@ describe('metrics cost on a known week put into moto', () => {
     [['--output', 'x.csv'], '--output writes the hourly series: use it with --format csv'],
     [['--format', 'csv', '--json'], '--format csv with --json needs --output FILE'],
     [['--environment', 'qa'], 'Expected --environment=qa to be one of: dev, staging, prod'],
-  ])('refuses %j with exit 2 before asking AWS', async (args, message) => {
+    [['--format', 'xml'], 'Expected --format=xml to be one of: report, csv'],
+    [['--end', future], `--end ${future} is in the future.`],
+    [
+      ['--format', 'csv', '--output', path.join(folder, 'missing', 'usage.csv')],
+      `--output ${path.join(folder, 'missing', 'usage.csv')}: the folder ${path.join(folder, 'missing')} does not exist; nothing was done.`,
+    ],
+    [['--format', 'csv', '--output', folder], `--output ${folder} is a folder: give the path of a file to write in it`],
+  ])('refuses %j with exit 2 before asking AWS, writing nothing', async (args, message) => {
+    const before = await readdir(folder, {recursive: true})
     const result = await runCli(['metrics', 'cost', ...args], {env: {...env(), AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}})
     expect(result.exitCode).toBe(2)
     // Under --json the error is the JSON document on stdout.
     expect(result.stderr + result.stdout).toContain(message)
+    expect(await readdir(folder, {recursive: true})).toEqual(before)
   })
 })
 
@@ -255,7 +267,7 @@ describe('metrics cost on the seeded sandbox', () => {
     }
 
     expect(report.recommendation.changed).toBe(false)
-    expect(report.recommendation.max.reason).toMatch(/^max 1: the 14-day peak was 1 ACU \(100% of max\)/)
+    expect(report.recommendation.max.reason).toMatch(/^max 1: the busiest instance's 14-day peak was 1 ACU \(100% of max\)/)
     expect(report.recommendation.min.reason).toMatch(/^min 0\.5: \d+% of hours ran at the min, already the lowest short of auto-pause$/)
     expect(report.range.shares.atMin).toBeGreaterThan(0.65)
     expect(report.range.shares.pinnedAtMax).toBeLessThan(0.05)

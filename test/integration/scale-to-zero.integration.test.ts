@@ -140,8 +140,14 @@ describe('scale --min 0 --auto-pause', () => {
   it.each([
     [['--auto-pause', '10m'], '--auto-pause applies only with --min 0: a cluster pauses only when its minimum is 0 ACUs'],
     [['--min', '1', '--auto-pause', '10m'], '--auto-pause applies only with --min 0'],
-    [['--min', '0', '--auto-pause', '2m'], '--auto-pause 2m is not allowed: it goes from 5m to 24h'],
-    [['--min', '0', '--auto-pause', '25h'], "(AWS's SecondsUntilAutoPause, 300 to 86400)"],
+    [['--min', '0', '--auto-pause', '2m'], '--auto-pause "2m" must be from 5m to 1d.'],
+    [['--min', '0', '--auto-pause', '25h'], '--auto-pause "25h" must be from 5m to 1d.'],
+    [
+      ['--min', '0', '--auto-pause', '300.5s'],
+      "--auto-pause 300.5s is not allowed: it goes from 5m to 24h in whole seconds (AWS's SecondsUntilAutoPause, 300 to 86400).",
+    ],
+    [['--min', '0', '--seconds-until-auto-pause', '100'], '--seconds-until-auto-pause "100s" must be from 5m to 1d.'],
+    [['--min', '0', '--auto-pause', '10m', '--seconds-until-auto-pause', '600'], 'cannot also be provided when using'],
     [['--min', '0', '--auto-pause', '600'], '--auto-pause "600" is not a duration'],
   ])('refuses %j with exit 2 and changes nothing', async (args, message) => {
     const before = await scalingOf(scratch)

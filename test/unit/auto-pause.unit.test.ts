@@ -124,7 +124,7 @@ describe('readWriterPauseState', () => {
 
   it("is paused when the writer's latest datapoint is 0 ACU, running otherwise, from one GetMetricData on the writer", async () => {
     cloudWatchMock.on(GetMetricDataCommand).resolves({
-      MetricDataResults: [{Timestamps: [new Date('2026-11-30T11:58:00Z'), new Date('2026-11-30T11:59:00Z')], Values: [0.5, 0]}],
+      MetricDataResults: [{Id: 'm0', Timestamps: [new Date('2026-11-30T11:58:00Z'), new Date('2026-11-30T11:59:00Z')], Values: [0.5, 0]}],
     })
     expect(await readWriterPauseState(cloudWatch, 'dev-writer', now)).toEqual({
       at: '2026-11-30T11:59:00.000Z',
@@ -141,12 +141,14 @@ describe('readWriterPauseState', () => {
     })
     expect(input.StartTime).toEqual(new Date('2026-11-30T11:45:00Z'))
 
-    cloudWatchMock.on(GetMetricDataCommand).resolves({MetricDataResults: [{Timestamps: [new Date('2026-11-30T11:59:00Z')], Values: [1.5]}]})
+    cloudWatchMock
+      .on(GetMetricDataCommand)
+      .resolves({MetricDataResults: [{Id: 'm0', Timestamps: [new Date('2026-11-30T11:59:00Z')], Values: [1.5]}]})
     expect(await readWriterPauseState(cloudWatch, 'dev-writer', now)).toMatchObject({capacityAcu: 1.5, paused: false})
   })
 
   it('is unknown, with the reason, without a datapoint or when CloudWatch refuses', async () => {
-    cloudWatchMock.on(GetMetricDataCommand).resolves({MetricDataResults: [{Timestamps: [], Values: []}]})
+    cloudWatchMock.on(GetMetricDataCommand).resolves({MetricDataResults: [{Id: 'm0', Timestamps: [], Values: []}]})
     expect(await readWriterPauseState(cloudWatch, 'dev-writer', now)).toMatchObject({
       paused: null,
       reason: 'no ServerlessDatabaseCapacity datapoint for dev-writer in the last 15 minutes',

@@ -7,6 +7,7 @@ import {beforeEach, describe, expect, it} from 'vitest'
 
 import {createPalette} from '../../src/lib/cli/render/colour.js'
 import {renderCostCsv, renderCostReport, renderHeatmap, shadeOf} from '../../src/lib/cli/render/cost.js'
+import {fetchCostInputs} from '../../src/lib/cost/fetch.js'
 import {describeDays, describeHours, describePatterns, hourOfWeek, hourOfWeekHeatmap, validateTimeZone} from '../../src/lib/cost/heatmap.js'
 import {parsePrice, regionPrices, storageConfiguration} from '../../src/lib/cost/prices.js'
 import {environmentFromTag, estimateAutoPause, modelAcuHours, recommendRange} from '../../src/lib/cost/recommend.js'
@@ -203,7 +204,7 @@ describe('the hour-of-week heatmap', () => {
     expect(patterns.busy).toMatchObject({averageAcu: 2.25, days: 'weekdays', hours: '08:00-20:00', restLabel: 'nights and weekends'})
     expect(patterns.busy!.restAverageAcu).toBeCloseTo(217 / 108, 10)
     expect(patterns.summary).toBe(
-      'Weekdays 08:00-20:00 UTC average 2.25 ACU; nights and weekends 2.01 ACU. Busiest hour Mon 08:00 (2.25 ACU), quietest Mon 00:00 (2 ACU).',
+      'Weekdays 08:00-20:00 UTC average 2.25 ACU, 2 instances together; nights and weekends 2.01 ACU. Busiest hour Mon 08:00 (2.25 ACU, 2 instances together), quietest Mon 00:00 (2 ACU).',
     )
   })
 
@@ -230,7 +231,7 @@ describe('the recommendation', () => {
     const recommendation = recommendRange(summarizeUsage(knownWeek(), knownRange), knownRange, {highestMax: 256, span: '7-day'})
     expect(recommendation).toEqual({
       changed: true,
-      max: {from: 4, reason: 'max 4 → 2: the 7-day peak was 1.5 ACU and the cluster never reached 75% of max', to: 2},
+      max: {from: 4, reason: "max 4 → 2: the busiest instance's 7-day peak was 1.5 ACU and no instance reached 75% of max", to: 2},
       min: {from: 1, reason: 'min 1 → 0.5: 62% of hours ran at the min', to: 0.5},
     })
   })
@@ -251,7 +252,9 @@ describe('the recommendation', () => {
     const summary = summarizeUsage(usageOf([instance('w', {average: [0.5, 0.5, 0.75], maximum: [0.5, 0.5, 1]})]), {maxAcu: 1, minAcu: 0.5})
     const recommendation = recommendRange(summary, {maxAcu: 1, minAcu: 0.5}, {highestMax: 256, span: '3-hour'})
     expect(recommendation.changed).toBe(false)
-    expect(recommendation.max.reason).toBe('max 1: the 3-hour peak was 1 ACU (100% of max); 0% of hours spent whole at the max')
+    expect(recommendation.max.reason).toBe(
+      "max 1: the busiest instance's 3-hour peak was 1 ACU (100% of max); 0% of hours spent whole at the max",
+    )
     expect(recommendation.min.reason).toBe('min 0.5: 67% of hours ran at the min, already the lowest short of auto-pause')
     const busy = summarizeUsage(usageOf([instance('w', {average: [3, 3, 2]})]), {maxAcu: 4, minAcu: 2})
     expect(recommendRange(busy, {maxAcu: 4, minAcu: 2}, {highestMax: 256, span: 'x'}).min.reason).toBe('min 2: 33% of hours ran at the min')
@@ -355,17 +358,44 @@ describe('the cost report', () => {
   })
 
   it('prices I/O-Optimized, takes --environment over the tag, and notes a version without auto-pause', () => {
-    const report = buildCostReport(knownInputs({storageType: 'aurora-iopt1'}, {maxCapacity: 128, minCapacity: 0.5}), {
-      environment: 'dev',
-      timeZone: 'UTC',
-    })
+    const inputs = {
+      ...knownInputs({engineVersion: '15.4', storageType: 'aurora-iopt1'}, {maxCapacity: 128, minCapacity: 0.5}),
+      upgradeForAutoPause: '15.7',
+    }
+    const report = buildCostReport(inputs, {environment: 'dev', timeZone: 'UTC'})
     expect(report.price).toMatchObject({perAcuHour: 0.16, storagePerGbMonth: 0.225})
     expect(report.environment).toEqual({guidance: {maxAcu: 1, minAcu: 0.5}, name: 'dev', source: 'flag'})
     expect(report.autoPause.supported).toBe(false)
     expect(report.autoPause.note).toBe(
-      'aurora-postgresql 15.14 cannot scale to 0 ACU: auto-pause needs a version that can (13.15, 14.12, 15.7, 16.3 or later).',
+      'aurora-postgresql 15.4 cannot scale to 0 ACU: auto-pause needs a version that can; the first 15.x that can is 15.7, as AWS reports it.',
     )
     expect(report.range.highestMax).toBe(128)
+  })
+
+  it('saves nothing with auto-pause where the version cannot pause, in --json too', () => {
+    const report = buildCostReport(knownInputs({engineVersion: '15.4'}, {maxCapacity: 256, minCapacity: 0.5}), {timeZone: 'UTC'})
+    expect(report.autoPause).toMatchObject({enabled: false, estimate: {monthlySaving: null}, supported: false})
+    expect(report.autoPause.estimate!.idleHours).toBe(44 + 168)
+    expect(report.recommendation.monthly).toEqual({current: 183.54, recommended: 112.63, withAutoPause: null})
+    expect(report.autoPause.note).toMatch(
+      /^aurora-postgresql 15\.4 cannot scale to 0 ACU: auto-pause needs a version that can, as AWS reports it/,
+    )
+    const text = renderCostReport(report, {
+      bin: 'auroractl',
+      cluster: 'c',
+      colour: createPalette({json: true, noColorFlag: true}),
+      columns: 100,
+    })
+    expect(text).not.toContain('With auto-pause')
+    const none = buildCostReport(
+      {...knownInputs({engineVersion: '12.9'}, {maxCapacity: 128, minCapacity: 0.5}), upgradeForAutoPause: null},
+      {
+        timeZone: 'UTC',
+      },
+    )
+    expect(none.autoPause.note).toBe(
+      'aurora-postgresql 12.9 cannot scale to 0 ACU: no 12.x version can, as AWS reports it: auto-pause needs a later major version.',
+    )
   })
 
   it('says when auto-pause is on, or a provisioned writer keeps the cluster awake', () => {
@@ -417,14 +447,14 @@ describe('rendering', () => {
     expect(text).toContain('≈ $183.54 a month at this rate (730 hours)')
     expect(text).toContain('Storage  20 GB used (VolumeBytesUsed, average) ≈ $2.00 a month at $0.10/GB-month (Aurora Standard)')
     expect(text).toContain('Recommendation (prod guidance: 1-4 ACU, from the Environment tag)')
-    expect(text).toContain('  max 4 → 2: the 7-day peak was 1.5 ACU and the cluster never reached 75% of max')
+    expect(text).toContain("  max 4 → 2: the busiest instance's 7-day peak was 1.5 ACU and no instance reached 75% of max")
     expect(text).toContain('  min 1 → 0.5: 62% of hours ran at the min')
     expect(text).toContain('  0.5-2 ACU is outside the prod guidance: the guidance is a starting point, the load decides')
     expect(text).toContain('  Monthly compute: $183.54 now, $112.63 with 0.5-2 ACU')
     expect(text).toContain('  With auto-pause: $57.42 a month (saves $55.21): `auroractl scale --min 0 --max 2 --auto-pause 5m`')
     expect(text).toContain('  Apply: `auroractl scale --min 0.5 --max 2`')
     expect(text).toContain(
-      'Range 1-4 ACU: reached the max in 0% of hours, whole hours at the max 0% (throttling risk); at the min all hour 62%',
+      'Range 1-4 ACU, each instance: reached the max in 0% of hours, whole hours at the max 0% (throttling risk); at the min all hour 62%',
     )
   })
 
@@ -553,10 +583,10 @@ describe('doctor capacity.range', () => {
     expect(outcome.status).toBe('warn')
     expect(outcome.value).toBe(1.5 / 4)
     expect(outcome.detail).toBe(
-      'last 14 days: 1-4 ACU, peak 1.5 ACU (38% of max); at the min all hour in 62% of 168 hours, whole hours at the max 0%',
+      "last 14 days: 1-4 ACU, busiest instance's peak 1.5 ACU (38% of max); at the min all hour in 62% of 168 hours, whole hours at the max 0%",
     )
     expect(outcome.items).toEqual([
-      'max 4 → 2: the 14-day peak was 1.5 ACU and the cluster never reached 75% of max',
+      "max 4 → 2: the busiest instance's 14-day peak was 1.5 ACU and no instance reached 75% of max",
       'min 1 → 0.5: 62% of hours ran at the min',
     ])
     expect(outcome.hint).toContain('auroractl scale --min 0.5 --max 2')
@@ -566,6 +596,64 @@ describe('doctor capacity.range', () => {
   it('is ok without datapoints', async () => {
     cloudWatch.on(GetMetricDataCommand).resolves({MetricDataResults: [{Id: 'm0'}, {Id: 'm1'}]})
     expect(await capacityRange.run(facts())).toMatchObject({status: 'ok', value: 0})
+  })
+})
+
+describe('fetching the cost inputs', () => {
+  const rds = mockClient(RDSClient)
+  const cloudWatch = mockClient(CloudWatchClient)
+
+  beforeEach(() => {
+    rds.reset()
+    cloudWatch.reset()
+    rds
+      .on(DescribeDBInstancesCommand)
+      .resolves({DBInstances: [{DBInstanceClass: 'db.serverless', DBInstanceIdentifier: 'w', PromotionTier: 1}]})
+    cloudWatch.on(GetMetricDataCommand).resolves({MetricDataResults: []})
+    // 15.4 cannot scale to 0 ACU; 15.7 and 15.14 can (as AWS would report them).
+    rds.on(DescribeDBEngineVersionsCommand).callsFake((input: {EngineVersion?: string}) => ({
+      DBEngineVersions: ['15.4', '15.14', '15.7']
+        .filter((version) => input.EngineVersion === undefined || version === input.EngineVersion)
+        .map((version) => ({
+          EngineVersion: version,
+          ServerlessV2FeaturesSupport: {MaxCapacity: 256, MinCapacity: version === '15.4' ? 0.5 : 0},
+        })),
+    }))
+  })
+
+  const clusterAt = (EngineVersion: string, scaling: {MaxCapacity: number; MinCapacity: number; SecondsUntilAutoPause?: number}) =>
+    rds.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        {
+          DBClusterIdentifier: 'c',
+          DBClusterMembers: [{DBInstanceIdentifier: 'w', IsClusterWriter: true}],
+          Engine: 'aurora-postgresql',
+          EngineVersion,
+          ServerlessV2ScalingConfiguration: scaling,
+        },
+      ],
+    })
+  const fetch = () =>
+    fetchCostInputs(
+      {cloudWatch: new CloudWatchClient({region: 'us-east-1'}), rds: new RDSClient({region: 'us-east-1'})},
+      {clusterId: 'c', window: {end: hourAt(2), hours: 2, start: hourAt(0)}},
+    )
+
+  it('asks AWS for the first version that can pause where this one cannot, and ignores a pause delay above min 0', async () => {
+    clusterAt('15.4', {MaxCapacity: 4, MinCapacity: 0.5, SecondsUntilAutoPause: 600})
+    const inputs = await fetch()
+    expect(inputs.support).toEqual({maxCapacity: 256, minCapacity: 0.5})
+    expect(inputs.upgradeForAutoPause).toBe('15.7')
+    expect(inputs.cluster.scaling).toEqual({maxAcu: 4, minAcu: 0.5, secondsUntilAutoPause: undefined})
+    expect(buildCostReport(inputs, {timeZone: 'UTC'}).autoPause.note).toContain('the first 15.x that can is 15.7, as AWS reports it')
+  })
+
+  it('keeps the pause delay at min 0, and asks nothing more of a version that can pause', async () => {
+    clusterAt('15.14', {MaxCapacity: 4, MinCapacity: 0, SecondsUntilAutoPause: 600})
+    const inputs = await fetch()
+    expect(inputs.cluster.scaling).toEqual({maxAcu: 4, minAcu: 0, secondsUntilAutoPause: 600})
+    expect(inputs.upgradeForAutoPause).toBeUndefined()
+    expect(rds.commandCalls(DescribeDBEngineVersionsCommand)).toHaveLength(1)
   })
 })
 

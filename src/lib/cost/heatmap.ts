@@ -4,9 +4,11 @@ import {type HourlyUsage} from './usage.js'
 export const weekdays = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const
 
 /** Average ACU (all instances together) by day of the week (rows, Monday first) and hour of the day (columns). */
-export interface HourOfWeekHeatmap {
+interface HourOfWeekHeatmap {
   /** cells[day][hour]: the average over the hours of the window that fall there; null where none had data. */
   cells: Array<Array<null | number>>
+  /** How many instances each hour adds up. */
+  instances: number
   /** How many hours of the window each cell averages. */
   samples: number[][]
   timeZone: string
@@ -57,16 +59,16 @@ export function hourOfWeekHeatmap(usage: HourlyUsage, timeZone: string): HourOfW
   }
 
   const cells = sums.map((row, day) => row.map((sum, hour) => (samples[day]![hour]! === 0 ? null : sum / samples[day]![hour]!)))
-  return {cells, samples, timeZone}
+  return {cells, instances: usage.instances.length, samples, timeZone}
 }
 
-export interface HeatmapCell {
+interface HeatmapCell {
   acu: number
   day: (typeof weekdays)[number]
   hour: number
 }
 
-/** The busy part of the week in words: which days, which hours, and the averages inside and outside it. */
+/** The busy part of the week in words: which days, which hours, and the averages inside and outside it (all instances together). */
 export interface UsagePatterns {
   busiest: HeatmapCell
   busy: null | {averageAcu: number; days: string; hours: string; restAverageAcu: number; restLabel: string}
@@ -90,14 +92,16 @@ export function describePatterns(heatmap: HourOfWeekHeatmap): null | UsagePatter
   }
 
   const zone = heatmap.timeZone
-  const extremes = `Busiest hour ${busiest.day} ${clock(busiest.hour)} (${acuText(busiest.acu)} ACU), quietest ${quietest.day} ${clock(quietest.hour)} (${acuText(quietest.acu)} ACU).`
+  // The cells add the instances up, unlike a peak or a max, which are one instance's: the words say so.
+  const together = heatmap.instances > 1 ? `, ${heatmap.instances} instances together` : ''
+  const extremes = `Busiest hour ${busiest.day} ${clock(busiest.hour)} (${acuText(busiest.acu)} ACU${together}), quietest ${quietest.day} ${clock(quietest.hour)} (${acuText(quietest.acu)} ACU).`
   // Less than a tenth of the busiest apart (or 0.05 ACU) is flat: no busy hours to speak of.
   if (busiest.acu - quietest.acu < Math.max(0.05, busiest.acu * 0.1)) {
     return {
       busiest,
       busy: null,
       quietest,
-      summary: `No busy hours: every hour of the week averages ${acuText(quietest.acu) === acuText(busiest.acu) ? acuText(busiest.acu) : `${acuText(quietest.acu)}-${acuText(busiest.acu)}`} ACU. ${extremes}`,
+      summary: `No busy hours: every hour of the week averages ${acuText(quietest.acu) === acuText(busiest.acu) ? acuText(busiest.acu) : `${acuText(quietest.acu)}-${acuText(busiest.acu)}`} ACU${together}. ${extremes}`,
     }
   }
 
@@ -120,7 +124,7 @@ export function describePatterns(heatmap: HourOfWeekHeatmap): null | UsagePatter
     restAverageAcu: outside.length === 0 ? mean(inside) : mean(outside),
     restLabel: restLabel(days, hours),
   }
-  const summary = `${capitalise(busy.days)} ${busy.hours} ${zone} average ${acuText(busy.averageAcu)} ACU; ${busy.restLabel} ${acuText(busy.restAverageAcu)} ACU. ${extremes}`
+  const summary = `${capitalise(busy.days)} ${busy.hours} ${zone} average ${acuText(busy.averageAcu)} ACU${together}; ${busy.restLabel} ${acuText(busy.restAverageAcu)} ACU. ${extremes}`
   return {busiest, busy, quietest, summary}
 }
 

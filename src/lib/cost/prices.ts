@@ -3,13 +3,20 @@ import {badInput} from '../cli/errors.js'
 /** Aurora's two storage configurations: I/O billed per request (Standard), or included at higher ACU and storage prices. */
 export type StorageConfiguration = 'io-optimized' | 'standard'
 
-export interface RegionPrices {
+interface RegionPrices {
   /** USD per ACU-hour of Aurora PostgreSQL Serverless v2. */
   acuHour: Record<StorageConfiguration, number>
   /** USD per million I/O requests, billed on Aurora Standard only. */
   ioPerMillion: number
   /** USD per GB-month of cluster storage (the volume's bytes used). */
   storageGbMonth: Record<StorageConfiguration, number>
+}
+
+/** us-east-1's prices, which us-east-2 and us-west-2 share. */
+const usEastPrices: RegionPrices = {
+  acuHour: {'io-optimized': 0.16, standard: 0.12},
+  ioPerMillion: 0.2,
+  storageGbMonth: {'io-optimized': 0.225, standard: 0.1},
 }
 
 /**
@@ -30,21 +37,9 @@ export const priceTable = {
       ioPerMillion: 0.24,
       storageGbMonth: {'io-optimized': 0.27, standard: 0.12},
     },
-    'us-east-1': {
-      acuHour: {'io-optimized': 0.16, standard: 0.12},
-      ioPerMillion: 0.2,
-      storageGbMonth: {'io-optimized': 0.225, standard: 0.1},
-    },
-    'us-east-2': {
-      acuHour: {'io-optimized': 0.16, standard: 0.12},
-      ioPerMillion: 0.2,
-      storageGbMonth: {'io-optimized': 0.225, standard: 0.1},
-    },
-    'us-west-2': {
-      acuHour: {'io-optimized': 0.16, standard: 0.12},
-      ioPerMillion: 0.2,
-      storageGbMonth: {'io-optimized': 0.225, standard: 0.1},
-    },
+    'us-east-1': usEastPrices,
+    'us-east-2': usEastPrices,
+    'us-west-2': usEastPrices,
   } as Record<string, RegionPrices>,
   source: 'https://aws.amazon.com/rds/aurora/pricing/ (Aurora PostgreSQL-Compatible, Serverless v2, on-demand) and the AWS Price List API',
 }

@@ -1,3 +1,4 @@
+import {formatPercent} from '../cli/render/text.js'
 import {acuText} from './heatmap.js'
 import {type CapacityRange, type HourlyUsage, type InstanceUsage, type UsageSummary} from './usage.js'
 
@@ -11,9 +12,9 @@ import {type CapacityRange, type HourlyUsage, type InstanceUsage, type UsageSumm
  *   less. Halving rather than jumping to 0.5: the data says the min was too high, not by how much. 0 ACU (auto-pause)
  *   is a separate decision, estimated by estimateAutoPause.
  */
-export const rangeRules = {atMinToLower: 0.5, headroom: 0.75, pinnedToRaise: 0.05} as const
+const rangeRules = {atMinToLower: 0.5, headroom: 0.75, pinnedToRaise: 0.05} as const
 
-export interface RangeChange {
+interface RangeChange {
   from: number
   reason: string
   to: number
@@ -25,7 +26,6 @@ export interface RangeRecommendation {
   min: RangeChange
 }
 
-const percent = (share: number) => `${Math.round(share * 100)}%`
 const ceilHalf = (acu: number) => Math.ceil(acu * 2 - 1e-9) / 2
 const floorHalf = (acu: number) => Math.floor(acu * 2 + 1e-9) / 2
 
@@ -45,7 +45,7 @@ function recommendMin(summary: UsageSummary, range: CapacityRange): RangeChange 
   const keep = (reason: string) => ({from, reason: `min ${from}: ${reason}`, to: from})
   if (summary.hoursWithData === 0) return keep('no capacity datapoints to judge it by')
   if (from === 0) return keep('auto-pause is on (0 ACU when idle)')
-  const atMin = `${percent(summary.shares.atMin)} of hours ran at the min`
+  const atMin = `${formatPercent(summary.shares.atMin)} of hours ran at the min`
   if (summary.shares.atMin < rangeRules.atMinToLower) return keep(atMin)
   if (from <= 0.5) return keep(`${atMin}, already the lowest short of auto-pause`)
   const to = Math.max(0.5, floorHalf(from / 2))
@@ -60,8 +60,9 @@ function recommendMax(
   const from = range.maxAcu
   const keep = (reason: string) => ({from, reason: `max ${from}: ${reason}`, to: from})
   if (!summary.peak) return keep('no capacity datapoints to judge it by')
-  const peak = `the ${options.span} peak was ${acuText(summary.peak.acu)} ACU`
-  const pinned = `${percent(summary.shares.pinnedAtMax)} of hours spent whole at the max`
+  // The max binds each instance alone: the peak is one instance's, not the instances' sum the heatmap shows.
+  const peak = `the busiest instance's ${options.span} peak was ${acuText(summary.peak.acu)} ACU`
+  const pinned = `${formatPercent(summary.shares.pinnedAtMax)} of hours spent whole at the max`
   if (summary.shares.pinnedAtMax >= rangeRules.pinnedToRaise) {
     const to = Math.min(options.highestMax, Math.max(from * 2, from + 0.5))
     if (to <= from) return keep(`${pinned} (throttling risk), and ${from} is the most this engine version allows`)
@@ -70,10 +71,10 @@ function recommendMax(
 
   if (summary.peak.acu < from * rangeRules.headroom) {
     const to = Math.max(options.lowest, ceilHalf(summary.peak.acu / rangeRules.headroom))
-    if (to < from) return {from, reason: `max ${from} → ${to}: ${peak} and the cluster never reached 75% of max`, to}
+    if (to < from) return {from, reason: `max ${from} → ${to}: ${peak} and no instance reached 75% of max`, to}
   }
 
-  return keep(`${peak} (${percent(summary.peak.acu / from)} of max); ${pinned}`)
+  return keep(`${peak} (${formatPercent(summary.peak.acu / from)} of max); ${pinned}`)
 }
 
 /**

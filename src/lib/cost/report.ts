@@ -1,4 +1,7 @@
-import {describePatterns, hourOfWeekHeatmap, type UsagePatterns} from './heatmap.js'
+import {supportsAutoPause} from '../aws/engine-versions.js'
+import {formatPercent} from '../cli/render/text.js'
+import {awsDefaultSecondsUntilAutoPause} from '../scaling.js'
+import {describePatterns, hourOfWeekHeatmap, type UsagePatterns, weekdays} from './heatmap.js'
 import {hoursPerMonth, priceTable, regionPrices, type StorageConfiguration, storageConfiguration} from './prices.js'
 import {
   type AutoPauseEstimate,
@@ -27,10 +30,15 @@ export interface CostInputs {
   }
   /** What the engine version supports (DescribeDBEngineVersions), undefined when AWS does not say. */
   support?: {maxCapacity: number; minCapacity: number}
+  /**
+   * Where the version cannot scale to 0 ACU: the oldest version of its major that can, as AWS reports it; null when
+   * none of the major can; undefined when not asked or AWS did not answer.
+   */
+  upgradeForAutoPause?: null | string
   usage: HourlyUsage
 }
 
-export interface CostOptions {
+interface CostOptions {
   environment?: Environment
   /** USD per ACU-hour from --price. */
   price?: number
@@ -113,7 +121,7 @@ export function buildCostReport(inputs: CostInputs, options: CostOptions): CostR
     environment,
     heatmap: {
       cells: heatmap.cells.map((row) => row.map((value) => (value === null ? null : round(value, 3)))),
-      days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
+      days: [...weekdays],
       samples: heatmap.samples,
       timeZone: heatmap.timeZone,
     },
@@ -166,14 +174,15 @@ function autoPauseSection(
   monthlyOf: (acuHours: number) => null | number,
 ): CostReport['autoPause'] {
   const {cluster, support} = inputs
-  const supported = support === undefined ? null : support.minCapacity === 0
+  const supported = support === undefined ? null : supportsAutoPause(support)
   const enabled = cluster.scaling.minAcu === 0
-  const pauseAfter = cluster.scaling.secondsUntilAutoPause ?? 300
+  const pauseAfter = cluster.scaling.secondsUntilAutoPause ?? awsDefaultSecondsUntilAutoPause
   const raw = cluster.writerIsServerless ? estimateAutoPause(inputs.usage, ranges, pauseAfter) : null
   const estimate = raw && {
     ...raw,
     idleShare: round(raw.idleShare, 4),
-    monthlySaving: enabled ? null : monthlyOf(raw.savedAcuHours),
+    // Nothing to save where it is on already, or where the version cannot pause.
+    monthlySaving: enabled || supported === false ? null : monthlyOf(raw.savedAcuHours),
     savedAcuHours: round(raw.savedAcuHours, 2),
   }
   return {enabled, estimate, note: autoPauseNote({enabled, estimate: raw, inputs, pauseAfter, supported}), supported}
@@ -190,11 +199,19 @@ function autoPauseNote(facts: {
   const version = `aurora-postgresql ${inputs.cluster.engineVersion}`
   if (enabled) return `Auto-pause is on: instances pause after ${pauseAfter} s without connections.`
   if (!inputs.cluster.writerIsServerless) return 'The writer is a provisioned instance: the cluster cannot pause.'
-  if (supported === false)
-    return `${version} cannot scale to 0 ACU: auto-pause needs a version that can (13.15, 14.12, 15.7, 16.3 or later).`
+  if (supported === false) return `${version} cannot scale to 0 ACU: ${upgradeText(inputs)}.`
   if (!estimate) return 'No DatabaseConnections datapoints: the idle hours (no connections) cannot be told.'
   const maybe = supported === null ? `whether ${version} can scale to 0 ACU, AWS did not say` : `${version} can scale to 0 ACU`
-  return `Auto-pause (${maybe}): no connections in ${Math.round(estimate.idleShare * 100)}% of hours; min 0 would pause the cluster in them after ${pauseAfter} s.`
+  return `Auto-pause (${maybe}): no connections in ${formatPercent(estimate.idleShare)} of hours; min 0 would pause the cluster in them after ${pauseAfter} s.`
+}
+
+/** The version to upgrade to for auto-pause, as AWS reports it (fetchCostInputs asks). */
+function upgradeText(inputs: CostInputs): string {
+  const {upgradeForAutoPause: first} = inputs
+  const major = inputs.cluster.engineVersion.split('.')[0]
+  if (first) return `auto-pause needs a version that can; the first ${major}.x that can is ${first}, as AWS reports it`
+  if (first === null) return `no ${major}.x version can, as AWS reports it: auto-pause needs a later major version`
+  return 'auto-pause needs a version that can, as AWS reports it (`aws rds describe-db-engine-versions --engine aurora-postgresql`)'
 }
 
 function storageSection(usage: HourlyUsage, pricePerGbMonth: number | undefined): CostReport['storage'] {

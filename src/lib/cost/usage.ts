@@ -102,7 +102,7 @@ export interface CapacityRange {
 }
 
 /** At or above 99% of the max is at the max (as doctor's capacity.ceiling counts it). */
-export const atMaxShare = 0.99
+const atMaxShare = 0.99
 
 export interface UsageSummary {
   /** ACU-hours: the sum over instances of each hour's average. */

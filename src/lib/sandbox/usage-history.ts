@@ -24,7 +24,7 @@ import type {Dimension, MetricDatum} from '@aws-sdk/client-cloudwatch'
  */
 export const seededHistoryDays = 14
 
-export const sandboxWeek = {
+const sandboxWeek = {
   /** Weekdays, UTC hours [from, to). */
   busy: {from: 9, to: 18},
   shoulder: {from: 7, to: 20},

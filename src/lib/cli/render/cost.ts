@@ -1,8 +1,9 @@
 import type {CostReport} from '../../cost/report.js'
-import type {HourlyUsage} from '../../cost/usage.js'
 import type {Palette} from './colour.js'
 
-import {keyValueBlock} from './text.js'
+import {acuText} from '../../cost/heatmap.js'
+import {type HourlyUsage, hourStart} from '../../cost/usage.js'
+import {formatPercent, keyValueBlock} from './text.js'
 
 /** Ten shades, quietest first: what the heatmap prints without colour (and over the colours with it). */
 export const shades = ' .:-=+*#%@'
@@ -14,8 +15,6 @@ const money = (value: number) => `$${value.toFixed(2)}`
 /** A unit price: cents at least ($0.10), more digits when it has them ($0.225). */
 const unitPrice = (value: number) => (Number.isInteger(Math.round(value * 1e6) / 1e4) ? money(value) : `$${value}`)
 const storageName = (kind: string) => (kind === 'standard' ? 'Aurora Standard' : 'Aurora I/O-Optimized')
-const percent = (share: number) => `${Math.round(share * 100)}%`
-const acu = (value: number) => String(Math.round(value * 100 + 1e-9) / 100)
 
 /** The shade (0-9) of a cell between the quietest and busiest cells; everything in the lowest shade when they are equal. */
 export function shadeOf(value: number, low: number, high: number): number {
@@ -57,9 +56,9 @@ export function renderHeatmap(heatmap: CostReport['heatmap'], options: {colour: 
 /** Each shade in brackets (so the blank one shows) with the ACU it starts at. */
 function legend(options: {high: number; low: number; paint: (shade: null | number) => string}): string[] {
   const {high, low, paint} = options
-  if (high <= low) return [`     [${paint(0)}] every cell ${acu(low)} ACU   [${paint(null)}] no data`]
+  if (high <= low) return [`     [${paint(0)}] every cell ${acuText(low)} ACU   [${paint(null)}] no data`]
   const step = (high - low) / shades.length
-  const entries = [...shades].map((_, shade) => `[${paint(shade)}] ${acu(low + step * shade)}`)
+  const entries = [...shades].map((_, shade) => `[${paint(shade)}] ${acuText(low + step * shade)}`)
   return [`     ${entries.slice(0, 5).join('  ')}`, `     ${entries.slice(5).join('  ')}  ACU and up   [${paint(null)}] no data`]
 }
 
@@ -88,11 +87,11 @@ function moneyRows(report: CostReport): Array<[string, string]> {
     price.perAcuHour === null
       ? ''
       : ` at ${unitPrice(price.perAcuHour)}/ACU-hour (${price.source === 'flag' ? '--price' : `${price.region}, ${storageName(price.storageConfiguration)}`})`
-  const perInstance = compute.instances.map((instance) => `${instance.id} ${acu(instance.acuHours)}`).join(', ')
+  const perInstance = compute.instances.map((instance) => `${instance.id} ${acuText(instance.acuHours)}`).join(', ')
   const rows: Array<[string, string]> = [
     [
       'Compute',
-      `${acu(compute.acuHours)} ACU-hours (${perInstance || 'no instances'})${compute.window === null ? '' : ` ≈ ${money(compute.window)}${rate}`}`,
+      `${acuText(compute.acuHours)} ACU-hours (${perInstance || 'no instances'})${compute.window === null ? '' : ` ≈ ${money(compute.window)}${rate}`}`,
     ],
   ]
   if (compute.monthly !== null) rows.push(['', `≈ ${money(compute.monthly)} a month at this rate (730 hours)`])
@@ -107,14 +106,14 @@ function storageText(report: CostReport): string {
     storage.monthly === null
       ? `(no storage price for ${price.region})`
       : `≈ ${money(storage.monthly)} a month at ${unitPrice(price.storagePerGbMonth!)}/GB-month (${storageName(price.storageConfiguration)})`
-  return `${acu(storage.averageGb)} GB used (VolumeBytesUsed, average) ${cost}`
+  return `${acuText(storage.averageGb)} GB used (VolumeBytesUsed, average) ${cost}`
 }
 
 function rangeLine(report: CostReport): string {
   const {current, shares} = report.range
   return (
-    `Range ${current.minAcu}-${current.maxAcu} ACU: reached the max in ${percent(shares.reachedMax)} of hours, ` +
-    `whole hours at the max ${percent(shares.pinnedAtMax)} (throttling risk); at the min all hour ${percent(shares.atMin)} (min may be too high)`
+    `Range ${current.minAcu}-${current.maxAcu} ACU, each instance: reached the max in ${formatPercent(shares.reachedMax)} of hours, ` +
+    `whole hours at the max ${formatPercent(shares.pinnedAtMax)} (throttling risk); at the min all hour ${formatPercent(shares.atMin)} (min may be too high)`
   )
 }
 
@@ -145,7 +144,7 @@ function recommendationLines(report: CostReport, options: {bin: string; colour: 
   }
 
   lines.push(`  ${autoPause.note}`)
-  if (typeof autoPause.estimate?.monthlySaving === 'number' && monthly.withAutoPause !== null && autoPause.supported !== false) {
+  if (typeof autoPause.estimate?.monthlySaving === 'number' && monthly.withAutoPause !== null) {
     lines.push(
       `  With auto-pause: ${money(monthly.withAutoPause)} a month (saves ${money(autoPause.estimate.monthlySaving)}): \`${options.bin} scale --min 0 --max ${recommendation.max.to} --auto-pause 5m\``,
     )
@@ -166,7 +165,7 @@ const csvCell = (value: null | number | undefined) => (value === null || value =
 export function renderCostCsv(usage: HourlyUsage): string {
   const lines = ['hour,instance,acu_average,acu_maximum,connections_maximum']
   for (let hour = 0; hour < usage.window.hours; hour++) {
-    const start = new Date(usage.window.start.getTime() + hour * 3_600_000).toISOString()
+    const start = hourStart(usage.window, hour)
     for (const instance of usage.instances) {
       if (instance.average[hour] === null && instance.connections[hour] === null) continue
       lines.push(

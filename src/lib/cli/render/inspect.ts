@@ -7,11 +7,10 @@ import type {SizesReport} from '../../inspect/sizes.js'
 import type {VacuumReport, VacuumRow} from '../../inspect/vacuum.js'
 
 import {seqScanHeavyMinRows, type SeqScansReport} from '../../inspect/seq-scans.js'
-import {formatAge, formatBytes, formatCount, formatMilliseconds} from './text.js'
+import {formatAge, formatBytes, formatCount, formatMilliseconds, formatPercent} from './text.js'
 
 /** Names as they would be typed in SQL: schema.table. */
 const name = (schema: string, relation: string) => `${schema}.${relation}`
-const percent = (share: number) => `${Math.round(share * 100)}%`
 const truncate = (text: string, width: number) => (text.length > width ? `${text.slice(0, Math.max(1, width - 1))}…` : text)
 
 /** A borderless table; numeric columns (listed by index) aligned right. */
@@ -87,7 +86,7 @@ export function renderBloat(report: BloatReport): string {
             formatBytes(row.bytes),
             formatBytes(row.expectedBytes),
             formatBytes(row.wasteBytes),
-            percent(row.wasteShare),
+            formatPercent(row.wasteShare),
           ]),
           [2, 3, 4, 5],
         )
@@ -123,7 +122,7 @@ export function renderVacuum(report: VacuumReport, now: Date = new Date()): stri
         name(row.schema, row.table),
         formatCount(row.liveRows),
         formatCount(row.deadRows),
-        percent(row.deadShare),
+        formatPercent(row.deadShare),
         formatCount(row.vacuumTrigger),
         ago(row.lastAutovacuum ?? null, now),
         ago(row.lastAutoanalyze ?? null, now),
@@ -203,7 +202,7 @@ export function renderSeqScans(report: SeqScansReport): string {
         formatCount(row.seqRowsRead),
         formatCount(row.rowsPerSeqScan),
         formatCount(row.indexScans),
-        percent(row.indexScanShare),
+        formatPercent(row.indexScanShare),
         formatCount(row.liveRows),
         formatBytes(row.bytes),
         row.heavy ? 'HEAVY' : '',
@@ -228,7 +227,7 @@ export function renderOutliers(report: OutliersReport, columns: number): string 
       report.rows.map((row) => [
         String(row.rank),
         formatMilliseconds(row.totalMs),
-        percent(row.share),
+        formatPercent(row.share),
         formatCount(row.calls),
         formatMilliseconds(row.meanMs),
         report.ioTiming ? formatMilliseconds(row.ioMs) : '–',

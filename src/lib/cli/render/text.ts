@@ -28,6 +28,9 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
 }
 
+/** A share (0 to 1) as a whole percent: 0.615 -> "62%". */
+export const formatPercent = (share: number) => `${Math.round(share * 100)}%`
+
 /** 1234567 -> "1,234,567". */
 export const formatCount = (count: number) => Math.round(count).toLocaleString('en-US')
 

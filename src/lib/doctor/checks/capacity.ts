@@ -3,6 +3,7 @@ import type {Check} from '../types.js'
 import {type AwakeSessions, findPauseFeatures, listAwakeSessions} from '../../auto-pause.js'
 import {cloudWatchSdk} from '../../aws/sdk.js'
 import {formatDuration} from '../../cli/duration.js'
+import {formatPercent} from '../../cli/render/text.js'
 import {serverlessInstances} from '../../cost/fetch.js'
 import {recommendRange} from '../../cost/recommend.js'
 import {costWindow, fetchHourlyUsage, summarizeUsage} from '../../cost/usage.js'
@@ -45,7 +46,7 @@ export const capacityCeiling: Check<DoctorFacts> = {
     const values = series?.Values ?? []
     if (values.length === 0) return {...ok('no capacity datapoints in the last hour (a new or paused cluster has none)'), value: 0}
     const {share, status} = gradeCeiling(values, maxAcu)
-    const detail = `last hour: peak ${Math.max(...values)} ACU of max ${maxAcu}; at the ceiling ${Math.round(share * 100)}% of ${values.length} minutes`
+    const detail = `last hour: peak ${Math.max(...values)} ACU of max ${maxAcu}; at the ceiling ${formatPercent(share)} of ${values.length} minutes`
     const outcome =
       status === 'ok'
         ? ok(detail)
@@ -120,7 +121,6 @@ export const capacityPauseBlockers: Check<DoctorFacts> = {
 }
 
 const days = 14
-const percent = (share: number) => `${Math.round(share * 100)}%`
 
 /**
  * The configured range against the last 14 days, graded by `metrics cost`'s own rules (src/lib/cost/recommend.ts): a
@@ -149,8 +149,8 @@ export const capacityRange: Check<DoctorFacts> = {
     const summary = summarizeUsage(usage, range)
     if (!summary.peak) return {...ok(`no capacity datapoints in the last ${days} days (a new or paused cluster has none)`), value: 0}
     const detail =
-      `last ${days} days: ${range.minAcu}-${range.maxAcu} ACU, peak ${summary.peak.acu} ACU (${percent(summary.peak.acu / range.maxAcu)} of max); ` +
-      `at the min all hour in ${percent(summary.shares.atMin)} of ${summary.hoursWithData} hours, whole hours at the max ${percent(summary.shares.pinnedAtMax)}`
+      `last ${days} days: ${range.minAcu}-${range.maxAcu} ACU, busiest instance's peak ${summary.peak.acu} ACU (${formatPercent(summary.peak.acu / range.maxAcu)} of max); ` +
+      `at the min all hour in ${formatPercent(summary.shares.atMin)} of ${summary.hoursWithData} hours, whole hours at the max ${formatPercent(summary.shares.pinnedAtMax)}`
     const advice = recommendRange(summary, range, {highestMax: 256, span: `${days}-day`})
     // The peak as a share of the max: how much of the range the load used.
     const value = summary.peak.acu / range.maxAcu

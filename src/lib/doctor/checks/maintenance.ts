@@ -1,7 +1,7 @@
 import type {Query} from '../../pg/query.js'
 import type {Check} from '../types.js'
 
-import {formatAge, formatBytes, formatCount} from '../../cli/render/text.js'
+import {formatAge, formatBytes, formatCount, formatPercent} from '../../cli/render/text.js'
 import {bloatName, inspectBloat, isBloated} from '../../inspect/bloat.js'
 import {
   defaultUnusedIndexMinBytes,
@@ -23,7 +23,6 @@ import {ok, warn} from '../types.js'
  * Each threshold keeps noise out: a tiny table's bloat, an index on a table nobody has read yet.
  */
 const sql = (facts: DoctorFacts): Query => facts.query.bind(facts)
-const percent = (share: number) => `${Math.round(share * 100)}%`
 const mib = 1024 * 1024
 
 export const dbBloat: Check<DoctorFacts> = {
@@ -54,7 +53,8 @@ export const dbBloat: Check<DoctorFacts> = {
         `${bloated.length} table(s) or index(es) waste ${formatBytes(minWaste)} or more, over half their size (a statistics-based estimate)${unestimated}`,
         'See `auroractl inspect bloat`, then `auroractl inspect vacuum` for why; rebuild a table with pg_repack (or VACUUM FULL, which locks it), an index with REINDEX INDEX CONCURRENTLY.',
         bloated.map(
-          (row) => `${bloatName(row)}: ${formatBytes(row.wasteBytes)} of ${formatBytes(row.bytes)} (${percent(row.wasteShare)}) is waste`,
+          (row) =>
+            `${bloatName(row)}: ${formatBytes(row.wasteBytes)} of ${formatBytes(row.bytes)} (${formatPercent(row.wasteShare)}) is waste`,
         ),
       ),
       value,
@@ -203,7 +203,7 @@ export const dbAutovacuum: Check<DoctorFacts> = {
         hint,
         flagged.map(
           (row) =>
-            `${qualifiedName(row.schema, row.table)}: ${formatCount(row.deadRows)} dead rows (${percent(row.deadShare)}; autovacuum starts at ${formatCount(row.vacuumTrigger)}), ${lastAutovacuum(row, facts.now)}`,
+            `${qualifiedName(row.schema, row.table)}: ${formatCount(row.deadRows)} dead rows (${formatPercent(row.deadShare)}; autovacuum starts at ${formatCount(row.vacuumTrigger)}), ${lastAutovacuum(row, facts.now)}`,
         ),
       ),
       value,
