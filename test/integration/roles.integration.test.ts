@@ -26,6 +26,8 @@ const otherDatabase = `roles_${suffix}_b`
 const cluster = 'nba-tracker-dev'
 const role = {
   app: `${prefix}app`,
+  kept: `${prefix}kept`,
+  lock: `${prefix}lock`,
   manual: `${prefix}manual`,
   owner: `${prefix}owner`,
   pub: `${prefix}pub`,
@@ -111,6 +113,30 @@ async function dropDatabase(admin: pg.Client, name: string): Promise<void> {
         setTimeout(resolve, 250)
       })
     }
+  }
+}
+
+/**
+ * role.kept stays as it is: it exists, logs in with its secret, and the secret is not scheduled for deletion.
+ * The login ends and is waited out (to a deadline): the next run must not find it as an open session.
+ */
+async function unchanged(): Promise<void> {
+  expect(await roleExists(role.kept)).toBe(true)
+  const login = await loginAs(role.kept)
+  await login.query('SELECT 1')
+  await login.end()
+  expect(await secretState(secretName(role.kept))).toEqual({deleted: undefined})
+  const admin = await connect(master)
+  try {
+    const deadline = Date.now() + 10_000
+    while ((await admin.query('SELECT 1 FROM pg_stat_activity WHERE usename = $1', [role.kept])).rows.length > 0) {
+      if (Date.now() > deadline) throw new Error(`${role.kept}'s session is still open after 10 s`)
+      await new Promise((resolve) => {
+        setTimeout(resolve, 100)
+      })
+    }
+  } finally {
+    await admin.end()
   }
 }
 
@@ -263,6 +289,38 @@ describe('role create', () => {
     expect((await db.query("SELECT has_schema_privilege('public', 'public', 'CREATE') AS can")).rows).toEqual([{can: false}])
     await denied(await loginAs(role.pub), 'CREATE TABLE mine (id int)')
   })
+
+  const freshName = `${prefix}fresh`
+  it.each<[string, string[], RegExp]>([
+    ['create --database empty', ['role', 'create', freshName, '--readonly', '--database', ''], /--database is empty/],
+    [
+      'create --secret-name with a space',
+      ['role', 'create', freshName, '--readonly', '--secret-name', 'bad name'],
+      /--secret-name: .*character/,
+    ],
+    [
+      'create --secret-name ending like an ARN',
+      ['role', 'create', freshName, '--readonly', '--secret-name', 'app-abcdef'],
+      /--secret-name: .*hyphen/,
+    ],
+    ['create --schema empty', ['role', 'create', freshName, '--readonly', '--schema', ''], /--schema "" is not a schema name/],
+    ['list --database empty', ['role', 'list', '--database', ''], /--database is empty/],
+  ])('%s: exit 2, nothing made', async (_label, args, message) => {
+    const result = await cli(args)
+    expect(result.exitCode, result.stderr).toBe(2)
+    expect(result.stderr).toMatch(message)
+    expect(await roleExists(freshName)).toBe(false)
+    expect(await secretState(secretName(freshName))).toBe('none')
+  })
+
+  it('--dry-run prints the SQL and makes neither role nor secret', async () => {
+    const result = await cli<RoleCreateOutput>(['role', 'create', freshName, '--readonly', '--database', database, '--dry-run', '--json'])
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.json).toMatchObject({dryRun: true, loginProven: null, role: freshName, secret: {arn: null, name: secretName(freshName)}})
+    expect(result.json.statements[0]).toMatch(/^CREATE ROLE .* PASSWORD '<SCRAM-SHA-256 verifier>'$/)
+    expect(await roleExists(freshName)).toBe(false)
+    expect(await secretState(secretName(freshName))).toBe('none')
+  })
 })
 
 describe('role list', () => {
@@ -377,5 +435,72 @@ describe('role drop', () => {
     expect(dropped.exitCode, dropped.stderr).toBe(0)
     expect(dropped.json.secret).toBeNull()
     expect(await roleExists(role.manual)).toBe(false)
+  })
+})
+
+describe('role drop: refusals that change nothing', () => {
+  beforeAll(async () => {
+    await createRole(role.kept, ['--readwrite', '--database', database])
+  }, 60_000)
+
+  it.each<[string, string[], RegExp]>([
+    ['--recovery-window-days 6', ['--recovery-window-days', '6'], /--recovery-window-days/],
+    ['--recovery-window-days 31', ['--recovery-window-days', '31'], /--recovery-window-days/],
+    ['--recovery-window-days abc', ['--recovery-window-days', 'abc'], /--recovery-window-days/],
+    ['--wait with bad text', ['--wait', 'soon'], /--wait/],
+    ['--wait below its 1s minimum', ['--wait', '500ms'], /--wait/],
+    ['--wait past its 24h maximum', ['--wait', '25h'], /--wait/],
+    ['--terminate-sessions with --wait', ['--terminate-sessions', '--wait', '1m'], /--wait|--terminate-sessions/],
+    ['--database empty', ['--database', ''], /--database is empty/],
+    ['--yes', ['--yes'], /--yes is not accepted/],
+  ])('%s: exit 2', async (_label, args, message) => {
+    const result = await cli(['role', 'drop', role.kept, '--confirm', role.kept, ...args])
+    expect(result.exitCode, result.stderr).toBe(2)
+    expect(result.stderr).toMatch(message)
+    await unchanged()
+  })
+
+  it('a --confirm that does not match: exit 2', async () => {
+    const result = await cli(['role', 'drop', role.kept, '--confirm', `${role.kept}x`])
+    expect(result.exitCode, result.stderr).toBe(2)
+    expect(result.stderr).toMatch(/--confirm ".*x" does not match/)
+    await unchanged()
+  })
+
+  it('--dry-run on a role with a secret lists the steps and changes nothing', async () => {
+    const result = await cli<RoleDropOutput>(['role', 'drop', role.kept, '--dry-run', '--json'])
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.json).toMatchObject({dryRun: true, role: role.kept, secret: null, sessionsEnded: []})
+    expect(result.json.steps.join('\n')).toMatch(/DROP ROLE .*schedule secret .* for deletion in 30 days/)
+    await unchanged()
+  })
+
+  it('gives up after 5 s behind a lock on what it owns: exit 5, everything as before', async () => {
+    await createRole(role.lock, ['--readonly', '--database', database])
+    const db = await connect(master, {database})
+    await db.query(`
+      GRANT ${role.lock} TO CURRENT_USER;
+      CREATE SCHEMA lock_stuff AUTHORIZATION ${role.lock};
+      CREATE TABLE lock_stuff.lock_owned (id int);
+      ALTER TABLE lock_stuff.lock_owned OWNER TO ${role.lock};
+      GRANT USAGE ON SCHEMA lock_stuff TO CURRENT_USER;
+      GRANT SELECT ON lock_stuff.lock_owned TO CURRENT_USER;
+      REVOKE ${role.lock} FROM CURRENT_USER;`)
+    // Another session's open transaction holds the weakest lock on its table: REASSIGN OWNED needs the strongest.
+    const holder = await connect(master, {database})
+    await holder.query('BEGIN; LOCK TABLE lock_stuff.lock_owned IN ACCESS SHARE MODE')
+    try {
+      const result = await cli(['role', 'drop', role.lock, '--reassign-to', 'nbatracker', '--confirm', role.lock])
+      expect(result.exitCode, result.stderr).toBe(5)
+      expect(result.stderr).toMatch(/waited over 5s for a lock.*Nothing was dropped: role .* is as before \(LOGIN restored\)/s)
+      expect(result.stderr).toMatch(/auroractl locks/)
+    } finally {
+      await holder.query('ROLLBACK')
+    }
+
+    expect(await roleExists(role.lock)).toBe(true)
+    await (await loginAs(role.lock)).query('SELECT 1')
+    expect(await secretState(secretName(role.lock))).toEqual({deleted: undefined})
+    expect((await db.query("SELECT tableowner FROM pg_tables WHERE tablename = 'lock_owned'")).rows).toEqual([{tableowner: role.lock}])
   })
 })

@@ -3,6 +3,7 @@ import {
   DeleteSecretCommand,
   DescribeSecretCommand,
   GetRandomPasswordCommand,
+  ListSecretsCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager'
@@ -24,8 +25,9 @@ import {
   roleSecretTagList,
   secretNameProblem,
 } from '../../src/lib/credentials/role-create.js'
-import {dropRole, planRoleDrop, type RoleDropFacts, type RoleDropRequest} from '../../src/lib/credentials/role-drop.js'
+import {checkRoleDropName, dropRole, planRoleDrop, type RoleDropFacts, type RoleDropRequest} from '../../src/lib/credentials/role-drop.js'
 import {classifyRole, type RoleFacts} from '../../src/lib/credentials/role-list.js'
+import {listRoleSecretsIfAllowed} from '../../src/lib/credentials/role-secrets.js'
 import {
   createRoleSql,
   createRoleSqlShown,
@@ -34,15 +36,22 @@ import {
   newRoleNameProblem,
   reservedRoleProblem,
 } from '../../src/lib/credentials/role-sql.js'
+import {serverFactsSql} from '../../src/lib/oncall/sessions.js'
 
 const proveLogin = vi.hoisted(() => vi.fn())
-vi.mock('../../src/lib/credentials/login.js', () => ({proveLogin}))
+vi.mock('../../src/lib/credentials/login.js', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../src/lib/credentials/login.js')>()),
+  proveLogin,
+}))
 
 const secretsManager = mockClient(SecretsManagerClient)
 const password = 'Generated-Password-1234567890abc'
 
-/** A pg client that records every statement and fails the first one matching `failOn`. */
-function fakeClient(failOn?: RegExp) {
+/**
+ * A pg client that records every statement and fails the first one matching `failOn` (with `code`, 42501 unless
+ * said). The on-call listing's server facts get a row; `rowsFor` answers other statements (default: no rows).
+ */
+function fakeClient(failOn?: RegExp, options: {code?: string; rowsFor?: (sql: string) => object[] | undefined} = {}) {
   const statements: string[] = []
   let failed = false
   return {
@@ -51,10 +60,11 @@ function fakeClient(failOn?: RegExp) {
         statements.push(sql)
         if (failOn && !failed && failOn.test(sql)) {
           failed = true
-          throw Object.assign(new Error(`refused: ${sql.split(' ')[0]}`), {code: '42501'})
+          throw Object.assign(new Error(`refused: ${sql.split(' ')[0]}`), {code: options.code ?? '42501'})
         }
 
-        return {rows: []}
+        if (sql === serverFactsSql) return {rows: [{at: new Date(0), own_pid: 1, version: 150_000}]}
+        return {rows: options.rowsFor?.(sql) ?? []}
       },
     },
     statements,
@@ -62,6 +72,36 @@ function fakeClient(failOn?: RegExp) {
 }
 
 const connection = {} as ClusterConnection
+
+/** A shield like BaseCommand.shielded(): `active()` says whether work is running under it. */
+function recordingShield() {
+  let depth = 0
+  return {
+    active: () => depth > 0,
+    async shield<R>(work: () => Promise<R>): Promise<R> {
+      depth++
+      try {
+        return await work()
+      } finally {
+        depth--
+      }
+    },
+  }
+}
+
+/** The client's statements, and which of them ran shielded. */
+function shieldedStatements(client: ReturnType<typeof fakeClient>['client'], active: () => boolean) {
+  const shielded: string[] = []
+  return {
+    client: {
+      async query(sql: string) {
+        if (active()) shielded.push(sql)
+        return client.query(sql)
+      },
+    },
+    shielded,
+  }
+}
 
 describe('role names', () => {
   it('takes plain lower-case names and refuses the rest with the reason', () => {
@@ -356,6 +396,26 @@ describe('createRoleWithSecret: both or neither', () => {
     expect(statements).not.toContain('COMMIT')
     expect(secretsManager.commandCalls(DeleteSecretCommand)).toHaveLength(1)
   })
+
+  it("its clean-up runs shielded: a second Ctrl-C cannot cut the role's drop or the secret's deletion short", async () => {
+    proveLogin.mockResolvedValue({accepted: false, failure: {kind: 'auth', transient: false}, reason: 'password authentication failed'})
+    const {active, shield} = recordingShield()
+    const deletedShielded: boolean[] = []
+    secretsManager.on(DeleteSecretCommand).callsFake(async () => {
+      deletedShielded.push(active())
+      return {}
+    })
+    const tracked = shieldedStatements(fakeClient().client, active)
+    await expect(
+      createRoleWithSecret(
+        {client: tracked.client as never, connection, secretsManager: secretsManager as unknown as SecretsManagerClient},
+        createPlan,
+        {progress: silentProgress, shield, signal},
+      ),
+    ).rejects.toThrow(/refused the new password/)
+    expect(tracked.shielded).toEqual(['BEGIN', 'GRANT "ingest" TO CURRENT_USER', 'DROP OWNED BY "ingest"', 'DROP ROLE "ingest"', 'COMMIT'])
+    expect(deletedShielded).toEqual([true])
+  })
 })
 
 const base: RoleFacts = {
@@ -489,11 +549,13 @@ const secret = {arn: 'arn:secret:ingest', name: 'prod/roles/ingest', role: 'inge
 /** planRoleDrop on the base request and facts with these changes, as a function to call. */
 const refused =
   (request: Partial<RoleDropRequest>, facts: Partial<RoleDropFacts> | undefined, withSecret = true) =>
-  () =>
-    planRoleDrop({...dropRequest, ...request}, facts && {...dropFacts, ...facts}, {
+  () => {
+    checkRoleDropName(request.name ?? dropRequest.name)
+    return planRoleDrop({...dropRequest, ...request}, facts && {...dropFacts, ...facts}, {
       masterUsername: 'master',
       secret: withSecret ? secret : null,
     })
+  }
 
 describe('planRoleDrop: the refusals', () => {
   it('names what the role owns, and takes --reassign-to', () => {
@@ -602,5 +664,140 @@ describe('dropRole: nothing changed unless everything is', () => {
     await expect(run(client)).rejects.toThrow(/Nothing was dropped/)
     expect(secretsManager.commandCalls(DeleteSecretCommand)).toHaveLength(0)
     expect(statements).toContain('ALTER ROLE "ingest" LOGIN')
+  })
+
+  it('a lock waited for past lock_timeout: exit 5 pointing to auroractl locks; ROLLBACK, LOGIN back, the secret untouched', async () => {
+    const {client, statements} = fakeClient(/^DROP OWNED/, {code: '55P03'})
+    await expect(run(client)).rejects.toMatchObject({
+      code: 'TIMED_OUT',
+      exitCode: 5,
+      hint: expect.stringMatching(/auroractl locks/),
+      message: expect.stringMatching(/waited over 5s for a lock.*Nothing was dropped: role ingest is as before \(LOGIN restored\)/),
+    })
+    expect(statements.slice(-3)).toEqual(['ROLLBACK', 'ALTER ROLE "ingest" LOGIN', 'REVOKE "ingest" FROM CURRENT_USER'])
+    expect(secretsManager.commandCalls(DeleteSecretCommand)).toHaveLength(0)
+  })
+
+  it("the secret's deletion, COMMIT and the undo run shielded (a second Ctrl-C cannot split them)", async () => {
+    const deletedShielded: boolean[] = []
+    const {active, shield} = recordingShield()
+    secretsManager.on(DeleteSecretCommand).callsFake(async () => {
+      deletedShielded.push(active())
+      return {}
+    })
+    const deps = (client: {query(sql: string): Promise<unknown>}) => ({
+      client: client as never,
+      secretsManager: secretsManager as unknown as SecretsManagerClient,
+    })
+    const done = shieldedStatements(fakeClient().client, active)
+    await dropRole(deps(done.client), plan, {progress: silentProgress, shield, signal: new AbortController().signal})
+    expect(done.shielded).toEqual(['COMMIT'])
+    expect(deletedShielded).toEqual([true])
+    const failed = shieldedStatements(fakeClient(/^DROP ROLE/).client, active)
+    await expect(
+      dropRole(deps(failed.client), plan, {progress: silentProgress, shield, signal: new AbortController().signal}),
+    ).rejects.toThrow(/Nothing was dropped/)
+    expect(failed.shielded).toEqual(['ALTER ROLE "ingest" LOGIN', 'REVOKE "ingest" FROM CURRENT_USER'])
+  })
+
+  describe('--terminate-sessions', () => {
+    const sessionRow = {
+      application: 'api',
+      backend_start: '2030-01-01T00:00:00.000000Z',
+      backend_type: 'client backend',
+      blocked_by: [],
+      client_addr: '10.0.0.5',
+      client_port: 4242,
+      database: 'app',
+      matches: true,
+      pid: 42,
+      query: 'SELECT 1',
+      query_ms: null,
+      state: 'idle',
+      state_ms: '1000',
+      superuser: false,
+      transaction_ms: null,
+      user: 'ingest',
+      wait_event: null,
+      wait_event_type: null,
+    }
+    const terminatePlan = planRoleDrop(
+      {...dropRequest, sessions: {mode: 'terminate'}},
+      {
+        ...dropFacts,
+        sessions: [
+          {application: 'api', backendStart: sessionRow.backend_start, client: '10.0.0.5:4242', database: 'app', pid: 42, state: 'idle'},
+        ],
+      },
+      {masterUsername: 'master', secret},
+    )
+    /** The role's session is listed until it is ended. */
+    const withSession = (endedRow: object | undefined, code?: string) => {
+      let ended = false
+      return fakeClient(endedRow ? undefined : /AS same_session/, {
+        code,
+        rowsFor(sql) {
+          if (sql.includes('AS same_session')) {
+            ended = true
+            return endedRow ? [endedRow] : []
+          }
+
+          if (sql.includes('pg_blocking_pids')) return ended ? [] : [sessionRow]
+          return undefined
+        },
+      })
+    }
+
+    const drop = (client: ReturnType<typeof fakeClient>['client']) =>
+      dropRole({client: client as never, secretsManager: secretsManager as unknown as SecretsManagerClient}, terminatePlan, {
+        progress: silentProgress,
+        signal: new AbortController().signal,
+      })
+
+    it('ends each session only while its pid, start time and user still match, and reports the pids ended', async () => {
+      secretsManager.on(DeleteSecretCommand).resolves({})
+      const {client, statements} = withSession({matches: true, same_session: true, signalled: true})
+      await expect(drop(client)).resolves.toMatchObject({sessionsEnded: [42]})
+      const ending = statements.find((sql) => sql.includes('AS same_session'))!
+      expect(ending).toMatch(/pg_terminate_backend\(a\.pid, \$3::bigint\)/)
+      expect(ending).toMatch(/a\.usename = ANY\(\$4::text\[\]\)/)
+      expect(statements.at(-1)).toBe('COMMIT')
+    })
+
+    it('a session the server does not let it end: named, and everything given back', async () => {
+      const {client, statements} = withSession(undefined, '42501')
+      await expect(drop(client)).rejects.toThrow(/did not let ingest's session\(s\) be ended: pid 42 .*Nothing was dropped/)
+      expect(statements).not.toContain('BEGIN')
+      expect(statements.slice(-2)).toEqual(['ALTER ROLE "ingest" LOGIN', 'REVOKE "ingest" FROM CURRENT_USER'])
+    })
+  })
+})
+
+describe('role list without secretsmanager:ListSecrets', () => {
+  beforeEach(() => secretsManager.reset())
+  // The paginator wants a real client; mockClient answers its send().
+  const sm = new SecretsManagerClient({region: 'us-east-1'})
+
+  it('AccessDenied: null (the roles are listed without secrets); any other failure is thrown', async () => {
+    secretsManager
+      .on(ListSecretsCommand)
+      .rejects(Object.assign(new Error('not authorized'), {$metadata: {}, name: 'AccessDeniedException'}))
+    await expect(listRoleSecretsIfAllowed(sm, 'prod')).resolves.toBeNull()
+    secretsManager.on(ListSecretsCommand).rejects(Object.assign(new Error('throttled'), {$metadata: {}, name: 'ThrottlingException'}))
+    await expect(listRoleSecretsIfAllowed(sm, 'prod')).rejects.toThrow(/throttled/)
+    secretsManager.on(ListSecretsCommand).resolves({
+      SecretList: [
+        {
+          ARN: 'arn:secret:ingest',
+          Name: 'prod/roles/ingest',
+          Tags: [
+            {Key: 'auroractl:cluster', Value: 'prod'},
+            {Key: 'auroractl:created-by', Value: 'auroractl'},
+            {Key: 'auroractl:role', Value: 'ingest'},
+          ],
+        },
+      ],
+    })
+    await expect(listRoleSecretsIfAllowed(sm, 'prod')).resolves.toEqual([secret])
   })
 })

@@ -140,8 +140,10 @@ ARN, never the password: \`auroractl psql --secret ARN\` and \`secret get --secr
       }
 
       const progress = await this.progress()
+      const shield = <R>(work: () => Promise<R>) =>
+        this.shielded(`Removing what was made of role ${plan.name} and its secret; this ends in a moment.`, work)
       const created = await this.interruptibly((signal) =>
-        lib.createRoleWithSecret({client, connection, secretsManager}, plan, {progress, signal}),
+        lib.createRoleWithSecret({client, connection, secretsManager}, plan, {progress, shield, signal}),
       )
       if (!created.loginProven)
         this.warn(

@@ -4,7 +4,6 @@ import * as Flags from '@oclif/core/flags'
 import type {OwnedObject, RoleSession, SessionHandling} from '../../lib/credentials/role-drop.js'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {badInput} from '../../lib/cli/errors.js'
 import {confirmFlag, databaseFlag, integerFlag, refusedYesFlag, tlsFlags, viaFlag} from '../../lib/cli/flags.js'
 import {requireCluster} from '../../lib/target/target.js'
 
@@ -44,6 +43,8 @@ auroractl did not create (no secret tagged for them) unless --include-unmanaged.
 First NOLOGIN (when it can log in), so no new session starts; then in one transaction REASSIGN OWNED, DROP OWNED (its privileges and
 default privileges), DROP ROLE and the secret's DeleteSecret with a recovery window (--recovery-window-days, 7-30),
 then COMMIT. A failure or Ctrl-C before COMMIT changes nothing: LOGIN is given back and the secret is untouched.
+A lock waited for over 5 s (another session's open transaction on what it owns) gives up the same way, with exit 5.
+Its sessions are read and ended on the writer (the instance auroractl connects to).
 The database is --database, else the role's secret's dbname, else the credentials secret's.`
   static override examples = [
     '<%= config.bin %> role drop reporting',
@@ -79,16 +80,14 @@ The database is --database, else the role's secret's dbname, else the credential
     const {flags} = this
     const name = this.args.name as string
     const sessions = await this.sessionHandling()
-    const {reservedRoleProblem} = await import('../../lib/credentials/role-sql.js')
-    const reserved = reservedRoleProblem(name)
-    if (reserved) throw badInput(`NAME: ${reserved}; auroractl does not drop it.`)
+    const lib = await import('../../lib/credentials/role-drop.js')
+    lib.checkRoleDropName(name)
     const target = await this.target()
     const clusterId = requireCluster(target)
     const aws = await this.aws()
     const secretsManager = await aws.secretsManager()
-    const [{findRoleSecret}, lib, {connectToCluster, resolveClusterConnection}, render] = await Promise.all([
+    const [{findRoleSecret}, {connectToCluster, resolveClusterConnection}, render] = await Promise.all([
       import('../../lib/credentials/role-secrets.js'),
-      import('../../lib/credentials/role-drop.js'),
       import('../../lib/target/cluster-connection.js'),
       import('../../lib/cli/render/roles.js'),
     ])
@@ -98,6 +97,8 @@ The database is --database, else the role's secret's dbname, else the credential
     const client = await connectToCluster(connection, {applicationName: 'auroractl-role'})
     client.on('error', () => {})
     try {
+      // Before anything else: no statement of the drop queues without end behind another session's lock.
+      await lib.limitRoleDropLockWaits(client)
       const request = {
         includeUnmanaged: flags['include-unmanaged'],
         name,
@@ -132,7 +133,9 @@ The database is --database, else the role's secret's dbname, else the credential
         interactive: this.interactive(),
       })
       const progress = await this.progress()
-      const outcome = await this.interruptibly((signal) => lib.dropRole({client, secretsManager}, plan, {progress, signal}))
+      const shield = <R>(work: () => Promise<R>) =>
+        this.shielded(`Putting role ${name} back as it was, or finishing its drop; this ends in a moment.`, work)
+      const outcome = await this.interruptibly((signal) => lib.dropRole({client, secretsManager}, plan, {progress, shield, signal}))
       this.log(render.renderRoleDropped(plan, outcome))
       const deletion = outcome.secretDeletion
       return {

@@ -131,7 +131,6 @@ export const databaseFlag = (description: string) =>
     },
   })
 
-/** What every `inspect` report takes: which database, how many rows, one schema, and the route and TLS to the cluster. */
 /**
  * Which endpoint a read-and-report command connects to: the writer (default), the reader endpoint, or one instance's own.
  * Sessions, locks and the usage counters (index scans, sequential scans) are each instance's own.
@@ -147,16 +146,11 @@ export const endpointFlags = {
   reader: Flags.boolean({description: 'Connect to the reader endpoint (one of the readers)', exclusive: ['instance']}),
 }
 
+/** What every `inspect` report takes: which database, how many rows, one schema, and the route and TLS to the cluster. */
 export const inspectFlags = {
   ...endpointFlags,
   ...tlsFlags,
-  database: Flags.string({
-    description: "Database to inspect (default: the credentials secret's dbname)",
-    async parse(input) {
-      if (input.trim() === '') throw badInput('--database is empty: name a database of the cluster, e.g. --database nbatracker.')
-      return input
-    },
-  }),
+  database: databaseFlag("Database to inspect (default: the credentials secret's dbname)"),
   limit: integerFlag({default: 20, description: 'Rows to show in each list (1-500)', max: 500, min: 1}),
   schema: Flags.string({description: 'Only this schema (default: every schema but the system ones)'}),
   via: viaFlag,

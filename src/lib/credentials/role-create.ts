@@ -7,7 +7,8 @@ import type {ClusterConnection} from '../target/cluster-connection.js'
 
 import {secretsManagerSdk} from '../aws/sdk.js'
 import {AuroraError, badInput, type ErrorCode, toRenderedError} from '../cli/errors.js'
-import {proveLogin} from './login.js'
+import {firstAndMore} from '../cli/render/text.js'
+import {proveLogin, refusedPassword} from './login.js'
 import {generatePassword} from './password.js'
 import {createdByValue, roleSecretTags, type RoleSecretValue} from './role-secrets.js'
 import {
@@ -16,8 +17,10 @@ import {
   dropRoleStatements,
   grantStatements,
   newRoleNameProblem,
+  notFromExtension,
   type RoleGrantPlan,
   type RoleMode,
+  userNamespace,
 } from './role-sql.js'
 
 /** What `role create` was asked for, as typed. */
@@ -38,7 +41,7 @@ export interface RoleCreateRequest {
  * Without --schema a role gets the `public` schema only: the least it can usefully have. Every other schema is
  * named on purpose (--schema app --schema reporting), so a schema added later never widens a role by surprise.
  */
-export const defaultRoleSchemas = ['public']
+const defaultRoleSchemas = ['public']
 
 /** `<cluster>/roles/<role>`: one IAM policy line (`secret:nba-tracker-prod/roles/*`) covers a cluster's role secrets. */
 export const defaultRoleSecretName = (clusterId: string, role: string) => `${clusterId}/roles/${role}`
@@ -90,9 +93,6 @@ export interface SchemaFacts {
   publicCanCreate: boolean
 }
 
-const userNamespace = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`
-/** Objects an extension brings (pg_stat_statements's views) are the extension's: not granted on, not counted. */
-const notFromExtension = `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`
 const grantableKinds = `c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')`
 
 const sessionFactsSql = `
@@ -177,9 +177,6 @@ export interface RoleCreateCheck extends RoleGrantPlan {
   uncoveredOwners: string[]
 }
 
-const listed = (names: string[], limit = 5) =>
-  names.length > limit ? `${names.slice(0, limit).join(', ')} and ${names.length - limit} more` : names.join(', ')
-
 /**
  * The grant plan, or the reason there is none (exit 2, nothing changed): the name is the master user's or taken,
  * a schema does not exist, the master user cannot grant what the role would get, or PUBLIC may create in a schema.
@@ -198,7 +195,7 @@ export function planRoleCreate(request: RoleCreateRequest, facts: RoleCreateFact
   if (unknown.length > 0)
     throw badInput(
       `--schema: no schema ${unknown.map((schema) => `"${schema}"`).join(', ')} in database ${facts.database}.`,
-      `Its schemas: ${listed([...known.keys()], 20) || 'none'}.`,
+      `Its schemas: ${firstAndMore([...known.keys()], 20) || 'none'}.`,
     )
   if (!facts.canGrantConnect)
     throw badInput(
@@ -233,7 +230,7 @@ function checkSchemaGrants(schemas: SchemaFacts[], facts: RoleCreateFacts, revok
   if (facts.ungrantable.length > 0) {
     const names = facts.ungrantable.map((item) => `${item.kind} ${item.schema}.${item.name} (owner ${item.owner})`)
     throw badInput(
-      `${facts.me} cannot grant on ${facts.ungrantable.length} object${facts.ungrantable.length === 1 ? '' : 's'} in the schemas: ${listed(names)}; nothing was created.`,
+      `${facts.me} cannot grant on ${facts.ungrantable.length} object${facts.ungrantable.length === 1 ? '' : 's'} in the schemas: ${firstAndMore(names, 5)}; nothing was created.`,
       `Grant their owners to ${facts.me} (GRANT owner TO ${facts.me}), or leave those schemas out with --schema.`,
     )
   }
@@ -314,6 +311,11 @@ export interface RoleCreated {
 
 type CreateDeps = {client: Client; connection: ClusterConnection; secretsManager: SecretsManagerClient}
 
+/** Runs clean-up so that a second Ctrl-C cannot cut it short (the command's shielded()). */
+export type Shield = <R>(work: () => Promise<R>) => Promise<R>
+
+const unshielded: Shield = (work) => work()
+
 /**
  * Creates the role and its secret so that either both exist or neither does. One transaction creates the role and
  * grants; the secret is created while it is still open; then COMMIT. A failure before COMMIT rolls the transaction
@@ -323,10 +325,10 @@ type CreateDeps = {client: Client; connection: ClusterConnection; secretsManager
 export async function createRoleWithSecret(
   deps: CreateDeps,
   plan: RoleCreatePlan,
-  options: {progress: Progress; signal: AbortSignal},
+  options: {progress: Progress; shield?: Shield; signal: AbortSignal},
 ): Promise<RoleCreated> {
   const {client, secretsManager} = deps
-  const {progress, signal} = options
+  const {progress, shield = unshielded, signal} = options
   progress.start('Generating a password (GetRandomPassword)')
   const password = await generatePassword(secretsManager)
   let secretArn: string | undefined
@@ -343,9 +345,11 @@ export async function createRoleWithSecret(
     stopIfInterrupted(signal)
   } catch (error) {
     progress.fail(`Creating role ${plan.name} failed`)
-    // Before COMMIT the role cannot exist: ROLLBACK, or the server's own on a lost connection.
-    await client.query('ROLLBACK').catch(() => {})
-    throw await creationFailed(deps, plan, {error, roleGone: true, secretArn})
+    throw await shield(async () => {
+      // Before COMMIT the role cannot exist: ROLLBACK, or the server's own on a lost connection.
+      await client.query('ROLLBACK').catch(() => {})
+      return creationFailed(deps, plan, {error, roleGone: true, secretArn})
+    })
   }
 
   progress.update(`Committing, then logging in as ${plan.name} with the secret's password`)
@@ -354,17 +358,19 @@ export async function createRoleWithSecret(
     (error: unknown) => error,
   )
   const proof = await proveLogin(deps.connection, {password, username: plan.name}, {deadline: Date.now() + 30_000, signal})
-  if (!proof.accepted && proof.failure.kind === 'auth') {
+  if (refusedPassword(proof)) {
     progress.fail(committed ? 'COMMIT failed' : "The new role's password was refused")
-    // A failed COMMIT whose login is refused did not commit; a COMMIT that worked with a refused login is undone.
-    const roleGone = committed ? true : await dropCreatedRole(client, plan.name)
-    const error = committed ?? new Error(`the server refused the new password: ${proof.reason}`)
-    throw await creationFailed(deps, plan, {error, roleGone, secretArn})
+    throw await shield(async () => {
+      // A failed COMMIT whose login is refused did not commit; a COMMIT that worked with a refused login is undone.
+      const roleGone = committed ? true : await dropCreatedRole(client, plan.name)
+      const error = committed ?? new Error(`the server refused the new password${proof.accepted ? '' : `: ${proof.reason}`}`)
+      return creationFailed(deps, plan, {error, roleGone, secretArn})
+    })
   }
 
   if (committed && !proof.accepted) {
     progress.fail('COMMIT failed')
-    throw await creationFailed(deps, plan, {error: committed, keepSecret: true, roleGone: false, secretArn})
+    throw await shield(() => creationFailed(deps, plan, {error: committed, keepSecret: true, roleGone: false, secretArn}))
   }
 
   progress.succeed(`Role ${plan.name} created; its credentials are in ${plan.secretName}`)

@@ -4,12 +4,16 @@ import type {Client} from 'pg'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Progress} from '../cli/progress.js'
+import type {Shield} from './role-create.js'
 import type {RoleSecret} from './role-secrets.js'
 
 import {secretsManagerSdk} from '../aws/sdk.js'
 import {formatDuration} from '../cli/duration.js'
 import {AuroraError, badInput, type ErrorCode, toRenderedError} from '../cli/errors.js'
-import {backendStartSql} from '../oncall/sessions.js'
+import {firstAndMore} from '../cli/render/text.js'
+import {endSessions, type KillResult} from '../oncall/kill.js'
+import {listSessions} from '../oncall/sessions.js'
+import {isLockTimeout} from '../pg/query.js'
 import {quoteIdentifier} from '../pg/verification/inventory.js'
 import {actAsRoleSql, dropRoleStatements, reservedRoleProblem} from './role-sql.js'
 
@@ -35,7 +39,8 @@ export interface OwnedObject {
 /** One session of the role, as pg_stat_activity shows it. */
 export interface RoleSession {
   application: string
-  backendStart: string
+  /** With the pid, what identifies the session (a pid is reused): ending one checks both. */
+  backendStart: null | string
   client: null | string
   database: null | string
   pid: number
@@ -112,15 +117,6 @@ const otherDatabasesSql = `
     AND s.dbid NOT IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
   GROUP BY 1 ORDER BY 1`
 
-const roleSessionsSql = `
-  SELECT a.pid, a.datname AS database, coalesce(a.application_name, '') AS application,
-         CASE WHEN a.client_addr IS NOT NULL THEN host(a.client_addr) || ':' || a.client_port
-              WHEN a.client_port = -1 THEN 'local' END AS client,
-         a.state, ${backendStartSql} AS backend_start
-  FROM pg_stat_activity a
-  WHERE a.usesysid = $1 AND a.pid <> pg_backend_pid()
-  ORDER BY a.pid`
-
 /** Reads what dropping `request.name` involves; undefined when there is no such role. Read-only. */
 export async function readRoleDropFacts(client: Client, request: RoleDropRequest): Promise<RoleDropFacts | undefined> {
   const {rows} = await client.query<{
@@ -154,28 +150,25 @@ export async function readRoleDropFacts(client: Client, request: RoleDropRequest
     owned: owned.rows,
     rdsSuperuser: role.rds_superuser,
     reassignTarget,
-    sessions: await readRoleSessions(client, role.oid),
+    sessions: (await readRoleSessions(client, request.name)).sessions,
     superuser: role.superuser,
   }
 }
 
-async function readRoleSessions(client: Client, oid: string): Promise<RoleSession[]> {
-  const {rows} = await client.query<{
-    application: string
-    backend_start: string
-    client: null | string
-    database: null | string
-    pid: number
-    state: null | string
-  }>(roleSessionsSql, [oid])
-  return rows.map((row) => ({
-    application: row.application,
-    backendStart: row.backend_start,
-    client: row.client,
-    database: row.database,
-    pid: row.pid,
-    state: row.state,
-  }))
+/** The role's sessions (but auroractl's own), through the on-call listing: what ending them guards on is the same. */
+async function readRoleSessions(client: Client, name: string): Promise<{serverVersion: number; sessions: RoleSession[]}> {
+  const list = await listSessions(client, {users: [name]})
+  const sessions = list.sessions
+    .filter((session) => session.matches)
+    .map((session) => ({
+      application: session.application,
+      backendStart: session.backendStart,
+      client: session.client,
+      database: session.database,
+      pid: session.pid,
+      state: session.state,
+    }))
+  return {serverVersion: list.serverVersion, sessions}
 }
 
 export interface RoleDropPlan {
@@ -198,14 +191,13 @@ export interface RoleDropPlan {
   steps: string[]
 }
 
-const describeObjects = (owned: OwnedObject[], limit = 8) => {
-  const shown = owned
-    .slice(0, limit)
-    .map((item) => (item.kind.startsWith('other') ? `${item.name} ${item.kind}` : `${item.kind} ${item.name}`))
-  return owned.length > limit ? `${shown.join(', ')} and ${owned.length - limit} more` : shown.join(', ')
-}
+const describeObjects = (owned: OwnedObject[]) =>
+  firstAndMore(
+    owned.map((item) => (item.kind.startsWith('other') ? `${item.name} ${item.kind}` : `${item.kind} ${item.name}`)),
+    8,
+  )
 
-export const describeSessions = (sessions: RoleSession[]) =>
+const describeSessions = (sessions: RoleSession[]) =>
   sessions
     .map(
       (session) =>
@@ -213,15 +205,19 @@ export const describeSessions = (sessions: RoleSession[]) =>
     )
     .join(', ')
 
-/** The refusals, in the order a person would fix them, then the plan. Pure. */
+/** The name's own check, before any call: PostgreSQL's and Amazon RDS's roles are never dropped (exit 2). */
+export function checkRoleDropName(name: string): void {
+  const reserved = reservedRoleProblem(name)
+  if (reserved) throw badInput(`NAME: ${reserved}; auroractl does not drop it.`)
+}
+
+/** The refusals, in the order a person would fix them, then the plan (the name is checkRoleDropName's). Pure. */
 export function planRoleDrop(
   request: RoleDropRequest,
   facts: RoleDropFacts | undefined,
   context: {masterUsername?: string; secret: null | RoleSecret},
 ): RoleDropPlan {
   const {name, reassignTo} = request
-  const reserved = reservedRoleProblem(name)
-  if (reserved) throw badInput(`NAME: ${reserved}; auroractl does not drop it.`)
   if (!facts)
     throw new AuroraError('NOT_FOUND', `There is no role "${name}" on the cluster; nothing was dropped.`, {
       hint: context.secret
@@ -313,19 +309,41 @@ export interface RoleDropOutcome {
 type Undo = Array<{sql: string}>
 
 /**
+ * How long a statement of `role drop` waits for a lock (REASSIGN OWNED and DROP OWNED lock every object they touch,
+ * DROP ROLE the role): behind an open transaction it would otherwise wait without end, with every reader of those
+ * tables queued behind it. It gives up, rolls back and says where to look.
+ */
+const roleDropLockTimeoutMs = 5000
+
+/** Makes the session give up on any lock it waits for longer than roleDropLockTimeoutMs (SQLSTATE 55P03). */
+export async function limitRoleDropLockWaits(client: Pick<Client, 'query'>): Promise<void> {
+  await client.query(`SET lock_timeout = ${roleDropLockTimeoutMs}`)
+}
+
+const unshielded: Shield = (work) => work()
+
+export interface RoleDropOptions {
+  progress: Progress
+  /** Runs the undo and the span from DeleteSecret to COMMIT so that a second Ctrl-C cannot cut them short. */
+  shield?: Shield
+  signal: AbortSignal
+}
+
+/**
  * Drops the role. First what can be undone: membership for the session's user, NOLOGIN, the sessions ended or
  * waited for. Then one transaction: REASSIGN OWNED (when asked), DROP OWNED, DROP ROLE and, still inside it, the
  * secret's DeleteSecret with its recovery window, then COMMIT: the role and its secret go together or not at all.
+ * The session should have limitRoleDropLockWaits's lock_timeout: a lock waited for past it undoes everything (exit 5).
  */
 export async function dropRole(
   deps: {client: Client; secretsManager: SecretsManagerClient},
   plan: RoleDropPlan,
-  options: {progress: Progress; signal: AbortSignal},
+  options: RoleDropOptions,
 ): Promise<RoleDropOutcome> {
   const {client} = deps
+  const shield = options.shield ?? unshielded
   const undo: Undo = []
   let sessionsEnded: number[]
-  let secretDeletion: RoleDropOutcome['secretDeletion']
   try {
     if (!plan.actsAs) {
       await client.query(actAsRoleSql(plan.name))
@@ -339,20 +357,32 @@ export async function dropRole(
     }
 
     sessionsEnded = await settleSessions(client, plan, options)
-    secretDeletion = await dropUntilCommit(deps, plan, options)
+    await dropUntilDeletion(client, plan, options)
   } catch (error) {
-    throw await dropFailed(client, plan, undo, error)
+    throw await shield(() => dropFailed(client, plan, undo, error))
   }
 
-  await commitDrop(deps, plan, secretDeletion, options.progress)
-  return {secretDeletion, sessionsEnded}
+  // From the secret's deletion to COMMIT, a second Ctrl-C would leave them disagreeing: it is not cut short.
+  return shield(async () => {
+    let secretDeletion: RoleDropOutcome['secretDeletion'] = null
+    try {
+      if (plan.secret) secretDeletion = await scheduleSecretDeletion(deps.secretsManager, plan.secret, plan.recoveryWindowDays)
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      options.progress.fail(`Dropping role ${plan.name} failed`)
+      throw await dropFailed(client, plan, undo, error)
+    }
+
+    await commitDrop(deps, plan, secretDeletion, options.progress)
+    return {secretDeletion, sessionsEnded}
+  })
 }
 
 /** The role's sessions after NOLOGIN: refused (one started since the listing), ended, or waited for. */
-async function settleSessions(client: Client, plan: RoleDropPlan, options: {progress: Progress; signal: AbortSignal}): Promise<number[]> {
+async function settleSessions(client: Client, plan: RoleDropPlan, options: RoleDropOptions): Promise<number[]> {
   const {progress, signal} = options
   const handling = plan.sessionHandling
-  let sessions = await readRoleSessions(client, plan.oid)
+  let {serverVersion, sessions} = await readRoleSessions(client, plan.name)
   if (sessions.length === 0) return []
   if (handling.mode === 'refuse')
     throw badInput(
@@ -362,32 +392,35 @@ async function settleSessions(client: Client, plan: RoleDropPlan, options: {prog
   let ended: number[] = []
   if (handling.mode === 'terminate') {
     progress.start(`Ending ${sessions.length} session(s) of ${plan.name}`)
-    const {rows} = await client.query<{ended: boolean; pid: number}>(
-      // In the select list, not the WHERE clause: the planner may reorder conditions, never call it for a row filtered out.
-      'SELECT a.pid, pg_terminate_backend(a.pid) AS ended FROM pg_stat_activity a WHERE a.usesysid = $1 AND a.pid <> pg_backend_pid()',
-      [plan.oid],
-    )
-    ended = rows.filter((row) => row.ended).map((row) => row.pid)
+    // Each pid only while it is still the same session (its start time) of this role.
+    const results = await endSessions(client, sessions, {
+      guard: {filter: {users: [plan.name]}, kind: 'filter'},
+      mode: 'terminate',
+      serverVersion,
+    })
+    notPermitted(plan, results, progress)
+    ended = results.filter((result) => result.outcome === 'terminated').map((result) => result.pid)
   } else {
     progress.start(`Waiting up to ${formatDuration(handling.ms)} for ${sessions.length} session(s) of ${plan.name} to close`)
   }
 
   // Ended sessions take a moment to go; waited-for ones as long as they take, within --wait.
-  const deadline = Date.now() + (handling.mode === 'wait' ? handling.ms : 10_000)
+  const waitMs = handling.mode === 'wait' ? handling.ms : 10_000
+  const deadline = Date.now() + waitMs
   while (sessions.length > 0) {
     if (signal.aborted || Date.now() >= deadline) progress.fail(`${sessions.length} session(s) of ${plan.name} still open`)
     if (signal.aborted) throw new AuroraError('INTERRUPTED', `Interrupted while ${sessions.length} session(s) of ${plan.name} were open.`)
     if (Date.now() >= deadline)
       throw new AuroraError(
         'TIMED_OUT',
-        `${sessions.length} session(s) of ${plan.name} still open after ${formatDuration(handling.mode === 'wait' ? handling.ms : 10_000)}: ${describeSessions(sessions)}.`,
+        `${sessions.length} session(s) of ${plan.name} still open after ${formatDuration(waitMs)}: ${describeSessions(sessions)}.`,
         {hint: 'Wait longer (--wait), or end them with --terminate-sessions.'},
       )
     // One look at a time, half a second apart.
     // eslint-disable-next-line no-await-in-loop
     await sleep(500, undefined, {signal}).catch(() => {})
     // eslint-disable-next-line no-await-in-loop
-    sessions = await readRoleSessions(client, plan.oid)
+    ;({sessions} = await readRoleSessions(client, plan.name))
     if (sessions.length > 0) progress.update(`Waiting for ${sessions.length} session(s) of ${plan.name} to close`)
   }
 
@@ -395,13 +428,20 @@ async function settleSessions(client: Client, plan: RoleDropPlan, options: {prog
   return ended
 }
 
-/** BEGIN, the statements and the secret's deletion; ROLLBACK on any failure. COMMIT is commitDrop's. */
-async function dropUntilCommit(
-  deps: {client: Client; secretsManager: SecretsManagerClient},
-  plan: RoleDropPlan,
-  options: {progress: Progress; signal: AbortSignal},
-): Promise<RoleDropOutcome['secretDeletion']> {
-  const {client, secretsManager} = deps
+/** The server refused to end some sessions (42501): say which, rather than waiting for them to go. */
+function notPermitted(plan: RoleDropPlan, results: KillResult[], progress: Progress): void {
+  const refused = results.filter((result) => result.outcome === 'not-permitted')
+  if (refused.length === 0) return
+  progress.fail(`Could not end ${refused.length} session(s) of ${plan.name}`)
+  throw new AuroraError(
+    'UNEXPECTED',
+    `The server did not let ${plan.name}'s session(s) be ended: ${refused.map((result) => `pid ${result.pid} (${result.detail ?? 'not permitted'})`).join(', ')}.`,
+    {hint: 'End them as a user allowed to (pg_signal_backend), or wait for them with --wait.'},
+  )
+}
+
+/** BEGIN and the statements; ROLLBACK on any failure. The secret's deletion and COMMIT follow, shielded, in dropRole. */
+async function dropUntilDeletion(client: Client, plan: RoleDropPlan, options: RoleDropOptions): Promise<void> {
   const {progress, signal} = options
   progress.start(`Dropping role ${plan.name}`)
   await client.query('BEGIN')
@@ -417,7 +457,6 @@ async function dropUntilCommit(
     for (const statement of plan.statements) await client.query(statement)
     // Ctrl-C up to here rolls back; once the secret's deletion is scheduled, COMMIT is what makes the two agree.
     if (signal.aborted) throw new AuroraError('INTERRUPTED', 'Interrupted.')
-    return plan.secret ? await scheduleSecretDeletion(secretsManager, plan.secret, plan.recoveryWindowDays) : null
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {})
     progress.fail(`Dropping role ${plan.name} failed`)
@@ -473,6 +512,19 @@ async function restoreSecret(secretsManager: SecretsManagerClient, arn: string):
   )
 }
 
+/** A lock waited for past roleDropLockTimeoutMs, as what it is: a timeout (exit 5) with where to look. */
+function lockTimedOut(plan: RoleDropPlan, error: unknown): unknown {
+  if (!isLockTimeout(error)) return error
+  return new AuroraError(
+    'TIMED_OUT',
+    `Dropping role ${plan.name} waited over ${formatDuration(roleDropLockTimeoutMs)} for a lock (another session holds one on an object it owns, or on the role)`,
+    {
+      cause: error,
+      hint: 'Find the session holding it with `auroractl locks` (an open transaction that touched those objects), then run role drop again.',
+    },
+  )
+}
+
 /** Undoes what came before the drop transaction (LOGIN back, the membership revoked) and says what state things are in. */
 async function dropFailed(client: Client, plan: RoleDropPlan, undo: Undo, error: unknown): Promise<AuroraError> {
   const failed: string[] = []
@@ -486,7 +538,7 @@ async function dropFailed(client: Client, plan: RoleDropPlan, undo: Undo, error:
     if (!ok) failed.push(`${step.sql} failed: run it yourself (auroractl psql -- -c '${step.sql}')`)
   }
 
-  const rendered = toRenderedError(error)
+  const rendered = toRenderedError(lockTimedOut(plan, error))
   const state =
     failed.length > 0
       ? `Role ${plan.name} was not dropped; ${failed.join('; ')}.`

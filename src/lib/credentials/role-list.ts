@@ -1,6 +1,8 @@
 import type {Query} from '../pg/query.js'
 import type {RoleSecret} from './role-secrets.js'
 
+import {notFromExtension, userNamespace} from './role-sql.js'
+
 /**
  * `role list`: the database's login roles and what each may do, in words. Everything is read from catalogs and
  * privilege functions any user may call (pg_roles, pg_namespace, pg_class, pg_default_acl, has_*_privilege,
@@ -60,7 +62,7 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].so
 type SchemaVerdict = {detail?: string; mode: 'custom' | 'read-only' | 'read-write'}
 
 /** One schema: every reachable table readable and none writable (read-only), all four row privileges on each (read-write), or else custom. */
-export function schemaVerdict(access: SchemaTableAccess | undefined, defaults: string[] | undefined): SchemaVerdict {
+function schemaVerdict(access: SchemaTableAccess | undefined, defaults: string[] | undefined): SchemaVerdict {
   const name = access?.schema
   if (access && access.other > 0) return {detail: `TRUNCATE, REFERENCES or TRIGGER on ${access.other} tables in ${name}`, mode: 'custom'}
   let tablesMode: SchemaVerdict['mode'] | undefined
@@ -128,12 +130,10 @@ export function classifyRole(facts: RoleFacts): RoleClassification {
   return {detail: '', privileges: [...modes][0] as 'read-only' | 'read-write', schemas}
 }
 
-const userNamespace = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`
-const notFromExtension = `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`
 /** Login roles, without PostgreSQL's and Amazon RDS's own (rdsadmin, rdstopmgr ...): none of them is anyone's application. */
 const listedRole = `r.rolcanlogin AND r.rolname !~ '^(pg_|rds)'`
 
-export const loginRolesSql = `
+const loginRolesSql = `
   SELECT r.oid::int8 AS oid, r.rolname AS name, r.rolsuper AS superuser, r.rolcreaterole AS create_role,
          r.rolcreatedb AS create_db, r.rolreplication AS replication, r.rolbypassrls AS bypass_rls,
          r.rolconnlimit AS connection_limit,
@@ -151,7 +151,7 @@ export const loginRolesSql = `
   ORDER BY r.rolname`
 
 /** Per role and schema it has USAGE on: how many of the tables (views, foreign tables) there allow what. */
-export const tableAccessSql = `
+const tableAccessSql = `
   SELECT r.oid::int8 AS role, n.nspname AS schema, count(*)::int AS tables,
          count(*) FILTER (WHERE has_table_privilege(r.oid, c.oid, 'SELECT'))::int AS "select",
          count(*) FILTER (WHERE has_table_privilege(r.oid, c.oid, 'INSERT'))::int AS "insert",
@@ -167,7 +167,7 @@ export const tableAccessSql = `
   GROUP BY r.oid, n.nspname`
 
 /** Default privileges on tables granted to each role, by schema ('' when they apply in every schema). */
-export const defaultTableGrantsSql = `
+const defaultTableGrantsSql = `
   SELECT a.grantee::int8 AS role, coalesce(n.nspname, '') AS schema, array_agg(DISTINCT a.privilege_type::text ORDER BY a.privilege_type::text) AS privileges
   FROM pg_default_acl d
   CROSS JOIN LATERAL aclexplode(d.defaclacl) a

@@ -67,3 +67,16 @@ export async function findRoleSecret(
 ): Promise<RoleSecret | undefined> {
   return (await listRoleSecrets(secretsManager, clusterId)).find((secret) => secret.role === role)
 }
+
+/**
+ * listRoleSecrets, or null when the caller may not list secrets (secretsmanager:ListSecrets denied): `role list`
+ * then shows the roles without their secrets rather than nothing. Any other failure is thrown.
+ */
+export async function listRoleSecretsIfAllowed(secretsManager: SecretsManagerClient, clusterId: string): Promise<null | RoleSecret[]> {
+  try {
+    return await listRoleSecrets(secretsManager, clusterId)
+  } catch (error) {
+    if (['AccessDenied', 'AccessDeniedException'].includes((error as Error).name)) return null
+    throw error
+  }
+}

@@ -6,17 +6,23 @@ import {scramSha256Verifier} from './password.js'
  * Names are always quoted; the password only ever appears as a SCRAM verifier (see password.ts).
  */
 
+/** Schemas that are not PostgreSQL's own (pg_catalog, information_schema, pg_toast ...), as a condition on pg_namespace `n`. */
+export const userNamespace = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`
+
+/** Objects an extension brings (pg_stat_statements's views) are the extension's: a condition on pg_class `c`. */
+export const notFromExtension = `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`
+
 /** What a role may do in the schemas it is given. */
 export type RoleMode = 'readonly' | 'readwrite'
 
 /** PostgreSQL truncates identifiers past 63 bytes (NAMEDATALEN - 1); a longer name would not be the name asked for. */
-export const maxRoleNameLength = 63
+const maxRoleNameLength = 63
 
 /** Names PostgreSQL gives a meaning of its own in GRANT and ALTER ROLE: a role so named cannot be addressed. */
 const specialRoleNames = new Set(['current_role', 'current_user', 'none', 'public', 'session_user'])
 
 /** pg_: reserved by PostgreSQL for its predefined roles; rds: Amazon RDS's own (rdsadmin, rds_superuser, rds_iam, ...). */
-export const reservedRolePrefixes = ['pg_', 'rds'] as const
+const reservedRolePrefixes = ['pg_', 'rds'] as const
 
 /** Why `name` cannot name a role auroractl touches (create or drop), or undefined when it can. */
 export function reservedRoleProblem(name: string): string | undefined {
@@ -42,7 +48,7 @@ export function newRoleNameProblem(name: string): string | undefined {
 }
 
 /** The privileges a mode grants on tables, and on sequences (none for read-only: reading a table never needs its sequence). */
-export const modePrivileges: Record<RoleMode, {sequences: string[]; tables: string[]}> = {
+const modePrivileges: Record<RoleMode, {sequences: string[]; tables: string[]}> = {
   readonly: {sequences: [], tables: ['SELECT']},
   readwrite: {sequences: ['USAGE', 'SELECT'], tables: ['SELECT', 'INSERT', 'UPDATE', 'DELETE']},
 }
@@ -61,7 +67,7 @@ export interface RoleGrantPlan {
 }
 
 /** Written where the password verifier goes when statements are shown (--dry-run, --json): it is never shown. */
-export const passwordPlaceholder = "'<SCRAM-SHA-256 verifier>'"
+const passwordPlaceholder = "'<SCRAM-SHA-256 verifier>'"
 
 /**
  * `CREATE ROLE` with every attribute spelled out, so the role is what it says whatever the server's defaults:
@@ -127,4 +133,5 @@ export function dropRoleStatements(name: string, reassignTo?: string): string[] 
  */
 export const actAsRoleSql = (name: string) => `GRANT ${quoteIdentifier(name)} TO CURRENT_USER`
 
-export const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`
+/** Private until password.ts's verifierLiteral replaces it (one quoting of the verifier for every statement). */
+const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`

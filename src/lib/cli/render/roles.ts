@@ -6,7 +6,7 @@ import type {Palette} from './colour.js'
 import {terminalColumns} from '../terminal.js'
 import {fold, keyValueBlock} from './text.js'
 
-export const modeWords: Record<RoleMode, string> = {readonly: 'read-only', readwrite: 'read-write'}
+const modeWords: Record<RoleMode, string> = {readonly: 'read-only', readwrite: 'read-write'}
 
 /**
  * `role list` as a borderless table that fits the terminal: one line a role (name, privileges in a word, schemas,
@@ -47,7 +47,6 @@ export interface RoleCreatedView {
   schemas: string[]
   secret: {arn: null | string; name: string}
   statements: string[]
-  uncoveredOwners: string[]
 }
 
 /** What `role create` made (or, with --dry-run, would make): the secret's ARN, never the password. */

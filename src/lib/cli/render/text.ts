@@ -70,3 +70,7 @@ export function fold(prefix: string, text: string, width: number): string[] {
   lines.push(line)
   return lines.map((part) => cut(`${prefix}${part}`, width))
 }
+
+/** The first `limit` items joined, and how many more there are: "a, b, c and 4 more". */
+export const firstAndMore = (items: string[], limit: number): string =>
+  items.length > limit ? `${items.slice(0, limit).join(', ')} and ${items.length - limit} more` : items.join(', ')
