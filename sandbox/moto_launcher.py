@@ -152,6 +152,9 @@ def _data_plane_clusters() -> dict:
         return {}
 
 
+_SET_PASSWORD_TIMEOUT_SECONDS = 60
+
+
 def _data_plane(action: str, payload: dict, *, on_stdin: bool = False) -> bool:
     """Runs a data-plane action; True when it ran and succeeded. A payload holding a password goes on
     stdin (`on_stdin`), never into argv, where `ps` would show it."""
@@ -160,11 +163,23 @@ def _data_plane(action: str, payload: dict, *, on_stdin: bool = False) -> bool:
         return False
     argument = "-" if on_stdin else json.dumps(payload)
     command = [os.environ.get("AURORACTL_DATA_PLANE_NODE", "node"), cli, "sandbox", "data-plane", action, argument]
+    # A password change is one ALTER ROLE: bounded, so a stuck one cannot hold the lock every other action waits
+    # on. Other actions (a restore copies a whole database) take as long as they take.
+    timeout = _SET_PASSWORD_TIMEOUT_SECONDS if action == "set-password" else None
     # One at a time: the endpoint map and the registry are rewritten by each call.
     with _data_plane_lock:
-        result = subprocess.run(
-            command, capture_output=True, text=True, check=False, input=json.dumps(payload) if on_stdin else None
-        )
+        try:
+            result = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                check=False,
+                input=json.dumps(payload) if on_stdin else None,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            print(f"auroractl data plane: {action} gave up after {timeout} s", file=sys.stderr, flush=True)
+            return False
     if result.returncode != 0:
         print(f"auroractl data plane: {action} failed: {result.stderr.strip()}", file=sys.stderr, flush=True)
     return result.returncode == 0

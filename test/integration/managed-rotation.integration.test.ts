@@ -305,13 +305,13 @@ describe('an RDS-managed master secret, rotated by RDS', () => {
     const check = await doctorRotation(scratchEnv())
     expect(check.status).toBe('ok')
     expect(check.detail).toMatch(
-      /: RDS-managed master secret, rotated automatically every 7 days \(next \d{4}-\d\d-\d\d\); AWSCURRENT version \d+s old$/,
+      /: RDS-managed master secret, rotated automatically every 7 days \(next \d{4}-\d\d-\d\d\); AWSCURRENT version created \d+ min ago$/,
     )
     expect(check.value).toBeGreaterThanOrEqual(0)
     await sleep(1100)
     const aged = await doctorRotation(scratchEnv(), ['--threshold', 'secret.rotation=1s'])
     expect(aged.status).toBe('warn')
-    expect(aged.detail).toMatch(/old, past 1s$/)
+    expect(aged.detail).toMatch(/ min ago, past 1s$/)
     expect(aged.hint).toContain('auroractl secret rotate')
   })
 })
@@ -445,7 +445,7 @@ describe('a secret with a rotation function', () => {
     const check = await doctorRotation({...sandboxEnv(), AURORACTL_SECRET: secretArn})
     expect(check.status).toBe('warn')
     expect(check.detail).toMatch(
-      /rotation function .*-test, no automatic rotation; AWSCURRENT version \d+s old; a rotation started \d+s ago is under way: AWSPENDING is on version/,
+      /rotation function .*-test, no automatic rotation; AWSCURRENT version created \d+ min ago; a rotation started \d+ min ago is under way: AWSPENDING is on version/,
     )
     expect(check.hint).toContain(`/aws/lambda/${functionPrefix}-test`)
     // One stuck rotation, one warning: secret.matches-cluster leaves it to secret.rotation.

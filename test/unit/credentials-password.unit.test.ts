@@ -1,7 +1,9 @@
 import {createHash, createHmac, pbkdf2Sync} from 'node:crypto'
 import {describe, expect, it} from 'vitest'
 
-import {alterRolePasswordSql, passwordExcludedCharacters, scramSha256Verifier} from '../../src/lib/credentials/password.js'
+import {alterRolePasswordSql, passwordExcludedCharacters, scramSha256Verifier, verifierLiteral} from '../../src/lib/credentials/password.js'
+import {quoteIdentifier, quoteLiteral} from '../../src/lib/pg/sql.js'
+import {quoteIdentifier as inventoryQuoteIdentifier} from '../../src/lib/pg/verification/inventory.js'
 
 describe('SCRAM-SHA-256 verifiers', () => {
   it('has the format PostgreSQL stores, with keys derived from the password and salt', () => {
@@ -24,9 +26,25 @@ describe('SCRAM-SHA-256 verifiers', () => {
     expect(sql).not.toContain("pa'ss")
   })
 
+  it('quotes the verifier as a literal (what CREATE ROLE and ALTER ROLE take), never the password', () => {
+    const literal = verifierLiteral("pa'ss")
+    expect(literal).toMatch(/^'SCRAM-SHA-256\$4096:[^']+'$/)
+    expect(literal).not.toContain("pa'ss")
+  })
+
   it('excludes characters that break URIs, shells and .pgpass lines from generated passwords', () => {
     for (const character of [' ', '"', "'", '\\', '/', '@', ':', '?', '#', '%', '&', '$', '`']) {
       expect(passwordExcludedCharacters).toContain(character)
     }
+  })
+})
+
+describe('SQL quoting (pg/sql.ts)', () => {
+  it('doubles the quote character of each kind, and nothing else', () => {
+    expect(quoteIdentifier('app')).toBe('"app"')
+    expect(quoteIdentifier('we"ird name')).toBe('"we""ird name"')
+    expect(quoteLiteral("it's")).toBe("'it''s'")
+    expect(quoteLiteral(String.raw`back\slash "x"`)).toBe(String.raw`'back\slash "x"'`)
+    expect(inventoryQuoteIdentifier).toBe(quoteIdentifier)
   })
 })

@@ -25,15 +25,17 @@ import {passwordChangeFor, plannedSteps} from '../../src/lib/credentials/rotatio
 import {moveStageCommand, putPendingVersion} from '../../src/lib/credentials/secret-versions.js'
 import {rotateStaged} from '../../src/lib/credentials/staged-rotation.js'
 
-/** The database's password, as the mocked login proof sees it. */
-const database = vi.hoisted(() => ({password: ''}))
+/** The database's password, as the mocked login sees it; a login with `noRoleFor` is told the role does not exist (28000). */
+const database = vi.hoisted(() => ({noRoleFor: undefined as string | undefined, password: ''}))
 
-vi.mock('../../src/lib/credentials/login.js', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../../src/lib/credentials/login.js')>()),
-  async proveLogin(_connection: unknown, login: {password: string}) {
-    return login.password === database.password
-      ? {accepted: true}
-      : {accepted: false, failure: {code: '28P01', kind: 'auth', transient: false}, reason: 'password authentication failed for user "app"'}
+// A login is accepted when its password is the database's, else refused as the server refuses it (28P01).
+vi.mock('../../src/lib/target/cluster-connection.js', () => ({
+  async connectToCluster(target: {credentials: {password: string; username: string}}) {
+    if (target.credentials.password === database.noRoleFor)
+      throw Object.assign(new Error(`role "${target.credentials.username}" does not exist`), {code: '28000'})
+    if (target.credentials.password !== database.password)
+      throw Object.assign(new Error(`password authentication failed for user "${target.credentials.username}"`), {code: '28P01'})
+    return {async end() {}, on() {}}
   },
 }))
 
@@ -185,6 +187,7 @@ describe('staged rotation, master user (mocked AWS)', () => {
     secretsManager.reset()
     rds.reset()
     database.password = oldPassword
+    database.noRoleFor = undefined
     pendingPassword = undefined
     versions = {
       v0: {stages: ['AWSPREVIOUS'], value: JSON.stringify({password: 'older', username: 'app'})},
@@ -218,7 +221,7 @@ describe('staged rotation, master user (mocked AWS)', () => {
     })
   })
 
-  const rotate = (signal = new AbortController().signal) =>
+  const rotate = (signal = new AbortController().signal, timeoutMs = 10_000) =>
     rotateStaged({
       connection,
       plan,
@@ -226,7 +229,7 @@ describe('staged rotation, master user (mocked AWS)', () => {
       rds: new RDSClient({region: 'us-east-1'}),
       secretsManager: new SecretsManagerClient({region: 'us-east-1'}),
       signal,
-      timeoutMs: 10_000,
+      timeoutMs,
     })
 
   it('stores AWSPENDING, sets the password through ModifyDBCluster, promotes it, and reports no password', async () => {
@@ -254,6 +257,31 @@ describe('staged rotation, master user (mocked AWS)', () => {
     expect(database.password).toBe(oldPassword)
     expect(stagesOf()).toEqual({[report.newVersion!]: [], v0: ['AWSPREVIOUS'], v1: ['AWSCURRENT']})
     expect(rotationExitCode(report)).toBe(4)
+  }, 20_000)
+
+  it('the rollback has one deadline for all its waits and logins: a change that never applies costs --timeout once more, not four times', async () => {
+    // RDS accepts the change and never applies it; the database refuses both passwords (someone else changed it).
+    rds
+      .on(DescribeDBClustersCommand)
+      .resolves({DBClusters: [{PendingModifiedValues: {MasterUserPassword: '****'}, Status: 'resetting-master-credentials'}]})
+    database.password = 'changed-by-someone-else'
+    const started = Date.now()
+    const report = await rotate(undefined, 2000)
+    const elapsed = Date.now() - started
+    expect(report).toMatchObject({databaseAccepts: 'neither', failure: {step: 'set-in-database'}, outcome: 'rollback-failed'})
+    // The step's own wait (2 s), then the rollback's 2 s in all: its wait, and one answer per login (no grace left).
+    expect(elapsed).toBeLessThan(2000 + 2000 + 1500)
+  }, 20_000)
+
+  it('a proof for the master user returns at once on a failure that is not the other answer (no retry for the grace)', async () => {
+    // The new password's proof is told the role does not exist: an answer no wait changes.
+    database.noRoleFor = newPassword
+    const started = Date.now()
+    const report = await rotate()
+    expect(report).toMatchObject({databaseAccepts: 'old', failure: {step: 'prove-new-password'}, outcome: 'rolled-back'})
+    expect(report.failure!.message).toContain('does not exist')
+    // Retrying it would take the grace (20 s) or the whole --timeout (10 s); the rollback itself takes about 2 s here.
+    expect(Date.now() - started).toBeLessThan(8000)
   }, 20_000)
 
   it('interrupted while the master password applies: waits for it, sets the old one back, exit 130', async () => {

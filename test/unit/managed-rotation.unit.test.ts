@@ -27,6 +27,28 @@ vi.mock('../../src/lib/credentials/login.js', async (importOriginal) => ({
   proveLogin: vi.fn(),
 }))
 vi.mock('../../src/lib/target/cluster-connection.js', () => ({connectToCluster: vi.fn()}))
+// node:timers/promises keeps its own timers, which vitest's fake timers leave alone: its setTimeout on the global (faked) one.
+vi.mock('node:timers/promises', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('node:timers/promises')>()),
+  setTimeout: (ms: number, value?: unknown, options: {signal?: AbortSignal} = {}) =>
+    new Promise((resolve, reject) => {
+      const {signal} = options
+      if (signal?.aborted) {
+        reject(signal.reason)
+        return
+      }
+
+      const timer = setTimeout(() => resolve(value), ms)
+      signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer)
+          reject(signal.reason)
+        },
+        {once: true},
+      )
+    }),
+}))
 
 const secretsMock = mockClient(SecretsManagerClient)
 const rdsMock = mockClient(RDSClient)
@@ -103,6 +125,7 @@ function info(mode: 'rds-managed' | 'rotation-function'): SecretRotationInfo {
     name: 'app',
     rotationEnabled: false,
     rotationFunctionArn: mode === 'rotation-function' ? functionArn : undefined,
+    rotationFunctionName: mode === 'rotation-function' ? 'app-rotation' : undefined,
     secretArn,
   }
 }
@@ -110,14 +133,20 @@ function info(mode: 'rds-managed' | 'rotation-function'): SecretRotationInfo {
 /** Runs a rotation on fake timers, advancing them until it settles. */
 async function rotate(
   mode: 'rds-managed' | 'rotation-function',
-  options: {signal?: AbortSignal; timeoutMs?: number} = {},
+  options: {
+    connection?: ClusterConnection
+    shield?: <R>(work: () => Promise<R>) => Promise<R>
+    signal?: AbortSignal
+    timeoutMs?: number
+  } = {},
 ): Promise<RotationReport> {
   const running = rotateThroughSecretsManager({
-    connection,
+    connection: options.connection ?? connection,
     info: info(mode),
     progress: silentProgress,
     rds,
     secretsManager,
+    shield: options.shield,
     signal: options.signal ?? new AbortController().signal,
     timeoutMs: options.timeoutMs ?? 30_000,
   })
@@ -399,6 +428,38 @@ describe('rotateThroughSecretsManager: a rotation function', () => {
     expect(JSON.stringify(report)).not.toMatch(/Pw0ld7Qx|PwN3w9Zk|Pw0ther3Lm/)
   })
 
+  it(
+    String.raw`for the master user, the fix by hand goes through ModifyDBCluster (never \password, which RDS would not know)`,
+    async () => {
+      world.onPoll = () => {
+        world.versions[rotatedVersion()]!.value = {password: 'PwN3w9Zk', username: 'app'}
+        world.database.app = 'Pw0ther3Lm'
+      }
+
+      const master = {...connection, cluster: {DBClusterIdentifier: 'c1', MasterUsername: 'app'}} as ClusterConnection
+      const report = await rotate('rotation-function', {connection: master, timeoutMs: 5000})
+      expect(report).toMatchObject({databaseAccepts: 'neither', outcome: 'rollback-failed'})
+      const fix = report.manualFix!.join('\n')
+      expect(fix).toContain('aws rds modify-db-cluster --cli-input-json')
+      expect(fix).toContain('"c1"')
+      expect(fix).not.toContain(String.raw`\password`)
+      expect(JSON.stringify(report)).not.toMatch(/Pw0ld7Qx|PwN3w9Zk|Pw0ther3Lm/)
+    },
+  )
+
+  it('the reconciliation after a failed function runs shielded from signals (the shield the command passes)', async () => {
+    let shielded = 0
+    const shield = <R>(work: () => Promise<R>): Promise<R> => {
+      shielded++
+      return work()
+    }
+
+    world.onPoll = () => {}
+    const failed = await rotate('rotation-function', {shield, timeoutMs: 5000})
+    expect(failed.outcome).toBe('rolled-back')
+    expect(shielded).toBe(1)
+  })
+
   it('when the database cannot be asked, changes nothing and says the state is unknown', async () => {
     world.onPoll = () => {}
     vi.mocked(proveLogin).mockResolvedValue({
@@ -450,7 +511,7 @@ describe('doctor secret.rotation', () => {
     const outcome = await secretRotation.run(facts())
     expect(outcome).toMatchObject({status: 'ok', value: 3 * 86_400})
     expect(outcome.detail).toBe(
-      'app: plain secret (auroractl rotates it: secret rotate), no automatic rotation; AWSCURRENT version 3 days old',
+      'app: plain secret (auroractl rotates it: secret rotate), no automatic rotation; AWSCURRENT version created 3 days ago',
     )
   })
 
@@ -458,14 +519,16 @@ describe('doctor secret.rotation', () => {
     serve({}, [{created: daysAgo(91), id: 'v1', stages: ['AWSCURRENT']}])
     const aged = await secretRotation.run(facts())
     expect(aged).toMatchObject({status: 'warn', value: 91 * 86_400})
-    expect(aged.detail).toMatch(/91 days old, past 90d$/)
+    expect(aged.detail).toMatch(/AWSCURRENT version created 91 days ago, past 90d$/)
     expect(aged.hint).toContain('auroractl secret rotate')
     serve({OwningService: 'rds', RotationEnabled: true, RotationRules: {AutomaticallyAfterDays: 7}}, [
       {created: daysAgo(3), id: 'v1', stages: ['AWSCURRENT']},
     ])
     const tuned = await secretRotation.run(facts({'secret.rotation': 86_400}))
     expect(tuned.status).toBe('warn')
-    expect(tuned.detail).toMatch(/RDS-managed master secret, rotated automatically every 7 days; AWSCURRENT version 3 days old, past 1d/)
+    expect(tuned.detail).toMatch(
+      /RDS-managed master secret, rotated automatically every 7 days; AWSCURRENT version created 3 days ago, past 1d/,
+    )
   })
 
   it('warns when a rotation is stuck (AWSPENDING on a version that is not current), naming the function log group', async () => {
@@ -476,7 +539,7 @@ describe('doctor secret.rotation', () => {
     const outcome = await secretRotation.run(facts())
     expect(outcome.status).toBe('warn')
     expect(outcome.detail).toMatch(
-      /rotation function app-rotation, .*; a rotation started 1h ago has not finished: AWSPENDING is on version v2, not AWSCURRENT/,
+      /rotation function app-rotation, .*; a rotation started 1 h ago has not finished: AWSPENDING is on version v2, not AWSCURRENT/,
     )
     expect(outcome.hint).toContain('/aws/lambda/app-rotation')
     // AWSPENDING on the current version (a finished rotation, as AWS's functions leave it) is fine.

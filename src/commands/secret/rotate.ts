@@ -11,7 +11,7 @@ import {requireCluster} from '../../lib/target/target.js'
 
 export type SecretRotateOutput = RotationReport & {plan: RotationPlan}
 
-/** Said on a second Ctrl-C or SIGTERM while a rollback runs. */
+/** Said on a second Ctrl-C or SIGTERM while a rollback (or a failed rotation function's reconciliation) runs. */
 const rollbackNote = 'Rolling back: auroractl exits once the secret and the database agree again (signals wait until then).'
 
 export default class SecretRotate extends BaseCommand<typeof SecretRotate> {
@@ -88,15 +88,16 @@ agree (the report says what to run).`
       interactive: this.interactive(),
     })
     const progress = await this.progress()
+    const shield = <R>(work: () => Promise<R>) => this.shielded(rollbackNote, work)
     const report = await this.interruptibly(async (signal) => {
-      const clients = {connection, progress, rds, secretsManager, signal, timeoutMs}
+      const clients = {connection, progress, rds, secretsManager, shield, signal, timeoutMs}
       if (plan.mode !== 'staged') {
         const {rotateThroughSecretsManager} = await import('../../lib/credentials/managed-rotation.js')
         return rotateThroughSecretsManager({...clients, info})
       }
 
       const {rotateStaged} = await import('../../lib/credentials/staged-rotation.js')
-      return rotateStaged({...clients, plan, shield: (work) => this.shielded(rollbackNote, work)})
+      return rotateStaged({...clients, plan})
     })
     if (!this.jsonEnabled()) {
       this.log(render.renderRotationReport(report, this.colour))

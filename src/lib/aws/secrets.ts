@@ -38,6 +38,14 @@ export async function getDatabaseCredentials(secretsManager: SecretsManagerClien
 }
 
 export function parseDatabaseCredentials(secretString: string, secretId: string): DatabaseCredentials {
+  return parseCredentialsSecret(secretString, secretId).credentials
+}
+
+/** The secret's JSON as stored (every field, for a new version that changes only the password) and the credentials in it. */
+export function parseCredentialsSecret(
+  secretString: string,
+  secretId: string,
+): {credentials: DatabaseCredentials; json: Record<string, unknown>} {
   let value: Record<string, unknown>
   try {
     value = JSON.parse(secretString) as Record<string, unknown>
@@ -54,7 +62,7 @@ export function parseDatabaseCredentials(secretString: string, secretId: string)
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65_536))
     throw badInput(`Secret "${secretId}" field "port" is not a TCP port.`)
   const optionalString = (field: string) => (typeof value[field] === 'string' && value[field] !== '' ? (value[field] as string) : undefined)
-  return {
+  const credentials = {
     dbClusterIdentifier: optionalString('dbClusterIdentifier'),
     dbname: optionalString('dbname'),
     engine: optionalString('engine'),
@@ -63,4 +71,5 @@ export function parseDatabaseCredentials(secretString: string, secretId: string)
     port,
     username: value.username as string,
   }
+  return {credentials, json: value}
 }

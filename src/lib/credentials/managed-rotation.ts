@@ -12,11 +12,12 @@ import {secretsManagerSdk} from '../aws/sdk.js'
 import {type DatabaseCredentials} from '../aws/secrets.js'
 import {formatDuration} from '../cli/duration.js'
 import {AuroraError} from '../cli/errors.js'
-import {type LoginProof, proveLogin, refusedPassword} from './login.js'
+import {type LoginProof, passwordChangeGraceMs, proveLogin, proveUntil, refusedPassword} from './login.js'
 import {reconcileFailedRotation} from './rotation-reconcile.js'
 import {type RotationWaitResult, waitForCurrentVersion} from './rotation-wait.js'
 import {
   describeStages,
+  moveStageCommand,
   pendingNotCurrent,
   readSecretVersion,
   readVersionStages,
@@ -44,6 +45,8 @@ export interface ManagedRotationInput {
   progress: Progress
   rds: RDSClient
   secretsManager: SecretsManagerClient
+  /** Runs the reconciliation after a failed rotation function so that a second Ctrl-C cannot cut it short (the command's shielded()). */
+  shield?: <R>(work: () => Promise<R>) => Promise<R>
   signal: AbortSignal
   timeoutMs: number
 }
@@ -61,8 +64,6 @@ interface ManagedRotation {
   who: string
 }
 
-/** How long a new password may take to be accepted once AWSCURRENT moved (a change applied a moment late). */
-const newPasswordGraceMs = 20_000
 const applicationName = 'auroractl-rotation-check'
 
 export async function rotateThroughSecretsManager(input: ManagedRotationInput): Promise<RotationReport> {
@@ -94,7 +95,7 @@ async function requestRotation(input: ManagedRotationInput): Promise<ManagedRota
   const {RotateSecretCommand} = secretsManagerSdk()
   const {info, progress, secretsManager} = input
   const current = await readSecretVersion(secretsManager, info.secretArn, {versionStage: 'AWSCURRENT'})
-  const functionName = info.rotationFunctionArn?.split(':')[6]
+  const functionName = info.rotationFunctionName
   const rotation: ManagedRotation = {
     functionName,
     input,
@@ -167,20 +168,15 @@ async function finishRotated(rotation: ManagedRotation, waited: RotationWaitResu
   }
 }
 
-/** The new password, tried until it is accepted, refused for good, or the grace time is over. */
-async function proveNewPassword(rotation: ManagedRotation, fresh: DatabaseCredentials): Promise<LoginProof> {
+/** The new password, tried until it is accepted, refused for good (past the grace: AWSCURRENT moved a moment before the database), or interrupted. */
+function proveNewPassword(rotation: ManagedRotation, fresh: DatabaseCredentials): Promise<LoginProof> {
   const {connection, signal} = rotation.input
-  const deadline = Date.now() + newPasswordGraceMs
-  for (;;) {
-    // Attempts are sequential by design.
-    // eslint-disable-next-line no-await-in-loop
-    const proof = await proveLogin(connection, {password: fresh.password, username: fresh.username}, {applicationName, deadline, signal})
-    if (proof.accepted || !refusedPassword(proof) || Date.now() >= deadline || signal.aborted) return proof
-    // eslint-disable-next-line no-await-in-loop
-    await new Promise((resolve) => {
-      setTimeout(resolve, 2000)
-    })
-  }
+  const deadline = Date.now() + passwordChangeGraceMs
+  return proveUntil(
+    connection,
+    {password: fresh.password, username: fresh.username},
+    {applicationName, deadline, graceDeadline: deadline, signal, want: 'accepted'},
+  )
 }
 
 /** True when the old password is proven refused; a function that alternates users leaves the old user's password alone. */
@@ -236,7 +232,7 @@ async function unprovenRotation(rotation: ManagedRotation, proof: Exclude<LoginP
   const hint =
     info.mode === 'rds-managed'
       ? `RDS owns this password: have it set both again with \`aws rds modify-db-cluster --db-cluster-identifier ${rotation.input.connection.cluster.DBClusterIdentifier} --rotate-master-user-password --apply-immediately\`, and read the cluster's events (auroractl events).`
-      : `Read the function's log group /aws/lambda/${rotation.functionName}. To make the old password current again: aws secretsmanager update-secret-version-stage --secret-id ${info.secretArn} --version-stage AWSCURRENT --move-to-version-id ${versionId} --remove-from-version-id ${rotation.target}`
+      : `Read the function's log group /aws/lambda/${rotation.functionName}. To make the old password current again: ${moveStageCommand(info.secretArn, 'AWSCURRENT', {from: rotation.target, to: versionId})}`
   return new AuroraError(
     'CHECK_FAILED',
     `${moved}, but the database refuses the new password (${proof.reason}); the old password (version ${versionId}) ${oldWords}. The secret and the database disagree.`,
@@ -280,7 +276,9 @@ async function failedFunction(rotation: ManagedRotation, waited: RotationWaitRes
   addStep(rotation, 'wait-for-current', 'failed', message)
   progress.fail(message)
   progress.note('Making the secret and the database agree on the AWSCURRENT password again:')
-  const reconciled = await reconcileFailedRotation({connection, functionName, progress, secretId: info.secretArn, secretsManager})
+  // The wait is over: what follows may change the database's password, and must not be cut short by a second Ctrl-C.
+  const reconcile = () => reconcileFailedRotation({connection, functionName, progress, secretId: info.secretArn, secretsManager})
+  const reconciled = await (rotation.input.shield ? rotation.input.shield(reconcile) : reconcile())
   return {
     ...reconciled,
     failure: {code: 'ROTATION_FAILED', message, step: 'wait-for-current'},

@@ -4,6 +4,7 @@ import {createHash, createHmac, pbkdf2Sync, randomBytes} from 'node:crypto'
 
 import {secretsManagerSdk} from '../aws/sdk.js'
 import {AuroraError} from '../cli/errors.js'
+import {quoteIdentifier, quoteLiteral} from '../pg/sql.js'
 
 /**
  * Passwords are set as SCRAM-SHA-256 verifiers computed here (what psql's \password does), never as
@@ -24,12 +25,12 @@ export function scramSha256Verifier(password: string, salt: Buffer = randomBytes
   return `SCRAM-SHA-256$${scramIterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`
 }
 
-const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`
-const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`
+/** `'SCRAM-SHA-256$...'`: a fresh verifier of `password` as an SQL literal, for `PASSWORD` in CREATE ROLE or ALTER ROLE. */
+export const verifierLiteral = (password: string): string => quoteLiteral(scramSha256Verifier(password))
 
 /** `ALTER ROLE name PASSWORD '<verifier>'`: the statement that sets a role's password without the password in it. */
 export function alterRolePasswordSql(username: string, password: string): string {
-  return `ALTER ROLE ${quoteIdentifier(username)} PASSWORD ${quoteLiteral(scramSha256Verifier(password))}`
+  return `ALTER ROLE ${quoteIdentifier(username)} PASSWORD ${verifierLiteral(password)}`
 }
 
 /**

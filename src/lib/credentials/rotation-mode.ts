@@ -33,6 +33,8 @@ export interface SecretRotationInfo {
   /** RotationEnabled as Secrets Manager reports it (an automatic schedule is on). */
   rotationEnabled: boolean
   rotationFunctionArn?: string
+  /** The rotation function's name (the ARN's last part): its log group is /aws/lambda/NAME. */
+  rotationFunctionName?: string
   secretArn: string
 }
 
@@ -68,6 +70,8 @@ export async function describeSecretRotation(
     pending,
     rotationEnabled: described.RotationEnabled === true,
     rotationFunctionArn,
+    // arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+    rotationFunctionName: rotationFunctionArn?.split(':')[6],
     secretArn: described.ARN ?? secretId,
   }
 }

@@ -7,8 +7,7 @@ import type {PasswordChange, RotationMode, RotationPlan, SecretRotationInfo, Use
 import {badInput} from '../cli/errors.js'
 import {classifyConnectError} from '../pg/errors.js'
 import {queryOf} from '../pg/query.js'
-import {connectToCluster} from '../target/cluster-connection.js'
-import {proveLogin} from './login.js'
+import {proveLogin, rotationApplicationName, withLogin} from './login.js'
 import {resetToSecretCommands} from './manual-fix.js'
 import {moveStageCommand, readSecretVersion} from './secret-versions.js'
 import {listUserSessions} from './sessions.js'
@@ -18,6 +17,9 @@ import {listUserSessions} from './sessions.js'
  * in with it now, and whether a rotation is already half-way. The same plan is what --dry-run shows, and the
  * shared path of every mode (staged, RDS-managed, rotation function).
  */
+
+/** Listing the sessions reads pg_stat_activity and takes no lock worth waiting for: a few seconds at most. */
+const sessionsLockTimeoutMs = 5000
 
 export interface PlanInput {
   /** The cluster connection whose credentials are the rotated secret's (its route, TLS and database are used). */
@@ -72,14 +74,10 @@ export async function planRotation({connection, info, secretsManager}: PlanInput
   }
 }
 
-async function sessionsOf(login: ClusterConnection, username: string): Promise<UserSessions> {
-  const client = await connectToCluster(login, {applicationName: 'auroractl-rotate', connectTimeoutMs: 10_000})
-  client.on('error', () => {})
-  try {
-    return await listUserSessions(queryOf(client), username)
-  } finally {
-    await client.end().catch(() => {})
-  }
+function sessionsOf(login: ClusterConnection, username: string): Promise<UserSessions> {
+  return withLogin(login, {applicationName: rotationApplicationName, lockTimeoutMs: sessionsLockTimeoutMs}, (client) =>
+    listUserSessions(queryOf(client), username),
+  )
 }
 
 function unusableCurrentPassword(

@@ -7,6 +7,7 @@ import type {RotationReport, RotationStep} from './rotation-mode.js'
 import {type DatabaseCredentials} from '../aws/secrets.js'
 import {toRenderedError} from '../cli/errors.js'
 import {type LoginProof, proveLogin, refusedPassword, withLogin} from './login.js'
+import {resetToSecretCommands} from './manual-fix.js'
 import {alterRolePasswordSql} from './password.js'
 import {
   moveStage,
@@ -188,8 +189,14 @@ const logSentence = (functionName: string) =>
 
 /** The secret and the database could not be made to agree, or it could not be told: what is known, and what to do by hand. */
 function unresolved(state: Reconciling, databaseAccepts: 'neither' | 'old' | 'unknown', why: string): ReconcileResult {
-  const {secretId} = state.input
+  const {connection, secretId} = state.input
   const {username} = state.current.credentials
+  const reset = resetToSecretCommands({
+    clusterId: connection.cluster.DBClusterIdentifier!,
+    master: username === connection.cluster.MasterUsername,
+    secretArn: secretId,
+    username,
+  })
   const pendingId = state.pending?.versionId
   const removeLabel = pendingId ? moveStageCommand(secretId, 'AWSPENDING', {from: pendingId}) : undefined
   const manualFix =
@@ -198,7 +205,7 @@ function unresolved(state: Reconciling, databaseAccepts: 'neither' | 'old' | 'un
       : [
           `aws logs tail /aws/lambda/${state.input.functionName} --since 1h (why the rotation function failed)`,
           `auroractl doctor (db.auth says whether the AWSCURRENT password logs in once the cluster answers)`,
-          `If it does not: as an administrator, set ${username}'s password to the AWSCURRENT one (auroractl secret get --secret ${secretId} --field password --reveal, then \\password ${username} in auroractl psql)`,
+          `If it does not, set ${username}'s password to the AWSCURRENT one: ${reset.join('; then ')}`,
           ...(removeLabel ? [`Then: ${removeLabel}`] : []),
         ]
   return {

@@ -1,5 +1,7 @@
 import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import type {Progress} from '../cli/progress.js'
 
 import {isTransientAwsError} from '../aws/errors.js'
@@ -13,7 +15,7 @@ import {describeStages, readVersionStages, type VersionStages} from './secret-ve
  */
 
 /** Delays between polls: the first after a second, then 1.5 times longer each time, at most 10 s (20 s after throttling). */
-export const rotationPollDelays = {factor: 1.5, firstMs: 1000, maxMs: 10_000}
+const rotationPollDelays = {factor: 1.5, firstMs: 1000, maxMs: 10_000}
 
 export interface RotationWaitResult {
   elapsedMs: number
@@ -73,22 +75,8 @@ export async function waitForCurrentVersion(input: RotationWaitInput): Promise<R
 }
 
 /** Waits `ms`; false when the signal aborted first. */
-function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve(false)
-      return
-    }
-
-    const onAbort = () => {
-      clearTimeout(timer)
-      resolve(false)
-    }
-
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve(true)
-    }, ms)
-    signal.addEventListener('abort', onAbort, {once: true})
-  })
-}
+const pause = (ms: number, signal: AbortSignal): Promise<boolean> =>
+  sleep(ms, undefined, {signal}).then(
+    () => true,
+    () => false,
+  )

@@ -1,7 +1,7 @@
 import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
 import {secretsManagerSdk} from '../aws/sdk.js'
-import {type DatabaseCredentials, parseDatabaseCredentials} from '../aws/secrets.js'
+import {type DatabaseCredentials, parseCredentialsSecret} from '../aws/secrets.js'
 
 /**
  * The Secrets Manager side of every rotation (the staged one auroractl runs, and the ones AWS runs that it watches
@@ -60,12 +60,8 @@ export async function readSecretVersion(
       ...('versionId' in version ? {VersionId: version.versionId} : {VersionStage: version.versionStage}),
     }),
   )
-  const credentials = parseDatabaseCredentials(text ?? '', secretId)
-  return {
-    credentials,
-    json: JSON.parse(text!) as Record<string, unknown>,
-    versionId: versionId ?? ('versionId' in version ? version.versionId : ''),
-  }
+  const {credentials, json} = parseCredentialsSecret(text ?? '', secretId)
+  return {credentials, json, versionId: versionId ?? ('versionId' in version ? version.versionId : '')}
 }
 
 /** One version's credentials; undefined when the version holds no value (a rotation stopped before createSecret stored one). */
@@ -74,10 +70,8 @@ export async function readStoredCredentials(
   secretId: string,
   versionId: string,
 ): Promise<DatabaseCredentials | undefined> {
-  const {GetSecretValueCommand} = secretsManagerSdk()
   try {
-    const {SecretString: text} = await secretsManager.send(new GetSecretValueCommand({SecretId: secretId, VersionId: versionId}))
-    return text === undefined ? undefined : parseDatabaseCredentials(text, secretId)
+    return (await readSecretVersion(secretsManager, secretId, {versionId})).credentials
   } catch (error) {
     if (/ResourceNotFound|SecretHasNoValue/.test((error as Error).name)) return undefined
     throw error

@@ -7,7 +7,7 @@ import type {UserSessions} from './rotation-mode.js'
  * without pg_read_all_stats). A session keeps working after its password changes: it needs the new one at its
  * next connection, which is why a rotation lists them first.
  */
-export const userSessionsSql = `
+const userSessionsSql = `
 SELECT coalesce(a.application_name, '') AS application_name,
        host(a.client_addr) AS client_address,
        count(*)::int AS sessions

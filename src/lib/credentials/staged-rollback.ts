@@ -6,14 +6,15 @@ import {manualFixCommands} from './manual-fix.js'
 import {requestMasterPassword, waitForMasterPassword} from './master-password.js'
 import {alterRolePasswordSql} from './password.js'
 import {moveStage, readSecretVersion, readVersionStages, type VersionStages, versionWithStage} from './secret-versions.js'
-import {asUser, proofDeadline, proveUntil, reportSteps, type Rotation, type StepName} from './staged-steps.js'
+import {asUser, proofLimits, proveAs, reportSteps, type Rotation, type StepName} from './staged-steps.js'
 
 /**
  * Undoes a staged rotation that failed at any step: the database first (back to the old password where it may
  * have changed), then the labels (AWSCURRENT and AWSPREVIOUS back where they were, AWSPENDING removed), then
  * proves the end state: the old password logs in and the secret's AWSCURRENT holds it. Each undo runs whatever
  * the previous one did, and none uses the interrupted signal: the rollback finishes. When the end state does not
- * agree, the report says exactly what disagrees and what to run by hand.
+ * agree, the report says exactly what disagrees and what to run by hand. It runs shielded from signals, so it
+ * has one deadline of its own (--timeout from its start) that every wait and login in it shares.
  */
 
 type Failure = {code: string; message: string; step: StepName}
@@ -36,10 +37,11 @@ export async function rollBack(rotation: Rotation, failure: Failure): Promise<Ro
     `Rolling back after: ${failure.message} The old password goes back wherever it was changed; a second Ctrl-C does not stop this.`,
   )
   const rollback: RotationStep[] = []
-  await undo(rotation, rollback, 'restore-database-password', () => restoreDatabasePassword(rotation))
+  const until = Date.now() + rotation.input.timeoutMs
+  await undo(rotation, rollback, 'restore-database-password', () => restoreDatabasePassword(rotation, until))
   await undo(rotation, rollback, 'restore-labels', () => restoreLabels(rotation))
   progress.start('Verify: the old password logs in and AWSCURRENT holds it')
-  const final = await finalState(rotation)
+  const final = await finalState(rotation, until)
   const agree = final.secretHolds === 'old' && final.databaseAccepts === 'old' && !final.pendingOnNew
   const state = describeFinalState(rotation, final)
   rollback.push({
@@ -88,20 +90,23 @@ async function undo(rotation: Rotation, rollback: RotationStep[], step: string, 
   }
 }
 
-async function restoreDatabasePassword(rotation: Rotation): Promise<string> {
+/** What is left of the rollback's deadline for one wait (at least a second: the wait looks once). */
+const remainingMs = (until: number) => Math.max(1000, until - Date.now())
+
+async function restoreDatabasePassword(rotation: Rotation, until: number): Promise<string> {
   if (!rotation.databaseTouched || !rotation.newPassword) return 'not needed: the database never received the new password'
-  const {progress, rds, timeoutMs} = rotation.input
+  const {progress, rds} = rotation.input
   if (rotation.master) {
     // A change RDS accepted applies whatever we do: wait for it, then set the old password the same way.
     progress.start('Rollback: wait for the new master password to apply, then set the old one')
-    await waitForMasterPassword(rds, rotation.clusterId, {progress, timeoutMs})
+    await waitForMasterPassword(rds, rotation.clusterId, {progress, timeoutMs: remainingMs(until)})
     await requestMasterPassword(rds, rotation.clusterId, rotation.oldPassword)
-    await waitForMasterPassword(rds, rotation.clusterId, {progress, timeoutMs})
+    await waitForMasterPassword(rds, rotation.clusterId, {progress, timeoutMs: remainingMs(until)})
     progress.succeed('Rollback: the old master password is set')
     return 'ModifyDBCluster --master-user-password with the old password, applied'
   }
 
-  const proof = await proveUntil(rotation, rotation.newPassword, {deadline: proofDeadline(rotation), retryAnswers: false, want: 'accepted'})
+  const proof = await proveAs(rotation, rotation.newPassword, {deadline: proofLimits(rotation, until).deadline, want: 'accepted'})
   if (refusedPassword(proof)) return 'not needed: the database refuses the new password (it kept the old one)'
   if (!proof.accepted) throw new Error(`Could not log in to find out which password the database takes: ${proof.reason}`)
   await asUser(rotation, rotation.newPassword, rollbackLockTimeoutMs, async (client) => {
@@ -135,7 +140,7 @@ async function restoreLabels(rotation: Rotation): Promise<string> {
 }
 
 /** What is true now, read back rather than assumed: the labels, the AWSCURRENT value, and which password logs in. */
-async function finalState(rotation: Rotation): Promise<FinalState> {
+async function finalState(rotation: Rotation, until: number): Promise<FinalState> {
   const {secretsManager} = rotation.input
   let stages: undefined | VersionStages
   let current: Awaited<ReturnType<typeof readSecretVersion>> | undefined
@@ -149,7 +154,7 @@ async function finalState(rotation: Rotation): Promise<FinalState> {
   const held = current?.credentials.password
   return {
     currentVersion: stages && versionWithStage(stages, 'AWSCURRENT'),
-    databaseAccepts: await databaseAccepts(rotation),
+    databaseAccepts: await databaseAccepts(rotation, until),
     newVersionExists: stages?.[rotation.newVersion] !== undefined,
     pendingOnNew: stages?.[rotation.newVersion]?.includes('AWSPENDING') ?? false,
     previousVersion: stages && versionWithStage(stages, 'AWSPREVIOUS'),
@@ -157,16 +162,17 @@ async function finalState(rotation: Rotation): Promise<FinalState> {
   }
 }
 
-async function databaseAccepts(rotation: Rotation): Promise<FinalState['databaseAccepts']> {
-  // After a master password change the old one comes back when RDS has applied it: keep asking until the deadline.
-  const old = await proveUntil(rotation, rotation.oldPassword, {
-    deadline: proofDeadline(rotation),
-    retryAnswers: rotation.master && rotation.databaseTouched,
+async function databaseAccepts(rotation: Rotation, until: number): Promise<FinalState['databaseAccepts']> {
+  // After a master password change the old one comes back a moment after RDS applied it: asked again for the grace.
+  const {deadline, graceDeadline} = proofLimits(rotation, until)
+  const old = await proveAs(rotation, rotation.oldPassword, {
+    deadline,
+    graceDeadline: rotation.databaseTouched ? graceDeadline : undefined,
     want: 'accepted',
   })
   if (old.accepted) return 'old'
   if (!rotation.newPassword || !rotation.databaseTouched) return refusedPassword(old) ? 'neither' : 'unknown'
-  const fresh = await proveUntil(rotation, rotation.newPassword, {deadline: proofDeadline(rotation), retryAnswers: false, want: 'accepted'})
+  const fresh = await proveAs(rotation, rotation.newPassword, {deadline: proofLimits(rotation, until).deadline, want: 'accepted'})
   if (fresh.accepted) return 'new'
   return refusedPassword(old) && refusedPassword(fresh) ? 'neither' : 'unknown'
 }

@@ -1,7 +1,5 @@
 import type {Client} from 'pg'
 
-import {setTimeout as sleep} from 'node:timers/promises'
-
 import type {RotationStep} from './rotation-mode.js'
 import type {StagedRotationInput} from './staged-rotation.js'
 
@@ -9,7 +7,7 @@ import {formatDuration} from '../cli/duration.js'
 import {AuroraError} from '../cli/errors.js'
 import {isLockTimeout} from '../pg/query.js'
 import {type ClusterConnection} from '../target/cluster-connection.js'
-import {type LoginProof, proveLogin, refusedPassword, withLogin} from './login.js'
+import {type LoginProof, passwordChangeGraceMs, proveUntil, refusedPassword, rotationApplicationName, withLogin} from './login.js'
 import {requestMasterPassword, waitForMasterPassword} from './master-password.js'
 import {alterRolePasswordSql} from './password.js'
 
@@ -36,7 +34,7 @@ export interface Rotation {
 }
 
 /** The steps, in the order they run. */
-export const stepOrder = [
+const stepOrder = [
   'generate-password',
   'store-pending',
   'set-in-database',
@@ -76,14 +74,12 @@ export function reportSteps(steps: RotationStep[], undone: boolean): RotationSte
 }
 
 /** How long our ALTER ROLE waits behind another session's change to the role before giving up (and rolling back). */
-export const alterRoleLockTimeoutMs = 5000
-/** How long a login proof retries the network (not a refusal) on the ALTER ROLE path, at most. */
+const alterRoleLockTimeoutMs = 5000
+/** How long a login proof retries the network (not a refusal), at most. */
 const loginRetryMs = 30_000
-/** Our sessions' application_name, so `auroractl ps` and pg_stat_activity tell them apart. */
-export const rotationApplicationName = 'auroractl-rotate'
 
 /** The cluster connection, logged in as the secret's user with `password`. */
-export function loginWith(rotation: Rotation, password: string): ClusterConnection {
+function loginWith(rotation: Rotation, password: string): ClusterConnection {
   const {connection} = rotation.input
   return {...connection, credentials: {...connection.credentials, password, username: rotation.username}}
 }
@@ -145,59 +141,39 @@ export async function setMasterPassword(rotation: Rotation): Promise<string> {
 }
 
 /**
- * Logs in until the answer is the one wanted, or the deadline. The network is always retried (proveLogin);
- * the other answer only when `retryAnswers`: a master password reaches the database a moment after RDS
- * reports it applied, and until then the server's answer is the old one.
+ * How long one proof may take. The network is retried for 30 s (within --timeout, and within `until`, a
+ * rollback's own deadline). The master user's password is changed by RDS and reaches the database a moment
+ * after RDS reports it applied: the other answer is asked again for a short grace, never the whole --timeout.
  */
-export async function proveUntil(
-  rotation: Rotation,
-  password: string,
-  options: {deadline: number; retryAnswers: boolean; signal?: AbortSignal; want: 'accepted' | 'refused'},
-): Promise<LoginProof> {
-  const {deadline, signal} = options
-  for (;;) {
-    // One login at a time: each waits for the previous answer.
-    // eslint-disable-next-line no-await-in-loop
-    const proof = await proveLogin(
-      loginWith(rotation, password),
-      {password, username: rotation.username},
-      {
-        applicationName: rotationApplicationName,
-        deadline,
-        signal,
-      },
-    )
-    const wanted = options.want === 'accepted' ? proof.accepted : refusedPassword(proof)
-    if (wanted || !options.retryAnswers || Date.now() >= deadline || signal?.aborted) return proof
-    // eslint-disable-next-line no-await-in-loop
-    await sleep(2000, undefined, {signal}).catch(() => {})
-  }
+export function proofLimits(rotation: Rotation, until = Number.POSITIVE_INFINITY): {deadline: number; graceDeadline?: number} {
+  const now = Date.now()
+  const deadline = Math.min(now + Math.min(loginRetryMs, rotation.input.timeoutMs), until)
+  return rotation.master ? {deadline, graceDeadline: Math.min(now + passwordChangeGraceMs, until)} : {deadline}
 }
 
-/** How long a proof may take: the whole --timeout for the master password (it applies in its own time), else the network retries. */
-export const proofDeadline = (rotation: Rotation): number =>
-  Date.now() + (rotation.master ? rotation.input.timeoutMs : Math.min(loginRetryMs, rotation.input.timeoutMs))
+/** Logs in as the secret's user with `password` until the answer is `want` (see proveUntil and proofLimits). */
+export function proveAs(
+  rotation: Rotation,
+  password: string,
+  options: {deadline: number; graceDeadline?: number; signal?: AbortSignal; want: 'accepted' | 'refused'},
+): Promise<LoginProof> {
+  return proveUntil(
+    rotation.input.connection,
+    {password, username: rotation.username},
+    {...options, applicationName: rotationApplicationName},
+  )
+}
 
 /** testSecret: the new password logs in. */
 export async function proveNewPassword(rotation: Rotation): Promise<string> {
-  const proof = await proveUntil(rotation, rotation.newPassword!, {
-    deadline: proofDeadline(rotation),
-    retryAnswers: rotation.master,
-    signal: rotation.input.signal,
-    want: 'accepted',
-  })
+  const proof = await proveAs(rotation, rotation.newPassword!, {...proofLimits(rotation), signal: rotation.input.signal, want: 'accepted'})
   if (!proof.accepted) throw new AuroraError('CHECK_FAILED', `The new password did not log in as ${rotation.username}: ${proof.reason}`)
   return `logged in as ${rotation.username} with it`
 }
 
 /** After the promotion: the old password no longer logs in (a password still accepted would mean the change did not take). */
 export async function proveOldRefused(rotation: Rotation): Promise<string> {
-  const proof = await proveUntil(rotation, rotation.oldPassword, {
-    deadline: proofDeadline(rotation),
-    retryAnswers: rotation.master,
-    signal: rotation.input.signal,
-    want: 'refused',
-  })
+  const proof = await proveAs(rotation, rotation.oldPassword, {...proofLimits(rotation), signal: rotation.input.signal, want: 'refused'})
   if (refusedPassword(proof)) return 'the server refuses it'
   if (proof.accepted) {
     throw new AuroraError('CHECK_FAILED', `The old password still logs in as ${rotation.username} after the change.`, {

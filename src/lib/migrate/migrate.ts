@@ -5,6 +5,7 @@ import os from 'node:os'
 import {seconds} from '../cli/duration.js'
 import {AuroraError, badInput} from '../cli/errors.js'
 import {type Progress, silentProgress} from '../cli/progress.js'
+import {quoteIdentifier, quoteLiteral} from '../pg/sql.js'
 import {
   crossDatabasePatterns,
   filterParams,
@@ -18,7 +19,6 @@ import {
   listSequences,
   listTables,
   qualified,
-  quoteIdentifier,
   serverMajor,
   type TableRef,
   tableSelection,
@@ -461,8 +461,6 @@ function oldDatabaseName(database: string, now = new Date()): string {
   return `${namePrefix(database)}${oldMarker}${now.toISOString().replaceAll(/\D/g, '').slice(0, 14)}`
 }
 
-const literal = (value: string) => `'${value.replaceAll("'", "''")}'`
-
 /**
  * The scratch database. Replacing an existing database, it takes that database's encoding and
  * collation (from template0, as a restore should); a new one gets the server's defaults.
@@ -480,9 +478,9 @@ async function createScratchDatabase(maintenance: Client, scratch: string, exist
     [existing],
   )
   const like = rows[0]!
-  const icu = like.provider === 'i' && like.icu ? ` LOCALE_PROVIDER icu ICU_LOCALE ${literal(like.icu)}` : ''
+  const icu = like.provider === 'i' && like.icu ? ` LOCALE_PROVIDER icu ICU_LOCALE ${quoteLiteral(like.icu)}` : ''
   await maintenance.query(
-    `CREATE DATABASE ${quoteIdentifier(scratch)} TEMPLATE template0 ENCODING ${literal(like.encoding)} LC_COLLATE ${literal(like.collate)} LC_CTYPE ${literal(like.ctype)}${icu}`,
+    `CREATE DATABASE ${quoteIdentifier(scratch)} TEMPLATE template0 ENCODING ${quoteLiteral(like.encoding)} LC_COLLATE ${quoteLiteral(like.collate)} LC_CTYPE ${quoteLiteral(like.ctype)}${icu}`,
   )
 }
 

@@ -353,6 +353,7 @@ export async function setPassword(paths: SandboxPaths, input: {cluster: string; 
   if (!served) throw new AuroraError('SANDBOX', `The data plane serves no cluster "${input.cluster}".`)
   const [{default: pg}, {alterRolePasswordSql}] = await Promise.all([import('pg'), import('../credentials/password.js')])
   const client = new pg.Client({
+    connectionTimeoutMillis: 10_000,
     database: 'postgres',
     host: '127.0.0.1',
     password: await superuserPassword(paths),
@@ -362,6 +363,8 @@ export async function setPassword(paths: SandboxPaths, input: {cluster: string; 
   })
   await client.connect()
   try {
+    // The launcher waits for this under its lock: a session holding a lock on the role must not hold up the sandbox.
+    await client.query(`SET lock_timeout = '5s'; SET statement_timeout = '10s'`)
     await client.query(alterRolePasswordSql(input.username, input.password))
   } finally {
     await client.end().catch(() => {})

@@ -1,6 +1,8 @@
 import type {Check} from '../types.js'
 
+import {formatAge} from '../../cli/render/text.js'
 import {describeSecretRotation, type SecretRotationInfo} from '../../credentials/rotation-mode.js'
+import {moveStageCommand} from '../../credentials/secret-versions.js'
 import {type DoctorFacts} from '../facts.js'
 import {formatThreshold} from '../thresholds.js'
 import {fail, ok, skip, warn} from '../types.js'
@@ -52,21 +54,13 @@ const modeWords = (info: SecretRotationInfo): string =>
       ? `rotation function ${functionName(info)}`
       : 'plain secret (auroractl rotates it: secret rotate)'
 
-const functionName = (info: SecretRotationInfo) => info.rotationFunctionArn?.split(':')[6] ?? 'unknown'
+const functionName = (info: SecretRotationInfo) => info.rotationFunctionName ?? 'unknown'
 
 function scheduleWords(info: SecretRotationInfo): string {
   if (!info.rotationEnabled) return 'no automatic rotation'
   const every = info.automaticallyAfterDays ? ` every ${info.automaticallyAfterDays} days` : ''
   const next = info.nextRotationDate ? ` (next ${info.nextRotationDate.toISOString().slice(0, 10)})` : ''
   return `rotated automatically${every}${next}`
-}
-
-/** 40 s, 12m, 5h, 97 days: an age at the precision it matters. */
-function ageWords(seconds: number): string {
-  if (seconds >= 86_400) return `${Math.floor(seconds / 86_400)} days`
-  if (seconds >= 3600) return `${Math.floor(seconds / 3600)}h`
-  if (seconds >= 60) return `${Math.floor(seconds / 60)}m`
-  return `${Math.max(0, Math.round(seconds))}s`
 }
 
 function stuckHint(info: SecretRotationInfo, pending: string): string {
@@ -80,7 +74,7 @@ function stuckHint(info: SecretRotationInfo, pending: string): string {
     }
 
     case 'staged': {
-      return `Something left a rotation half-way. \`auroractl secret rotate --dry-run\` tries both passwords and names the label move that fits; when the database takes the AWSCURRENT one: aws secretsmanager update-secret-version-stage --secret-id ${info.secretArn} --version-stage AWSPENDING --remove-from-version-id ${pending}`
+      return `Something left a rotation half-way. \`auroractl secret rotate --dry-run\` tries both passwords and names the label move that fits; when the database takes the AWSCURRENT one: ${moveStageCommand(info.secretArn, 'AWSPENDING', {from: pending})}`
     }
   }
 }
@@ -112,12 +106,12 @@ export const secretRotation: Check<DoctorFacts> = {
     const limit = facts.threshold(secretRotation)
     const created = info.current.createdDate
     const age = created ? (facts.now.getTime() - created.getTime()) / 1000 : undefined
-    const ageText = age === undefined ? 'AWSCURRENT version of unknown age' : `AWSCURRENT version ${ageWords(age)} old`
+    const ageText = age === undefined ? 'AWSCURRENT version of unknown age' : `AWSCURRENT version created ${formatAge(age / 3600)}`
     const value = age === undefined ? undefined : Math.round(age)
     const detail = `${info.name}: ${modeWords(info)}, ${scheduleWords(info)}; ${ageText}`
     if (info.pending) {
       const pendingAge = info.pending.createdDate ? (facts.now.getTime() - info.pending.createdDate.getTime()) / 1000 : undefined
-      const since = pendingAge === undefined ? '' : ` ${ageWords(pendingAge)} ago`
+      const since = pendingAge === undefined ? '' : ` ${formatAge(pendingAge / 3600)}`
       const what =
         pendingAge !== undefined && pendingAge < rotationUnderWaySeconds
           ? `a rotation started${since} is under way`

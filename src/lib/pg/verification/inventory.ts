@@ -1,5 +1,6 @@
 import type {Client} from 'pg'
 
+import {quoteIdentifier} from '../sql.js'
 import {
   filterParams,
   noFilter,
@@ -9,6 +10,9 @@ import {
   sequenceSelectedSql,
   type TableFilter,
 } from './filter.js'
+
+// Kept for the modules that still import it from here; new code imports it from pg/sql.ts.
+export {quoteIdentifier} from '../sql.js'
 
 /**
  * Catalog queries both sides run. Objects that belong to an extension are left out: the extension
@@ -113,7 +117,6 @@ export interface ObjectCounts {
   views: number
 }
 
-export const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`
 export const qualified = (table: {name: string; schema: string}) => `${quoteIdentifier(table.schema)}.${quoteIdentifier(table.name)}`
 
 /** Leaf tables the filter copies (partitions included, partitioned parents not: they hold no rows of their own), largest first. */

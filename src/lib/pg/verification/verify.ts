@@ -1,7 +1,8 @@
 import type {Client} from 'pg'
 
+import {quoteIdentifier} from '../sql.js'
 import {noFilter, type TableFilter} from './filter.js'
-import {guarded, type ObjectCounts, objectCounts, qualified, quoteIdentifier, readSequence, type TableRef} from './inventory.js'
+import {guarded, type ObjectCounts, objectCounts, qualified, readSequence, type TableRef} from './inventory.js'
 
 export type VerifyMode = 'checksum' | 'count' | 'none'
 
