@@ -14,7 +14,7 @@ import {firstAndMore} from '../cli/render/text.js'
 import {endSessions, type KillResult} from '../oncall/kill.js'
 import {listSessions} from '../oncall/sessions.js'
 import {isLockTimeout} from '../pg/query.js'
-import {quoteIdentifier} from '../pg/verification/inventory.js'
+import {quoteIdentifier} from '../pg/sql.js'
 import {actAsRoleSql, dropRoleStatements, reservedRoleProblem} from './role-sql.js'
 
 /** How `role drop` deals with the role's live sessions. */

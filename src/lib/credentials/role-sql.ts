@@ -1,5 +1,5 @@
-import {quoteIdentifier} from '../pg/verification/inventory.js'
-import {scramSha256Verifier} from './password.js'
+import {quoteIdentifier} from '../pg/sql.js'
+import {verifierLiteral} from './password.js'
 
 /**
  * The SQL `role create` and `role drop` run, built from plain values (pure: unit-tested without a server).
@@ -75,7 +75,7 @@ const passwordPlaceholder = "'<SCRAM-SHA-256 verifier>'"
  * default and harmless here (the role is a member of no role); a membership granted later on purpose then works.
  */
 export function createRoleSql(plan: Pick<RoleGrantPlan, 'connectionLimit' | 'name'>, password: string): string {
-  return createRoleWith(plan, quoteLiteral(scramSha256Verifier(password)))
+  return createRoleWith(plan, verifierLiteral(password))
 }
 
 /** The same statement as shown (--dry-run, --json): the verifier replaced by passwordPlaceholder. */
@@ -132,6 +132,3 @@ export function dropRoleStatements(name: string, reassignTo?: string): string[] 
  * membership with the role; `role drop` revokes it itself when it gives up.
  */
 export const actAsRoleSql = (name: string) => `GRANT ${quoteIdentifier(name)} TO CURRENT_USER`
-
-/** Private until password.ts's verifierLiteral replaces it (one quoting of the verifier for every statement). */
-const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`

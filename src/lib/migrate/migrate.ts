@@ -412,7 +412,7 @@ async function startSourceVerification(
   options.opened.push(...clients)
   await Promise.all(
     clients.map((client) =>
-      client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`),
+      client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshot)}`),
     ),
   )
   const started = performance.now()

@@ -6,6 +6,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {SandboxPaths} from './paths.js'
 
 import {AuroraError} from '../cli/errors.js'
+import {quoteIdentifier} from '../pg/sql.js'
 import {
   initDataDir,
   installServerCertificate,
@@ -178,7 +179,7 @@ export async function restoreCluster(
         '-d',
         'postgres',
         '-c',
-        `CREATE DATABASE "${captured.database.replaceAll('"', '""')}" OWNER "${state.cluster.username.replaceAll('"', '""')}"`,
+        `CREATE DATABASE ${quoteIdentifier(captured.database)} OWNER ${quoteIdentifier(state.cluster.username)}`,
       ],
       env,
     )

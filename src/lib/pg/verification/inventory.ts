@@ -11,9 +11,6 @@ import {
   type TableFilter,
 } from './filter.js'
 
-// Kept for the modules that still import it from here; new code imports it from pg/sql.ts.
-export {quoteIdentifier} from '../sql.js'
-
 /**
  * Catalog queries both sides run. Objects that belong to an extension are left out: the extension
  * brings them, and comparing them would compare the extension, not the data. Queries that take a
