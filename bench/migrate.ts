@@ -1,8 +1,10 @@
-// Migrate benchmark: a pgbench dataset on a local source server, copied into the running sandbox.
-// Prints ratios against the raw `pg_dump | psql` pipe measured in the same invocation (runs alternate),
-// the checksum verification time as a share of the dump time, and auroractl's peak RSS at two scales.
-// Needs `auroractl sandbox up`. BENCH_SCALE (default 20) and BENCH_RUNS (default 5) tune it.
+// Migrate benchmark: datasets on a local source server, copied into the running sandbox. Every ratio is against
+// the raw `pg_dump | psql` pipe measured in the same invocation, the runs alternating so that machine noise hits
+// every side alike. Prints medians, ratios and the goals next to them (issue #19); asserts nothing.
+// Needs `auroractl sandbox up`. BENCH_RUNS (default 3) sets the runs per dataset; BENCH_SCALES (default "20,60")
+// the pgbench scales; BENCH_QUICK=1 skips the checksum and memory measurements.
 import {execFileSync, spawnSync} from 'node:child_process'
+import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -10,14 +12,18 @@ import {startTestPostgres} from '../test/helpers/postgres-server.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const cli = path.join(root, 'bin', 'run.js')
-const scale = Number(process.env.BENCH_SCALE ?? 20)
-const runs = Number(process.env.BENCH_RUNS ?? 5)
+const runs = Number(process.env.BENCH_RUNS ?? 3)
+const scales = (process.env.BENCH_SCALES ?? '20,60').split(',').map(Number)
 
 function time(work: () => void): number {
   const started = process.hrtime.bigint()
   work()
   return Number(process.hrtime.bigint() - started) / 1e9
 }
+
+/** One result: seconds, the ratio to the raw pipe, and the goal it is measured against. */
+const line = (label: string, seconds: number, base: number, goal: string) =>
+  console.log(`  ${label.padEnd(44)} ${seconds.toFixed(2).padStart(6)} s  ${(seconds / base).toFixed(2)}x  ${goal}`)
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
@@ -30,7 +36,7 @@ if (sandbox.status === 0) {
 
 async function bench(): Promise<void> {
   const env = {...process.env, ...JSON.parse(sandbox.stdout)} as NodeJS.ProcessEnv
-  const password = execFileSync('node', [cli, 'secret', 'get', '--field', 'password'], {encoding: 'utf8', env}).trim()
+  const password = execFileSync('node', [cli, 'secret', 'get', '--field', 'password', '--reveal'], {encoding: 'utf8', env}).trim()
   const map = JSON.parse(execFileSync('cat', [env.AURORACTL_ENDPOINT_MAP!], {encoding: 'utf8'})) as {endpoints: Record<string, string>}
   const [host, port] = Object.values(map.endpoints)[0]!.split(':')
   const targetEnv = {...process.env, PGHOST: host, PGPASSWORD: password, PGPORT: port, PGSSLMODE: 'require', PGUSER: 'nbatracker'}
@@ -46,140 +52,109 @@ async function bench(): Promise<void> {
     PGSSLMODE: 'disable',
     PGUSER: 'postgres',
   }
+  const psqlSource = (database: string, sql: string) => execFileSync('psql', ['-X', '-q', '-d', database, '-c', sql], {env: sourceEnv})
 
-  function prepare(database: string, pgbenchScale: number) {
-    execFileSync('psql', ['-X', '-q', '-d', 'postgres', '-c', `CREATE DATABASE ${database}`], {env: sourceEnv})
-    execFileSync(path.join(source.binDir, 'pgbench'), ['-i', '-q', '-s', String(pgbenchScale), database], {env: sourceEnv, stdio: 'ignore'})
+  function pgbench(database: string, scale: number) {
+    psqlSource('postgres', `CREATE DATABASE ${database}`)
+    execFileSync(path.join(source.binDir, 'pgbench'), ['-i', '-q', '-s', String(scale), database], {env: sourceEnv, stdio: 'ignore'})
   }
 
   let counter = 0
   const fresh = () => `bench_${process.pid}_${counter++}`
+  // Each copy is dropped as soon as it is timed: autovacuum working on earlier copies would slow the next runs.
+  const drop = (database: string) => psqlTarget('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+  const migrateArgs = (database: string, into: string, extra: string[]) => [
+    cli,
+    'migrate',
+    '--from',
+    `postgresql://postgres@127.0.0.1:${source.port}/${database}?sslmode=disable`,
+    '--to-database',
+    into,
+    '--json',
+    ...extra,
+  ]
+  function migrate(database: string, extra: string[] = []): {output: string; seconds: number} {
+    const into = fresh()
+    let output = ''
+    const seconds = time(() => {
+      output = execFileSync('node', migrateArgs(database, into, extra), {encoding: 'utf8', env: {...env, PGPASSWORD: source.password}})
+    })
+    drop(into)
+    return {output, seconds}
+  }
+
+  const rawPipe = (database: string) => {
+    const rawDb = fresh()
+    psqlTarget('postgres', `CREATE DATABASE ${rawDb}`)
+    const seconds = time(() =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `pg_dump -d ${database} --no-owner --no-acl | PGHOST=${host} PGPORT=${port} PGUSER=nbatracker PGPASSWORD="$TARGET_PASSWORD" PGSSLMODE=require psql -X -q -d ${rawDb} -o /dev/null`,
+        ],
+        {env: {...sourceEnv, TARGET_PASSWORD: password}},
+      ),
+    )
+    drop(rawDb)
+    return seconds
+  }
+
+  /** Alternates the raw pipe and each variant `runs` times; returns the medians (seconds) by name, raw included. */
+  function compare(database: string, variants: Record<string, string[]>): Record<string, number> {
+    const samples: Record<string, number[]> = {raw: []}
+    for (const name of Object.keys(variants)) samples[name] = []
+    let defaultJobs = 0
+    for (let run = 0; run < runs; run++) {
+      samples.raw!.push(rawPipe(database))
+      for (const [name, extra] of Object.entries(variants)) {
+        const {output, seconds} = migrate(database, extra)
+        samples[name]!.push(seconds)
+        if (extra.length === 0) defaultJobs = (JSON.parse(output) as {jobs: number}).jobs
+      }
+    }
+
+    if (defaultJobs > 0) console.log(`  (the default chose --jobs ${defaultJobs})`)
+    return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]))
+  }
 
   try {
-    prepare('bench', scale)
-    const raw: number[] = []
-    const jobs1: number[] = []
-    const jobs2: number[] = []
-    const dump: number[] = []
-    const checksum: number[] = []
-    const checksumSource: number[] = []
-    const checksumWall: number[] = []
-    for (let run = 0; run < runs; run++) {
-      const rawDb = fresh()
-      psqlTarget('postgres', `CREATE DATABASE ${rawDb}`)
-      raw.push(
-        time(() =>
-          execFileSync(
-            'bash',
-            [
-              '-c',
-              `pg_dump -d bench --no-owner --no-acl | PGHOST=${host} PGPORT=${port} PGUSER=nbatracker PGPASSWORD="$TARGET_PASSWORD" PGSSLMODE=require psql -X -q -d ${rawDb} -o /dev/null`,
-            ],
-            {env: {...sourceEnv, TARGET_PASSWORD: password}},
-          ),
-        ),
-      )
-      for (const [jobs, samples] of [
-        [1, jobs1],
-        [2, jobs2],
-      ] as const) {
-        samples.push(
-          time(() =>
-            execFileSync(
-              'node',
-              [
-                cli,
-                'migrate',
-                '--from',
-                `postgresql://postgres@127.0.0.1:${source.port}/bench?sslmode=disable`,
-                '--to-database',
-                fresh(),
-                '--jobs',
-                String(jobs),
-                '--json',
-              ],
-              {env: {...env, PGPASSWORD: source.password}},
-            ),
-          ),
-        )
-      }
-
-      dump.push(time(() => execFileSync('bash', ['-c', 'pg_dump -d bench > /dev/null'], {env: sourceEnv})))
-      let output = ''
-      checksumWall.push(
-        time(() => {
-          output = execFileSync(
-            'node',
-            [
-              cli,
-              'migrate',
-              '--from',
-              `postgresql://postgres@127.0.0.1:${source.port}/bench?sslmode=disable`,
-              '--to-database',
-              fresh(),
-              '--jobs',
-              '1',
-              '--verify',
-              'checksum',
-              '--json',
-            ],
-            {
-              encoding: 'utf8',
-              env: {...env, PGPASSWORD: source.password},
-            },
-          )
-        }),
-      )
-      const report = JSON.parse(output)
-      checksum.push(report.phases.verifySeconds)
-      checksumSource.push(report.phases.sourceVerifySeconds)
+    console.log(`median of ${runs} alternating runs each; ${os.availableParallelism()} cores; count verification unless said`)
+    for (const scale of scales) {
+      const database = `bench_s${scale}`
+      pgbench(database, scale)
+      console.log(`pgbench scale ${scale}:`)
+      const medians = compare(database, {default: [], jobs1: ['--jobs', '1'], jobs2: ['--jobs', '2']})
+      line('raw pg_dump | psql (no verification)', medians.raw!, medians.raw!, '')
+      line('auroractl migrate (default jobs)', medians.default!, medians.raw!, 'goal ≤ 1.00x')
+      line('auroractl migrate --jobs 1', medians.jobs1!, medians.raw!, '')
+      line('auroractl migrate --jobs 2', medians.jobs2!, medians.raw!, 'goal ≤ 1.00x')
     }
 
-    const base = median(raw)
-    console.log(`pgbench scale ${scale}, median of ${runs} alternating runs`)
-    console.log(`raw pg_dump | psql (no verification)         ${base.toFixed(2)} s   1.00x`)
-    console.log(`auroractl migrate --jobs 1 (count verified)   ${median(jobs1).toFixed(2)} s   ${(median(jobs1) / base).toFixed(2)}x`)
-    console.log(`auroractl migrate --jobs 2 (count verified)   ${median(jobs2).toFixed(2)} s   ${(median(jobs2) / base).toFixed(2)}x`)
-    console.log(
-      `checksum verification / pg_dump time          ${median(checksum).toFixed(2)} s / ${median(dump).toFixed(2)} s = ${(median(checksum) / median(dump)).toFixed(2)}x  (after the copy: the target side)`,
+    // Several large tables: pgbench plus two more tables as large as pgbench_accounts.
+    const multi = 'bench_multi'
+    pgbench(multi, scales[0]!)
+    const rows = scales[0]! * 100_000
+    psqlSource(
+      multi,
+      `CREATE TABLE events (id bigint PRIMARY KEY, account int NOT NULL, kind text NOT NULL, at timestamptz NOT NULL, payload text);
+       INSERT INTO events SELECT g, g % 100000, 'kind-' || (g % 17), now() - g * interval '1 second', repeat(md5(g::text), 2) FROM generate_series(1, ${rows}) g;
+       CREATE TABLE readings (sensor int NOT NULL, at timestamptz NOT NULL, value double precision NOT NULL, note text, PRIMARY KEY (sensor, at));
+       INSERT INTO readings SELECT g % 1000, now() - g * interval '1 minute', g * 0.5, CASE WHEN g % 10 = 0 THEN 'checked' END FROM generate_series(1, ${rows}) g`,
     )
-    console.log(
-      `  source side, run during the copy             ${median(checksumSource).toFixed(2)} s / ${median(dump).toFixed(2)} s = ${(median(checksumSource) / median(dump)).toFixed(2)}x`,
-    )
-    console.log(
-      `  whole run, --verify checksum vs count        ${median(checksumWall).toFixed(2)} s vs ${median(jobs1).toFixed(2)} s: +${((median(checksumWall) - median(jobs1)) / median(dump)).toFixed(2)}x of the dump time`,
+    psqlSource(multi, 'VACUUM ANALYZE')
+    console.log(`pgbench scale ${scales[0]} plus two tables of ${rows} rows each (several large tables):`)
+    const spread = compare(multi, {jobs1: ['--jobs', '1'], jobs2: ['--jobs', '2']})
+    line('raw pg_dump | psql (no verification)', spread.raw!, spread.raw!, '')
+    line('auroractl migrate --jobs 1', spread.jobs1!, spread.raw!, '')
+    line(
+      'auroractl migrate --jobs 2',
+      spread.jobs2!,
+      spread.raw!,
+      `goal ≤ 1.00x and < --jobs 1 (${(spread.jobs2! / spread.jobs1!).toFixed(2)}x of it)`,
     )
 
-    // Peak RSS of auroractl itself (the dump and restore run in pg_dump/psql) at two scales.
-    prepare('bench_big', scale * 2)
-    for (const [database, size] of [
-      ['bench', scale],
-      ['bench_big', scale * 2],
-    ] as const) {
-      const measured = spawnSync(
-        '/usr/bin/time',
-        [
-          '-f',
-          '%M',
-          'node',
-          cli,
-          'migrate',
-          '--from',
-          `postgresql://postgres@127.0.0.1:${source.port}/${database}?sslmode=disable`,
-          '--to-database',
-          fresh(),
-          '--jobs',
-          '1',
-          '--json',
-        ],
-        {
-          encoding: 'utf8',
-          env: {...env, PGPASSWORD: source.password},
-        },
-      )
-      const rss = Number(measured.stderr.trim().split('\n').at(-1))
-      console.log(`peak RSS of auroractl at scale ${size}: ${(rss / 1024).toFixed(0)} MB`)
-    }
+    if (process.env.BENCH_QUICK !== '1') measureChecksumAndMemory(`bench_s${scales[0]}`)
   } finally {
     for (let index = 0; index < counter; index++) {
       try {
@@ -190,5 +165,31 @@ async function bench(): Promise<void> {
     }
 
     await source.stop()
+  }
+
+  /** What checksum verification adds over count, against the dump time; and auroractl's own peak RSS at each scale. */
+  function measureChecksumAndMemory(database: string) {
+    const dump: number[] = []
+    const checksumWall: number[] = []
+    const countWall: number[] = []
+    for (let run = 0; run < runs; run++) {
+      dump.push(time(() => execFileSync('bash', ['-c', `pg_dump -d ${database} > /dev/null`], {env: sourceEnv})))
+      countWall.push(migrate(database).seconds)
+      checksumWall.push(migrate(database, ['--verify', 'checksum']).seconds)
+    }
+
+    console.log(
+      `checksum vs count verification, whole run: ${median(checksumWall).toFixed(2)} s vs ${median(countWall).toFixed(2)} s: +${((median(checksumWall) - median(countWall)) / median(dump)).toFixed(2)}x of the pg_dump time (${median(dump).toFixed(2)} s)`,
+    )
+    for (const scale of scales) {
+      const into = fresh()
+      const measured = spawnSync('/usr/bin/time', ['-f', '%M', 'node', ...migrateArgs(`bench_s${scale}`, into, [])], {
+        encoding: 'utf8',
+        env: {...env, PGPASSWORD: source.password},
+      })
+      drop(into)
+      const rss = Number(measured.stderr.trim().split('\n').at(-1))
+      console.log(`peak RSS of auroractl (default path) at scale ${scale}: ${(rss / 1024).toFixed(0)} MB`)
+    }
   }
 }

@@ -45,7 +45,7 @@ finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --f
       options: ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'],
     }),
     jobs: integerFlag({
-      description: 'Parallel jobs: 1 streams in one transaction; more uses pg_dump -Fd / pg_restore -j (default: from the size)',
+      description: 'Parallel jobs: 1 streams pg_dump | psql in one transaction; more runs that many COPY pipes at once, splitting large tables, then pg_restore -j for indexes (default: from the size and cores)',
       max: 16,
       min: 1,
     }),
@@ -102,10 +102,13 @@ finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --f
     }
 
     if (source.password === undefined && process.env.PGPASSWORD) source = {...source, password: process.env.PGPASSWORD}
-    let target = flags.to
-      ? {...parseConnectionUrl(flags.to, '--to'), password: process.env.AURORACTL_TO_PASSWORD || undefined}
-      : await this.clusterTarget()
-    if (flags['to-database']) target = {...target, database: flags['to-database']}
+    const toDatabase = (target: ConnectionInfo) => (flags['to-database'] ? {...target, database: flags['to-database']} : target)
+    // The cluster's endpoint and secret are looked up while migrate connects to the source.
+    const target = flags.to
+      ? toDatabase({...parseConnectionUrl(flags.to, '--to'), password: process.env.AURORACTL_TO_PASSWORD || undefined})
+      : this.clusterTarget().then(toDatabase)
+    // Until migrate awaits it, a failed lookup must not be an unhandled rejection.
+    if (target instanceof Promise) target.catch(() => {})
 
     const progress = await this.progress()
     const report = await this.interruptibly((signal) =>

@@ -441,7 +441,7 @@ describe('migrate faults', () => {
       let terminated = false
       for (const deadline = Date.now() + 30_000; Date.now() < deadline && !terminated;) {
         const {rows} = await watcher.query(
-          `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'auroractl-migrate' AND query LIKE 'COPY public.events %' AND datname = 'bulk'`,
+          `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'auroractl-migrate' AND query ~* '^COPY .*\\mevents\\M.* TO STDOUT' AND datname = 'bulk'`,
         )
         terminated = rows.some((row) => row.done)
 
@@ -576,7 +576,7 @@ async function terminateDumpMidCopy(server: TestPostgres): Promise<boolean> {
   try {
     for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
       const {rows} = await watcher.query(
-        `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'auroractl-migrate' AND query LIKE 'COPY public.events %' AND datname = 'bulk'`,
+        `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'auroractl-migrate' AND query ~* '^COPY .*\\mevents\\M.* TO STDOUT' AND datname = 'bulk'`,
       )
       if (rows.some((row) => row.done)) return true
       await sleep(10)
@@ -589,7 +589,7 @@ async function terminateDumpMidCopy(server: TestPostgres): Promise<boolean> {
 }
 
 describe('--drop-existing never loses the target: the copy is built aside and swapped in only once verified', () => {
-  it.each(['1', '2'])('keeps every original row when pg_dump dies mid-copy (--jobs %s)', async (jobs) => {
+  it.each(['1', '2'])('keeps every original row when the session reading the rows dies mid-copy (--jobs %s)', async (jobs) => {
     const database = `precious_cut_j${jobs}_${process.pid}`
     await seedPrecious(database)
     const running = runCli(
@@ -985,6 +985,54 @@ describe('no password escapes', () => {
       expect(fromVariable.exitCode, fromVariable.stderr).toBe(0)
     } finally {
       await target.stop()
+    }
+  })
+
+  it('--jobs 2 with count verification: counts from the COPYs, a split table, a table psql cannot name left to pg_restore, sequences and a populated materialized view', async () => {
+    psql(source.url(), '-c', 'CREATE DATABASE streamed')
+    psql(source.url('streamed'), '-f', fixture)
+    psql(
+      source.url('streamed'),
+      '-c',
+      'CREATE TABLE public.readings (id bigint PRIMARY KEY, note text)',
+      '-c',
+      // About 30 MB of heap: more than its share of two jobs and above the minimum part, so it is split in two.
+      "INSERT INTO public.readings SELECT g, repeat('r', 120) FROM generate_series(1, 200000) g",
+      '-c',
+      'CREATE TABLE public."two\nlines" (id int PRIMARY KEY, "a\rb" text)',
+      '-c',
+      `INSERT INTO public."two\nlines" SELECT g, 'x' FROM generate_series(1, 7) g`,
+    )
+    const database = `streamed_${process.pid}`
+    const result = await runCli(['migrate', '--from', sourceUrl('streamed'), '--to-database', database, '--jobs', '2', '--json'], {
+      env: sourceEnv(),
+    })
+    expect(result.exitCode, result.stderr).toBe(0)
+    const report = JSON.parse(result.stdout)
+    expect(report).toMatchObject({jobs: 2, path: 'parallel', verification: {match: true, mode: 'count'}})
+    const rowsOf = (name: string) => report.verification.tables.find((table: {table: string}) => table.table === name)
+    expect(rowsOf('"public"."readings"')).toMatchObject({match: true, source: {rows: 200_000}, target: {rows: 200_000}})
+    expect(rowsOf('"public"."two\nlines"')).toMatchObject({match: true, source: {rows: 7}, target: {rows: 7}})
+    expect(report.verification.sequences).toEqual(
+      expect.arrayContaining([expect.objectContaining({match: true, sequence: '"league"."ticket_seq"'})]),
+    )
+    const client = await targetClient(database)
+    try {
+      const {rows} = await client.query(
+        `SELECT (SELECT count(*) FROM public.readings)::int AS readings, (SELECT sum(id) FROM public.readings)::text AS ids,
+                (SELECT count(*) FROM public."two\nlines")::int AS odd, (SELECT sum(games) FROM league.season_totals)::int AS totals,
+                (SELECT count(*) FROM pg_largeobject_metadata)::int AS large_objects`,
+      )
+      expect(rows[0]).toEqual({
+        ids: String((200_000 * 200_001) / 2),
+        large_objects: 1,
+        odd: 7,
+        readings: 200_000,
+        totals: expect.any(Number),
+      })
+      expect(rows[0]!.totals).toBeGreaterThan(0)
+    } finally {
+      await client.end()
     }
   })
 

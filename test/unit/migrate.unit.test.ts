@@ -15,21 +15,24 @@ const table = (columns: Array<{name: string; type: string}>) => ({
 })
 
 describe('chooseJobs', () => {
-  it('streams a database under 1 GiB', () => {
-    expect(chooseJobs(GiB - 1, [{bytes: 100}, {bytes: 100}], 8)).toMatchObject({jobs: 1})
-  })
+  const MiB = 1024 ** 2
 
-  it('streams when one table holds most of the data, since a table loads with one job', () => {
-    expect(chooseJobs(10 * GiB, [{bytes: 6 * GiB}, {bytes: 4 * GiB}], 8)).toEqual({jobs: 1, why: expect.stringContaining('one table')})
+  it('streams a small database in one transaction', () => {
+    expect(chooseJobs(64 * MiB - 1, [{bytes: 100}, {bytes: 100}], 8)).toMatchObject({jobs: 1})
   })
 
   it('streams on one core', () => {
-    expect(chooseJobs(10 * GiB, [{bytes: 3 * GiB}, {bytes: 3 * GiB}], 1)).toMatchObject({jobs: 1})
+    expect(chooseJobs(10 * GiB, [{bytes: 3 * GiB}, {bytes: 3 * GiB}], 1)).toEqual({jobs: 1, why: 'one CPU core'})
   })
 
-  it('goes parallel, at most 4 jobs, when the data spreads over several large tables', () => {
-    expect(chooseJobs(10 * GiB, [{bytes: 3 * GiB}, {bytes: 3 * GiB}, {bytes: 4 * GiB}], 2)).toMatchObject({jobs: 2})
-    expect(chooseJobs(10 * GiB, [{bytes: 3 * GiB}, {bytes: 3 * GiB}, {bytes: 4 * GiB}], 16)).toMatchObject({jobs: 4})
+  it('streams many small tables (a psql pair per table would cost more than it saves)', () => {
+    const tables = Array.from({length: 300}, () => ({bytes: 512 * 1024}))
+    expect(chooseJobs(150 * MiB, tables, 8)).toEqual({jobs: 1, why: expect.stringContaining('300 tables')})
+  })
+
+  it('goes parallel, one job per core and at most 4, once there is data enough, even in one dominant table (it is split)', () => {
+    expect(chooseJobs(300 * MiB, [{bytes: 290 * MiB}, {bytes: 10 * MiB}], 2)).toMatchObject({jobs: 2})
+    expect(chooseJobs(10 * GiB, [{bytes: 6 * GiB}, {bytes: 4 * GiB}], 16)).toMatchObject({jobs: 4})
   })
 })
 

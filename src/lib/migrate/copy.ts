@@ -1,6 +1,9 @@
 import {rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
+import type {TableRef} from '../pg/verification/inventory.js'
+import type {CopiedRows, TableLayout} from './table-copy.js'
+
 import {AuroraError} from '../cli/errors.js'
 import {type TableFilter} from '../pg/verification/filter.js'
 import {type ConnectionInfo, dbnameArgument, libpqEnvironment} from './connection.js'
@@ -222,9 +225,9 @@ function oneTransactionRestoreArgs(schemaFile: string, pipe: string): string[] {
 }
 
 /** The dump's table of contents, less what a managed target refuses, as a file for pg_restore --use-list. */
-async function writeRestoreList(dumpDir: string, workDir: string): Promise<string> {
+async function writeRestoreList(archive: string, workDir: string): Promise<string> {
   const {execa} = await import('execa')
-  const listing = await execa('pg_restore', ['--list', dumpDir], {reject: false})
+  const listing = await execa('pg_restore', ['--list', archive], {reject: false})
   const kept = String(listing.stdout)
     .split('\n')
     .filter((line) => !/ COMMENT - EXTENSION /.test(line))
@@ -235,92 +238,118 @@ async function writeRestoreList(dumpDir: string, workDir: string): Promise<strin
 }
 
 /**
- * Directory format in parallel: `pg_dump -Fd -j N` into the private work folder, then
- * `pg_restore -j N --exit-on-error` into the scratch database `options.restoreInto`.
+ * A pg_dump pattern that matches exactly this table: each part in double quotes (inside them no character is a
+ * wildcard), a double quote in a name doubled.
  */
-export async function copyParallel(
+export const exactTablePattern = (table: {name: string; schema: string}) =>
+  `"${table.schema.replaceAll('"', '""')}"."${table.name.replaceAll('"', '""')}"`
+
+export interface ParallelCopyOptions {
+  filter: DumpFilter
+  jobs: number
+  /** The copied tables' pages and columns, read in the snapshot. */
+  layouts: TableLayout[]
+  onChild?: (children: ChildProcesses) => void
+  /** Told when a stage starts: the schema, the rows, the indexes and constraints. */
+  onStage?: (stage: 'indexes' | 'rows' | 'schema') => void
+  /** The scratch database being created: the schema is dumped meanwhile, and restored once it exists. */
+  scratchCreated: Promise<void>
+  signal?: AbortSignal
+  snapshot: string
+  /** The source database's encoding: the rows travel in it. */
+  sourceEncoding: string
+  sourceMajor: number
+  workDir: string
+}
+
+/**
+ * The parallel path, streamed (no dump of the rows is ever written to disk):
+ * 1. pg_dump -Fc of everything but the copied tables' rows (schema, sequence values, large objects, the rows of
+ *    extension configuration tables), in the snapshot; pg_restore of its pre-data section in one transaction.
+ * 2. The rows, `jobs` COPY pipes at a time (table-copy.ts).
+ * 3. pg_restore -j `jobs` of the rest: sequence values and large objects, then indexes, constraints and triggers.
+ * Returns the rows each table's COPYs sent and stored; a table psql cannot name stays in the archive (absent here).
+ */
+export async function copyInParallel(
   source: ConnectionInfo,
   target: ConnectionInfo,
-  options: {
-    filter: DumpFilter
-    jobs: number
-    onChild?: (children: ChildProcesses) => void
-    restoreInto: string
-    snapshot: string
-    workDir: string
-  },
-): Promise<void> {
+  options: ParallelCopyOptions,
+): Promise<Map<TableRef, CopiedRows>> {
   const {execa} = await import('execa')
-  const dumpDir = path.join(options.workDir, 'dump')
+  const {copyableByPsql, copyTasks, planCopyTasks, sessionSettingsSql} = await import('./table-copy.js')
   const {dispose, running} = childTracker()
   let stopped = false
   options.onChild?.({
     stop() {
       stopped = true
-      for (const child of running) child.kill('SIGTERM')
+      for (const child of running) child.kill('SIGKILL')
     },
   })
   // Ctrl-C can come before a child exists to be killed: then no child is started at all.
   const stopIfAsked = () => {
-    if (stopped) throw new AuroraError('INTERRUPTED', 'The copy was stopped.')
+    if (stopped || options.signal?.aborted) throw new AuroraError('INTERRUPTED', 'The copy was stopped.')
+  }
+
+  const run = async (tool: string, args: string[], env: Record<string, string>) => {
+    stopIfAsked()
+    const child = execa(tool, ['--no-password', ...args], {env, extendEnv: false, reject: false})
+    running.add(child)
+    const result = await child
+    running.delete(child)
+    stopIfAsked()
+    if (result.failed) throw new AuroraError('UNEXPECTED', `The copy failed (${tool}: ${lastLines(String(result.stderr))}).`)
   }
 
   try {
-    stopIfAsked()
-    // Uncompressed: gzip would cost more CPU than the disk it saves, on the same cores the copy needs.
-    const dump = execa(
+    options.onStage?.('schema')
+    const copyable = options.layouts.filter((layout) => copyableByPsql(layout))
+    const archive = path.join(options.workDir, 'schema.dump')
+    const dumped = run(
       'pg_dump',
       [
-        '--no-password',
-        '--format=directory',
+        '--format=custom',
         '--compress=0',
-        `--jobs=${options.jobs}`,
-        `--file=${dumpDir}`,
-        '--no-owner',
-        '--no-acl',
+        `--file=${archive}`,
         `--snapshot=${options.snapshot}`,
         ...dumpFilterArgs(options.filter),
+        ...copyable.map((layout) => `--exclude-table-data=${exactTablePattern(layout.table)}`),
       ],
-      {
-        env: libpqEnvironment(source),
-        extendEnv: false,
-        reject: false,
-      },
+      libpqEnvironment(source),
     )
-    running.add(dump)
-    const dumped = await dump
-    running.delete(dump)
-    stopIfAsked()
-    if (dumped.failed) throw new AuroraError('UNEXPECTED', `pg_dump failed: ${lastLines(String(dumped.stderr))}.`)
-
-    // The table of contents, less what a managed target refuses.
-    const listFile = await writeRestoreList(dumpDir, options.workDir)
-
-    stopIfAsked()
+    await Promise.all([dumped, options.scratchCreated])
+    const listFile = await writeRestoreList(archive, options.workDir)
     // The database as a quoted keyword: libpq would read a name holding "=" as a whole connection string.
-    const restore = execa(
-      'pg_restore',
-      [
-        '--no-password',
-        `--jobs=${options.jobs}`,
-        '--exit-on-error',
-        '--no-owner',
-        '--no-acl',
-        `--use-list=${listFile}`,
-        `--dbname=${dbnameArgument(options.restoreInto)}`,
-        dumpDir,
-      ],
-      {
-        env: libpqEnvironment(target, options.restoreInto),
-        extendEnv: false,
-        reject: false,
-      },
-    )
-    running.add(restore)
-    const restored = await restore
-    running.delete(restore)
+    const restoreArgs = [
+      '--exit-on-error',
+      '--no-owner',
+      '--no-acl',
+      `--use-list=${listFile}`,
+      `--dbname=${dbnameArgument(target.database)}`,
+    ]
+    await run('pg_restore', ['--section=pre-data', '--single-transaction', ...restoreArgs, archive], libpqEnvironment(target))
+
+    options.onStage?.('rows')
+    const tasks = planCopyTasks(copyable, options.jobs, {tidRangeScans: options.sourceMajor >= 14})
+    const sides = {
+      settings: sessionSettingsSql(options.sourceEncoding),
+      snapshot: options.snapshot,
+      sourceEnv: libpqEnvironment(source),
+      statusDir: options.workDir,
+      targetEnv: libpqEnvironment(target),
+    }
+    const copied = await copyTasks(tasks, sides, {jobs: options.jobs, running, signal: options.signal}).catch((error: unknown) => {
+      stopIfAsked()
+      throw new AuroraError('UNEXPECTED', `The copy failed (${(error as Error).message}).`)
+    })
     stopIfAsked()
-    if (restored.failed) throw new AuroraError('UNEXPECTED', `pg_restore failed: ${lastLines(String(restored.stderr))}`)
+
+    options.onStage?.('indexes')
+    await run(
+      'pg_restore',
+      ['--section=data', '--section=post-data', `--jobs=${options.jobs}`, ...restoreArgs, archive],
+      libpqEnvironment(target),
+    )
+    return copied
   } finally {
     dispose()
   }

@@ -24,11 +24,18 @@ import {
   tableSelection,
   unmatchedPatterns,
 } from '../pg/verification/inventory.js'
-import {measureTables, type TableMeasure, verifyMigration, type VerifyMode, type VerifyReport} from '../pg/verification/verify.js'
+import {
+  measureTables,
+  type TableMeasure,
+  verifyMigration,
+  type VerifyMode,
+  type VerifyReport,
+  type VerifySide,
+} from '../pg/verification/verify.js'
 import {type ConnectionInfo, describeConnection, openConnection} from './connection.js'
 import {
   type ChildProcesses,
-  copyParallel,
+  copyInParallel,
   copyStreaming,
   createWorkDir,
   type DumpFilter,
@@ -39,6 +46,7 @@ import {
 } from './copy.js'
 import {formatBytes} from './format.js'
 import {watchCopyProgress} from './progress.js'
+import {type CopiedRows, readTableLayouts} from './table-copy.js'
 
 export interface PreflightItem {
   detail: string
@@ -102,8 +110,9 @@ async function connect(info: ConnectionInfo, database?: string): Promise<Client>
  * database is never touched, so any failure (pg_dump dying, the source or target going away, a
  * verification mismatch, Ctrl-C, SIGTERM) leaves it exactly as it was.
  */
-export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
-  const run = await startRun(options)
+export async function migrate(input: MigrateInput): Promise<MigrateReport> {
+  const run = await startRun(input)
+  const {options} = run
   try {
     const preflight = await preflightPhase(run)
     if (options.dryRun) return run.report
@@ -120,9 +129,17 @@ export async function migrate(options: MigrateOptions): Promise<MigrateReport> {
   }
 }
 
+/**
+ * The options as the command gives them: the target may still be being looked up (the cluster's endpoint and
+ * secret, from AWS), and the lookup overlaps the first connection to the source.
+ */
+export type MigrateInput = Omit<MigrateOptions, 'target'> & {target: ConnectionInfo | Promise<ConnectionInfo>}
+
 /** What a migration holds while it runs: what its phases share, and what its cleanup must undo. */
 interface MigrateRun {
   children?: ChildProcesses
+  /** The rows each table's COPY sent and stored (the parallel path): the count verification compares these. */
+  copiedRows?: Map<TableRef, CopiedRows>
   /** The source connection that holds the dump's snapshot until the verification ends. */
   holder: Client
   /** Where databases are created, renamed and dropped; it outlives the others to drop the scratch database. */
@@ -142,8 +159,20 @@ interface MigrateRun {
 }
 
 /** The report as a dry run would give it, the source connection, and Ctrl-C/SIGTERM handling. Nothing is written. */
-async function startRun(options: MigrateOptions): Promise<MigrateRun> {
+async function startRun(input: MigrateInput): Promise<MigrateRun> {
   const started = performance.now()
+  // Started first, they overlap the connections: asking three tools their version is the slowest part of the preflight.
+  const toolsChecked = toolMajors()
+  import('execa').catch(() => {})
+  const lookup = Promise.resolve(input.target)
+  // Awaited below; a failure while the source connects must not surface as an unhandled rejection.
+  lookup.catch(() => {})
+  const holder = await connectUnlessInterrupted(input.source, input.signal)
+  const target = await lookup.catch(async (error: unknown) => {
+    await holder.end().catch(() => {})
+    throw error
+  })
+  const options: MigrateOptions = {...input, target}
   const report: MigrateReport = {
     dryRun: options.dryRun,
     filter: {excludeTables: options.filter.excludeTables, leftOut: [], schemas: options.filter.schemas, tables: options.filter.tables},
@@ -159,10 +188,6 @@ async function startRun(options: MigrateOptions): Promise<MigrateRun> {
     throughputBytesPerSecond: null,
     verification: null,
   }
-  // Started first, they overlap the connections: asking three tools their version is the slowest part of the preflight.
-  const toolsChecked = toolMajors()
-  import('execa').catch(() => {})
-  const holder = await connectUnlessInterrupted(options.source, options.signal)
   const run: MigrateRun = {
     holder,
     onAbort() {
@@ -226,35 +251,56 @@ async function copyPhase(run: MigrateRun, preflight: Preflight): Promise<SourceV
   const {options, progress, report} = run
   throwIfInterrupted(run)
   const phaseStart = performance.now()
-  const {snapshot, sourceVerify} = await holdSourceSnapshot(run, preflight)
-  throwIfInterrupted(run)
   report.path = report.jobs > 1 ? 'parallel' : 'stream'
-  const scratchSide = await createScratch(run, preflight)
-  run.workDir = await createWorkDir(options.workDir)
+  const {snapshot, sourceVerifying} = await holdSourceSnapshot(run, preflight)
+  throwIfInterrupted(run)
+  const scratchSide = nameScratch(run)
+  // The scratch database is created while the rest starts: the source's verification connects, and on the
+  // parallel path pg_dump reads the schema (it needs only the snapshot).
+  const replacing = preflight.targetExists ? options.target.database : undefined
+  const creating = createScratch(run.maintenance!, scratchSide, {replacing, schemas: preflight.schemasToCreate})
+  creating.catch(() => {})
+  const [sourceVerify, workDir] = await Promise.all([sourceVerifying, createWorkDir(options.workDir)])
+  run.workDir = workDir
+  if (report.path === 'stream') await creating
   progress.start(
-    `Copying ${preflight.tables.length} tables (${formatBytes(report.sourceBytes)}) with ${report.path === 'stream' ? 'pg_dump | psql in one transaction' : `pg_dump/pg_restore -j ${report.jobs}`}`,
+    `Copying ${preflight.tables.length} tables (${formatBytes(report.sourceBytes)}) with ${report.path === 'stream' ? 'pg_dump | psql in one transaction' : `${report.jobs} streamed COPY workers`}`,
   )
   await copyIntoScratch(run, {
+    created: creating,
     scratchSide,
     snapshot,
+    sourceMajor: preflight.sourceMajor,
+    tables: preflight.tables,
     totalBytes: preflight.tables.reduce((sum, table) => sum + table.bytes, 0),
     workDir: run.workDir,
   })
   throwIfInterrupted(run)
   report.phases.copySeconds = seconds(performance.now() - phaseStart)
   report.throughputBytesPerSecond = report.phases.copySeconds > 0 ? Math.round(report.sourceBytes / report.phases.copySeconds) : null
-  progress.succeed(`Copied with ${report.path === 'stream' ? 'pg_dump | psql' : `-j ${report.jobs}`} into ${scratchSide.database}`)
+  progress.succeed(
+    `Copied with ${report.path === 'stream' ? 'pg_dump | psql' : `${report.jobs} COPY workers`} into ${scratchSide.database}`,
+  )
   return sourceVerify
 }
 
 /** The dump's snapshot on the holder connection, and the source's verification reading it (not the target): it runs during the copy. */
-async function holdSourceSnapshot(run: MigrateRun, preflight: Preflight): Promise<{snapshot: string; sourceVerify?: SourceVerification}> {
+async function holdSourceSnapshot(
+  run: MigrateRun,
+  preflight: Preflight,
+): Promise<{snapshot: string; sourceVerifying: Promise<SourceVerification | undefined>}> {
   const {holder, options, report} = run
   await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
   const {rows} = await holder.query<{snapshot: string}>('SELECT pg_export_snapshot() AS snapshot')
   const {snapshot} = rows[0]!
-  if (options.verify === 'none') return {snapshot}
-  const sourceVerify = await startSourceVerification(options.source, snapshot, {
+  // pg_dump locks the tables it dumps for as long as it runs; the parallel path's workers are not pg_dump, so the
+  // snapshot's holder locks them instead: no TRUNCATE, DROP or table rewrite can pull the rows from under the copy.
+  if (report.path === 'parallel') await lockTables(holder, preflight.tables)
+  // eslint-disable-next-line unicorn/no-useless-undefined -- the promise's value is the point: no verification
+  if (options.verify === 'none') return {snapshot, sourceVerifying: Promise.resolve<SourceVerification | undefined>(undefined)}
+  const sourceVerifying = startSourceVerification(options.source, snapshot, {
+    // Counts come from the COPYs themselves on the parallel path: the source is not read a second time.
+    countedByCopy: options.verify === 'count' && report.path === 'parallel',
     mode: options.verify,
     onDone(elapsed) {
       // Reported apart from verifySeconds: this much ran alongside the copy.
@@ -264,25 +310,40 @@ async function holdSourceSnapshot(run: MigrateRun, preflight: Preflight): Promis
     preflight,
     width: verifyWidth(report.jobs),
   })
-  return {snapshot, sourceVerify}
+  sourceVerifying.catch(() => {})
+  return {snapshot, sourceVerifying}
 }
 
-/** The scratch database, named in the run before it is created so that cleanup drops it whatever happens next. */
-async function createScratch(run: MigrateRun, preflight: Preflight): Promise<ConnectionInfo> {
+/** The scratch database's name, kept in the run before the database is created so that cleanup drops it whatever happens next. */
+function nameScratch(run: MigrateRun): ConnectionInfo {
   const {target} = run.options
-  const scratch = scratchDatabaseName(target.database)
-  run.scratch = scratch
-  await createScratchDatabase(run.maintenance!, scratch, preflight.targetExists ? target.database : undefined)
-  const scratchSide: ConnectionInfo = {...target, database: scratch}
-  // pg_dump --table creates no schema: the scratch database gets those the copied tables live in.
-  if (preflight.schemasToCreate.length > 0) await createSchemas(scratchSide, preflight.schemasToCreate)
-  return scratchSide
+  run.scratch = scratchDatabaseName(target.database)
+  return {...target, database: run.scratch}
+}
+
+/** The scratch database, like the one it replaces; with the schemas a --table copy needs (pg_dump --table creates none). */
+async function createScratch(
+  maintenance: Client,
+  scratchSide: ConnectionInfo,
+  options: {replacing: string | undefined; schemas: string[]},
+): Promise<void> {
+  await createScratchDatabase(maintenance, scratchSide.database, options.replacing)
+  if (options.schemas.length > 0) await createSchemas(scratchSide, options.schemas)
 }
 
 /** pg_dump | psql, or pg_dump/pg_restore -j, with COPY progress sampled meanwhile; the work folder goes as soon as the copy ends. */
 async function copyIntoScratch(
   run: MigrateRun,
-  copy: {scratchSide: ConnectionInfo; snapshot: string; totalBytes: number; workDir: WorkDir},
+  copy: {
+    /** The scratch database's creation, under way: the parallel path's schema dump runs meanwhile. */
+    created: Promise<void>
+    scratchSide: ConnectionInfo
+    snapshot: string
+    sourceMajor: number
+    tables: TableRef[]
+    totalBytes: number
+    workDir: WorkDir
+  },
 ): Promise<void> {
   const {options, report} = run
   const {scratchSide, snapshot, workDir} = copy
@@ -298,16 +359,28 @@ async function copyIntoScratch(
       if (options.signal?.aborted) running.stop()
     }
 
-    await (report.path === 'stream'
-      ? copyStreaming(options.source, scratchSide, {filter: options.filter, onChild, snapshot, workDir: workDir.path})
-      : copyParallel(options.source, scratchSide, {
-          filter: options.filter,
-          jobs: report.jobs,
-          onChild,
-          restoreInto: scratchSide.database,
-          snapshot,
-          workDir: workDir.path,
-        }))
+    if (report.path === 'stream') {
+      await copyStreaming(options.source, scratchSide, {filter: options.filter, onChild, snapshot, workDir: workDir.path})
+      return
+    }
+
+    const [layouts, encoding] = await Promise.all([
+      readTableLayouts(run.holder, copy.tables),
+      run.holder.query<{encoding: string}>(`SELECT current_setting('server_encoding') AS encoding`),
+    ])
+    run.copiedRows = await copyInParallel(options.source, scratchSide, {
+      filter: options.filter,
+      jobs: report.jobs,
+      layouts,
+      onChild,
+      onStage: (stage) => run.progress.update(parallelStages[stage]),
+      scratchCreated: copy.created,
+      signal: options.signal,
+      snapshot,
+      sourceEncoding: encoding.rows[0]!.encoding,
+      sourceMajor: copy.sourceMajor,
+      workDir: workDir.path,
+    })
   } finally {
     await stopProgress()
     await workDir.remove()
@@ -323,12 +396,17 @@ async function verifyPhase(run: MigrateRun, preflight: Preflight, sourceVerify: 
   const phaseStart = performance.now()
   progress.start(`Verifying ${preflight.tables.length} tables (${options.verify})`)
   const scratchSide: ConnectionInfo = {...options.target, database: run.scratch!}
-  const targetClients = await Promise.all(Array.from({length: verifyWidth(report.jobs)}, () => connect(scratchSide)))
+  const width = run.copiedRows && options.verify === 'count' ? 1 : verifyWidth(report.jobs)
+  const targetClients = await Promise.all(Array.from({length: width}, () => connect(scratchSide)))
   run.opened.push(...targetClients)
   const {tables} = preflight
+  const counted =
+    run.copiedRows && options.verify === 'count'
+      ? await countsFromCopy(run.copiedRows, tables, {source: sourceVerify, target: {clients: targetClients}})
+      : undefined
   report.verification = await verifyMigration(
-    sourceVerify,
-    {clients: targetClients},
+    counted ? {...sourceVerify, measured: Promise.resolve(counted.sent)} : sourceVerify,
+    {clients: targetClients, measured: counted && Promise.resolve(counted.stored)},
     {
       filter: preflight.filter,
       mode: options.verify,
@@ -384,6 +462,11 @@ function explainFailure(run: MigrateRun, error: unknown): unknown {
     return new AuroraError(error.code, `${error.message} ${untouched(database)}`, {hint: error.hint})
   }
 
+  // A connection lost once the copy began (the source or the target going away): the copy failed, and it is said so.
+  if (!(error instanceof AuroraError) && error instanceof Error && run.scratch && !run.swapped) {
+    return new AuroraError('UNEXPECTED', `The copy failed (${error.message.split('\n')[0]}). ${untouched(database)}`)
+  }
+
   return error
 }
 
@@ -406,15 +489,25 @@ const untouched = (database: string) =>
 async function startSourceVerification(
   source: ConnectionInfo,
   snapshot: string,
-  options: {mode: Exclude<VerifyMode, 'none'>; onDone: (seconds: number) => void; opened: Client[]; preflight: Preflight; width: number},
-): Promise<{clients: Client[]; inTransaction: true; measured: Promise<TableMeasure[]>}> {
-  const clients = await Promise.all(Array.from({length: options.width}, () => connect(source)))
+  options: {
+    countedByCopy: boolean
+    mode: Exclude<VerifyMode, 'none'>
+    onDone: (seconds: number) => void
+    opened: Client[]
+    preflight: Preflight
+    width: number
+  },
+): Promise<{clients: Client[]; inTransaction: true; measured?: Promise<TableMeasure[]>}> {
+  // Without tables to measure, one connection reads the sequences and counts the objects.
+  const width = options.countedByCopy ? 1 : options.width
+  const clients = await Promise.all(Array.from({length: width}, () => connect(source)))
   options.opened.push(...clients)
   await Promise.all(
     clients.map((client) =>
       client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshot)}`),
     ),
   )
+  if (options.countedByCopy) return {clients, inTransaction: true}
   const started = performance.now()
   const {preflight} = options
   const measured = measureTables({clients, inTransaction: true}, preflight.tables, {
@@ -427,6 +520,44 @@ async function startSourceVerification(
   // Awaited after the copy; a failure meanwhile must not surface as an unhandled rejection.
   measured.catch(() => {})
   return {clients, inTransaction: true, measured}
+}
+
+/** What the parallel path is doing, for the progress line (the rows' own progress replaces it while they load). */
+const parallelStages = {
+  indexes: 'Building indexes and constraints, setting sequences',
+  rows: 'Copying rows',
+  schema: 'Dumping and restoring the schema',
+}
+
+/** ACCESS SHARE on every copied table, in the snapshot holder's transaction (until the verification ends), in batches of 500 names. */
+async function lockTables(holder: Client, tables: TableRef[]): Promise<void> {
+  for (let start = 0; start < tables.length; start += 500) {
+    const names = tables.slice(start, start + 500).map((table) => qualified(table))
+    // eslint-disable-next-line no-await-in-loop
+    await holder.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`)
+  }
+}
+
+/**
+ * Each table's rows as its COPYs sent them (the source's side) and stored them (the target's), in the tables' order.
+ * A table the COPYs did not carry (its rows went through pg_restore) is counted on both sides instead.
+ */
+async function countsFromCopy(
+  copied: Map<TableRef, CopiedRows>,
+  tables: TableRef[],
+  sides: {source: VerifySide; target: VerifySide},
+): Promise<{sent: TableMeasure[]; stored: TableMeasure[]}> {
+  const rest = tables.filter((table) => !copied.has(table))
+  const [sourceRest, targetRest] = await Promise.all([
+    measureTables(sides.source, rest, {mode: 'count', sameMajor: true}),
+    measureTables(sides.target, rest, {mode: 'count', sameMajor: true}),
+  ])
+  const measure = (side: 'sent' | 'stored', counts: TableMeasure[]) =>
+    tables.map((table) => {
+      const rows = copied.get(table)
+      return rows ? {hash: null, rows: rows[side]} : counts[rest.indexOf(table)]!
+    })
+  return {sent: measure('sent', sourceRest), stored: measure('stored', targetRest)}
 }
 
 /** Where databases are created, renamed and dropped: never the target itself, whose sessions would block the swap. */
@@ -635,17 +766,22 @@ async function watchProgress(
   }
 }
 
+/** Below this, the parallel path's extra steps (a second pg_dump, two pg_restores, a psql pair per table) cost more than they save. */
+const parallelFromBytes = 64 * 1024 ** 2
+
 /**
- * The default copy path. Directory format writes the whole dump to disk before the restore starts, so it
- * only wins when several tables can load at once: a small database, one dominant table (pg_restore
- * loads a table with one job) or a single core are faster through the one-transaction stream.
+ * The default copy path. The parallel path streams (it writes no dump to disk) and splits a large table over its
+ * jobs, so it wins whenever there are cores to share and data enough: one job per core, at most four. One
+ * transaction (pg_dump | psql) is kept for a small database, a single core, and many small tables, where
+ * starting a psql pair for each table would cost more than it saves.
  */
 export function chooseJobs(sourceBytes: number, tables: Array<{bytes: number}>, cores: number): {jobs: number; why: string} {
-  if (sourceBytes < 1024 ** 3) return {jobs: 1, why: 'under 1 GiB, streaming beats writing a dump to disk first'}
   if (cores < 2) return {jobs: 1, why: 'one CPU core'}
-  const largest = Math.max(0, ...tables.map((table) => table.bytes))
-  if (largest > sourceBytes / 2) return {jobs: 1, why: 'one table holds most of the data, and a table loads with one job'}
-  return {jobs: Math.min(4, cores), why: `${formatBytes(sourceBytes)} over several large tables, ${cores} cores`}
+  if (sourceBytes < parallelFromBytes) return {jobs: 1, why: `under ${formatBytes(parallelFromBytes)}, one stream has the least to start`}
+  if (tables.length > 200 && sourceBytes / tables.length < 1024 ** 2)
+    return {jobs: 1, why: `${tables.length} tables averaging under 1 MiB: one stream beats a psql pair per table`}
+  const jobs = Math.min(4, cores)
+  return {jobs, why: `${formatBytes(sourceBytes)} over ${cores} cores`}
 }
 
 interface Preflight {
@@ -707,7 +843,7 @@ async function runPreflight(
   add(
     'size',
     'ok',
-    `source database ${formatBytes(sourceBytes)}: ${jobs === 1 ? 'one transaction (pg_dump | psql)' : `parallel, ${jobs} jobs (pg_dump -Fd / pg_restore)`}${options.jobs ? ' (--jobs)' : ` by default: ${why}`}`,
+    `source database ${formatBytes(sourceBytes)}: ${jobs === 1 ? 'one transaction (pg_dump | psql)' : `parallel, ${jobs} jobs (streamed COPY, then pg_restore -j ${jobs} for indexes and constraints)`}${options.jobs ? ' (--jobs)' : ` by default: ${why}`}`,
   )
   return {
     defaultJobs,

@@ -165,7 +165,7 @@ export async function measureTables(
  */
 export async function verifyMigration(
   source: VerifySide & {measured?: Promise<TableMeasure[]>},
-  target: VerifySide,
+  target: VerifySide & {measured?: Promise<TableMeasure[]>},
   options: {
     filter?: TableFilter
     mode: VerifyMode
@@ -179,7 +179,7 @@ export async function verifyMigration(
   const onTable = () => options.onTable?.(++done, options.tables.length)
   const [sourceTables, targetTables] = await Promise.all([
     source.measured ?? measureTables(source, options.tables, {mode: options.mode, sameMajor: options.sameMajor}),
-    measureTables(target, options.tables, {mode: options.mode, onTable, sameMajor: options.sameMajor}),
+    target.measured ?? measureTables(target, options.tables, {mode: options.mode, onTable, sameMajor: options.sameMajor}),
   ])
   const tables: TableComparison[] = options.tables.map((table, index) => {
     const sourceResult = sourceTables[index]!

@@ -1,0 +1,105 @@
+import {describe, expect, it} from 'vitest'
+
+import {exactTablePattern} from '../../src/lib/migrate/copy.js'
+import {
+  copyableByPsql,
+  copyInCommand,
+  copyOutCommand,
+  minimumPartPages,
+  planCopyTasks,
+  sessionSettingsSql,
+  type TableLayout,
+} from '../../src/lib/migrate/table-copy.js'
+
+const layout = (name: string, pages: number, columns = ['id', 'body']): TableLayout => ({
+  columns,
+  pages,
+  table: {bytes: pages * 8192, columns: [], hasPrimaryKey: true, isPartition: false, name, schema: 'public'},
+})
+
+describe('planCopyTasks', () => {
+  it('copies every table whole and frozen with one job, largest first', () => {
+    const tasks = planCopyTasks([layout('small', 10), layout('big', 100_000), layout('mid', 5000)], 1, {tidRangeScans: true})
+    expect(tasks.map((task) => [task.table.name, task.freeze, task.range])).toEqual([
+      ['big', true, undefined],
+      ['mid', true, undefined],
+      ['small', true, undefined],
+    ])
+  })
+
+  it('splits a dominant table into one CTID range per job, the last one open-ended, and none frozen', () => {
+    const tasks = planCopyTasks([layout('accounts', 32_787), layout('branches', 1)], 2, {tidRangeScans: true})
+    expect(tasks).toHaveLength(3)
+    const parts = tasks.filter((task) => task.table.name === 'accounts')
+    expect(parts.map((task) => task.range)).toEqual([
+      {from: 0, to: 16_394},
+      {from: 16_394, to: null},
+    ])
+    expect(parts.every((task) => !task.freeze)).toBe(true)
+    const branches = tasks.find((task) => task.table.name === 'branches')!
+    expect([branches.freeze, branches.range]).toEqual([true, undefined])
+  })
+
+  it('copies tables of similar size whole (frozen) side by side instead of splitting them', () => {
+    const tasks = planCopyTasks([layout('a', 30_000), layout('b', 30_000), layout('c', 30_000)], 2, {tidRangeScans: true})
+    expect(tasks.every((task) => task.freeze && task.range === undefined)).toBe(true)
+  })
+
+  it('never splits below the minimum part size, nor without TID range scans (PostgreSQL before 14)', () => {
+    expect(planCopyTasks([layout('t', minimumPartPages)], 4, {tidRangeScans: true})).toHaveLength(1)
+    const whole = planCopyTasks([layout('t', 100_000)], 4, {tidRangeScans: false})
+    expect(whole.map((task) => [task.freeze, task.range])).toEqual([[true, undefined]])
+  })
+
+  it('covers every page exactly once when it splits', () => {
+    const tasks = planCopyTasks([layout('t', 100_003)], 3, {tidRangeScans: true})
+    const ranges = tasks.map((task) => task.range!)
+    expect(ranges[0]!.from).toBe(0)
+    for (let index = 1; index < ranges.length; index++) expect(ranges[index]!.from).toBe(ranges[index - 1]!.to)
+    expect(ranges.at(-1)!.to).toBeNull()
+  })
+})
+
+describe('the COPY commands', () => {
+  const weird = layout('Se"ason', 1, ['id', 'Full Name'])
+
+  it('names the columns, quoted, on both sides, and FREEZE only on a whole table', () => {
+    const [task] = planCopyTasks([weird], 1, {tidRangeScans: true})
+    expect(copyOutCommand(task!)).toBe(String.raw`\copy "public"."Se""ason" ("id", "Full Name") to pstdout`)
+    expect(copyInCommand(task!)).toBe(String.raw`\copy "public"."Se""ason" ("id", "Full Name") from pstdin with (freeze)`)
+  })
+
+  it('reads a range by CTID from the table itself (ONLY: not its children)', () => {
+    const task = {columns: ['id'], freeze: false, range: {from: 10, to: 20}, table: weird.table}
+    expect(copyOutCommand(task)).toBe(
+      String.raw`\copy (SELECT "id" FROM ONLY "public"."Se""ason" WHERE ctid >= '(10,0)'::tid AND ctid < '(20,0)'::tid) to pstdout`,
+    )
+    expect(copyOutCommand({...task, range: {from: 20, to: null}})).toMatch(/WHERE ctid >= '\(20,0\)'::tid\) to pstdout$/)
+    expect(copyInCommand(task)).toBe(String.raw`\copy "public"."Se""ason" ("id") from pstdin`)
+  })
+
+  it('leaves a table with no copyable column without a column list (COPY of zero columns)', () => {
+    const [task] = planCopyTasks([layout('empty', 1, [])], 1, {tidRangeScans: true})
+    expect(copyOutCommand(task!)).toBe(String.raw`\copy "public"."empty" to pstdout`)
+  })
+
+  it('leaves a name psql cannot put on one line to pg_restore', () => {
+    expect(copyableByPsql(layout('ok', 1))).toBe(true)
+    expect(copyableByPsql(layout('two\nlines', 1))).toBe(false)
+    expect(copyableByPsql(layout('t', 1, ['a\rb']))).toBe(false)
+  })
+
+  it('sets what pg_dump sets: the source encoding, ISO dates, every float digit, no timeouts, row security off', () => {
+    const sql = sessionSettingsSql("LATIN'1")
+    expect(sql).toContain(`SET client_encoding = 'LATIN''1'`)
+    for (const setting of ['DateStyle = ISO', 'extra_float_digits = 3', 'statement_timeout = 0', 'row_security = off'])
+      expect(sql).toContain(setting)
+  })
+})
+
+describe('exactTablePattern', () => {
+  it('quotes both parts so that no character is a pg_dump wildcard', () => {
+    expect(exactTablePattern({name: 'a*b?', schema: 'Sales.EU'})).toBe('"Sales.EU"."a*b?"')
+    expect(exactTablePattern({name: 'say "hi"', schema: 'public'})).toBe('"public"."say ""hi"""')
+  })
+})
