@@ -45,7 +45,8 @@ finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --f
       options: ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'],
     }),
     jobs: integerFlag({
-      description: 'Parallel jobs: 1 streams pg_dump | psql in one transaction; more runs that many COPY pipes at once, splitting large tables, then pg_restore -j for indexes (default: from the size and cores)',
+      description:
+        'Parallel jobs: 1 streams pg_dump | psql in one transaction; more runs that many COPY pipes at once, splitting large tables, then pg_restore -j for indexes (default: from the size and cores)',
       max: 16,
       min: 1,
     }),

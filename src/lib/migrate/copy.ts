@@ -7,6 +7,7 @@ import type {CopiedRows, TableLayout} from './table-copy.js'
 import {AuroraError} from '../cli/errors.js'
 import {type TableFilter} from '../pg/verification/filter.js'
 import {type ConnectionInfo, dbnameArgument, libpqEnvironment} from './connection.js'
+import {startTool} from './tool-process.js'
 
 /** The tables to copy: pg_dump's -n/-t/-T patterns (see filter.ts, which reads them as pg_dump does). */
 export type DumpFilter = TableFilter
@@ -142,7 +143,6 @@ export async function copyStreaming(
   target: ConnectionInfo,
   options: {filter: DumpFilter; onChild?: (children: ChildProcesses) => void; snapshot: string; workDir: string},
 ): Promise<void> {
-  const {execa} = await import('execa')
   const {dispose, running} = childTracker()
   let stopped = false
   options.onChild?.({
@@ -159,44 +159,41 @@ export async function copyStreaming(
     `--snapshot=${options.snapshot}`,
     ...dumpFilterArgs(options.filter),
   ]
-  const dumpOptions = {env: libpqEnvironment(source), extendEnv: false, reject: false} as const
+  const dumpEnv = libpqEnvironment(source)
   try {
-    const schema = execa('pg_dump', [...dumpArgs, '--section=pre-data'], {...dumpOptions, maxBuffer: 1024 ** 3})
-    running.add(schema)
-    const schemaDumped = await schema
-    running.delete(schema)
+    const schema = startTool('pg_dump', [...dumpArgs, '--section=pre-data'], {env: dumpEnv})
+    running.add(schema.child)
+    const schemaDumped = await schema.ended
+    running.delete(schema.child)
     if (stopped) throw new AuroraError('INTERRUPTED', 'The copy was stopped.')
-    if (schemaDumped.failed) throw new AuroraError('UNEXPECTED', `The copy failed (pg_dump: ${lastLines(String(schemaDumped.stderr))}).`)
+    if (schemaDumped.failed) throw new AuroraError('UNEXPECTED', `The copy failed (pg_dump: ${lastLines(schemaDumped.stderr)}).`)
     const schemaFile = path.join(options.workDir, 'schema.sql')
-    await writeFile(schemaFile, withoutManagedTargetRefusals(String(schemaDumped.stdout)), {mode: 0o600})
+    await writeFile(schemaFile, withoutManagedTargetRefusals(schemaDumped.stdout), {mode: 0o600})
     const pipe = path.join(options.workDir, 'data.pipe')
-    await execa('mkfifo', ['-m', '600', pipe])
+    const fifo = await startTool('mkfifo', ['-m', '600', pipe], {env: process.env as Record<string, string>}).ended
+    if (fifo.failed) throw new AuroraError('UNEXPECTED', `Could not make the named pipe ${pipe}: ${fifo.stderr.trim()}`)
 
-    const restore = execa('psql', oneTransactionRestoreArgs(schemaFile, pipe), {
+    const restore = startTool('psql', oneTransactionRestoreArgs(schemaFile, pipe), {
       env: libpqEnvironment(target),
-      extendEnv: false,
-      reject: false,
-      stdin: 'pipe',
+      stdio: ['pipe', 'pipe', 'pipe'],
     })
-    const dump = execa('pg_dump', [...dumpArgs, '--section=data', '--section=post-data', `--file=${pipe}`], dumpOptions)
-    running.add(restore)
-    running.add(dump)
+    const dump = startTool('pg_dump', [...dumpArgs, '--section=data', '--section=post-data', `--file=${pipe}`], {env: dumpEnv})
+    running.add(restore.child)
+    running.add(dump.child)
     // Whichever fails first takes the other down: each would otherwise wait for the pipe forever.
-    const restoreEnded = restore.then((restored) => {
-      if (restored.failed) dump.kill('SIGKILL')
+    const restoreEnded = restore.ended.then((restored) => {
+      if (restored.failed) dump.child.kill('SIGKILL')
       return restored
     })
-    const dumped = await dump
-    if (dumped.failed) restore.kill('SIGKILL')
-    else restore.stdin!.end()
+    const dumped = await dump.ended
+    if (dumped.failed) restore.child.kill('SIGKILL')
+    else restore.child.stdin!.end()
     const restored = await restoreEnded
     running.clear()
     if (stopped) throw new AuroraError('INTERRUPTED', 'The copy was stopped.')
     if (dumped.failed || restored.failed) {
       const which =
-        restored.failed && !restored.isTerminated
-          ? `psql: ${lastLines(String(restored.stderr))}`
-          : `pg_dump: ${lastLines(String(dumped.stderr))}`
+        restored.failed && restored.signal === null ? `psql: ${lastLines(restored.stderr)}` : `pg_dump: ${lastLines(dumped.stderr)}`
       throw new AuroraError('UNEXPECTED', `The copy failed (${which}).`)
     }
   } finally {
@@ -226,9 +223,9 @@ function oneTransactionRestoreArgs(schemaFile: string, pipe: string): string[] {
 
 /** The dump's table of contents, less what a managed target refuses, as a file for pg_restore --use-list. */
 async function writeRestoreList(archive: string, workDir: string): Promise<string> {
-  const {execa} = await import('execa')
-  const listing = await execa('pg_restore', ['--list', archive], {reject: false})
-  const kept = String(listing.stdout)
+  const listing = await startTool('pg_restore', ['--list', archive], {env: process.env as Record<string, string>}).ended
+  if (listing.failed) throw new AuroraError('UNEXPECTED', `The copy failed (pg_restore --list: ${lastLines(listing.stderr)}).`)
+  const kept = listing.stdout
     .split('\n')
     .filter((line) => !/ COMMENT - EXTENSION /.test(line))
     .join('\n')
@@ -275,7 +272,6 @@ export async function copyInParallel(
   target: ConnectionInfo,
   options: ParallelCopyOptions,
 ): Promise<Map<TableRef, CopiedRows>> {
-  const {execa} = await import('execa')
   const {copyableByPsql, copyTasks, planCopyTasks, sessionSettingsSql} = await import('./table-copy.js')
   const {dispose, running} = childTracker()
   let stopped = false
@@ -292,12 +288,12 @@ export async function copyInParallel(
 
   const run = async (tool: string, args: string[], env: Record<string, string>) => {
     stopIfAsked()
-    const child = execa(tool, ['--no-password', ...args], {env, extendEnv: false, reject: false})
+    const {child, ended} = startTool(tool, ['--no-password', ...args], {env})
     running.add(child)
-    const result = await child
+    const result = await ended
     running.delete(child)
     stopIfAsked()
-    if (result.failed) throw new AuroraError('UNEXPECTED', `The copy failed (${tool}: ${lastLines(String(result.stderr))}).`)
+    if (result.failed) throw new AuroraError('UNEXPECTED', `The copy failed (${tool}: ${lastLines(result.stderr)}).`)
   }
 
   try {

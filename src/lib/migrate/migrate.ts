@@ -163,7 +163,6 @@ async function startRun(input: MigrateInput): Promise<MigrateRun> {
   const started = performance.now()
   // Started first, they overlap the connections: asking three tools their version is the slowest part of the preflight.
   const toolsChecked = toolMajors()
-  import('execa').catch(() => {})
   const lookup = Promise.resolve(input.target)
   // Awaited below; a failure while the source connects must not surface as an unhandled rejection.
   lookup.catch(() => {})

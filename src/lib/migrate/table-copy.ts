@@ -1,11 +1,11 @@
 import type {Client} from 'pg'
 
-import {type ChildProcess, spawn} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {quoteIdentifier, quoteLiteral} from '../pg/sql.js'
 import {qualified, type TableRef} from '../pg/verification/inventory.js'
+import {startTool, type ToolResult} from './tool-process.js'
 
 /**
  * The streamed copy of table rows (the parallel path's data step, as pgcopydb does it): `jobs` tasks at a time,
@@ -201,17 +201,20 @@ async function copyOne(task: CopyTask, sides: CopySides, running: Set<Killable>,
     copyInCommand(task),
     ...(task.freeze ? ['-c', 'COMMIT'] : []),
   ]
-  const source = spawn('psql', sourceArgs, {env: sides.sourceEnv, stdio: ['ignore', 'pipe', 'pipe']})
-  const target = spawn('psql', targetArgs, {env: sides.targetEnv, stdio: [source.stdout, 'pipe', 'pipe']})
+  const source = startTool('psql', sourceArgs, {env: sides.sourceEnv, readStdout: false})
+  const target = startTool('psql', targetArgs, {env: sides.targetEnv, stdio: [source.child.stdout!, 'pipe', 'pipe']})
   // The target holds the pipe's read end now; this process must not read from it too.
-  source.stdout.destroy()
-  running.add(source)
-  running.add(target)
+  source.child.stdout!.destroy()
+  running.add(source.child)
+  running.add(target.child)
+  // Whichever fails first takes the other down: neither may wait on a pipe whose other end is gone.
+  const stopOther = (other: typeof source) => (result: ToolResult) => {
+    if (result.failed) other.child.kill('SIGKILL')
+    return result
+  }
+
   try {
-    const [sourceEnded, targetEnded] = await Promise.all([
-      ended(source, () => target.kill('SIGKILL')),
-      ended(target, () => source.kill('SIGKILL')),
-    ])
+    const [sourceEnded, targetEnded] = await Promise.all([source.ended.then(stopOther(target)), target.ended.then(stopOther(source))])
     const sent = copyCount(await readFile(statusFile, 'utf8').catch(() => ''))
     const stored = copyCount(targetEnded.stdout)
     if (sourceEnded.code !== 0 || sent === undefined)
@@ -220,32 +223,9 @@ async function copyOne(task: CopyTask, sides: CopySides, running: Set<Killable>,
       throw new Error(`psql on the target: ${lastLine(targetEnded.stderr) || `exit ${targetEnded.code ?? targetEnded.signal}`}`)
     return {sent, stored}
   } finally {
-    running.delete(source)
-    running.delete(target)
+    running.delete(source.child)
+    running.delete(target.child)
   }
-}
-
-type Ended = {code: null | number; signal: NodeJS.Signals | null; stderr: string; stdout: string}
-
-/** Collects a child's output until it exits; `onFailure` runs as soon as it exits other than cleanly (the other side must not wait for it). */
-function ended(child: ChildProcess, onFailure: () => void): Promise<Ended> {
-  let stdout = ''
-  let stderr = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString()
-  })
-  return new Promise((resolve) => {
-    child.on('error', (error) => {
-      stderr += error.message
-    })
-    child.on('close', (code, signal) => {
-      if (code !== 0) onFailure()
-      resolve({code, signal, stderr, stdout})
-    })
-  })
 }
 
 /** The row count of psql's last "COPY n" status line. */
