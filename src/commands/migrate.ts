@@ -57,6 +57,10 @@ finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --f
       description: "Copy only the schemas matching this pg_dump pattern, e.g. 'sales' or 'tenant_*' (repeatable)",
       multiple: true,
     }),
+    'split-tables-larger-than': Flags.string({
+      description:
+        'With --jobs 2 or more: a table whose data is larger than this (and than its share of the jobs) is copied in CTID ranges by every job at once, without FREEZE; smaller tables load whole and frozen (16MB to 16TB, default 1GB)',
+    }),
     table: Flags.string({
       description:
         "Copy only the tables (views, sequences) matching this pg_dump pattern, e.g. 'public.orders*' (repeatable; overrides --schema, as in pg_dump)",
@@ -91,6 +95,12 @@ finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --f
     const filter = {excludeTables: flags['exclude-table'] ?? [], schemas: flags.schema ?? [], tables: flags.table ?? []}
     // Empty or malformed patterns: exit 2 before anything connects.
     parseFilter(filter)
+    const splitBytes = flags['split-tables-larger-than']
+      ? (await import('../lib/cli/size.js')).parseSize(flags['split-tables-larger-than'], '--split-tables-larger-than', {
+          max: 16 * 1024 ** 4,
+          min: 16 * 1024 ** 2,
+        })
+      : undefined
     const sourceTls = {caBundle: flags['from-ca-bundle'], sslmode: flags['from-sslmode'] as SslMode | undefined}
     if (sourceTls.caBundle) await checkReadableFile(sourceTls.caBundle, '--from-ca-bundle')
     // Each side gets its own password only: PGPASSWORD is the source's, AURORACTL_TO_PASSWORD the --to URL's.
@@ -129,6 +139,7 @@ finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --f
         progress,
         signal,
         source,
+        splitBytes,
         target,
         verify: flags.verify as VerifyMode,
         workDir,

@@ -996,7 +996,7 @@ describe('no password escapes', () => {
       '-c',
       'CREATE TABLE public.readings (id bigint PRIMARY KEY, note text)',
       '-c',
-      // About 30 MB of heap: more than its share of two jobs and above the minimum part, so it is split in two.
+      // About 30 MB of heap: more than its share of two jobs and than --split-tables-larger-than 16MB, so it is split in two.
       "INSERT INTO public.readings SELECT g, repeat('r', 120) FROM generate_series(1, 200000) g",
       '-c',
       'CREATE TABLE public."two\nlines" (id int PRIMARY KEY, "a\rb" text)',
@@ -1004,9 +1004,21 @@ describe('no password escapes', () => {
       `INSERT INTO public."two\nlines" SELECT g, 'x' FROM generate_series(1, 7) g`,
     )
     const database = `streamed_${process.pid}`
-    const result = await runCli(['migrate', '--from', sourceUrl('streamed'), '--to-database', database, '--jobs', '2', '--json'], {
-      env: sourceEnv(),
-    })
+    const result = await runCli(
+      [
+        'migrate',
+        '--from',
+        sourceUrl('streamed'),
+        '--to-database',
+        database,
+        '--jobs',
+        '2',
+        '--split-tables-larger-than',
+        '16MB',
+        '--json',
+      ],
+      {env: sourceEnv()},
+    )
     expect(result.exitCode, result.stderr).toBe(0)
     const report = JSON.parse(result.stdout)
     expect(report).toMatchObject({jobs: 2, path: 'parallel', verification: {match: true, mode: 'count'}})
@@ -1055,6 +1067,11 @@ describe('no password escapes', () => {
     [['--from-ca-bundle', '/no/such/ca.pem'], '--from-ca-bundle /no/such/ca.pem cannot be read'],
     [['--from-sslmode', 'maybe'], 'Expected --from-sslmode=maybe to be one of'],
     [['--tls', 'maybe'], 'Expected --tls=maybe to be one of'],
+    [
+      ['--split-tables-larger-than', '1GiB'],
+      '--split-tables-larger-than "1GiB" is not a size: use a number and a unit, e.g. 512MB, 1GB, 2TB.',
+    ],
+    [['--split-tables-larger-than', '1MB'], '--split-tables-larger-than "1MB" must be from 16MB to 16TB.'],
   ])("refuses the new flags' bad values %j with exit 2, before connecting anywhere", async (args, message) => {
     const result = await runCli(['migrate', '--from', sourceUrl(), ...args], {env: sourceEnv()})
     expect(result.exitCode).toBe(2)

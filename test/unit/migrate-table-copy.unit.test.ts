@@ -1,16 +1,17 @@
 import {describe, expect, it} from 'vitest'
 
+import {parseSize} from '../../src/lib/cli/size.js'
 import {exactTablePattern} from '../../src/lib/migrate/copy.js'
 import {
   copyableByPsql,
   copyInCommand,
   copyOutCommand,
-  minimumPartPages,
   planCopyTasks,
   sessionSettingsSql,
   type TableLayout,
 } from '../../src/lib/migrate/table-copy.js'
 
+const MiB = 1024 ** 2
 const layout = (name: string, pages: number, columns = ['id', 'body']): TableLayout => ({
   columns,
   pages,
@@ -27,8 +28,8 @@ describe('planCopyTasks', () => {
     ])
   })
 
-  it('splits a dominant table into one CTID range per job, the last one open-ended, and none frozen', () => {
-    const tasks = planCopyTasks([layout('accounts', 32_787), layout('branches', 1)], 2, {tidRangeScans: true})
+  it('splits a dominant table over the split size into one CTID range per job, the last one open-ended, and none frozen', () => {
+    const tasks = planCopyTasks([layout('accounts', 32_787), layout('branches', 1)], 2, {splitBytes: 16 * MiB, tidRangeScans: true})
     expect(tasks).toHaveLength(3)
     const parts = tasks.filter((task) => task.table.name === 'accounts')
     expect(parts.map((task) => task.range)).toEqual([
@@ -41,18 +42,26 @@ describe('planCopyTasks', () => {
   })
 
   it('copies tables of similar size whole (frozen) side by side instead of splitting them', () => {
-    const tasks = planCopyTasks([layout('a', 30_000), layout('b', 30_000), layout('c', 30_000)], 2, {tidRangeScans: true})
+    const tasks = planCopyTasks([layout('a', 30_000), layout('b', 30_000), layout('c', 30_000)], 2, {
+      splitBytes: 16 * MiB,
+      tidRangeScans: true,
+    })
     expect(tasks.every((task) => task.freeze && task.range === undefined)).toBe(true)
   })
 
-  it('never splits below the minimum part size, nor without TID range scans (PostgreSQL before 14)', () => {
-    expect(planCopyTasks([layout('t', minimumPartPages)], 4, {tidRangeScans: true})).toHaveLength(1)
-    const whole = planCopyTasks([layout('t', 100_000)], 4, {tidRangeScans: false})
+  it('loads a dominant table whole and frozen while it is under the split size (1GB by default)', () => {
+    // pgbench_accounts at scale 20 (256 MB of heap) and at scale 100 (1.28 GB).
+    expect(planCopyTasks([layout('accounts', 32_787)], 2, {tidRangeScans: true})).toHaveLength(1)
+    expect(planCopyTasks([layout('accounts', 163_935)], 2, {tidRangeScans: true})).toHaveLength(2)
+  })
+
+  it('never splits without TID range scans (PostgreSQL before 14)', () => {
+    const whole = planCopyTasks([layout('t', 200_000)], 4, {tidRangeScans: false})
     expect(whole.map((task) => [task.freeze, task.range])).toEqual([[true, undefined]])
   })
 
   it('covers every page exactly once when it splits', () => {
-    const tasks = planCopyTasks([layout('t', 100_003)], 3, {tidRangeScans: true})
+    const tasks = planCopyTasks([layout('t', 100_003)], 3, {splitBytes: 16 * MiB, tidRangeScans: true})
     const ranges = tasks.map((task) => task.range!)
     expect(ranges[0]!.from).toBe(0)
     for (let index = 1; index < ranges.length; index++) expect(ranges[index]!.from).toBe(ranges[index - 1]!.to)
@@ -101,5 +110,25 @@ describe('exactTablePattern', () => {
   it('quotes both parts so that no character is a pg_dump wildcard', () => {
     expect(exactTablePattern({name: 'a*b?', schema: 'Sales.EU'})).toBe('"Sales.EU"."a*b?"')
     expect(exactTablePattern({name: 'say "hi"', schema: 'public'})).toBe('"public"."say ""hi"""')
+  })
+})
+
+describe('parseSize (--split-tables-larger-than)', () => {
+  const limits = {max: 16 * 1024 ** 4, min: 16 * 1024 ** 2}
+
+  it('reads PostgreSQL units, each 1024 times the one before', () => {
+    expect(parseSize('1GB', '--split-tables-larger-than', limits)).toBe(1024 ** 3)
+    expect(parseSize('512mb', '--split-tables-larger-than', limits)).toBe(512 * 1024 ** 2)
+    expect(parseSize('1.5TB', '--split-tables-larger-than', limits)).toBe(1.5 * 1024 ** 4)
+  })
+
+  it.each([
+    ['1GiB', 'is not a size: use a number and a unit, e.g. 512MB, 1GB, 2TB.'],
+    ['100', 'is not a size'],
+    ['abc', 'is not a size'],
+    ['8MB', 'must be from 16MB to 16TB.'],
+    ['17TB', 'must be from 16MB to 16TB.'],
+  ])('refuses %s, naming the flag', (value, message) => {
+    expect(() => parseSize(value, '--split-tables-larger-than', limits)).toThrow(`--split-tables-larger-than "${value}" ${message}`)
   })
 })

@@ -256,6 +256,8 @@ export interface ParallelCopyOptions {
   /** The source database's encoding: the rows travel in it. */
   sourceEncoding: string
   sourceMajor: number
+  /** A table whose heap is larger is split into CTID ranges (when it is also larger than its share of the jobs). */
+  splitBytes?: number
   workDir: string
 }
 
@@ -325,7 +327,7 @@ export async function copyInParallel(
     await run('pg_restore', ['--section=pre-data', '--single-transaction', ...restoreArgs, archive], libpqEnvironment(target))
 
     options.onStage?.('rows')
-    const tasks = planCopyTasks(copyable, options.jobs, {tidRangeScans: options.sourceMajor >= 14})
+    const tasks = planCopyTasks(copyable, options.jobs, {splitBytes: options.splitBytes, tidRangeScans: options.sourceMajor >= 14})
     const sides = {
       settings: sessionSettingsSql(options.sourceEncoding),
       snapshot: options.snapshot,

@@ -66,6 +66,8 @@ export interface MigrateOptions {
   progress?: Progress
   signal?: AbortSignal
   source: ConnectionInfo
+  /** --split-tables-larger-than, in bytes (the parallel path). */
+  splitBytes?: number
   target: ConnectionInfo
   verify: VerifyMode
   /** Where the private work folder (dump, schema file, pipe) is made. */
@@ -378,6 +380,7 @@ async function copyIntoScratch(
       snapshot,
       sourceEncoding: encoding.rows[0]!.encoding,
       sourceMajor: copy.sourceMajor,
+      splitBytes: options.splitBytes,
       workDir: workDir.path,
     })
   } finally {

@@ -42,21 +42,28 @@ export interface TableLayout {
   table: TableRef
 }
 
-/** Never split a table into parts smaller than this many pages (8 KiB pages: 16 MiB): each part costs a scan start. */
-export const minimumPartPages = 2048
+/** What --split-tables-larger-than defaults to: below it, a table loads whole and frozen (see planCopyTasks). */
+export const defaultSplitBytes = 1024 ** 3
+
+/** The heap page size PostgreSQL is built with almost everywhere (Aurora's included). */
+const pageBytes = 8192
 
 /**
- * The tasks, largest first. A table is split when its heap is more than the work one worker should take
- * (the whole heap divided by the jobs), into parts of about that size: with two jobs and one dominant table,
- * that table is copied by both workers; several tables of similar size are copied whole (and frozen) side by side.
+ * The tasks, largest first. A table is split when its heap is larger than `splitBytes` and than the work one job
+ * should take (all the heaps divided by the jobs), into parts of about that share: one dominant table is then copied
+ * by every job at once. Below that, tables load whole, side by side, and frozen: loading a part in parallel is
+ * worth more than freezing only when the table is large (freezing saves its index builds and first reads a write
+ * of every page; splitting divides its load time by the jobs, where the servers have the cores).
  * Splitting needs TID range scans (PostgreSQL 14): on an older source every table is copied whole.
  */
-export function planCopyTasks(layouts: TableLayout[], jobs: number, options: {tidRangeScans: boolean}): CopyTask[] {
+export function planCopyTasks(layouts: TableLayout[], jobs: number, options: {splitBytes?: number; tidRangeScans: boolean}): CopyTask[] {
   const totalPages = layouts.reduce((sum, layout) => sum + layout.pages, 0)
-  const share = Math.max(minimumPartPages, Math.ceil(totalPages / jobs))
+  const splitPages = Math.ceil((options.splitBytes ?? defaultSplitBytes) / pageBytes)
+  const perJob = Math.ceil(totalPages / jobs)
   const tasks: Array<CopyTask & {pages: number}> = []
   for (const {columns, pages, table} of layouts) {
-    const parts = jobs > 1 && options.tidRangeScans && pages > share ? Math.min(jobs, Math.ceil(pages / share)) : 1
+    const split = jobs > 1 && options.tidRangeScans && pages > Math.max(splitPages, perJob)
+    const parts = split ? Math.min(jobs, Math.ceil(pages / perJob)) : 1
     if (parts === 1) {
       tasks.push({columns, freeze: true, pages, table})
       continue
