@@ -1,7 +1,4 @@
-// Subpath imports: the package index would load all of @oclif/core (spinners, ux, ...) that a command never uses.
 import type {Interfaces} from '@oclif/core'
-
-import {Command} from '@oclif/core/command'
 
 import type {AwsClients} from '../aws/clients.js'
 import type {ClusterTls, TlsMode} from '../pg/tls.js'
@@ -11,6 +8,8 @@ import type {Progress} from './progress.js'
 
 import {ExitCode, toRenderedError} from './errors.js'
 import {globalFlags, targetFlags} from './flags.js'
+// Subpaths, required: the package index would load all of @oclif/core (spinners, ux, ...) that a command never uses.
+import {Command} from './oclif.js'
 import {createPalette, type Palette} from './render/colour.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
