@@ -4,7 +4,7 @@
 // answered from oclif.manifest.json in the very bytes oclif prints (dist/lib/cli/help/manifest-help.js, which
 // hands anything it does not cover back to oclif); and oclif's `execute` is required from its own CommonJS module
 // rather than through the package index, which would load all of @oclif/core.
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {fileURLToPath} from 'node:url'
 
@@ -13,9 +13,14 @@ const readPackageJson = () => JSON.parse(readFileSync(new URL('../package.json',
 
 /** Whether oclif would show help for these arguments, cheaply guessed; the manifest help decides for certain. */
 function mayAskForHelp() {
-  if (argv.length === 0 || argv[0] === 'help' || argv.includes('--help')) return true
-  // A topic alone (`auroractl snapshot`) shows the topic's help.
-  return !argv[0].startsWith('-') && Object.hasOwn(readPackageJson().oclif?.topics ?? {}, argv[0])
+  const helpFlag = argv.indexOf('--help')
+  const endOfFlags = argv.indexOf('--')
+  if (argv.length === 0 || argv[0] === 'help' || (helpFlag !== -1 && (endOfFlags === -1 || helpFlag < endOfFlags))) return true
+  // A topic shows its help (`auroractl snapshot`), unless it is also a command (`auroractl drill` runs the drill).
+  const {oclif} = readPackageJson()
+  if (argv[0].startsWith('-') || !Object.hasOwn(oclif?.topics ?? {}, argv[0])) return false
+  const commands = new URL(`${oclif.commands}/`, new URL('../', import.meta.url))
+  return !existsSync(new URL(`${argv[0]}.js`, commands)) && !existsSync(new URL(`${argv[0]}/index.js`, commands))
 }
 
 async function helpFromManifest() {
