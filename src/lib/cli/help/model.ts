@@ -1,4 +1,5 @@
 import {existsSync, readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -88,13 +89,20 @@ function environmentAllows(bin: string, dirname: string, env: NodeJS.ProcessEnv)
   )
 }
 
-/** Where a core plugin is installed, looking up from the CLI's root as Node would. */
+/** Where a core plugin is installed, found as oclif finds it: Node resolves it, then up to the folder named like it. */
 function pluginRoot(root: string, name: string): string | undefined {
-  for (let dir = root; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'node_modules', name)
-    if (existsSync(path.join(candidate, 'package.json'))) return candidate
-    if (path.dirname(dir) === dir) return undefined
+  let entry: string
+  try {
+    entry = createRequire(path.join(root, 'package.json')).resolve(name)
+  } catch {
+    return undefined
   }
+
+  for (let dir = path.dirname(entry); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (dir.endsWith(path.basename(name))) return dir
+  }
+
+  return undefined
 }
 
 /**
