@@ -19,17 +19,18 @@ Replaces \`aws rds describe-db-clusters\` + \`describe-db-instances\` + \`descri
     const clusterId = requireCluster(await this.target())
     const aws = await this.aws()
     const {getClusterStatus, writerOf} = await import('../lib/cluster-status.js')
-    const status = await getClusterStatus(await aws.rds(), clusterId)
+    // The human renderer (and cli-table3) loads while AWS answers, rather than after.
+    const [status, renderer] = await Promise.all([
+      getClusterStatus(await aws.rds(), clusterId),
+      this.jsonEnabled() ? undefined : import('../lib/cli/render/status.js'),
+    ])
     // Only a cluster that can pause needs CloudWatch: the client and the call are made for it alone.
     if (status.capacity?.minAcu === 0) {
       const [{readWriterPauseState}, cloudWatch] = await Promise.all([import('../lib/auto-pause.js'), aws.cloudWatch()])
       status.pause = await readWriterPauseState(cloudWatch, writerOf(status))
     }
 
-    if (!this.jsonEnabled()) {
-      const {renderClusterStatus} = await import('../lib/cli/render/status.js')
-      this.log(renderClusterStatus(status, this.colour))
-    }
+    if (renderer) this.log(renderer.renderClusterStatus(status, this.colour))
 
     return status
   }

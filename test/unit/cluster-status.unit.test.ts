@@ -137,6 +137,38 @@ describe('getClusterStatus', () => {
     expect(text).toMatch(/Latest snapshot\s+none/)
   })
 
+  it('issues the cluster, instance and snapshot calls together, before any of them answers', async () => {
+    const issued: string[] = []
+    let allIssued!: () => void
+    const barrier = new Promise<void>((resolve) => {
+      allIssued = resolve
+    })
+    let deadline: NodeJS.Timeout | undefined
+    // Each answer waits until all three calls were made: one after another, the first would never answer (the
+    // deadline turns that into a failure naming what was issued).
+    const answerOnceAllIssued =
+      <T>(call: string, output: T) =>
+      async (): Promise<T> => {
+        issued.push(call)
+        if (issued.length === 3) allIssued()
+        deadline ??= setTimeout(() => allIssued(), 2000)
+        await barrier
+        if (issued.length < 3) throw new Error(`only ${issued.join(', ')} issued before an answer`)
+        return output
+      }
+
+    rdsMock.on(DescribeDBClustersCommand).callsFake(answerOnceAllIssued('DescribeDBClusters', {DBClusters: [cluster]}))
+    rdsMock.on(DescribeDBInstancesCommand).callsFake(answerOnceAllIssued('DescribeDBInstances', {DBInstances: []}))
+    rdsMock.on(DescribeDBClusterSnapshotsCommand).callsFake(answerOnceAllIssued('DescribeDBClusterSnapshots', {DBClusterSnapshots: []}))
+    try {
+      await expect(getClusterStatus(rds, 'prod', now)).resolves.toMatchObject({id: 'prod', instances: [], latestSnapshot: null})
+    } finally {
+      clearTimeout(deadline)
+    }
+
+    expect(issued.sort()).toEqual(['DescribeDBClusterSnapshots', 'DescribeDBClusters', 'DescribeDBInstances'])
+  })
+
   it('passes on an AWS error from the instance listing rather than hiding it', async () => {
     rdsMock.on(DescribeDBClustersCommand).resolves({DBClusters: [cluster]})
     rdsMock

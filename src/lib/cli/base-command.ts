@@ -1,16 +1,15 @@
-// Subpath imports: the package index would load all of @oclif/core (spinners, ux, ...) that a command never uses.
 import type {Interfaces} from '@oclif/core'
-
-import {Command} from '@oclif/core/command'
 
 import type {AwsClients} from '../aws/clients.js'
 import type {ClusterTls, TlsMode} from '../pg/tls.js'
 import type {ClusterSessionOptions} from '../target/cluster-session.js'
 import type {Target, TargetFlags} from '../target/target.js'
+import type {Progress} from './progress.js'
 
 import {ExitCode, toRenderedError} from './errors.js'
 import {globalFlags, targetFlags} from './flags.js'
-import {createProgress, type Progress} from './progress.js'
+// Subpaths, required: the package index would load all of @oclif/core (spinners, ux, ...) that a command never uses.
+import {Command} from './oclif.js'
 import {createPalette, type Palette} from './render/colour.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -136,8 +135,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
   }
 
-  /** Progress on stderr (a spinner on a terminal), silent under --json. */
-  protected progress(): Promise<Progress> {
+  /** Progress on stderr (a spinner on a terminal), silent under --json; loaded by the commands that report any. */
+  protected async progress(): Promise<Progress> {
+    const {createProgress} = await import('./progress.js')
     return createProgress({enabled: !this.jsonEnabled()})
   }
 

@@ -1,4 +1,4 @@
-import {CLIError} from '@oclif/core/errors'
+import {CLIError} from './oclif.js'
 
 /**
  * Exit codes are part of auroractl's contract with scripts and CI jobs; the README documents them.
@@ -199,7 +199,7 @@ function errnoCode(error: unknown): string | undefined {
  * FlagInvalidOptionError, ArgInvalidOptionError, FailedFlagValidationError ...) are CLIErrors that
  * carry the parser's state in `parse`; @oclif/core exports CLIError but not those classes.
  */
-type ParseError = CLIError & {args?: unknown[]; parse: unknown}
+type ParseError = InstanceType<typeof CLIError> & {args?: unknown[]; parse: unknown}
 
 function isParseError(error: unknown): error is ParseError {
   return error instanceof CLIError && 'parse' in error

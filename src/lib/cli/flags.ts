@@ -1,6 +1,5 @@
-import * as Flags from '@oclif/core/flags'
-
 import {badInput, parseErrorHint} from './errors.js'
+import {Flags} from './oclif.js'
 import {parseHostPort, validateIdentifier} from './validation.js'
 
 /**
