@@ -62,7 +62,18 @@ async function bench(): Promise<void> {
   let counter = 0
   const fresh = () => `bench_${process.pid}_${counter++}`
   // Each copy is dropped as soon as it is timed: autovacuum working on earlier copies would slow the next runs.
-  const drop = (database: string) => psqlTarget('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+  // An autovacuum worker (another role's process) can refuse WITH (FORCE) for a moment: tried again, and at worst left.
+  const drop = (database: string) => {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        psqlTarget('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+        return
+      } catch {
+        execFileSync('sleep', ['0.5'])
+      }
+    }
+  }
+
   const migrateArgs = (database: string, into: string, extra: string[]) => [
     cli,
     'migrate',

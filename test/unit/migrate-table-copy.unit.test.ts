@@ -13,6 +13,7 @@ import {
 
 const MiB = 1024 ** 2
 const layout = (name: string, pages: number, columns = ['id', 'body']): TableLayout => ({
+  builtInTypes: true,
   columns,
   pages,
   table: {bytes: pages * 8192, columns: [], hasPrimaryKey: true, isPartition: false, name, schema: 'public'},
@@ -79,12 +80,22 @@ describe('the COPY commands', () => {
   })
 
   it('reads a range by CTID from the table itself (ONLY: not its children)', () => {
-    const task = {columns: ['id'], freeze: false, range: {from: 10, to: 20}, table: weird.table}
+    const task = {binary: false, columns: ['id'], freeze: false, range: {from: 10, to: 20}, table: weird.table}
     expect(copyOutCommand(task)).toBe(
       String.raw`\copy (SELECT "id" FROM ONLY "public"."Se""ason" WHERE ctid >= '(10,0)'::tid AND ctid < '(20,0)'::tid) to pstdout`,
     )
     expect(copyOutCommand({...task, range: {from: 20, to: null}})).toMatch(/WHERE ctid >= '\(20,0\)'::tid\) to pstdout$/)
     expect(copyInCommand(task)).toBe(String.raw`\copy "public"."Se""ason" ("id") from pstdin`)
+  })
+
+  it('uses the binary format only when both servers run the same major version and every column is of a built-in type', () => {
+    const [same] = planCopyTasks([layout('t', 1)], 1, {sameMajor: true, tidRangeScans: true})
+    expect(copyOutCommand(same!)).toBe(String.raw`\copy "public"."t" ("id", "body") to pstdout with (format binary)`)
+    expect(copyInCommand(same!)).toBe(String.raw`\copy "public"."t" ("id", "body") from pstdin with (freeze, format binary)`)
+    const [versions] = planCopyTasks([layout('t', 1)], 1, {sameMajor: false, tidRangeScans: true})
+    expect(copyOutCommand(versions!)).not.toContain('binary')
+    const [enums] = planCopyTasks([{...layout('t', 1), builtInTypes: false}], 1, {sameMajor: true, tidRangeScans: true})
+    expect(copyInCommand(enums!)).toBe(String.raw`\copy "public"."t" ("id", "body") from pstdin with (freeze)`)
   })
 
   it('leaves a table with no copyable column without a column list (COPY of zero columns)', () => {

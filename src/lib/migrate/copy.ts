@@ -258,6 +258,7 @@ export interface ParallelCopyOptions {
   sourceMajor: number
   /** A table whose heap is larger is split into CTID ranges (when it is also larger than its share of the jobs). */
   splitBytes?: number
+  targetMajor: number
   workDir: string
 }
 
@@ -274,7 +275,7 @@ export async function copyInParallel(
   target: ConnectionInfo,
   options: ParallelCopyOptions,
 ): Promise<Map<TableRef, CopiedRows>> {
-  const {copyableByPsql, copyTasks, planCopyTasks, sessionSettingsSql} = await import('./table-copy.js')
+  const {copyableByPsql} = await import('./table-copy.js')
   const {dispose, running} = childTracker()
   let stopped = false
   options.onChild?.({
@@ -327,15 +328,7 @@ export async function copyInParallel(
     await run('pg_restore', ['--section=pre-data', '--single-transaction', ...restoreArgs, archive], libpqEnvironment(target))
 
     options.onStage?.('rows')
-    const tasks = planCopyTasks(copyable, options.jobs, {splitBytes: options.splitBytes, tidRangeScans: options.sourceMajor >= 14})
-    const sides = {
-      settings: sessionSettingsSql(options.sourceEncoding),
-      snapshot: options.snapshot,
-      sourceEnv: libpqEnvironment(source),
-      statusDir: options.workDir,
-      targetEnv: libpqEnvironment(target),
-    }
-    const copied = await copyTasks(tasks, sides, {jobs: options.jobs, running, signal: options.signal}).catch((error: unknown) => {
+    const copied = await copyRows(source, target, copyable, {...options, running}).catch((error: unknown) => {
       stopIfAsked()
       throw new AuroraError('UNEXPECTED', `The copy failed (${(error as Error).message}).`)
     })
@@ -351,6 +344,29 @@ export async function copyInParallel(
   } finally {
     dispose()
   }
+}
+
+/** The rows of `copyable`, `jobs` COPY pipes at a time, each planned from its table's size and column types. */
+async function copyRows(
+  source: ConnectionInfo,
+  target: ConnectionInfo,
+  copyable: TableLayout[],
+  options: ParallelCopyOptions & {running: Set<{kill: (signal?: NodeJS.Signals) => boolean}>},
+): Promise<Map<TableRef, CopiedRows>> {
+  const {copyTasks, planCopyTasks, sessionSettingsSql} = await import('./table-copy.js')
+  const tasks = planCopyTasks(copyable, options.jobs, {
+    sameMajor: options.sourceMajor === options.targetMajor,
+    splitBytes: options.splitBytes,
+    tidRangeScans: options.sourceMajor >= 14,
+  })
+  const sides = {
+    settings: sessionSettingsSql(options.sourceEncoding),
+    snapshot: options.snapshot,
+    sourceEnv: libpqEnvironment(source),
+    statusDir: options.workDir,
+    targetEnv: libpqEnvironment(target),
+  }
+  return copyTasks(tasks, sides, {jobs: options.jobs, running: options.running, signal: options.signal})
 }
 
 /** The major version of a client tool, e.g. 15 for "pg_dump (PostgreSQL) 15.18"; null when it is missing. */

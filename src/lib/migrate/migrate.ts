@@ -273,6 +273,7 @@ async function copyPhase(run: MigrateRun, preflight: Preflight): Promise<SourceV
     snapshot,
     sourceMajor: preflight.sourceMajor,
     tables: preflight.tables,
+    targetMajor: preflight.targetMajor,
     totalBytes: preflight.tables.reduce((sum, table) => sum + table.bytes, 0),
     workDir: run.workDir,
   })
@@ -342,6 +343,7 @@ async function copyIntoScratch(
     snapshot: string
     sourceMajor: number
     tables: TableRef[]
+    targetMajor: number
     totalBytes: number
     workDir: WorkDir
   },
@@ -381,6 +383,7 @@ async function copyIntoScratch(
       sourceEncoding: encoding.rows[0]!.encoding,
       sourceMajor: copy.sourceMajor,
       splitBytes: options.splitBytes,
+      targetMajor: copy.targetMajor,
       workDir: workDir.path,
     })
   } finally {

@@ -24,6 +24,8 @@ import {startTool, type ToolResult} from './tool-process.js'
 
 /** The part of the source's data one worker copies in one go: a whole table, or one CTID range of it. */
 export interface CopyTask {
+  /** COPY's binary format (see planCopyTasks): cheaper for the servers to write and read than text. */
+  binary: boolean
   /** Columns COPY reads and writes, in order: generated and dropped columns are not copied (the target computes the former). */
   columns: string[]
   /** FREEZE: the whole table, truncated and loaded in one transaction. */
@@ -35,6 +37,8 @@ export interface CopyTask {
 
 /** What the planner needs to know of each table on the source. */
 export interface TableLayout {
+  /** Every copied column is of a built-in type whose binary form means the same value on both sides (see unsafeInBinary). */
+  builtInTypes: boolean
   /** Copied columns, as CopyTask.columns. */
   columns: string[]
   /** The heap's size in pages (without indexes and TOAST). */
@@ -56,37 +60,61 @@ const pageBytes = 8192
  * of every page; splitting divides its load time by the jobs, where the servers have the cores).
  * Splitting needs TID range scans (PostgreSQL 14): on an older source every table is copied whole.
  */
-export function planCopyTasks(layouts: TableLayout[], jobs: number, options: {splitBytes?: number; tidRangeScans: boolean}): CopyTask[] {
+export function planCopyTasks(
+  layouts: TableLayout[],
+  jobs: number,
+  options: {
+    /**
+     * Both servers run the same major version: COPY may use the binary format for a table whose columns are all of
+     * built-in types (their binary form is the server's own; an extension's or a user's type keeps text, as do
+     * different versions, whose binary forms are not promised to agree).
+     */
+    sameMajor?: boolean
+    splitBytes?: number
+    tidRangeScans: boolean
+  },
+): CopyTask[] {
   const totalPages = layouts.reduce((sum, layout) => sum + layout.pages, 0)
   const splitPages = Math.ceil((options.splitBytes ?? defaultSplitBytes) / pageBytes)
   const perJob = Math.ceil(totalPages / jobs)
   const tasks: Array<CopyTask & {pages: number}> = []
-  for (const {columns, pages, table} of layouts) {
+  for (const {builtInTypes, columns, pages, table} of layouts) {
+    const binary = (options.sameMajor ?? false) && builtInTypes
     const split = jobs > 1 && options.tidRangeScans && pages > Math.max(splitPages, perJob)
     const parts = split ? Math.min(jobs, Math.ceil(pages / perJob)) : 1
     if (parts === 1) {
-      tasks.push({columns, freeze: true, pages, table})
+      tasks.push({binary, columns, freeze: true, pages, table})
       continue
     }
 
     const size = Math.ceil(pages / parts)
     for (let part = 0; part < parts; part++) {
       const to = part === parts - 1 ? null : (part + 1) * size
-      tasks.push({columns, freeze: false, pages: (to ?? pages) - part * size, range: {from: part * size, to}, table})
+      tasks.push({binary, columns, freeze: false, pages: (to ?? pages) - part * size, range: {from: part * size, to}, table})
     }
   }
 
   return tasks.sort((a, b) => b.pages - a.pages).map(({pages: _pages, ...task}) => task)
 }
 
-/** Each copied table's heap pages and copied columns, read on the source (inside the snapshot). */
+/**
+ * Types whose binary form is not the same value on the target: any type of a user or an extension (OID 16384 and
+ * up: their binary form is the extension's version's), the reg* types (binary is an OID, which names another object
+ * in another database; their text is the name), and types without binary input or output (aclitem); arrays of them.
+ */
+const unsafeInBinary = `
+  SELECT t.oid FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+  WHERE t.oid >= 16384 OR e.oid >= 16384 OR t.typname ~ '^_?reg'
+     OR t.typsend = 0 OR t.typreceive = 0 OR e.typsend = 0 OR e.typreceive = 0`
+
+/** Each copied table's heap pages and copied columns (attgenerated through jsonb: it is new in PostgreSQL 12), read on the source inside the snapshot. */
 export async function readTableLayouts(source: Client, tables: TableRef[]): Promise<TableLayout[]> {
-  const {rows} = await source.query<{columns: string[]; index: number; pages: string}>(
+  const copied = `FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                    AND coalesce(to_jsonb(a) ->> 'attgenerated', '') = ''`
+  const {rows} = await source.query<{built_in: boolean; columns: string[]; index: number; pages: string}>(
     `SELECT t.index, pg_relation_size(c.oid) / current_setting('block_size')::bigint AS pages,
-            ARRAY(SELECT a.attname::text FROM pg_attribute a
-                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-                    AND coalesce(to_jsonb(a) ->> 'attgenerated', '') = ''
-                  ORDER BY a.attnum) AS columns
+            ARRAY(SELECT a.attname::text ${copied} ORDER BY a.attnum) AS columns,
+            NOT EXISTS (SELECT 1 ${copied} AND a.atttypid IN (${unsafeInBinary})) AS built_in
      FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, index)
      JOIN pg_namespace n ON n.nspname = t.schema
      JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name`,
@@ -97,7 +125,7 @@ export async function readTableLayouts(source: Client, tables: TableRef[]): Prom
     const row = byIndex.get(index + 1)
     // A table dropped since it was listed cannot be: the run holds ACCESS SHARE locks on every copied table.
     if (!row) throw new Error(`Table ${qualified(table)} is no longer on the source.`)
-    return {columns: row.columns, pages: Number(row.pages), table}
+    return {builtInTypes: row.built_in, columns: row.columns, pages: Number(row.pages), table}
   })
 }
 
@@ -105,15 +133,17 @@ export async function readTableLayouts(source: Client, tables: TableRef[]): Prom
 export function copyOutCommand(task: CopyTask): string {
   const columns = task.columns.map((column) => quoteIdentifier(column)).join(', ')
   const table = qualified(task.table)
-  if (!task.range) return `\\copy ${table}${columns ? ` (${columns})` : ''} to pstdout`
+  const format = task.binary ? ' with (format binary)' : ''
+  if (!task.range) return `\\copy ${table}${columns ? ` (${columns})` : ''} to pstdout${format}`
   const {from, to} = task.range
   const upper = to === null ? '' : ` AND ctid < ${quoteLiteral(`(${to},0)`)}::tid`
-  return `\\copy (SELECT ${columns} FROM ONLY ${table} WHERE ctid >= ${quoteLiteral(`(${from},0)`)}::tid${upper}) to pstdout`
+  return `\\copy (SELECT ${columns} FROM ONLY ${table} WHERE ctid >= ${quoteLiteral(`(${from},0)`)}::tid${upper}) to pstdout${format}`
 }
 
 export function copyInCommand(task: CopyTask): string {
   const columns = task.columns.map((column) => quoteIdentifier(column)).join(', ')
-  return `\\copy ${qualified(task.table)}${columns ? ` (${columns})` : ''} from pstdin${task.freeze ? ' with (freeze)' : ''}`
+  const options = [...(task.freeze ? ['freeze'] : []), ...(task.binary ? ['format binary'] : [])]
+  return `\\copy ${qualified(task.table)}${columns ? ` (${columns})` : ''} from pstdin${options.length > 0 ? ` with (${options.join(', ')})` : ''}`
 }
 
 /**
