@@ -27,28 +27,10 @@ vi.mock('../../src/lib/credentials/login.js', async (importOriginal) => ({
   proveLogin: vi.fn(),
 }))
 vi.mock('../../src/lib/target/cluster-connection.js', () => ({connectToCluster: vi.fn()}))
-// node:timers/promises keeps its own timers, which vitest's fake timers leave alone: its setTimeout on the global (faked) one.
-vi.mock('node:timers/promises', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('node:timers/promises')>()),
-  setTimeout: (ms: number, value?: unknown, options: {signal?: AbortSignal} = {}) =>
-    new Promise((resolve, reject) => {
-      const {signal} = options
-      if (signal?.aborted) {
-        reject(signal.reason)
-        return
-      }
-
-      const timer = setTimeout(() => resolve(value), ms)
-      signal?.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer)
-          reject(signal.reason)
-        },
-        {once: true},
-      )
-    }),
-}))
+// Its setTimeout on the global timers, which the tests fake (see the helper).
+vi.mock('node:timers/promises', async (importOriginal) =>
+  (await import('../helpers/timers-promises.js')).onGlobalTimers(await importOriginal<typeof import('node:timers/promises')>()),
+)
 
 const secretsMock = mockClient(SecretsManagerClient)
 const rdsMock = mockClient(RDSClient)
