@@ -14,8 +14,8 @@ import {confirmFlag, integerFlag, tlsFlags, viaFlag} from '../lib/cli/flags.js'
 
 export default class Migrate extends BaseCommand<typeof Migrate> {
   static override description = `Move a PostgreSQL database into the cluster and prove nothing was lost.
-Preflight (read-only on both sides), then pg_dump | psql in one transaction (--jobs 1) or pg_dump/pg_restore in parallel
-(--jobs N) into a scratch database; the dump and the source-side verification share one exported snapshot, so exact
+Preflight (read-only on both sides), then pg_dump | psql in one transaction (--jobs 1) or N streamed COPY pipes,
+then pg_restore -j N for indexes (--jobs N), into a scratch database; the dump and the source-side verification share one exported snapshot, so exact
 per-table counts (or checksums), sequences and object counts hold while the source keeps writing. Only a verified copy
 is renamed to the target's name: on any failure the target database is left as it was. Exit 4 when the verification
 finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --from, AURORACTL_TO_PASSWORD or
@@ -73,7 +73,8 @@ finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --f
     verify: Flags.string({default: 'count', description: 'How to prove the copy', options: ['count', 'checksum', 'none']}),
     via: viaFlag,
     'work-dir': Flags.string({
-      description: 'Folder for the private (0700) work files: the --jobs N dump, removed on every exit (default: the system temp folder)',
+      description:
+        'Folder for the private (0700) work files: the schema file or archive and the pipe, removed on every exit (default: the system temp folder)',
     }),
     // TLS to the cluster (the target unless --to); the --from/--to URLs keep their own sslmode.
     ...tlsFlags,

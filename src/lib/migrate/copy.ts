@@ -2,7 +2,7 @@ import {rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {TableRef} from '../pg/verification/inventory.js'
-import type {CopiedRows, TableLayout} from './table-copy.js'
+import type {CopiedRows, Killable, TableLayout} from './table-copy.js'
 
 import {AuroraError} from '../cli/errors.js'
 import {type TableFilter} from '../pg/verification/filter.js'
@@ -110,7 +110,7 @@ function isRunning(pid: number): boolean {
 
 /** Children of one copy: killed on Ctrl-C, and on process exit, so none outlives auroractl. */
 function childTracker() {
-  const running = new Set<{kill: (signal?: NodeJS.Signals) => boolean}>()
+  const running = new Set<Killable>()
   const killAll = () => {
     for (const child of running) child.kill('SIGKILL')
   }
@@ -351,7 +351,7 @@ async function copyRows(
   source: ConnectionInfo,
   target: ConnectionInfo,
   copyable: TableLayout[],
-  options: ParallelCopyOptions & {running: Set<{kill: (signal?: NodeJS.Signals) => boolean}>},
+  options: ParallelCopyOptions & {running: Set<Killable>},
 ): Promise<Map<TableRef, CopiedRows>> {
   const {copyTasks, planCopyTasks, sessionSettingsSql} = await import('./table-copy.js')
   const tasks = planCopyTasks(copyable, options.jobs, {

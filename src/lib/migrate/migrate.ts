@@ -333,7 +333,7 @@ async function createScratch(
   if (options.schemas.length > 0) await createSchemas(scratchSide, options.schemas)
 }
 
-/** pg_dump | psql, or pg_dump/pg_restore -j, with COPY progress sampled meanwhile; the work folder goes as soon as the copy ends. */
+/** pg_dump | psql, or the streamed COPY pipes (copyInParallel), with COPY progress sampled meanwhile; the work folder goes as soon as the copy ends. */
 async function copyIntoScratch(
   run: MigrateRun,
   copy: {

@@ -160,8 +160,9 @@ export async function measureTables(
 }
 
 /**
- * Compares both sides. `sourceMeasured` may have started earlier (during the copy, inside the
- * snapshot): the source side does not depend on the copy, so its half of the work is off the clock.
+ * Compares both sides. A side's `measured` may have started earlier (the source's during the copy, inside the
+ * snapshot: it does not depend on the copy, so its half of the work is off the clock), or come from the copy
+ * itself (migrate's parallel path: the rows each COPY sent and stored); a side without it is measured here.
  */
 export async function verifyMigration(
   source: VerifySide & {measured?: Promise<TableMeasure[]>},
