@@ -25,7 +25,9 @@ function mayAskForHelp() {
 
 async function helpFromManifest() {
   try {
-    const {answerHelpFromManifest} = await import('../dist/lib/cli/help/manifest-help.js')
+    // A URL rather than a literal specifier: dist/ exists only after the build, which CI runs after the linter.
+    const manifestHelp = new URL('../dist/lib/cli/help/manifest-help.js', import.meta.url)
+    const {answerHelpFromManifest} = await import(manifestHelp.href)
     return answerHelpFromManifest(argv, fileURLToPath(new URL('..', import.meta.url)))
   } catch {
     // Whatever went wrong here, oclif can still answer (undefined).
