@@ -2,12 +2,17 @@
 // so that machine noise hits both sides alike. Prints medians and ratios, each beside its goal (issue #19);
 // asserts nothing. BENCH_RUNS sets the number of runs (default 15).
 import {spawnSync} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const runs = Number(process.env.BENCH_RUNS ?? 15)
 const cli = path.join(root, 'bin', 'run.js')
+// A cache directory of this run's own: each comparison's warm-up run fills the compile cache
+// (src/lib/cli/compile-cache.ts), as a user's first command does; the timed runs then use it.
+process.env.AURORACTL_CACHE_DIR = mkdtempSync(path.join(os.tmpdir(), 'auroractl-bench-cache-'))
 
 function time(command, args, env = process.env) {
   const started = process.hrtime.bigint()
@@ -81,6 +86,16 @@ if (sandbox.status !== 0) {
         env,
       ),
     0.5,
+  )
+  compare(
+    'auroractl status, no compile cache / aws describe-db-clusters',
+    () => time('node', [cli, 'status'], {...env, AURORACTL_DISABLE_COMPILE_CACHE: '1'}),
+    () =>
+      time(
+        'aws',
+        ['rds', 'describe-db-clusters', '--db-cluster-identifier', vars.AURORACTL_CLUSTER, '--endpoint-url', vars.AWS_ENDPOINT_URL],
+        env,
+      ),
   )
   compare(
     'auroractl status --json / aws rds describe-db-clusters',

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// Startup time matters to someone paged at night, so three shortcuts (measured in bench/startup.sh):
-// `--version` is answered without loading oclif at all; help (`--help`, `help`, a bare topic, no arguments) is
-// answered from oclif.manifest.json in the very bytes oclif prints (dist/lib/cli/help/manifest-help.js, which
-// hands anything it does not cover back to oclif); and oclif's `execute` is required from its own CommonJS module
-// rather than through the package index, which would load all of @oclif/core.
+// Startup time matters to someone paged at night, so these shortcuts (measured by bench/startup.sh):
+// - `--version` is answered without loading oclif at all;
+// - help (`--help`, `help`, a bare topic, no arguments) is answered from oclif.manifest.json in the very bytes oclif
+//   prints (dist/lib/cli/help/manifest-help.js, which hands anything it does not cover back to oclif);
+// - oclif's `execute` is required from its own CommonJS module, not through the package index (all of @oclif/core);
+// - a run of one of our own commands does not load oclif's core plugins (ownCommandLoadOptions);
+// - the CommonJS modules of oclif and the AWS SDK compile from V8's code cache of earlier runs
+//   (dist/lib/cli/compile-cache.js).
 import {existsSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {fileURLToPath} from 'node:url'
@@ -34,15 +37,56 @@ async function helpFromManifest() {
   }
 }
 
+/** A command or topic name, as opposed to a flag or an argument. */
+const isWord = (word) => word !== undefined && /^[a-z][\w-]*$/.test(word)
+
+/** Whether the arguments name one of auroractl's own commands (`snapshot create` → dist/commands/snapshot/create.js). */
+function namesOwnCommand() {
+  const [topicOrCommand, command] = argv
+  if (!isWord(topicOrCommand)) return false
+  const commands = new URL(`${readPackageJson().oclif.commands}/`, new URL('../', import.meta.url))
+  const candidates = [`${topicOrCommand}.js`, `${topicOrCommand}/index.js`]
+  if (isWord(command)) candidates.unshift(`${topicOrCommand}/${command}.js`)
+  return candidates.some((file) => existsSync(new URL(file, commands)))
+}
+
+/**
+ * oclif's load options for a run of one of auroractl's own commands: its core plugins (help, autocomplete,
+ * not-found) bring only their own commands and a hook for commands that do not exist, so such a run does not load
+ * them (about 15 ms). Anything else (a plugin's command, an alias, a typo, help) gets oclif's usual configuration.
+ */
+function ownCommandLoadOptions() {
+  const pjson = readPackageJson()
+  return {
+    devPlugins: false,
+    pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}},
+    root: fileURLToPath(new URL('..', import.meta.url)),
+    userPlugins: false,
+  }
+}
+
+/** Keeps V8's compiled code of oclif and the AWS SDK between runs (compile-cache.js says why and how). */
+async function enableCompileCache() {
+  try {
+    const compileCache = new URL('../dist/lib/cli/compile-cache.js', import.meta.url)
+    const {enableCompileCache} = await import(compileCache.href)
+    enableCompileCache()
+  } catch {
+    // Without it every module compiles as usual.
+  }
+}
+
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const {name, version} = readPackageJson()
   // The same line oclif's version flag prints.
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const help = mayAskForHelp() ? await helpFromManifest() : undefined
+  const helpAsked = mayAskForHelp()
+  const help = helpAsked ? await helpFromManifest() : undefined
   if (help === undefined) {
+    await enableCompileCache()
     const {execute} = createRequire(import.meta.url)('@oclif/core/execute')
-    await execute({dir: import.meta.url})
+    await execute(!helpAsked && namesOwnCommand() ? {loadOptions: ownCommandLoadOptions()} : {dir: import.meta.url})
   } else {
     // console.log as oclif writes help: it ignores a reader that went away (`auroractl --help | head`).
     console.log(help.slice(0, -1))

@@ -62,6 +62,27 @@ describe('auroractl as a user runs it', () => {
     }
   })
 
+  it("runs oclif's plugins' commands and answers a mistyped command, though runs of its own commands skip the plugins", async () => {
+    const script = await runCli(['autocomplete', 'script', 'bash'], {
+      env: {AURORACTL_CACHE_DIR: await mkdtemp(path.join(os.tmpdir(), 'ac-'))},
+    })
+    expect(script.exitCode, script.stderr).toBe(0)
+    expect(script.stdout).toContain('auroractl autocomplete setup')
+    // plugin-not-found's hook: its warning and exit code 127.
+    const typo = await runCli(['statu'])
+    expect(typo.exitCode).toBe(127)
+    expect(typo.stderr).toContain('statu is not a auroractl command')
+
+    // oclif's debug log names each plugin it loads: none for a run of an own command, all three for the typo.
+    const debug = {DEBUG: 'oclif:*'}
+    const own = await runCli(['status'], {env: debug})
+    expect(own.exitCode).toBe(2)
+    expect(own.stderr).toContain('oclif:config')
+    expect(own.stderr).not.toContain('@oclif/plugin-')
+    const typoDebug = await runCli(['statu'], {env: debug})
+    for (const plugin of ['help', 'autocomplete', 'not-found']) expect(typoDebug.stderr).toContain(`@oclif/plugin-${plugin}`)
+  })
+
   it('--version and --help load no AWS SDK client; status loads only RDS', async () => {
     for (const args of [['--version'], ['--help'], ['status', '--help'], ['sandbox', '--help']]) {
       const loaded = await modulesLoadedBy(args)

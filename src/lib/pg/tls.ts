@@ -4,11 +4,11 @@ import {createHash} from 'node:crypto'
 import {chmod, mkdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {isIP} from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 
 import type {ConnectAddress} from '../target/endpoint-map.js'
 
+import {cacheDir} from '../cli/cache-dir.js'
 import {AuroraError} from '../cli/errors.js'
 
 /**
@@ -117,12 +117,6 @@ export async function nodeTlsOptions(tls: ClusterTls, servername: string): Promi
     checkServerIdentity: (_host: string, certificate: PeerCertificate) => checkServerIdentity(servername, certificate),
     rejectUnauthorized: true,
   }
-}
-
-/** Where auroractl keeps files it can rebuild: AURORACTL_CACHE_DIR, else $XDG_CACHE_HOME/auroractl, else ~/.cache/auroractl. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.AURORACTL_CACHE_DIR) return path.resolve(env.AURORACTL_CACHE_DIR)
-  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'auroractl')
 }
 
 /**
