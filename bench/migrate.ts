@@ -1,13 +1,16 @@
 // Migrate benchmark: datasets on a local source server, copied into the running sandbox. Every ratio is against
 // the raw `pg_dump | psql` pipe measured in the same invocation, the runs alternating so that machine noise hits
-// every side alike. Prints medians, ratios and the goals next to them (issue #19); asserts nothing.
+// every side alike, each run after a CHECKPOINT on both servers. Prints medians, ratios and the goals next to them
+// (issue #19); asserts nothing.
 // Needs `auroractl sandbox up`. BENCH_RUNS (default 3) sets the runs per dataset; BENCH_SCALES (default "20,60")
 // the pgbench scales; BENCH_QUICK=1 skips the checksum and memory measurements.
 import {execFileSync, spawnSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {sandboxPaths} from '../src/lib/sandbox/paths.js'
 import {startTestPostgres} from '../test/helpers/postgres-server.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -53,6 +56,16 @@ async function bench(): Promise<void> {
     PGUSER: 'postgres',
   }
   const psqlSource = (database: string, sql: string) => execFileSync('psql', ['-X', '-q', '-d', database, '-c', sql], {env: sourceEnv})
+  // Before every timed run both servers write out what the runs before left in memory: otherwise each run pays
+  // for the checkpoint of the one before it, and the order of the runs decides who pays most.
+  const superuser = JSON.parse(readFileSync(sandboxPaths(env).superuser, 'utf8')) as {password: string; username: string}
+  const settle = () => {
+    psqlSource('postgres', 'CHECKPOINT')
+    execFileSync('psql', ['-X', '-q', '-d', 'postgres', '-c', 'CHECKPOINT'], {
+      env: {...targetEnv, PGPASSWORD: superuser.password, PGUSER: superuser.username},
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+  }
 
   function pgbench(database: string, scale: number) {
     psqlSource('postgres', `CREATE DATABASE ${database}`)
@@ -87,6 +100,7 @@ async function bench(): Promise<void> {
   function migrate(database: string, extra: string[] = []): {output: string; seconds: number} {
     const into = fresh()
     let output = ''
+    settle()
     const seconds = time(() => {
       output = execFileSync('node', migrateArgs(database, into, extra), {encoding: 'utf8', env: {...env, PGPASSWORD: source.password}})
     })
@@ -97,6 +111,7 @@ async function bench(): Promise<void> {
   const rawPipe = (database: string) => {
     const rawDb = fresh()
     psqlTarget('postgres', `CREATE DATABASE ${rawDb}`)
+    settle()
     const seconds = time(() =>
       execFileSync(
         'bash',
