@@ -88,7 +88,7 @@ if (sandbox.status !== 0) {
     0.5,
   )
   compare(
-    'auroractl status, no compile cache / aws describe-db-clusters',
+    'auroractl status, cache off / aws rds describe-db-clusters',
     () => time('node', [cli, 'status'], {...env, AURORACTL_DISABLE_COMPILE_CACHE: '1'}),
     () =>
       time(
