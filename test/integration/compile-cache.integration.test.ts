@@ -1,4 +1,5 @@
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
+import {once} from 'node:events'
 import {mkdir, mkdtemp, readFile, stat, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -83,6 +84,32 @@ describe('compile cache', () => {
     await writeFile(path.join(modules, 'value.js'), `module.exports = {answer: 42, dir: __dirname === ${JSON.stringify(modules)}}\n`)
     const changed = await requireWithCache(modules, ['./value.js'], {AURORACTL_CACHE_DIR: cacheDir})
     expect(JSON.parse(changed.stdout)).toEqual([{answer: 42, dir: true}])
+  })
+
+  it('keeps what a run alongside wrote to the store meanwhile', async () => {
+    const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'auroractl-cc-'))
+    const modules = await mkdtemp(path.join(os.tmpdir(), 'auroractl-cc-modules-'))
+    await writeFile(path.join(modules, 'first.js'), 'module.exports = 1\n')
+    await writeFile(path.join(modules, 'second.js'), 'module.exports = 2\n')
+    // The first run loads its module, then waits on stdin while the second runs from start to exit.
+    const script = `
+      import {createRequire} from 'node:module'
+      const {enableCompileCache} = await import(${JSON.stringify(compileCacheModule)})
+      enableCompileCache()
+      createRequire(${JSON.stringify(path.join(modules, 'entry.js'))})('./first.js')
+      process.stdout.write('loaded\\n')
+      process.stdin.once('data', () => process.exit(0))`
+    const first = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env: {...process.env, AURORACTL_CACHE_DIR: cacheDir, AURORACTL_DISABLE_COMPILE_CACHE: ''},
+    })
+    const firstExited = once(first, 'exit')
+    await once(first.stdout, 'data')
+    const second = await requireWithCache(modules, ['./second.js'], {AURORACTL_CACHE_DIR: cacheDir})
+    expect(JSON.parse(second.stdout)).toEqual([2])
+    first.stdin.write('exit\n')
+    expect((await firstExited)[0]).toBe(0)
+    const stored = parseStore(await readFile(storeFile(cacheDir)))
+    expect([...stored.keys()].sort()).toEqual([path.join(modules, 'first.js'), path.join(modules, 'second.js')])
   })
 
   it('runs commands the same with a cold, warm, corrupt or disabled cache', async () => {

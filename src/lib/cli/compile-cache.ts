@@ -94,11 +94,13 @@ function installCompileHook(storeFile: string): void {
   }
 
   // At exit, not at compile time: by then V8 has compiled the functions the run called, and they are cached too.
+  // Added to the store as it is now on disk, so what runs alongside this one wrote meanwhile is kept.
   process.once('exit', () => {
     if (fresh.size === 0) return
     try {
-      for (const [filename, {script, sourceDigest}] of fresh) store.set(filename, {data: script.createCachedData(), sourceDigest})
-      writeStore(storeFile, store, used)
+      const latest = readStore(storeFile)
+      for (const [filename, {script, sourceDigest}] of fresh) latest.set(filename, {data: script.createCachedData(), sourceDigest})
+      writeStore(storeFile, latest, used)
     } catch {
       // The next run compiles again.
     }
