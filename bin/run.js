@@ -12,26 +12,36 @@ import {createRequire} from 'node:module'
 import {fileURLToPath} from 'node:url'
 
 const argv = process.argv.slice(2)
-const readPackageJson = () => JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+const root = new URL('../', import.meta.url)
+let packageJson
+/** package.json, read once and only when a shortcut needs it. */
+function readPackageJson() {
+  packageJson ??= JSON.parse(readFileSync(new URL('package.json', root), 'utf8'))
+  return packageJson
+}
+
+/** Whether dist/commands holds one of these files (`snapshot/create.js`): a command of our own by that name. */
+const commandFileExists = (...files) => {
+  const commands = new URL(`${readPackageJson().oclif.commands}/`, root)
+  return files.some((file) => existsSync(new URL(file, commands)))
+}
 
 /** Whether oclif would show help for these arguments, cheaply guessed; the manifest help decides for certain. */
 function mayAskForHelp() {
   const helpFlag = argv.indexOf('--help')
   const endOfFlags = argv.indexOf('--')
   if (argv.length === 0 || argv[0] === 'help' || (helpFlag !== -1 && (endOfFlags === -1 || helpFlag < endOfFlags))) return true
-  // A topic shows its help (`auroractl snapshot`), unless it is also a command (`auroractl drill` runs the drill).
-  const {oclif} = readPackageJson()
-  if (argv[0].startsWith('-') || !Object.hasOwn(oclif?.topics ?? {}, argv[0])) return false
-  const commands = new URL(`${oclif.commands}/`, new URL('../', import.meta.url))
-  return !existsSync(new URL(`${argv[0]}.js`, commands)) && !existsSync(new URL(`${argv[0]}/index.js`, commands))
+  // A topic shows its help (`auroractl snapshot`), unless the arguments name a command (`drill`, `snapshot create`).
+  if (argv[0].startsWith('-') || !Object.hasOwn(readPackageJson().oclif?.topics ?? {}, argv[0])) return false
+  return !namesOwnCommand()
 }
 
 async function helpFromManifest() {
   try {
     // A URL rather than a literal specifier: dist/ exists only after the build, which CI runs after the linter.
-    const manifestHelp = new URL('../dist/lib/cli/help/manifest-help.js', import.meta.url)
+    const manifestHelp = new URL('dist/lib/cli/help/manifest-help.js', root)
     const {answerHelpFromManifest} = await import(manifestHelp.href)
-    return answerHelpFromManifest(argv, fileURLToPath(new URL('..', import.meta.url)))
+    return answerHelpFromManifest(argv, fileURLToPath(root))
   } catch {
     // Whatever went wrong here, oclif can still answer (undefined).
   }
@@ -44,10 +54,9 @@ const isWord = (word) => word !== undefined && /^[a-z][\w-]*$/.test(word)
 function namesOwnCommand() {
   const [topicOrCommand, command] = argv
   if (!isWord(topicOrCommand)) return false
-  const commands = new URL(`${readPackageJson().oclif.commands}/`, new URL('../', import.meta.url))
   const candidates = [`${topicOrCommand}.js`, `${topicOrCommand}/index.js`]
   if (isWord(command)) candidates.unshift(`${topicOrCommand}/${command}.js`)
-  return candidates.some((file) => existsSync(new URL(file, commands)))
+  return commandFileExists(...candidates)
 }
 
 /**
@@ -60,7 +69,7 @@ function ownCommandLoadOptions() {
   return {
     devPlugins: false,
     pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}},
-    root: fileURLToPath(new URL('..', import.meta.url)),
+    root: fileURLToPath(root),
     userPlugins: false,
   }
 }
@@ -68,7 +77,7 @@ function ownCommandLoadOptions() {
 /** Keeps V8's compiled code of oclif and the AWS SDK between runs (compile-cache.js says why and how). */
 async function enableCompileCache() {
   try {
-    const compileCache = new URL('../dist/lib/cli/compile-cache.js', import.meta.url)
+    const compileCache = new URL('dist/lib/cli/compile-cache.js', root)
     const {enableCompileCache} = await import(compileCache.href)
     enableCompileCache()
   } catch {
@@ -78,7 +87,7 @@ async function enableCompileCache() {
 
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const {name, version} = readPackageJson()
-  // The same line oclif's version flag prints.
+  // The line oclif's version flag prints on Linux and macOS (on ia32 oclif writes x86, under WSL wsl: not copied).
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
   const helpAsked = mayAskForHelp()

@@ -59,7 +59,7 @@ finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --f
     }),
     'split-tables-larger-than': Flags.string({
       description:
-        'With --jobs 2 or more: a table whose data is larger than this (and than its share of the jobs) is copied in CTID ranges by every job at once, without FREEZE; smaller tables load whole and frozen (16MB to 16TB, default 1GB)',
+        'With --jobs 2 or more: a table whose heap (not TOAST, not indexes) is larger than this (and than its share of the jobs) is copied in CTID ranges by every job at once, without FREEZE; smaller tables load whole and frozen (16MB to 16TB, default 1GB)',
     }),
     table: Flags.string({
       description:
@@ -74,7 +74,7 @@ finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --f
     via: viaFlag,
     'work-dir': Flags.string({
       description:
-        'Folder for the private (0700) work files: the schema file or archive and the pipe, removed on every exit (default: the system temp folder)',
+        'Folder for the private (0700) work files: the schema file and pipe, or the schema archive and the COPY status files, removed on every exit (default: the system temp folder)',
     }),
     // TLS to the cluster (the target unless --to); the --from/--to URLs keep their own sslmode.
     ...tlsFlags,
@@ -96,12 +96,13 @@ finds a difference. Passwords never go in a URL: PGPASSWORD or ~/.pgpass for --f
     const filter = {excludeTables: flags['exclude-table'] ?? [], schemas: flags.schema ?? [], tables: flags.table ?? []}
     // Empty or malformed patterns: exit 2 before anything connects.
     parseFilter(filter)
-    const splitBytes = flags['split-tables-larger-than']
-      ? (await import('../lib/cli/size.js')).parseSize(flags['split-tables-larger-than'], '--split-tables-larger-than', {
-          max: 16 * 1024 ** 4,
-          min: 16 * 1024 ** 2,
-        })
-      : undefined
+    const splitBytes =
+      flags['split-tables-larger-than'] === undefined
+        ? undefined
+        : (await import('../lib/cli/size.js')).parseSize(flags['split-tables-larger-than'], '--split-tables-larger-than', {
+            max: 16 * 1024 ** 4,
+            min: 16 * 1024 ** 2,
+          })
     const sourceTls = {caBundle: flags['from-ca-bundle'], sslmode: flags['from-sslmode'] as SslMode | undefined}
     if (sourceTls.caBundle) await checkReadableFile(sourceTls.caBundle, '--from-ca-bundle')
     // Each side gets its own password only: PGPASSWORD is the source's, AURORACTL_TO_PASSWORD the --to URL's.

@@ -75,10 +75,14 @@ describe('auroractl as a user runs it', () => {
 
     // oclif's debug log names each plugin it loads: none for a run of an own command, all three for the typo.
     const debug = {DEBUG: 'oclif:*'}
-    const own = await runCli(['status'], {env: debug})
-    expect(own.exitCode).toBe(2)
-    expect(own.stderr).toContain('oclif:config')
-    expect(own.stderr).not.toContain('@oclif/plugin-')
+    // A command of its own, and one under a topic (which is not taken for the topic's help).
+    for (const args of [['status'], ['snapshot', 'list']]) {
+      const own = await runCli(args, {env: debug})
+      expect(own.exitCode, args.join(' ')).toBe(2)
+      expect(own.stderr).toContain('oclif:config')
+      expect(own.stderr).not.toContain('@oclif/plugin-')
+    }
+
     const typoDebug = await runCli(['statu'], {env: debug})
     for (const plugin of ['help', 'autocomplete', 'not-found']) expect(typoDebug.stderr).toContain(`@oclif/plugin-${plugin}`)
   })

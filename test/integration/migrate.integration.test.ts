@@ -1072,6 +1072,7 @@ describe('no password escapes', () => {
       '--split-tables-larger-than "1GiB" is not a size: use a number and a unit, e.g. 512MB, 1GB, 2TB.',
     ],
     [['--split-tables-larger-than', '1MB'], '--split-tables-larger-than "1MB" must be from 16MB to 16TB.'],
+    [['--split-tables-larger-than='], '--split-tables-larger-than "" is not a size'],
   ])("refuses the new flags' bad values %j with exit 2, before connecting anywhere", async (args, message) => {
     const result = await runCli(['migrate', '--from', sourceUrl(), ...args], {env: sourceEnv()})
     expect(result.exitCode).toBe(2)

@@ -1,7 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
 import {parseSize} from '../../src/lib/cli/size.js'
-import {exactTablePattern} from '../../src/lib/migrate/copy.js'
 import {
   copyableByPsql,
   copyInCommand,
@@ -10,6 +9,7 @@ import {
   sessionSettingsSql,
   type TableLayout,
 } from '../../src/lib/migrate/table-copy.js'
+import {qualified} from '../../src/lib/pg/verification/inventory.js'
 
 const MiB = 1024 ** 2
 const layout = (name: string, pages: number, columns = ['id', 'body']): TableLayout => ({
@@ -117,10 +117,10 @@ describe('the COPY commands', () => {
   })
 })
 
-describe('exactTablePattern', () => {
+describe('the --exclude-table-data pattern of a copied table (qualified)', () => {
   it('quotes both parts so that no character is a pg_dump wildcard', () => {
-    expect(exactTablePattern({name: 'a*b?', schema: 'Sales.EU'})).toBe('"Sales.EU"."a*b?"')
-    expect(exactTablePattern({name: 'say "hi"', schema: 'public'})).toBe('"public"."say ""hi"""')
+    expect(qualified({name: 'a*b?', schema: 'Sales.EU'})).toBe('"Sales.EU"."a*b?"')
+    expect(qualified({name: 'say "hi"', schema: 'public'})).toBe('"public"."say ""hi"""')
   })
 })
 
@@ -137,6 +137,7 @@ describe('parseSize (--split-tables-larger-than)', () => {
     ['1GiB', 'is not a size: use a number and a unit, e.g. 512MB, 1GB, 2TB.'],
     ['100', 'is not a size'],
     ['abc', 'is not a size'],
+    ['', 'is not a size'],
     ['8MB', 'must be from 16MB to 16TB.'],
     ['17TB', 'must be from 16MB to 16TB.'],
   ])('refuses %s, naming the flag', (value, message) => {

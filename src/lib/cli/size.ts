@@ -15,4 +15,4 @@ export function parseSize(value: string, flag: string, limits: {max: number; min
 }
 
 /** 16MB, 1GB, 1.5TB: the unit parseSize reads back. */
-export const formatSize = (size: number): string => (bytes.format(size, {unitSeparator: ''}) ?? String(size)).replace('KB', 'kB')
+const formatSize = (size: number): string => (bytes.format(size, {unitSeparator: ''}) ?? String(size)).replace('KB', 'kB')

@@ -6,6 +6,7 @@ import type {CopiedRows, Killable, TableLayout} from './table-copy.js'
 
 import {AuroraError} from '../cli/errors.js'
 import {type TableFilter} from '../pg/verification/filter.js'
+import {qualified} from '../pg/verification/inventory.js'
 import {type ConnectionInfo, dbnameArgument, libpqEnvironment} from './connection.js'
 import {startTool} from './tool-process.js'
 
@@ -15,7 +16,7 @@ export type DumpFilter = TableFilter
 /**
  * What a non-superuser on a managed target (Aurora's master user is rds_superuser, not superuser)
  * cannot replay: a comment on an extension it does not own (plpgsql's, at least) fails the whole
- * transaction. Such statements are left out of the plain stream and the directory TOC alike.
+ * transaction. Such statements are left out of the plain stream and the schema archive's restore list alike.
  */
 export const managedTargetSkips = [/^COMMENT ON EXTENSION /]
 
@@ -53,8 +54,9 @@ function lastLines(text: string, count = 3): string {
 const workDirPrefix = 'auroractl-migrate-'
 
 /**
- * A private (0700) folder for the dump, the schema file and the named pipe. The dump is unencrypted
- * table data, so it must not outlive the run on any exit path: `remove()` on the normal ones, and a
+ * A private (0700) folder for the work files: the schema file and the named pipe (one transaction), or the schema
+ * archive, its restore list and the COPY status files (parallel). The archive can hold table data (large objects,
+ * extensions' configuration rows, tables psql cannot name), unencrypted, so nothing here may outlive the run on any exit path: `remove()` on the normal ones, and a
  * synchronous hook on process exit for a second Ctrl-C or SIGTERM, which end the process at once.
  * Only `kill -9` can leave it behind; the next run removes such leftovers (see `removeLeftoverWorkDirs`).
  */
@@ -170,7 +172,7 @@ export async function copyStreaming(
     const schemaFile = path.join(options.workDir, 'schema.sql')
     await writeFile(schemaFile, withoutManagedTargetRefusals(schemaDumped.stdout), {mode: 0o600})
     const pipe = path.join(options.workDir, 'data.pipe')
-    const fifo = await startTool('mkfifo', ['-m', '600', pipe], {env: process.env as Record<string, string>}).ended
+    const fifo = await startTool('mkfifo', ['-m', '600', pipe], {env: {PATH: process.env.PATH ?? ''}}).ended
     if (fifo.failed) throw new AuroraError('UNEXPECTED', `Could not make the named pipe ${pipe}: ${fifo.stderr.trim()}`)
 
     const restore = startTool('psql', oneTransactionRestoreArgs(schemaFile, pipe), {
@@ -223,7 +225,7 @@ function oneTransactionRestoreArgs(schemaFile: string, pipe: string): string[] {
 
 /** The dump's table of contents, less what a managed target refuses, as a file for pg_restore --use-list. */
 async function writeRestoreList(archive: string, workDir: string): Promise<string> {
-  const listing = await startTool('pg_restore', ['--list', archive], {env: process.env as Record<string, string>}).ended
+  const listing = await startTool('pg_restore', ['--list', archive], {env: {PATH: process.env.PATH ?? ''}}).ended
   if (listing.failed) throw new AuroraError('UNEXPECTED', `The copy failed (pg_restore --list: ${lastLines(listing.stderr)}).`)
   const kept = listing.stdout
     .split('\n')
@@ -234,14 +236,7 @@ async function writeRestoreList(archive: string, workDir: string): Promise<strin
   return listFile
 }
 
-/**
- * A pg_dump pattern that matches exactly this table: each part in double quotes (inside them no character is a
- * wildcard), a double quote in a name doubled.
- */
-export const exactTablePattern = (table: {name: string; schema: string}) =>
-  `"${table.schema.replaceAll('"', '""')}"."${table.name.replaceAll('"', '""')}"`
-
-export interface ParallelCopyOptions {
+interface ParallelCopyOptions {
   filter: DumpFilter
   jobs: number
   /** The copied tables' pages and columns, read in the snapshot. */
@@ -311,7 +306,8 @@ export async function copyInParallel(
         `--file=${archive}`,
         `--snapshot=${options.snapshot}`,
         ...dumpFilterArgs(options.filter),
-        ...copyable.map((layout) => `--exclude-table-data=${exactTablePattern(layout.table)}`),
+        // Both parts quoted: inside double quotes no character is a pg_dump wildcard, so each pattern is one table.
+        ...copyable.map((layout) => `--exclude-table-data=${qualified(layout.table)}`),
       ],
       libpqEnvironment(source),
     )

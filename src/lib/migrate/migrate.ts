@@ -153,6 +153,8 @@ interface MigrateRun {
   progress: Progress
   report: MigrateReport
   scratch?: string
+  /** The scratch database's creation, not awaited where it starts: the clean-up waits for it before dropping it. */
+  scratchCreating?: Promise<void>
   started: number
   swapped: boolean
   swapping: boolean
@@ -261,6 +263,7 @@ async function copyPhase(run: MigrateRun, preflight: Preflight): Promise<SourceV
   const replacing = preflight.targetExists ? options.target.database : undefined
   const creating = createScratch(run.maintenance!, scratchSide, {replacing, schemas: preflight.schemasToCreate})
   creating.catch(() => {})
+  run.scratchCreating = creating
   const [sourceVerify, workDir] = await Promise.all([sourceVerifying, createWorkDir(options.workDir)])
   run.workDir = workDir
   if (report.path === 'stream') await creating
@@ -467,9 +470,11 @@ function explainFailure(run: MigrateRun, error: unknown): unknown {
     return new AuroraError(error.code, `${error.message} ${untouched(database)}`, {hint: error.hint})
   }
 
-  // A connection lost once the copy began (the source or the target going away): the copy failed, and it is said so.
-  if (!(error instanceof AuroraError) && error instanceof Error && run.scratch && !run.swapped) {
-    return new AuroraError('UNEXPECTED', `The copy failed (${error.message.split('\n')[0]}). ${untouched(database)}`)
+  // A database error or a connection lost once the copy began (the source or the target going away): said so. A bug
+  // of ours (a TypeError, say) stays as it is, with its stack.
+  const bug = error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError
+  if (!(error instanceof AuroraError) && error instanceof Error && !bug && run.scratch && !run.swapped) {
+    return new AuroraError('UNEXPECTED', `The migration failed (${error.message.split('\n')[0]}). ${untouched(database)}`)
   }
 
   return error
@@ -483,6 +488,8 @@ async function cleanUp(run: MigrateRun): Promise<void> {
   run.options.signal?.removeEventListener('abort', run.onAbort)
   await closeOpened(run)
   await run.workDir?.remove()
+  // A failure can come while the scratch database is still being created: a DROP sent meanwhile could find nothing.
+  await run.scratchCreating?.catch(() => {})
   if (run.scratch && !run.swapped) await dropScratchDatabase(run.maintenance, run.options.target, run.scratch, run.progress)
   await run.maintenance?.end().catch(() => {})
 }

@@ -47,7 +47,7 @@ export interface TableLayout {
 }
 
 /** What --split-tables-larger-than defaults to: below it, a table loads whole and frozen (see planCopyTasks). */
-export const defaultSplitBytes = 1024 ** 3
+const defaultSplitBytes = 1024 ** 3
 
 /** The heap page size PostgreSQL is built with almost everywhere (Aurora's included). */
 const pageBytes = 8192
@@ -160,7 +160,7 @@ export interface CopiedRows {
 }
 
 /** What every task's two psql sessions need: where each side is (libpq environments, passwords included), the snapshot and the settings. */
-export interface CopySides {
+interface CopySides {
   settings: string
   snapshot: string
   sourceEnv: Record<string, string>
@@ -181,7 +181,7 @@ export interface Killable {
 export async function copyTasks(
   tasks: CopyTask[],
   sides: CopySides,
-  options: {jobs: number; onTask?: (task: CopyTask, rows: CopiedRows) => void; running: Set<Killable>; signal?: AbortSignal},
+  options: {jobs: number; running: Set<Killable>; signal?: AbortSignal},
 ): Promise<Map<TableRef, CopiedRows>> {
   const copied = new Map<TableRef, CopiedRows>()
   let next = 0
@@ -197,7 +197,6 @@ export async function copyTasks(
       })
       const sum = copied.get(task.table) ?? {sent: 0, stored: 0}
       copied.set(task.table, {sent: sum.sent + rows.sent, stored: sum.stored + rows.stored})
-      options.onTask?.(task, rows)
     }
   }
 

@@ -1,4 +1,4 @@
-import {HelpFormatter, type ListRow, NotAnswerable, sortBy} from './formatter.js'
+import {type FormatterContext, HelpFormatter, type ListRow, NotAnswerable, sortBy} from './formatter.js'
 
 /**
  * oclif's CommandHelp and DocOpts (@oclif/core lib/help/command.js and docopts.js) over a command as the manifest
@@ -152,7 +152,7 @@ function combineElementsToFlag({elementMap, flagMap}: Elements, flagName: string
 export class CommandHelp extends HelpFormatter {
   constructor(
     readonly command: ManifestCommand,
-    context: Omit<ConstructorParameters<typeof HelpFormatter>[0], 'commandId'>,
+    context: Omit<FormatterContext, 'commandId'>,
   ) {
     super({...context, commandId: command.id})
   }

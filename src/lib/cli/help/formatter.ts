@@ -2,8 +2,8 @@ import type {TextTools} from './tools.js'
 
 /**
  * oclif's HelpFormatter (@oclif/core lib/help/formatter.js), line for line where it matters: the fast help must
- * print the same bytes. test/integration/fast-help.integration.test.ts compares the two for every command and
- * topic at several widths; change this only together with that test.
+ * print the same bytes. test/integration/help.integration.test.ts compares the two for every command and topic
+ * of the built CLI at several widths (test/unit/help.unit.test.ts for a made-up one); change this only with them.
  */
 
 /** A row of a two-column list: the name, and its description if any. */

@@ -1,7 +1,7 @@
 import {CommandHelp, type ManifestCommand} from './command-help.js'
-import {HelpFormatter, type ListRow, NotAnswerable, sortBy, uniqBy} from './formatter.js'
+import {type FormatterContext, HelpFormatter, type ListRow, NotAnswerable, sortBy, uniqBy} from './formatter.js'
 import {type HelpModel, loadHelpModel, type Topic, userAgent} from './model.js'
-import {loadTextTools, type TextTools} from './tools.js'
+import {loadTextTools} from './tools.js'
 
 /**
  * Help answered from oclif.manifest.json without loading @oclif/core (most of `auroractl --help`'s time): the root
@@ -22,7 +22,7 @@ export function answerHelpFromManifest(argv: string[], root: string, env: NodeJS
 }
 
 /** oclif's screen.stdtermwidth: OCLIF_COLUMNS, else the terminal's width (at least 40), else 80. */
-export function terminalWidth(env: NodeJS.ProcessEnv): number {
+function terminalWidth(env: NodeJS.ProcessEnv): number {
   const columns = Number.parseInt(env.OCLIF_COLUMNS ?? '', 10)
   if (columns) return columns
   if (!process.stdout.isTTY) return 80
@@ -81,7 +81,7 @@ function helpRequest(argv: string[], model: HelpModel): string[] | undefined {
   return !command && model.topics.has(id!) ? [id!] : undefined
 }
 
-function showHelp(argv: string[], model: HelpModel, context: {maxWidth: number; tools: TextTools}): string {
+function showHelp(argv: string[], model: HelpModel, context: Omit<FormatterContext, 'bin' | 'commandId'>): string {
   const help = new Help(model, context)
   const args = standardizeId(
     argv.filter((arg) => arg !== '--help'),
@@ -113,7 +113,7 @@ class Help extends HelpFormatter {
 
   constructor(
     readonly model: HelpModel,
-    context: {maxWidth: number; tools: TextTools},
+    context: Omit<FormatterContext, 'bin' | 'commandId'>,
   ) {
     super({...context, bin: model.bin})
   }
